@@ -1,0 +1,1 @@
+"""Runnable topologies: ``python examples/<name>.py`` synthesizes one into cdktf.out/."""

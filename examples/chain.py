@@ -1,0 +1,39 @@
+"""A chain: ``web`` calls ``api``, ``api`` calls ``worker``.
+
+Deploy order follows the calls backwards (worker, api, web); ``worker`` accepts
+only ``api``, ``api`` accepts only ``web``, and ``web`` serves nobody.
+"""
+
+from __future__ import annotations
+
+from topology import HealthCheck, Port, Service, Topology
+
+TOPOLOGY = Topology(
+    services=(
+        Service(
+            name="web",
+            calls=("api",),
+            environment=(("API_URL", "http://api.serviceconnectns:8080"),),
+        ),
+        Service(
+            name="api",
+            image="public.ecr.aws/nginx/nginx:latest",
+            ports=(Port(name="api", container_port=8080, protocol="http", per_request_timeout_seconds=30),),
+            calls=("worker",),
+            cpu=512,
+            memory=1024,
+            desired_count=2,
+            command=("/bin/sh", "-c", "sed -i 's/listen  *80;/listen 8080;/' /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'"),
+            health_check=HealthCheck(command=("CMD-SHELL", "curl -fsS http://localhost:8080/ || exit 1")),
+        ),
+        Service(
+            name="worker",
+            ports=(Port(name="worker", container_port=80, protocol="http"),),
+        ),
+    )
+)
+
+if __name__ == "__main__":
+    from main import run
+
+    run(TOPOLOGY)

@@ -1,0 +1,33 @@
+"""CloudWatch log groups for one service: the app's and its Service Connect proxy's."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from constructs import Construct
+
+from topology import Service
+
+
+class ServiceLogs(Construct):
+    """``/ecs/<cluster>/<service>`` for the app and ``.../service-connect`` for the proxy.
+
+    Both exist before the service (the service depends on them through the task
+    definition and its Service Connect block), so the first task can log.
+    """
+
+    app: CloudwatchLogGroup
+    proxy: CloudwatchLogGroup | None
+
+    def __init__(self, scope: Construct, construct_id: str, *, service: Service, cluster_name: str, retention_days: int) -> None:
+        super().__init__(scope, construct_id)
+        base = f"/ecs/{cluster_name}/{service.name}"
+        self.app = CloudwatchLogGroup(self, "app", name=base, retention_in_days=retention_days)
+        self.proxy = (
+            CloudwatchLogGroup(self, "proxy", name=f"{base}/service-connect", retention_in_days=retention_days)
+            if service.proxy_logs
+            else None
+        )
+
+    @property
+    def groups(self) -> list[CloudwatchLogGroup]:
+        return [self.app] + ([self.proxy] if self.proxy is not None else [])

@@ -1,0 +1,144 @@
+"""Stack ``network``: the VPC, its subnets and NAT, the ECS cluster and its Cloud Map namespace.
+
+Everything the services layer needs is an attribute of ``NetworkStack``; when
+``ServicesStack`` reads one, cdktf turns it into an output here and a
+``terraform_remote_state`` lookup there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from cdktf import Fn, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterServiceConnectDefaults, EcsClusterSetting
+from cdktf_cdktf_provider_aws.eip import Eip
+from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
+from cdktf_cdktf_provider_aws.route import Route
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.service_discovery_http_namespace import ServiceDiscoveryHttpNamespace
+from cdktf_cdktf_provider_aws.service_discovery_private_dns_namespace import ServiceDiscoveryPrivateDnsNamespace
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from constructs import Construct
+
+from topology import Settings
+
+from .common import configure_stack
+
+
+def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
+    """Public then private subnets, each 1/16 of the VPC (a /20 of a /16), like terraform-aws-vpc's cidrsubnet(cidr, 4, i)."""
+    blocks = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=4))
+    public = [str(block) for block in blocks[:az_count]]
+    private = [str(block) for block in blocks[8 : 8 + az_count]]
+    return public, private
+
+
+class NetworkStack(TerraformStack):
+    """VPC across ``az_count`` AZs, public subnets for NAT only, private subnets for tasks."""
+
+    vpc: Vpc
+    public_subnets: list[Subnet]
+    private_subnets: list[Subnet]
+    nat_gateways: list[NatGateway]
+    cluster: EcsCluster
+    namespace: ServiceDiscoveryPrivateDnsNamespace | ServiceDiscoveryHttpNamespace
+
+    def __init__(self, scope: Construct, stack_id: str, *, settings: Settings) -> None:
+        super().__init__(scope, stack_id)
+        configure_stack(self, stack_id, settings)
+        net = settings.network
+        self.vpc = Vpc(
+            self,
+            "vpc",
+            cidr_block=net.cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": f"{settings.project}-vpc"},
+        )
+        # The default SG allows all traffic between its members; nothing should use it, so empty it.
+        DefaultSecurityGroup(self, "default_sg", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-default-unused"})
+        azs = DataAwsAvailabilityZones(self, "azs", state="available")
+        self._build_subnets(settings, azs)
+        self._build_cluster(settings)
+
+    @property
+    def private_subnet_ids(self) -> list[str]:
+        return [subnet.id for subnet in self.private_subnets]
+
+    def _build_subnets(self, settings: Settings, azs: DataAwsAvailabilityZones) -> None:
+        net = settings.network
+        public_cidrs, private_cidrs = subnet_cidrs(net.cidr, net.az_count)
+        igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-igw"})
+        public_rt = RouteTable(self, "public_rt", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-public"})
+        Route(self, "public_default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+        self.public_subnets, self.private_subnets, self.nat_gateways = [], [], []
+        for index in range(net.az_count):
+            az = Fn.element(azs.names, index)
+            public = Subnet(
+                self,
+                f"public_{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=public_cidrs[index],
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{settings.project}-public-{index}", "Tier": "public"},
+            )
+            RouteTableAssociation(self, f"public_{index}_rt", subnet_id=public.id, route_table_id=public_rt.id)
+            self.public_subnets.append(public)
+            if net.nat == "per_az" or index == 0:
+                eip = Eip(self, f"nat_{index}_eip", domain="vpc", tags={"Name": f"{settings.project}-nat-{index}"})
+                nat = NatGateway(
+                    self,
+                    f"nat_{index}",
+                    allocation_id=eip.id,
+                    subnet_id=public.id,
+                    depends_on=[igw],
+                    tags={"Name": f"{settings.project}-nat-{index}"},
+                )
+                self.nat_gateways.append(nat)
+            private = Subnet(
+                self,
+                f"private_{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=private_cidrs[index],
+                availability_zone=az,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{settings.project}-private-{index}", "Tier": "private"},
+            )
+            private_rt = RouteTable(self, f"private_{index}_rt", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-private-{index}"})
+            Route(
+                self,
+                f"private_{index}_default",
+                route_table_id=private_rt.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=self.nat_gateways[-1].id,
+            )
+            RouteTableAssociation(self, f"private_{index}_rta", subnet_id=private.id, route_table_id=private_rt.id)
+            self.private_subnets.append(private)
+
+    def _build_cluster(self, settings: Settings) -> None:
+        net = settings.network
+        if net.namespace_type == "http":
+            self.namespace = ServiceDiscoveryHttpNamespace(
+                self, "namespace", name=net.namespace, description="Service Connect namespace"
+            )
+        else:
+            self.namespace = ServiceDiscoveryPrivateDnsNamespace(
+                self, "namespace", name=net.namespace, vpc=self.vpc.id, description="Service Connect namespace"
+            )
+        self.cluster = EcsCluster(
+            self,
+            "cluster",
+            name=net.cluster_name,
+            setting=[EcsClusterSetting(name="containerInsights", value="enabled" if net.container_insights else "disabled")],
+            service_connect_defaults=EcsClusterServiceConnectDefaults(namespace=self.namespace.arn),
+        )
+        TerraformOutput(self, "vpc_id", value=self.vpc.id)
+        TerraformOutput(self, "private_subnet_ids", value=self.private_subnet_ids)
+        TerraformOutput(self, "cluster_name", value=self.cluster.name)
+        TerraformOutput(self, "namespace_arn", value=self.namespace.arn)

@@ -1,0 +1,70 @@
+"""Security groups: one per service; ingress only from declared callers, only on Service Connect ingress ports.
+
+There is no CIDR ingress anywhere. Egress is HTTPS (image pull through NAT, the
+ECS, CloudWatch Logs and SSM endpoints) plus each called server's security
+group on that server's ingress ports, so a service can open connections only to
+what it declared it calls.
+"""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+from constructs import Construct
+
+from topology import Service
+
+
+class ServiceSecurityGroup(Construct):
+    """The group a service's tasks run in. Rules between groups are added by ``allow_call``."""
+
+    group: SecurityGroup
+
+    def __init__(self, scope: Construct, construct_id: str, *, service: Service, project: str, vpc_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.service = service
+        self.group = SecurityGroup(
+            self,
+            "group",
+            name=f"{project}-{service.name}",
+            description=f"Tasks of {service.name}; ingress only from declared callers",
+            vpc_id=vpc_id,
+            revoke_rules_on_delete=True,
+            tags={"Name": f"{project}-{service.name}"},
+        )
+        VpcSecurityGroupEgressRule(
+            self,
+            "egress_https",
+            security_group_id=self.group.id,
+            description="HTTPS to AWS APIs and the image registry (through NAT)",
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4="0.0.0.0/0",
+        )
+
+    def allow_call(self, caller: ServiceSecurityGroup) -> None:
+        """Open this (server) group to ``caller`` on every ingress port, and the caller's egress to it."""
+        for port in self.service.ports:
+            rule_id = f"{caller.service.name}_{port.name}"
+            VpcSecurityGroupIngressRule(
+                self,
+                f"from_{rule_id}",
+                security_group_id=self.group.id,
+                referenced_security_group_id=caller.group.id,
+                description=f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}",
+                ip_protocol="tcp",
+                from_port=port.ingress_port,
+                to_port=port.ingress_port,
+            )
+            VpcSecurityGroupEgressRule(
+                caller,
+                f"to_{self.service.name}_{port.name}",
+                security_group_id=caller.group.id,
+                referenced_security_group_id=self.group.id,
+                description=f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}",
+                ip_protocol="tcp",
+                from_port=port.ingress_port,
+                to_port=port.ingress_port,
+            )

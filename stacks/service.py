@@ -1,0 +1,207 @@
+"""One ECS service on Fargate: its task definition and the service with its Service Connect block."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.ecs_service import (
+    EcsService,
+    EcsServiceDeploymentCircuitBreaker,
+    EcsServiceNetworkConfiguration,
+    EcsServiceServiceConnectConfiguration,
+    EcsServiceServiceConnectConfigurationLogConfiguration,
+    EcsServiceServiceConnectConfigurationService,
+    EcsServiceServiceConnectConfigurationServiceClientAlias,
+    EcsServiceServiceConnectConfigurationServiceTimeout,
+    EcsServiceServiceConnectConfigurationServiceTls,
+    EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority,
+)
+from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from constructs import Construct
+
+from topology import Port, Service
+
+from .iam import ServiceRoles
+from .logs import ServiceLogs
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placement:
+    """Where the service runs: values that come from the network stack."""
+
+    cluster_arn: str
+    namespace_arn: str
+    namespace_name: str
+    subnet_ids: list[str]
+    region: str
+
+
+def service_connect_fingerprint(service: Service, namespace_name: str) -> str:
+    """A short hash of everything about a server that a caller's /etc/hosts and proxy config depend on.
+
+    It goes into each caller's ``triggers``: when it changes, Terraform redeploys
+    the caller, which is the article's "redeploy the client" done by the plan.
+    """
+    material = {"namespace": namespace_name, "ports": [asdict(port) for port in service.ports]}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def container_definition(service: Service, logs: ServiceLogs, region: str) -> dict[str, Any]:
+    definition: dict[str, Any] = {
+        "name": service.container_name,
+        "image": service.image,
+        "essential": True,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": logs.app.name, "awslogs-region": region, "awslogs-stream-prefix": service.name},
+        },
+    }
+    if service.ports:
+        definition["portMappings"] = [_port_mapping(port) for port in service.ports]
+    if service.environment:
+        definition["environment"] = [{"name": key, "value": value} for key, value in service.environment]
+    if service.command is not None:
+        definition["command"] = list(service.command)
+    if service.health_check is not None:
+        check = service.health_check
+        definition["healthCheck"] = {
+            "command": list(check.command),
+            "interval": check.interval_seconds,
+            "timeout": check.timeout_seconds,
+            "retries": check.retries,
+            "startPeriod": check.start_period_seconds,
+        }
+    if service.enable_execute_command:
+        # ECS Exec recommends an init process so the SSM agent's child processes are reaped.
+        definition["linuxParameters"] = {"initProcessEnabled": True}
+    return definition
+
+
+def _port_mapping(port: Port) -> dict[str, Any]:
+    mapping: dict[str, Any] = {
+        "name": port.name,
+        "containerPort": port.container_port,
+        "hostPort": port.container_port,
+        "protocol": "tcp",
+    }
+    if port.protocol != "tcp":
+        # Without appProtocol, Service Connect treats the port as plain TCP (the article's "needed for HTTP").
+        mapping["appProtocol"] = port.protocol
+    return mapping
+
+
+def _served_port(port: Port) -> EcsServiceServiceConnectConfigurationService:
+    timeout = None
+    if port.idle_timeout_seconds is not None or port.per_request_timeout_seconds is not None:
+        timeout = EcsServiceServiceConnectConfigurationServiceTimeout(
+            idle_timeout_seconds=port.idle_timeout_seconds, per_request_timeout_seconds=port.per_request_timeout_seconds
+        )
+    tls = None
+    if port.tls is not None:
+        tls = EcsServiceServiceConnectConfigurationServiceTls(
+            issuer_cert_authority=EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority(
+                aws_pca_authority_arn=port.tls.ca_arn
+            ),
+            kms_key=port.tls.kms_key,
+            role_arn=port.tls.role_arn,
+        )
+    return EcsServiceServiceConnectConfigurationService(
+        port_name=port.name,
+        discovery_name=port.discovery_name,
+        client_alias=EcsServiceServiceConnectConfigurationServiceClientAlias(
+            port=port.effective_client_port, dns_name=port.dns_name
+        ),
+        ingress_port_override=port.ingress_port_override,
+        timeout=timeout,
+        tls=tls,
+    )
+
+
+class EcsServiceUnit(Construct):
+    """Task definition + ECS service for one declared service.
+
+    ``servers`` are the already-built units this one calls: the service depends on
+    them (created first, as Service Connect requires) and carries their
+    fingerprints in ``triggers`` so it is redeployed when they change.
+    """
+
+    task_definition: EcsTaskDefinition
+    service: EcsService
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service: Service,
+        placement: Placement,
+        security_group_id: str,
+        logs: ServiceLogs,
+        roles: ServiceRoles,
+        family_prefix: str,
+        servers: list[EcsServiceUnit],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.declaration = service
+        self.task_definition = EcsTaskDefinition(
+            self,
+            "task",
+            family=f"{family_prefix}-{service.name}",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(service.cpu),
+            memory=str(service.memory),
+            execution_role_arn=roles.execution_role.arn,
+            task_role_arn=roles.task_role.arn,
+            container_definitions=json.dumps([container_definition(service, logs, placement.region)], sort_keys=True),
+        )
+        triggers = {
+            f"service_connect_{unit.declaration.name}": service_connect_fingerprint(unit.declaration, placement.namespace_name)
+            for unit in servers
+        }
+        depends_on: list[ITerraformDependable] = [unit.service for unit in servers]
+        depends_on += logs.groups
+        self.service = EcsService(
+            self,
+            "service",
+            name=service.name,
+            cluster=placement.cluster_arn,
+            task_definition=self.task_definition.arn,
+            desired_count=service.desired_count,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            enable_execute_command=service.enable_execute_command,
+            propagate_tags="SERVICE",
+            enable_ecs_managed_tags=True,
+            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+            network_configuration=EcsServiceNetworkConfiguration(
+                subnets=placement.subnet_ids, security_groups=[security_group_id], assign_public_ip=False
+            ),
+            service_connect_configuration=self._service_connect(service, placement, logs),
+            triggers=triggers or None,
+            force_new_deployment=True if triggers else None,
+            depends_on=depends_on,
+        )
+
+    @staticmethod
+    def _service_connect(service: Service, placement: Placement, logs: ServiceLogs) -> EcsServiceServiceConnectConfiguration:
+        log_configuration = None
+        if logs.proxy is not None:
+            log_configuration = EcsServiceServiceConnectConfigurationLogConfiguration(
+                log_driver="awslogs",
+                options={
+                    "awslogs-group": logs.proxy.name,
+                    "awslogs-region": placement.region,
+                    "awslogs-stream-prefix": "service-connect",
+                },
+            )
+        return EcsServiceServiceConnectConfiguration(
+            enabled=True,
+            namespace=placement.namespace_arn,
+            service=[_served_port(port) for port in service.ports] or None,
+            log_configuration=log_configuration,
+        )

@@ -1,0 +1,105 @@
+"""Stack ``services``: every declared service, its security group, roles, logs and ordering.
+
+This stack only composes: one construct per concept per service, built in
+deploy order (servers before callers) so each caller can depend on its servers.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from topology import Settings, Topology, call_edges, deploy_order, endpoint_host
+
+from .common import configure_stack
+from .iam import AccountContext, ServiceRoles
+from .logs import ServiceLogs
+from .network import NetworkStack
+from .security import ServiceSecurityGroup
+from .service import EcsServiceUnit, Placement
+
+
+def endpoint_urls(topology: Topology, namespace: str) -> dict[str, list[str]]:
+    """``{server: ["http://<alias>.<namespace>:<port>", ...]}`` for every server, declaration order."""
+    return {
+        service.name: [f"http://{endpoint_host(port, namespace)}:{port.effective_client_port}" for port in service.ports]
+        for service in topology.services
+        if service.is_server
+    }
+
+
+class ServicesStack(TerraformStack):
+    security_groups: dict[str, ServiceSecurityGroup]
+    units: dict[str, EcsServiceUnit]
+    logs: dict[str, ServiceLogs]
+    roles: dict[str, ServiceRoles]
+
+    def __init__(
+        self, scope: Construct, stack_id: str, *, topology: Topology, settings: Settings, network: NetworkStack
+    ) -> None:
+        super().__init__(scope, stack_id)
+        configure_stack(self, stack_id, settings)
+        self.add_dependency(network)
+        net = settings.network
+        placement = Placement(
+            cluster_arn=network.cluster.arn,
+            namespace_arn=network.namespace.arn,
+            namespace_name=net.namespace,
+            subnet_ids=network.private_subnet_ids,
+            region=settings.region,
+        )
+        account = AccountContext(self, "account")
+        self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
+        for service in topology.services:
+            self.security_groups[service.name] = ServiceSecurityGroup(
+                self, f"{service.name}_sg", service=service, project=settings.project, vpc_id=network.vpc.id
+            )
+        for caller, server in call_edges(topology):
+            self.security_groups[server].allow_call(self.security_groups[caller])
+        for name in deploy_order(topology):
+            service = topology.service(name)
+            logs = ServiceLogs(
+                self, f"{name}_logs", service=service, cluster_name=net.cluster_name, retention_days=settings.log_retention_days
+            )
+            roles = ServiceRoles(
+                self,
+                f"{name}_iam",
+                service=service,
+                project=settings.project,
+                log_group_arns=[group.arn for group in logs.groups],
+                account=account,
+            )
+            self.logs[name], self.roles[name] = logs, roles
+            self.units[name] = EcsServiceUnit(
+                self,
+                name,
+                service=service,
+                placement=placement,
+                security_group_id=self.security_groups[name].group.id,
+                logs=logs,
+                roles=roles,
+                family_prefix=settings.project,
+                servers=[self.units[server] for server in service.calls],
+            )
+        self._outputs(topology, settings)
+
+    def _outputs(self, topology: Topology, settings: Settings) -> None:
+        net = settings.network
+        for server, urls in endpoint_urls(topology, net.namespace).items():
+            TerraformOutput(self, f"endpoint_{server}", value=urls[0] if len(urls) == 1 else urls)
+        TerraformOutput(self, "cluster_name", value=net.cluster_name)
+        for caller, server in call_edges(topology):
+            if not topology.service(caller).enable_execute_command:
+                continue
+            url = endpoint_urls(topology, net.namespace)[server][0]
+            TerraformOutput(
+                self,
+                f"check_{caller}_to_{server}",
+                description=f"Run in a shell with AWS credentials: curl from a {caller} task to {server} (ECS Exec)",
+                value=(
+                    f"aws ecs execute-command --region {settings.region} --cluster {net.cluster_name} "
+                    f"--task $(aws ecs list-tasks --region {settings.region} --cluster {net.cluster_name} "
+                    f"--service-name {caller} --query 'taskArns[0]' --output text) "
+                    f'--container {caller} --interactive --command "curl -sS {url}"'
+                ),
+            )

@@ -1,0 +1,30 @@
+"""Settings a team sets per environment without editing code: state backend and region."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from .model import S3State, Settings
+
+PREFIX = "INTERNAL_API_"
+
+
+def with_env_overrides(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """Apply ``INTERNAL_API_REGION`` and ``INTERNAL_API_STATE_BUCKET`` (+ ``_STATE_REGION``, ``_STATE_KEY_PREFIX``).
+
+    A bucket selects the S3 backend; without one, state stays local.
+    """
+    region = environ.get(f"{PREFIX}REGION") or settings.region
+    settings = replace(settings, region=region)
+    bucket = environ.get(f"{PREFIX}STATE_BUCKET")
+    if bucket:
+        settings = replace(
+            settings,
+            state=S3State(
+                bucket=bucket,
+                region=environ.get(f"{PREFIX}STATE_REGION") or region,
+                key_prefix=environ.get(f"{PREFIX}STATE_KEY_PREFIX") or "internal-api",
+            ),
+        )
+    return settings

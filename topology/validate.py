@@ -1,0 +1,239 @@
+"""Reject a bad declaration before anything is synthesized.
+
+Every problem is one line: ``service 'x': field: what is wrong (what is allowed)``.
+All problems are collected, so a user fixes them in one pass. Where a rule is an
+AWS limit, the comment above it names the API field whose documentation states it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+
+from .graph import call_edges, find_cycle
+from .model import Port, Service, Settings, Topology
+
+# ECS PortMapping.name, ServiceConnectService.portName / discoveryName:
+# "up to 64 characters ... lowercase letters, numbers, underscores (_) and hyphens (-).
+#  The name can't start with a hyphen."
+PORT_NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,63}$")
+PORT_NAME_RULE = "1-64 characters of lowercase letters, digits, '-' or '_', not starting with '-'"
+
+# Our own rule for service names: they become container names, log group names,
+# security group names and IAM role names ("<project>-<service>-execution", and
+# IAM role names are limited to 64 characters), so keep them short DNS-like labels.
+SERVICE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+SERVICE_NAME_RULE = "1-32 characters of lowercase letters, digits or '-', not starting or ending with '-'"
+
+# RFC 1035 labels; ECS ServiceConnectClientAlias.dnsName allows up to 127 characters.
+DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+DNS_NAME_RULE = "dot-separated DNS labels (1-63 lowercase letters, digits or '-', not starting or ending with '-'), at most 127 characters"
+
+# ECS Cluster.clusterName: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens".
+CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+
+PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# AWS Private CA ARN, as required by ServiceConnectTlsCertificateAuthority.awsPcaAuthorityArn.
+PCA_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-f-]+$")
+
+# Fargate task sizes (ECS developer guide, "Task CPU and memory"): cpu units -> allowed MiB.
+FARGATE_SIZES: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+# CloudWatch Logs PutRetentionPolicy.retentionInDays accepts exactly these values.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+# ECS HealthCheck limits.
+HEALTH_CHECK_LIMITS = {
+    "interval_seconds": (5, 300),
+    "timeout_seconds": (2, 120),
+    "retries": (1, 10),
+    "start_period_seconds": (0, 300),
+}
+
+
+class TopologyError(Exception):
+    """A declaration that cannot be deployed; ``lines`` holds one message per problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def check(topology: Topology, settings: Settings) -> None:
+    """Raise ``TopologyError`` listing every problem, or return if there is none."""
+    problems = validate(topology, settings)
+    if problems:
+        raise TopologyError(problems)
+
+
+def validate(topology: Topology, settings: Settings) -> list[str]:
+    return [*_settings_problems(settings), *_topology_problems(topology, settings)]
+
+
+def dns_name_ok(name: str) -> bool:
+    return len(name) <= 127 and all(DNS_LABEL.match(label) for label in name.split("."))
+
+
+def endpoint_host(port: Port, namespace: str) -> str:
+    """The host name callers use; ECS defaults it to ``<discoveryName>.<namespace>``."""
+    return port.dns_name or f"{port.effective_discovery_name}.{namespace.lower()}"
+
+
+def _settings_problems(settings: Settings) -> Iterator[str]:
+    net = settings.network
+    if not REGION.match(settings.region):
+        yield f"settings: region: {settings.region!r} is not an AWS region name (like 'ap-northeast-1')"
+    if not PROJECT.match(settings.project):
+        yield f"settings: project: {settings.project!r} must be 1-20 characters of lowercase letters, digits or '-', starting with a letter"
+    if settings.log_retention_days not in LOG_RETENTION_DAYS:
+        yield f"settings: log_retention_days: {settings.log_retention_days} is not accepted by CloudWatch Logs (one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
+    yield from _cidr_problems(net.cidr, net.az_count)
+    if not 1 <= net.az_count <= 6:
+        yield f"settings: network.az_count: {net.az_count} must be between 1 and 6"
+    if net.nat not in ("per_az", "single"):
+        yield f"settings: network.nat: {net.nat!r} must be 'per_az' or 'single'"
+    if not CLUSTER_NAME.match(net.cluster_name):
+        yield f"settings: network.cluster_name: {net.cluster_name!r} must be 1-255 letters, digits, '-' or '_'"
+    if not dns_name_ok(net.namespace.lower()):
+        yield f"settings: network.namespace: {net.namespace!r} must be {DNS_NAME_RULE}"
+    if net.namespace_type not in ("private_dns", "http"):
+        yield f"settings: network.namespace_type: {net.namespace_type!r} must be 'private_dns' or 'http'"
+    if settings.state is not None:
+        if not settings.state.bucket:
+            yield "settings: state.bucket: must name an S3 bucket"
+        if not REGION.match(settings.state.region):
+            yield f"settings: state.region: {settings.state.region!r} is not an AWS region name"
+
+
+def _cidr_problems(cidr: str, az_count: int) -> Iterator[str]:
+    try:
+        network = ipaddress.IPv4Network(cidr)
+    except ValueError:
+        yield f"settings: network.cidr: {cidr!r} is not an IPv4 network like '10.0.0.0/16'"
+        return
+    # VPC CIDR blocks must be between /16 and /28; each subnet is 1/16 of the VPC and must be /28 or larger.
+    if not 16 <= network.prefixlen <= 24:
+        yield f"settings: network.cidr: {cidr!r} must have a prefix between /16 and /24 (subnets are 1/16 of it)"
+
+
+def _topology_problems(topology: Topology, settings: Settings) -> Iterator[str]:
+    if not topology.services:
+        yield "topology: services: declare at least one service"
+    namespace = settings.network.namespace
+    by_name: dict[str, Service] = {}
+    discovery_owner: dict[str, str] = {}
+    alias_owner: dict[str, str] = {}
+    for service in topology.services:
+        if service.name in by_name:
+            yield f"service {service.name!r}: name: declared more than once (service names must be unique)"
+        by_name[service.name] = service
+        yield from _service_problems(service)
+        for index, port in enumerate(service.ports):
+            where = f"service {service.name!r}: ports[{index}]"
+            discovery = port.effective_discovery_name
+            if discovery in discovery_owner and discovery_owner[discovery] != f"{service.name}:{index}":
+                yield f"{where}.discovery_name: {discovery!r} is already used by service {discovery_owner[discovery].split(':')[0]!r} (discovery names are unique in the namespace)"
+            discovery_owner.setdefault(discovery, f"{service.name}:{index}")
+            host = endpoint_host(port, namespace)
+            if host in alias_owner and alias_owner[host] != f"{service.name}:{index}":
+                yield f"{where}.dns_name: {host!r} is already used by service {alias_owner[host].split(':')[0]!r} (aliases are unique in the namespace)"
+            alias_owner.setdefault(host, f"{service.name}:{index}")
+    yield from _call_problems(topology, by_name)
+
+
+def _service_problems(service: Service) -> Iterator[str]:
+    where = f"service {service.name!r}"
+    if not SERVICE_NAME.match(service.name):
+        yield f"{where}: name: must be {SERVICE_NAME_RULE}"
+    if not service.image.strip():
+        yield f"{where}: image: must name a container image"
+    if service.cpu not in FARGATE_SIZES:
+        yield f"{where}: cpu: {service.cpu} is not a Fargate size (one of {', '.join(map(str, FARGATE_SIZES))})"
+    elif service.memory not in FARGATE_SIZES[service.cpu]:
+        allowed = FARGATE_SIZES[service.cpu]
+        yield f"{where}: memory: {service.memory} MiB does not fit cpu {service.cpu} on Fargate (allowed: {allowed[0]}-{allowed[-1]} MiB in steps of {allowed[1] - allowed[0]})"
+    if service.desired_count < 0:
+        yield f"{where}: desired_count: {service.desired_count} must be 0 or more"
+    seen_env: set[str] = set()
+    for key, _ in service.environment:
+        if not ENV_NAME.match(key):
+            yield f"{where}: environment: {key!r} is not a valid variable name"
+        if key in seen_env:
+            yield f"{where}: environment: {key!r} is set more than once"
+        seen_env.add(key)
+    if service.health_check is not None:
+        if not service.health_check.command:
+            yield f"{where}: health_check.command: must not be empty"
+        for name, (low, high) in HEALTH_CHECK_LIMITS.items():
+            value = getattr(service.health_check, name)
+            if not low <= value <= high:
+                yield f"{where}: health_check.{name}: {value} must be between {low} and {high}"
+    port_names: set[str] = set()
+    container_ports: set[int] = set()
+    ingress_ports: set[int] = set()
+    for index, port in enumerate(service.ports):
+        if port.name in port_names:
+            yield f"{where}: ports[{index}].name: {port.name!r} is used twice in this service"
+        if port.container_port in container_ports:
+            yield f"{where}: ports[{index}].container_port: {port.container_port} is mapped twice in this service"
+        if port.ingress_port in ingress_ports:
+            yield f"{where}: ports[{index}].ingress_port_override: ingress port {port.ingress_port} is already used by another port of this service"
+        port_names.add(port.name)
+        container_ports.add(port.container_port)
+        ingress_ports.add(port.ingress_port)
+        yield from _port_problems(f"{where}: ports[{index}]", port)
+
+
+def _port_problems(where: str, port: Port) -> Iterator[str]:
+    if not PORT_NAME.match(port.name):
+        yield f"{where}.name: {port.name!r} must be {PORT_NAME_RULE}"
+    if port.discovery_name is not None and not PORT_NAME.match(port.discovery_name):
+        yield f"{where}.discovery_name: {port.discovery_name!r} must be {PORT_NAME_RULE}"
+    if port.dns_name is not None and not dns_name_ok(port.dns_name):
+        yield f"{where}.dns_name: {port.dns_name!r} must be {DNS_NAME_RULE}"
+    if port.protocol not in ("http", "http2", "grpc", "tcp"):
+        yield f"{where}.protocol: {port.protocol!r} must be one of 'http', 'http2', 'grpc', 'tcp'"
+    for field_name in ("container_port", "client_port", "ingress_port_override"):
+        value = getattr(port, field_name)
+        if value is not None and not 1 <= value <= 65535:
+            yield f"{where}.{field_name}: {value} must be between 1 and 65535"
+    for field_name in ("idle_timeout_seconds", "per_request_timeout_seconds"):
+        value = getattr(port, field_name)
+        if value is not None and value < 0:
+            yield f"{where}.{field_name}: {value} must be 0 (disabled) or more"
+    # ECS TimeoutConfiguration.perRequestTimeoutSeconds: "can't be set when the appProtocol is TCP".
+    if port.protocol == "tcp" and port.per_request_timeout_seconds is not None:
+        yield f"{where}.per_request_timeout_seconds: not allowed on a 'tcp' port (only http, http2, grpc)"
+    if port.tls is not None and not PCA_ARN.match(port.tls.ca_arn or ""):
+        yield f"{where}.tls.ca_arn: {port.tls.ca_arn!r} must be an AWS Private CA ARN (arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>)"
+
+
+def _call_problems(topology: Topology, by_name: dict[str, Service]) -> Iterator[str]:
+    for service in topology.services:
+        seen: set[str] = set()
+        for index, target in enumerate(service.calls):
+            where = f"service {service.name!r}: calls[{index}]"
+            if target in seen:
+                yield f"{where}: {target!r} is listed twice"
+            seen.add(target)
+            if target not in by_name:
+                yield f"{where}: {target!r} is not a declared service (declared: {', '.join(sorted(by_name))})"
+            elif not by_name[target].is_server:
+                yield f"{where}: {target!r} serves no port (give it ports=... to make it a server)"
+    known = [name for name in by_name]
+    edges = [(caller, server) for caller, server in call_edges(topology) if server in by_name]
+    cycle = find_cycle(known, edges)
+    if cycle:
+        yield f"service {cycle[0]!r}: calls: call cycle {' -> '.join(cycle)} (servers must be deployed before their callers, so calls cannot form a cycle)"
