@@ -23,7 +23,11 @@ TOPOLOGY = Topology(
             cpu=512,
             memory=1024,
             desired_count=2,
-            command=("/bin/sh", "-c", "sed -i 's/listen  *80;/listen 8080;/' /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'"),
+            command=(
+                "/bin/sh",
+                "-c",
+                "sed -i 's/listen  *80;/listen 8080;/' /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'",
+            ),
             health_check=HealthCheck(command=("CMD-SHELL", "curl -fsS http://localhost:8080/ || exit 1")),
         ),
         Service(

@@ -114,7 +114,7 @@ class _LazyPackageLoader(importlib.abc.Loader):
                 return importlib.import_module(f"{PACKAGE}.{name}")
             raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
 
-        module.__getattr__ = __getattr__  # type: ignore[attr-defined]
+        setattr(module, "__getattr__", __getattr__)  # noqa: B010 - PEP 562 hook on a module object
 
 
 class _Finder(importlib.abc.MetaPathFinder):

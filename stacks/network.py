@@ -124,9 +124,7 @@ class NetworkStack(TerraformStack):
     def _build_cluster(self, settings: Settings) -> None:
         net = settings.network
         if net.namespace_type == "http":
-            self.namespace = ServiceDiscoveryHttpNamespace(
-                self, "namespace", name=net.namespace, description="Service Connect namespace"
-            )
+            self.namespace = ServiceDiscoveryHttpNamespace(self, "namespace", name=net.namespace, description="Service Connect namespace")
         else:
             self.namespace = ServiceDiscoveryPrivateDnsNamespace(
                 self, "namespace", name=net.namespace, vpc=self.vpc.id, description="Service Connect namespace"

@@ -103,18 +103,14 @@ def _served_port(port: Port) -> EcsServiceServiceConnectConfigurationService:
     tls = None
     if port.tls is not None:
         tls = EcsServiceServiceConnectConfigurationServiceTls(
-            issuer_cert_authority=EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority(
-                aws_pca_authority_arn=port.tls.ca_arn
-            ),
+            issuer_cert_authority=EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority(aws_pca_authority_arn=port.tls.ca_arn),
             kms_key=port.tls.kms_key,
             role_arn=port.tls.role_arn,
         )
     return EcsServiceServiceConnectConfigurationService(
         port_name=port.name,
         discovery_name=port.discovery_name,
-        client_alias=EcsServiceServiceConnectConfigurationServiceClientAlias(
-            port=port.effective_client_port, dns_name=port.dns_name
-        ),
+        client_alias=EcsServiceServiceConnectConfigurationServiceClientAlias(port=port.effective_client_port, dns_name=port.dns_name),
         ingress_port_override=port.ingress_port_override,
         timeout=timeout,
         tls=tls,

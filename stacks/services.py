@@ -34,9 +34,7 @@ class ServicesStack(TerraformStack):
     logs: dict[str, ServiceLogs]
     roles: dict[str, ServiceRoles]
 
-    def __init__(
-        self, scope: Construct, stack_id: str, *, topology: Topology, settings: Settings, network: NetworkStack
-    ) -> None:
+    def __init__(self, scope: Construct, stack_id: str, *, topology: Topology, settings: Settings, network: NetworkStack) -> None:
         super().__init__(scope, stack_id)
         configure_stack(self, stack_id, settings)
         self.add_dependency(network)

@@ -42,7 +42,7 @@ def find_cycle(names: Iterable[str], edges: Iterable[Edge]) -> list[str] | None:
         path.append(node)
         for nxt in successors.get(node, []):
             if state.get(nxt) == 1:
-                return path[path.index(nxt) :] + [nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:

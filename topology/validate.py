@@ -138,18 +138,18 @@ def _topology_problems(topology: Topology, settings: Settings) -> Iterator[str]:
     for service in topology.services:
         if service.name in by_name:
             yield f"service {service.name!r}: name: declared more than once (service names must be unique)"
+            continue
         by_name[service.name] = service
         yield from _service_problems(service)
         for index, port in enumerate(service.ports):
             where = f"service {service.name!r}: ports[{index}]"
-            discovery = port.effective_discovery_name
-            if discovery in discovery_owner and discovery_owner[discovery] != f"{service.name}:{index}":
-                yield f"{where}.discovery_name: {discovery!r} is already used by service {discovery_owner[discovery].split(':')[0]!r} (discovery names are unique in the namespace)"
-            discovery_owner.setdefault(discovery, f"{service.name}:{index}")
-            host = endpoint_host(port, namespace)
-            if host in alias_owner and alias_owner[host] != f"{service.name}:{index}":
-                yield f"{where}.dns_name: {host!r} is already used by service {alias_owner[host].split(':')[0]!r} (aliases are unique in the namespace)"
-            alias_owner.setdefault(host, f"{service.name}:{index}")
+            discovery, host = port.effective_discovery_name, endpoint_host(port, namespace)
+            if discovery in discovery_owner:
+                yield f"{where}.discovery_name: {discovery!r} is already used by service {discovery_owner[discovery]!r} (discovery names are unique in the namespace)"
+            elif host in alias_owner:
+                yield f"{where}.dns_name: {host!r} is already used by service {alias_owner[host]!r} (aliases are unique in the namespace)"
+            discovery_owner.setdefault(discovery, service.name)
+            alias_owner.setdefault(host, service.name)
     yield from _call_problems(topology, by_name)
 
 
@@ -188,8 +188,9 @@ def _service_problems(service: Service) -> Iterator[str]:
             yield f"{where}: ports[{index}].name: {port.name!r} is used twice in this service"
         if port.container_port in container_ports:
             yield f"{where}: ports[{index}].container_port: {port.container_port} is mapped twice in this service"
-        if port.ingress_port in ingress_ports:
-            yield f"{where}: ports[{index}].ingress_port_override: ingress port {port.ingress_port} is already used by another port of this service"
+        elif port.ingress_port in ingress_ports:
+            field_name = "ingress_port_override" if port.ingress_port_override is not None else "container_port"
+            yield f"{where}: ports[{index}].{field_name}: ingress port {port.ingress_port} is already used by another port of this service"
         port_names.add(port.name)
         container_ports.add(port.container_port)
         ingress_ports.add(port.ingress_port)

@@ -1,0 +1,81 @@
+# Every target installs what it needs first (pipenv if missing, the locked Python
+# packages, the locked npm packages, a Terraform CLI config for the provider mirror).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON      ?= python3
+PIPENV_PIN  := pipenv==2026.10.3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+EXAMPLE     ?=
+STACKS      ?= network services
+APP         := $(if $(EXAMPLE),-m examples.$(EXAMPLE),main.py)
+CDKTF       := node_modules/.bin/cdktf
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export CHECKPOINT_DISABLE := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
+export TF_IN_AUTOMATION := 1
+
+.PHONY: help setup synth test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.synced node_modules/.installed build/terraform.rc ## Install pipenv if missing, the locked Python and npm packages, the Terraform CLI config
+
+$(VENV)/.synced: Pipfile.lock
+	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user $(PIPENV_PIN)
+	$(PYTHON) -m pipenv sync --dev
+	@touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+build/terraform.rc: $(VENV)/.synced tools/tf_mirror.py
+	$(PY) -m tools.tf_mirror $@
+
+synth: setup ## Synthesize cdktf.out/ (EXAMPLE=chain|fanin_grpc for an example; default: the article)
+	rm -rf cdktf.out
+	$(PY) $(APP)
+	@echo "cdktf.out/stacks: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
+
+lint: $(VENV)/.synced ## ruff lint + format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.synced ## Apply ruff's formatting and safe fixes
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+typecheck: $(VENV)/.synced ## mypy over the project
+	$(PY) -m mypy
+
+pytest: setup
+	$(PY) -m pytest
+
+snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed change
+	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update
+
+validate: synth ## terraform init + validate on both synthesized stacks
+	for s in $(STACKS); do (cd cdktf.out/stacks/$$s && terraform init -input=false -backend=false >/dev/null && terraform validate) || exit 1; done
+
+diff: setup ## cdktf diff (terraform plan) of both stacks
+	$(CDKTF) diff $(STACKS)
+
+deploy: setup ## cdktf deploy network then services (needs AWS credentials)
+	$(CDKTF) deploy $(STACKS)
+
+destroy: setup ## cdktf destroy, services first
+	$(CDKTF) destroy services network
+
+bench: setup ## Whole-process synth timings and peak memory (see README)
+	$(PY) -m tools.bench
+
+clean: ## Remove generated output (keeps installed packages and state/)
+	rm -rf cdktf.out build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,52 @@
+"""Shared fixtures: one synth per example per test session, written to a temporary outdir."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from examples import article, chain, fanin_grpc
+from topology import Settings, Topology
+
+from .tfjson import Synth
+
+EXAMPLES: dict[str, Topology] = {
+    "article": article.TOPOLOGY,
+    "chain": chain.TOPOLOGY,
+    "fanin_grpc": fanin_grpc.TOPOLOGY,
+}
+
+Synthesizer = Callable[[Topology, Settings], Synth]
+
+
+@pytest.fixture(scope="session")
+def synthesize(tmp_path_factory: pytest.TempPathFactory) -> Synthesizer:
+    """Synthesize a topology in this process (the jsii runtime starts once per session); cached by input."""
+    from stacks.app import build_app
+
+    cache: dict[tuple[Topology, Settings], Synth] = {}
+
+    def run(topology: Topology, settings: Settings) -> Synth:
+        key = (topology, settings)
+        if key not in cache:
+            outdir = tmp_path_factory.mktemp("cdktf.out")
+            build_app(topology, settings, outdir=str(outdir)).synth()
+            cache[key] = Synth(outdir)
+        return cache[key]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def article_synth(synthesize: Synthesizer) -> Synth:
+    return synthesize(article.TOPOLOGY, Settings())
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,56 @@
+"""The provider import hook: it loads only what is used, and refuses a package layout it does not know."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import sys
+from pathlib import Path
+
+import pytest
+
+from stacks import fast_import
+
+from ..tfjson import Synth
+
+
+def _real_init() -> Path:
+    spec = importlib.machinery.PathFinder.find_spec(fast_import.PACKAGE)
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin)
+
+
+def test_session_loaded_a_handful_of_submodules(article_synth: Synth) -> None:
+    loaded = [name for name in sys.modules if name.startswith(f"{fast_import.PACKAGE}.") and name.count(".") == 1]
+    assert "cdktf_cdktf_provider_aws.ecs_service" in loaded
+    assert "cdktf_cdktf_provider_aws.wafv2_web_acl" not in loaded
+    assert len(loaded) < 40, loaded
+
+
+def test_attribute_access_still_reaches_every_submodule() -> None:
+    import cdktf_cdktf_provider_aws as aws
+
+    assert aws.vpc.Vpc.__name__ == "Vpc"
+    assert "xray_group" in aws.__all__
+    with pytest.raises(AttributeError):
+        aws.no_such_resource  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_layout_check_accepts_the_installed_release() -> None:
+    names = fast_import.submodules_of(_real_init())
+    assert len(names) > 2000 and "ecs_service" in names
+
+
+def test_layout_check_rejects_new_code_in_the_init(tmp_path: Path) -> None:
+    pkg = tmp_path / fast_import.PACKAGE
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(_real_init().read_text(encoding="utf-8") + "\nclass NewTopLevelThing:\n    pass\n", encoding="utf-8")
+    with pytest.raises(fast_import.ProviderLayoutError, match="NewTopLevelThing"):
+        fast_import.submodules_of(pkg / "__init__.py")
+
+
+def test_layout_check_rejects_a_missing_submodule(tmp_path: Path) -> None:
+    pkg = tmp_path / fast_import.PACKAGE
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text('__all__ = ["gone"]\nfrom . import gone\n', encoding="utf-8")
+    with pytest.raises(fast_import.ProviderLayoutError, match="no package directory"):
+        fast_import.submodules_of(pkg / "__init__.py")

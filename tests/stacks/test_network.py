@@ -1,0 +1,95 @@
+"""Stack ``network``: VPC layout, NAT modes, cluster and namespace, provider pin."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from examples import article
+from stacks.network import subnet_cidrs
+from topology import NetworkSettings, Settings
+
+from ..conftest import Synthesizer
+from ..tfjson import Synth, ref
+
+
+def test_subnet_cidrs_split_the_vpc_without_overlap() -> None:
+    public, private = subnet_cidrs("10.0.0.0/16", 3)
+    assert public == ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
+    assert private == ["10.0.128.0/20", "10.0.144.0/20", "10.0.160.0/20"]
+    nets = [ipaddress.ip_network(c) for c in public + private]
+    assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])
+
+
+def test_two_azs_with_public_and_private_subnets(article_synth: Synth) -> None:
+    subnets = article_synth.resources("network", "aws_subnet")
+    tiers = sorted(body["tags"]["Tier"] for body in subnets.values())
+    assert tiers == ["private", "private", "public", "public"]
+    assert all(body["map_public_ip_on_launch"] is False for body in subnets.values())
+    azs = {body["availability_zone"] for body in subnets.values()}
+    assert azs == {"${element(data.aws_availability_zones.azs.names, 0)}", "${element(data.aws_availability_zones.azs.names, 1)}"}
+
+
+def _routes_by_subnet(synth: Synth) -> dict[str, dict[str, str]]:
+    """subnet resource name -> its default route's target {attr: resource name}."""
+    routes = synth.resources("network", "aws_route")
+    assoc = synth.resources("network", "aws_route_table_association")
+    result: dict[str, dict[str, str]] = {}
+    for body in assoc.values():
+        subnet = ref(body["subnet_id"])[1]
+        table = ref(body["route_table_id"])[1]
+        (route,) = [r for r in routes.values() if ref(r["route_table_id"])[1] == table]
+        assert route["destination_cidr_block"] == "0.0.0.0/0"
+        target = {k: ref(v)[0] for k, v in route.items() if k in ("gateway_id", "nat_gateway_id")}
+        result[subnet] = target
+    return result
+
+
+def test_private_subnets_reach_out_only_through_nat(article_synth: Synth) -> None:
+    subnets = article_synth.resources("network", "aws_subnet")
+    routes = _routes_by_subnet(article_synth)
+    for name, body in subnets.items():
+        expected = {"nat_gateway_id": "aws_nat_gateway"} if body["tags"]["Tier"] == "private" else {"gateway_id": "aws_internet_gateway"}
+        assert routes[name] == expected, name
+
+
+def test_one_nat_per_az_by_default(article_synth: Synth) -> None:
+    nats = article_synth.resources("network", "aws_nat_gateway")
+    assert len(nats) == 2
+    public = {n for n, b in article_synth.resources("network", "aws_subnet").items() if b["tags"]["Tier"] == "public"}
+    assert {ref(b["subnet_id"])[1] for b in nats.values()} == public
+
+
+def test_single_nat_serves_every_private_subnet(synthesize: Synthesizer) -> None:
+    synth = synthesize(article.TOPOLOGY, Settings(network=NetworkSettings(nat="single", az_count=3)))
+    assert len(synth.resources("network", "aws_nat_gateway")) == 1
+    assert len(synth.resources("network", "aws_eip")) == 1
+    nat_targets = {body["nat_gateway_id"] for body in synth.resources("network", "aws_route").values() if "nat_gateway_id" in body}
+    assert len(nat_targets) == 1
+    assert len(synth.resources("network", "aws_subnet")) == 6
+
+
+def test_cluster_and_namespace_as_in_the_article(article_synth: Synth) -> None:
+    (cluster,) = article_synth.resources("network", "aws_ecs_cluster").values()
+    (ns_name, namespace) = next(iter(article_synth.resources("network", "aws_service_discovery_private_dns_namespace").items()))
+    assert cluster["name"] == "ServiceConnect"
+    assert namespace["name"] == "ServiceConnectNS"
+    assert cluster["service_connect_defaults"]["namespace"] == f"${{aws_service_discovery_private_dns_namespace.{ns_name}.arn}}"
+    assert cluster["setting"] == [{"name": "containerInsights", "value": "enabled"}]
+
+
+def test_http_namespace_is_selectable(synthesize: Synthesizer) -> None:
+    synth = synthesize(article.TOPOLOGY, Settings(network=NetworkSettings(namespace_type="http")))
+    assert len(synth.resources("network", "aws_service_discovery_http_namespace")) == 1
+    assert synth.resources("network", "aws_service_discovery_private_dns_namespace") == {}
+
+
+def test_default_security_group_is_emptied(article_synth: Synth) -> None:
+    (default_sg,) = article_synth.resources("network", "aws_default_security_group").values()
+    assert "ingress" not in default_sg and "egress" not in default_sg
+
+
+def test_provider_is_pinned_to_the_mirrored_release(article_synth: Synth) -> None:
+    for stack in ("network", "services"):
+        required = article_synth.stack(stack)["terraform"]["required_providers"]["aws"]
+        assert required == {"source": "aws", "version": "5.100.0"}
+        assert article_synth.stack(stack)["provider"]["aws"][0]["region"] == "ap-northeast-1"

@@ -1,0 +1,62 @@
+"""``main.py`` as users run it: whole processes, their exit codes, their output directories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .tfjson import Synth
+
+BAD = """
+from main import run
+from topology import Port, Service, Topology
+run(Topology(services=(
+    Service(name="api", ports=(Port(name="API", container_port=80),)),
+    Service(name="web", calls=("api", "db")),
+)))
+"""
+
+
+def run_python(args: list[str], cwd: Path, project_root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run Python as a user would: no CDKTF_OUTDIR, and no jsii silencing switch unless main.py sets it."""
+    environ = dict(os.environ, PYTHONPATH=str(project_root), **env)
+    for name in ("CDKTF_OUTDIR", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"):
+        environ.pop(name, None)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=300)
+
+
+def test_bad_declaration_is_one_line_per_problem_and_writes_nothing(tmp_path: Path, project_root: Path) -> None:
+    done = run_python(["-c", BAD], tmp_path, project_root)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: service 'api': ports[0].name: 'API' must be 1-64 characters of lowercase letters, digits, '-' or '_', not starting with '-'",
+        "error: service 'web': calls[1]: 'db' is not a declared service (declared: api, web)",
+    ]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "cdktf.out").exists()
+    assert "cdktf" not in done.stdout
+
+
+def _stack_bytes(outdir: Path) -> dict[str, bytes]:
+    return {p.relative_to(outdir).as_posix(): p.read_bytes() for p in sorted(outdir.rglob("*.json"))}
+
+
+def test_output_is_identical_across_processes_directories_and_import_modes(
+    tmp_path: Path, project_root: Path, article_synth: Synth
+) -> None:
+    """The lazy provider import changes nothing in the output, and neither do the working directory or process."""
+    fast, stock = tmp_path / "fast", tmp_path / "elsewhere" / "stock"
+    fast.mkdir()
+    stock.mkdir(parents=True)
+    main = str(project_root / "main.py")
+    done_fast = run_python([main], fast, project_root)
+    done_stock = run_python([main], stock, project_root, STOCK_PROVIDER_IMPORT="1")
+    assert done_fast.returncode == 0, done_fast.stderr
+    assert done_stock.returncode == 0, done_stock.stderr
+    assert done_fast.stderr == "", "a normal run prints nothing on stderr (no Node end-of-life banner)"
+    expected = _stack_bytes(article_synth.outdir)
+    assert set(expected) == {"manifest.json", "stacks/network/cdk.tf.json", "stacks/services/cdk.tf.json"}
+    assert _stack_bytes(fast / "cdktf.out") == expected
+    assert _stack_bytes(stock / "cdktf.out") == expected
