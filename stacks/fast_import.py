@@ -1,4 +1,4 @@
-"""Import only the AWS provider submodules the app uses.
+"""Import only the AWS provider submodules the app uses, in Python and in the jsii Node process.
 
 ``cdktf_cdktf_provider_aws/__init__.py`` imports all of its ~2,100 submodules
 (about 10 s on our machines) although an app uses a dozen. This module installs
@@ -6,6 +6,11 @@ an import hook that creates the package module *without* running that
 ``__init__`` and resolves submodules on first use (PEP 562 ``__getattr__``), so
 ``from cdktf_cdktf_provider_aws.ecs_service import EcsService`` and
 ``cdktf_cdktf_provider_aws.ecs_service`` keep working and load one file each.
+
+The jsii runtime's Node process has the same problem on its side (the
+provider's ``lib/index.js`` requires every resource module, ~1.9 s and ~400 MB);
+``lazy_provider.js``, preloaded into that process through ``NODE_OPTIONS``, turns
+those requires into getters in the same way.
 
 Nothing installed is edited. The hook checks, once per process, that the real
 ``__init__`` still has the shape it skips (imports, ``check_type``, ``__all__``
@@ -128,10 +133,27 @@ class _Finder(importlib.abc.MetaPathFinder):
         return spec
 
 
+NODE_PRELOAD = Path(__file__).with_name("lazy_provider.js")
+
+
+def _node_options_with_preload(current: str) -> str:
+    """NODE_OPTIONS plus ``--require <lazy_provider.js>``, quoted as Node parses it."""
+    flag = f'--require "{NODE_PRELOAD}"'
+    return current if flag in current else f"{current} {flag}".strip()
+
+
 def install() -> bool:
-    """Install the hook unless opted out or the package is already imported; True when active."""
+    """Install both hooks unless opted out or the package is already imported; True when active.
+
+    The Python hook acts in this process; the Node hook is passed to the jsii
+    runtime process through ``NODE_OPTIONS``, so it must be set before jsii
+    starts that process (the first import of ``cdktf`` or ``constructs``).
+    """
     if os.environ.get(OPT_OUT) == "1" or PACKAGE in sys.modules:
         return False
+    if "constructs._jsii" in sys.modules and NODE_PRELOAD.as_posix() not in os.environ.get("NODE_OPTIONS", ""):
+        raise RuntimeError("stacks.fast_import.install() must run before cdktf/constructs start the jsii runtime")
+    os.environ["NODE_OPTIONS"] = _node_options_with_preload(os.environ.get("NODE_OPTIONS", ""))
     if not any(isinstance(finder, _Finder) for finder in sys.meta_path):
         sys.meta_path.insert(0, _Finder())
     return True

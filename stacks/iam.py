@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cached_property
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
@@ -41,8 +42,12 @@ class AccountContext(Construct):
         self.identity = DataAwsCallerIdentity(self, "identity")
         self.partition = DataAwsPartition(self, "partition")
 
+    @cached_property
     def assume_role_policy(self) -> str:
-        """ecs-tasks may assume the role only on behalf of this account (confused-deputy guard)."""
+        """ecs-tasks may assume the role only on behalf of this account (confused-deputy guard).
+
+        Cached: every role shares it, and each read of a token is a round trip to the jsii runtime.
+        """
         return _document(
             [
                 {
@@ -75,7 +80,7 @@ class ServiceRoles(Construct):
             "execution",
             name=f"{project}-{service.name}-execution",
             description=f"ECS agent for {service.name}: pull its image, write its own log groups",
-            assume_role_policy=account.assume_role_policy(),
+            assume_role_policy=account.assume_role_policy,
         )
         IamRolePolicy(
             self,
@@ -89,7 +94,7 @@ class ServiceRoles(Construct):
             "task",
             name=f"{project}-{service.name}-task",
             description=f"Application role of {service.name}",
-            assume_role_policy=account.assume_role_policy(),
+            assume_role_policy=account.assume_role_policy,
         )
         if service.enable_execute_command:
             IamRolePolicy(

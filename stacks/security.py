@@ -33,10 +33,11 @@ class ServiceSecurityGroup(Construct):
             revoke_rules_on_delete=True,
             tags={"Name": f"{project}-{service.name}"},
         )
+        self.group_id = self.group.id  # read the token once: every read is a jsii round trip
         VpcSecurityGroupEgressRule(
             self,
             "egress_https",
-            security_group_id=self.group.id,
+            security_group_id=self.group_id,
             description="HTTPS to AWS APIs and the image registry (through NAT)",
             ip_protocol="tcp",
             from_port=443,
@@ -51,8 +52,8 @@ class ServiceSecurityGroup(Construct):
             VpcSecurityGroupIngressRule(
                 self,
                 f"from_{rule_id}",
-                security_group_id=self.group.id,
-                referenced_security_group_id=caller.group.id,
+                security_group_id=self.group_id,
+                referenced_security_group_id=caller.group_id,
                 description=f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}",
                 ip_protocol="tcp",
                 from_port=port.ingress_port,
@@ -61,8 +62,8 @@ class ServiceSecurityGroup(Construct):
             VpcSecurityGroupEgressRule(
                 caller,
                 f"to_{self.service.name}_{port.name}",
-                security_group_id=caller.group.id,
-                referenced_security_group_id=self.group.id,
+                security_group_id=caller.group_id,
+                referenced_security_group_id=self.group_id,
                 description=f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}",
                 ip_protocol="tcp",
                 from_port=port.ingress_port,

@@ -47,10 +47,11 @@ class ServicesStack(TerraformStack):
             region=settings.region,
         )
         account = AccountContext(self, "account")
+        vpc_id = network.vpc.id
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
         for service in topology.services:
             self.security_groups[service.name] = ServiceSecurityGroup(
-                self, f"{service.name}_sg", service=service, project=settings.project, vpc_id=network.vpc.id
+                self, f"{service.name}_sg", service=service, project=settings.project, vpc_id=vpc_id
             )
         for caller, server in call_edges(topology):
             self.security_groups[server].allow_call(self.security_groups[caller])
@@ -73,7 +74,7 @@ class ServicesStack(TerraformStack):
                 name,
                 service=service,
                 placement=placement,
-                security_group_id=self.security_groups[name].group.id,
+                security_group_id=self.security_groups[name].group_id,
                 logs=logs,
                 roles=roles,
                 family_prefix=settings.project,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.machinery
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -54,3 +56,39 @@ def test_layout_check_rejects_a_missing_submodule(tmp_path: Path) -> None:
     (pkg / "__init__.py").write_text('__all__ = ["gone"]\nfrom . import gone\n', encoding="utf-8")
     with pytest.raises(fast_import.ProviderLayoutError, match="no package directory"):
         fast_import.submodules_of(pkg / "__init__.py")
+
+
+def _fake_provider(root: Path, extra_line: str = "") -> Path:
+    lib = root / "node_modules" / "@cdktf" / "provider-aws" / "lib"
+    lib.mkdir(parents=True)
+    names = [f"res{i}" for i in range(1200)]
+    lines = ['"use strict";', 'Object.defineProperty(exports, "__esModule", { value: true });', "exports.res0 = exports.res1 = void 0;"]
+    lines += [f'exports.{name} = require("./{name}");' for name in names]
+    if extra_line:
+        lines.append(extra_line)
+    (lib / "index.js").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name in names:
+        (lib / f"{name}.js").write_text(f'globalThis.loaded = (globalThis.loaded || 0) + 1; exports.name = "{name}";\n', encoding="utf-8")
+    return lib / "index.js"
+
+
+def _node(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, NODE_OPTIONS=f'--require "{fast_import.NODE_PRELOAD}"')
+    return subprocess.run(["node", "-e", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_node_hook_requires_submodules_on_first_access(tmp_path: Path) -> None:
+    index = _fake_provider(tmp_path)
+    done = _node(
+        f"const p = require({str(index)!r}); const before = globalThis.loaded || 0; console.log(before, p.res7.name, globalThis.loaded)",
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "res7", "1"]
+
+
+def test_node_hook_rejects_an_unknown_line(tmp_path: Path) -> None:
+    index = _fake_provider(tmp_path, extra_line="exports.helper = function () {};")
+    done = _node(f"require({str(index)!r})", tmp_path)
+    assert done.returncode != 0
+    assert "is a line this hook does not know" in done.stderr and "exports.helper" in done.stderr
