@@ -11,6 +11,7 @@ EXAMPLE     ?=
 STACKS      ?= network services
 APP         := $(if $(EXAMPLE),-m examples.$(EXAMPLE),main.py)
 CDKTF       := node_modules/.bin/cdktf
+CHECKOV_VENV := tools/checkov/.venv
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -19,16 +20,21 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
+.PHONY: help setup synth verify test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced node_modules/.installed build/terraform.rc ## Install pipenv if missing, the locked Python and npm packages, the Terraform CLI config
+setup: $(VENV)/.synced $(CHECKOV_VENV)/.synced node_modules/.installed build/terraform.rc ## Install pipenv if missing, the locked Python and npm packages, checkov, the Terraform CLI config
 
 $(VENV)/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user $(PIPENV_PIN)
 	$(PYTHON) -m pipenv sync --dev
+	@touch $@
+
+# checkov has its own lock file: its pins (packaging<24) conflict with pytest's.
+$(CHECKOV_VENV)/.synced: tools/checkov/Pipfile.lock $(VENV)/.synced
+	cd tools/checkov && $(PYTHON) -m pipenv sync
 	@touch $@
 
 node_modules/.installed: package-lock.json
@@ -61,6 +67,10 @@ pytest: setup
 
 snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed change
 	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update
+
+verify: synth ## Prove internal-only on cdktf.out (tools/verify.py) and run checkov with the justified skips
+	$(PY) -m tools.verify cdktf.out --example $(or $(EXAMPLE),article)
+	$(PY) -m tools.scan cdktf.out
 
 validate: synth ## terraform init + validate on both synthesized stacks
 	for s in $(STACKS); do (cd cdktf.out/stacks/$$s && terraform init -input=false -backend=false >/dev/null && terraform validate) || exit 1; done

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cached_property
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
@@ -30,7 +29,7 @@ EXEC_ACTIONS = (
 PRIVATE_ECR_IMAGE = re.compile(r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
 
 
-def _document(statements: list[dict[str, object]]) -> str:
+def policy_document(statements: list[dict[str, object]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, indent=None, sort_keys=True)
 
 
@@ -41,23 +40,25 @@ class AccountContext(Construct):
         super().__init__(scope, construct_id)
         self.identity = DataAwsCallerIdentity(self, "identity")
         self.partition = DataAwsPartition(self, "partition")
+        # Tokens read once: every read is a round trip to the jsii runtime.
+        self.account_id = self.identity.account_id
+        self.partition_name = self.partition.partition
+        self._trust: dict[str, str] = {}
 
-    @cached_property
-    def assume_role_policy(self) -> str:
-        """ecs-tasks may assume the role only on behalf of this account (confused-deputy guard).
-
-        Cached: every role shares it, and each read of a token is a round trip to the jsii runtime.
-        """
-        return _document(
-            [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": self.identity.account_id}},
-                }
-            ]
-        )
+    def assume_role_policy(self, service_principal: str) -> str:
+        """The service may assume the role only on behalf of this account (confused-deputy guard)."""
+        if service_principal not in self._trust:
+            self._trust[service_principal] = policy_document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": service_principal},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"aws:SourceAccount": self.account_id}},
+                    }
+                ]
+            )
+        return self._trust[service_principal]
 
 
 class ServiceRoles(Construct):
@@ -80,21 +81,21 @@ class ServiceRoles(Construct):
             "execution",
             name=f"{project}-{service.name}-execution",
             description=f"ECS agent for {service.name}: pull its image, write its own log groups",
-            assume_role_policy=account.assume_role_policy,
+            assume_role_policy=account.assume_role_policy("ecs-tasks.amazonaws.com"),
         )
         IamRolePolicy(
             self,
             "execution_policy",
             name="pull-and-log",
             role=self.execution_role.id,
-            policy=_document(self._execution_statements(service, log_group_arns, account)),
+            policy=policy_document(self._execution_statements(service, log_group_arns, account)),
         )
         self.task_role = IamRole(
             self,
             "task",
             name=f"{project}-{service.name}-task",
             description=f"Application role of {service.name}",
-            assume_role_policy=account.assume_role_policy,
+            assume_role_policy=account.assume_role_policy("ecs-tasks.amazonaws.com"),
         )
         if service.enable_execute_command:
             IamRolePolicy(
@@ -102,7 +103,7 @@ class ServiceRoles(Construct):
                 "exec_policy",
                 name="ecs-exec",
                 role=self.task_role.id,
-                policy=_document([{"Sid": "EcsExec", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}]),
+                policy=policy_document([{"Sid": "EcsExec", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}]),
             )
 
     @staticmethod
@@ -119,7 +120,7 @@ class ServiceRoles(Construct):
         # A private ECR image needs a token (account-wide by design) and read access to its repository only.
         match = PRIVATE_ECR_IMAGE.match(service.image)
         if match:
-            repo_arn = f"arn:{account.partition.partition}:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+            repo_arn = f"arn:{account.partition_name}:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
             statements += [
                 {"Sid": "EcrToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
                 {

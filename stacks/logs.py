@@ -18,12 +18,14 @@ class ServiceLogs(Construct):
     app: CloudwatchLogGroup
     proxy: CloudwatchLogGroup | None
 
-    def __init__(self, scope: Construct, construct_id: str, *, service: Service, cluster_name: str, retention_days: int) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, service: Service, cluster_name: str, retention_days: int, kms_key_arn: str
+    ) -> None:
         super().__init__(scope, construct_id)
         base = f"/ecs/{cluster_name}/{service.name}"
-        self.app = CloudwatchLogGroup(self, "app", name=base, retention_in_days=retention_days)
+        self.app = CloudwatchLogGroup(self, "app", name=base, retention_in_days=retention_days, kms_key_id=kms_key_arn)
         self.proxy = (
-            CloudwatchLogGroup(self, "proxy", name=f"{base}/service-connect", retention_in_days=retention_days)
+            CloudwatchLogGroup(self, "proxy", name=f"{base}/service-connect", retention_in_days=retention_days, kms_key_id=kms_key_arn)
             if service.proxy_logs
             else None
         )

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from cdktf import Fn, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterServiceConnectDefaults, EcsClusterSetting
 from cdktf_cdktf_provider_aws.eip import Eip
@@ -28,6 +27,9 @@ from constructs import Construct
 from topology import Settings
 
 from .common import configure_stack
+from .flow_logs import VpcFlowLogs
+from .iam import AccountContext
+from .kms import LogsKey
 
 
 def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
@@ -47,6 +49,8 @@ class NetworkStack(TerraformStack):
     nat_gateways: list[NatGateway]
     cluster: EcsCluster
     namespace: ServiceDiscoveryPrivateDnsNamespace | ServiceDiscoveryHttpNamespace
+    logs_key: LogsKey
+    flow_logs: VpcFlowLogs | None
 
     def __init__(self, scope: Construct, stack_id: str, *, settings: Settings) -> None:
         super().__init__(scope, stack_id)
@@ -62,15 +66,28 @@ class NetworkStack(TerraformStack):
         )
         # The default SG allows all traffic between its members; nothing should use it, so empty it.
         DefaultSecurityGroup(self, "default_sg", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-default-unused"})
-        azs = DataAwsAvailabilityZones(self, "azs", state="available")
-        self._build_subnets(settings, azs)
+        account = AccountContext(self, "account")
+        self.logs_key = LogsKey(self, "logs_key", project=settings.project, region=settings.region, account=account)
+        self.flow_logs = None
+        if net.flow_logs:
+            self.flow_logs = VpcFlowLogs(
+                self,
+                "flow_logs",
+                vpc_id=self.vpc.id,
+                project=settings.project,
+                region=settings.region,
+                retention_days=settings.log_retention_days,
+                kms_key_arn=self.logs_key.key.arn,
+                account=account,
+            )
+        self._build_subnets(settings)
         self._build_cluster(settings)
 
     @property
     def private_subnet_ids(self) -> list[str]:
         return [subnet.id for subnet in self.private_subnets]
 
-    def _build_subnets(self, settings: Settings, azs: DataAwsAvailabilityZones) -> None:
+    def _build_subnets(self, settings: Settings) -> None:
         net = settings.network
         public_cidrs, private_cidrs = subnet_cidrs(net.cidr, net.az_count)
         igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-igw"})
@@ -78,7 +95,7 @@ class NetworkStack(TerraformStack):
         Route(self, "public_default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
         self.public_subnets, self.private_subnets, self.nat_gateways = [], [], []
         for index in range(net.az_count):
-            az = Fn.element(azs.names, index)
+            az = net.availability_zones[index]
             public = Subnet(
                 self,
                 f"public_{index}",

@@ -48,6 +48,7 @@ class ServicesStack(TerraformStack):
         )
         account = AccountContext(self, "account")
         vpc_id = network.vpc.id
+        logs_key_arn = network.logs_key.key.arn
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
         for service in topology.services:
             self.security_groups[service.name] = ServiceSecurityGroup(
@@ -58,7 +59,12 @@ class ServicesStack(TerraformStack):
         for name in deploy_order(topology):
             service = topology.service(name)
             logs = ServiceLogs(
-                self, f"{name}_logs", service=service, cluster_name=net.cluster_name, retention_days=settings.log_retention_days
+                self,
+                f"{name}_logs",
+                service=service,
+                cluster_name=net.cluster_name,
+                retention_days=settings.log_retention_days,
+                kms_key_arn=logs_key_arn,
             )
             roles = ServiceRoles(
                 self,

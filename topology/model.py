@@ -134,7 +134,9 @@ class NetworkSettings:
     """The network/cluster layer. Defaults are the article's (CDK ``Vpc`` with 2 AZs)."""
 
     cidr: str = "10.0.0.0/16"
-    az_count: int = 2
+    availability_zones: tuple[str, ...] = ("ap-northeast-1a", "ap-northeast-1c")
+    """Named, not "the first N": the set cannot silently change when AWS adds a zone (the article's CDK
+    ``maxAzs: 2`` picks these two in ap-northeast-1). They must belong to ``Settings.region``."""
     nat: NatMode = "per_az"
     """``per_az``: one NAT gateway per AZ (survives an AZ outage); ``single``: one for all (cheaper)."""
     cluster_name: str = "ServiceConnect"
@@ -143,6 +145,12 @@ class NetworkSettings:
     namespace_type: NamespaceType = "private_dns"
     """``private_dns`` as the article's CDK default; ``http`` skips the Route 53 private zone."""
     container_insights: bool = True
+    flow_logs: bool = True
+    """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."""
+
+    @property
+    def az_count(self) -> int:
+        return len(self.availability_zones)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,6 +170,7 @@ class Settings:
     project: str = "internal-api"
     """Tag value and name prefix of the IAM roles."""
     network: NetworkSettings = field(default_factory=NetworkSettings)
-    log_retention_days: int = 30
+    log_retention_days: int = 365
+    """Applies to every log group (app, proxy, flow logs); all are encrypted with one KMS key."""
     state: S3State | None = None
     """``None``: local state files under ``state/`` in the project (relative paths)."""

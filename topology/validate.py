@@ -100,8 +100,7 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
     if settings.log_retention_days not in LOG_RETENTION_DAYS:
         yield f"settings: log_retention_days: {settings.log_retention_days} is not accepted by CloudWatch Logs (one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
     yield from _cidr_problems(net.cidr, net.az_count)
-    if not 1 <= net.az_count <= 6:
-        yield f"settings: network.az_count: {net.az_count} must be between 1 and 6"
+    yield from _zone_problems(net.availability_zones, settings.region)
     if net.nat not in ("per_az", "single"):
         yield f"settings: network.nat: {net.nat!r} must be 'per_az' or 'single'"
     if not CLUSTER_NAME.match(net.cluster_name):
@@ -115,6 +114,16 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
             yield "settings: state.bucket: must name an S3 bucket"
         if not REGION.match(settings.state.region):
             yield f"settings: state.region: {settings.state.region!r} is not an AWS region name"
+
+
+def _zone_problems(zones: tuple[str, ...], region: str) -> Iterator[str]:
+    if not 1 <= len(zones) <= 6:
+        yield f"settings: network.availability_zones: {len(zones)} zones given; 1 to 6 are supported"
+    foreign = [zone for zone in zones if not (zone.startswith(region) and re.fullmatch(r"[a-z]", zone[len(region) :]))]
+    if foreign and REGION.match(region):
+        yield f"settings: network.availability_zones: {', '.join(map(repr, foreign))} not in region {region!r} (name zones like '{region}a')"
+    if len(set(zones)) != len(zones):
+        yield "settings: network.availability_zones: a zone is listed twice"
 
 
 def _cidr_problems(cidr: str, az_count: int) -> Iterator[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 
 from examples import article
 from stacks.network import subnet_cidrs
@@ -25,8 +26,14 @@ def test_two_azs_with_public_and_private_subnets(article_synth: Synth) -> None:
     tiers = sorted(body["tags"]["Tier"] for body in subnets.values())
     assert tiers == ["private", "private", "public", "public"]
     assert all(body["map_public_ip_on_launch"] is False for body in subnets.values())
-    azs = {body["availability_zone"] for body in subnets.values()}
-    assert azs == {"${element(data.aws_availability_zones.azs.names, 0)}", "${element(data.aws_availability_zones.azs.names, 1)}"}
+    by_tier = sorted((body["tags"]["Tier"], body["availability_zone"]) for body in subnets.values())
+    assert by_tier == [
+        ("private", "ap-northeast-1a"),
+        ("private", "ap-northeast-1c"),
+        ("public", "ap-northeast-1a"),
+        ("public", "ap-northeast-1c"),
+    ]
+    assert "data" not in article_synth.stack("network") or "aws_availability_zones" not in article_synth.stack("network")["data"]
 
 
 def _routes_by_subnet(synth: Synth) -> dict[str, dict[str, str]]:
@@ -60,7 +67,8 @@ def test_one_nat_per_az_by_default(article_synth: Synth) -> None:
 
 
 def test_single_nat_serves_every_private_subnet(synthesize: Synthesizer) -> None:
-    synth = synthesize(article.TOPOLOGY, Settings(network=NetworkSettings(nat="single", az_count=3)))
+    zones = ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d")
+    synth = synthesize(article.TOPOLOGY, Settings(network=NetworkSettings(nat="single", availability_zones=zones)))
     assert len(synth.resources("network", "aws_nat_gateway")) == 1
     assert len(synth.resources("network", "aws_eip")) == 1
     nat_targets = {body["nat_gateway_id"] for body in synth.resources("network", "aws_route").values() if "nat_gateway_id" in body}
@@ -93,3 +101,24 @@ def test_provider_is_pinned_to_the_mirrored_release(article_synth: Synth) -> Non
         required = article_synth.stack(stack)["terraform"]["required_providers"]["aws"]
         assert required == {"source": "aws", "version": "5.100.0"}
         assert article_synth.stack(stack)["provider"]["aws"][0]["region"] == "ap-northeast-1"
+
+
+def test_logs_key_rotates_and_names_every_action(article_synth: Synth) -> None:
+    (key,) = article_synth.resources("network", "aws_kms_key").values()
+    assert key["enable_key_rotation"] is True
+    policy = json.loads(key["policy"])
+    actions = [a for statement in policy["Statement"] for a in statement["Action"]]
+    assert actions and not any("*" in action for action in actions)
+    (logs,) = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsOfThisAccount"]
+    assert logs["Principal"] == {"Service": "logs.ap-northeast-1.amazonaws.com"}
+    assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
+
+
+def test_flow_logs_record_all_traffic_to_an_encrypted_group(article_synth: Synth) -> None:
+    (flow,) = article_synth.resources("network", "aws_flow_log").values()
+    assert flow["traffic_type"] == "ALL"
+    assert ref(flow["vpc_id"])[0] == "aws_vpc"
+    group_name = ref(flow["log_destination"])[1]
+    group = article_synth.resources("network", "aws_cloudwatch_log_group")[group_name]
+    assert group["retention_in_days"] == 365
+    assert ref(group["kms_key_id"])[0] == "aws_kms_key"

@@ -8,6 +8,7 @@ from typing import Any
 from examples import article
 from stacks.iam import EXEC_ACTIONS
 from stacks.service import service_connect_fingerprint
+from tools.verify import Address, Config
 from topology import Port, S3State, Settings
 
 from ..conftest import Synthesizer
@@ -167,10 +168,13 @@ def test_no_wildcard_action_anywhere(article_synth: Synth) -> None:
             assert all("*" not in action for action in actions)
 
 
-def test_log_groups_have_retention(article_synth: Synth) -> None:
+def test_log_groups_keep_a_year_and_are_encrypted_with_the_network_key(article_synth: Synth) -> None:
     groups = article_synth.resources("services", "aws_cloudwatch_log_group").values()
     assert len(groups) == 4
-    assert {g["retention_in_days"] for g in groups} == {30}
+    assert {g["retention_in_days"] for g in groups} == {365}
+    config = Config.load(article_synth.outdir)
+    keys = {config.resolve("services", g["kms_key_id"]) for g in groups}
+    assert keys == {Address("network", "aws_kms_key", article_synth.by_path("network", "aws_kms_key", "logs_key/key")[0])}
 
 
 def test_outputs_endpoint_cluster_and_exec_check(article_synth: Synth) -> None:

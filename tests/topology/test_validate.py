@@ -204,7 +204,14 @@ def test_self_call_is_a_cycle() -> None:
             Settings(network=NetworkSettings(cidr="10.0.0.1/16")),
             "settings: network.cidr: '10.0.0.1/16' is not an IPv4 network like '10.0.0.0/16'",
         ),
-        (Settings(network=NetworkSettings(az_count=0)), "settings: network.az_count: 0 must be between 1 and 6"),
+        (
+            Settings(network=NetworkSettings(availability_zones=())),
+            "settings: network.availability_zones: 0 zones given; 1 to 6 are supported",
+        ),
+        (
+            Settings(region="us-east-1"),
+            "settings: network.availability_zones: 'ap-northeast-1a', 'ap-northeast-1c' not in region 'us-east-1' (name zones like 'us-east-1a')",
+        ),
         (
             Settings(network=NetworkSettings(cluster_name="my cluster")),
             "settings: network.cluster_name: 'my cluster' must be 1-255 letters, digits, '-' or '_'",
@@ -219,7 +226,18 @@ def test_self_call_is_a_cycle() -> None:
         ),
         (Settings(state=S3State(bucket="", region="ap-northeast-1")), "settings: state.bucket: must name an S3 bucket"),
     ],
-    ids=["region", "retention", "cidr-prefix", "cidr-host-bits", "az-count", "cluster-name", "namespace", "project", "state-bucket"],
+    ids=[
+        "region",
+        "retention",
+        "cidr-prefix",
+        "cidr-host-bits",
+        "no-zones",
+        "zone-of-other-region",
+        "cluster-name",
+        "namespace",
+        "project",
+        "state-bucket",
+    ],
 )
 def test_settings_rule(settings: Settings, expected: str) -> None:
     assert problems(SERVER, CLIENT, settings=settings) == [expected]
