@@ -11,12 +11,16 @@ PREFIX = "INTERNAL_API_"
 
 
 def with_env_overrides(settings: Settings, environ: Mapping[str, str]) -> Settings:
-    """Apply ``INTERNAL_API_REGION`` and ``INTERNAL_API_STATE_BUCKET`` (+ ``_STATE_REGION``, ``_STATE_KEY_PREFIX``).
+    """Apply ``INTERNAL_API_REGION``, ``_AVAILABILITY_ZONES`` (comma-separated) and ``_STATE_BUCKET`` (+ ``_STATE_REGION``, ``_STATE_KEY_PREFIX``).
 
     A bucket selects the S3 backend; without one, state stays local.
     """
     region = environ.get(f"{PREFIX}REGION") or settings.region
     settings = replace(settings, region=region)
+    zones = environ.get(f"{PREFIX}AVAILABILITY_ZONES")
+    if zones:
+        names = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
+        settings = replace(settings, network=replace(settings.network, availability_zones=names))
     bucket = environ.get(f"{PREFIX}STATE_BUCKET")
     if bucket:
         settings = replace(
