@@ -20,7 +20,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth verify test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
+.PHONY: help setup synth diagram verify test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ pytest: setup
 
 snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed change
 	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update
+
+diagram: setup ## Redraw docs/diagrams/ (Mermaid + SVG per example) and the README's diagram
+	$(PY) -m tools.diagram
 
 verify: synth ## Prove internal-only on cdktf.out (tools/verify.py) and run checkov with the justified skips
 	$(PY) -m tools.verify cdktf.out --example $(or $(EXAMPLE),article)

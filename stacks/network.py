@@ -7,8 +7,6 @@ Everything the services layer needs is an attribute of ``NetworkStack``; when
 
 from __future__ import annotations
 
-import ipaddress
-
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterServiceConnectDefaults, EcsClusterSetting
@@ -30,14 +28,6 @@ from .common import configure_stack
 from .flow_logs import VpcFlowLogs
 from .iam import AccountContext
 from .kms import LogsKey
-
-
-def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
-    """Public then private subnets, each 1/16 of the VPC (a /20 of a /16), like terraform-aws-vpc's cidrsubnet(cidr, 4, i)."""
-    blocks = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=4))
-    public = [str(block) for block in blocks[:az_count]]
-    private = [str(block) for block in blocks[8 : 8 + az_count]]
-    return public, private
 
 
 class NetworkStack(TerraformStack):
@@ -89,7 +79,7 @@ class NetworkStack(TerraformStack):
 
     def _build_subnets(self, settings: Settings) -> None:
         net = settings.network
-        public_cidrs, private_cidrs = subnet_cidrs(net.cidr, net.az_count)
+        public_cidrs, private_cidrs = net.subnet_cidrs()
         igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-igw"})
         public_rt = RouteTable(self, "public_rt", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-public"})
         Route(self, "public_default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)

@@ -8,6 +8,7 @@ as ``None`` is not written to Terraform at all, so ECS applies its default.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -151,6 +152,14 @@ class NetworkSettings:
     @property
     def az_count(self) -> int:
         return len(self.availability_zones)
+
+    def subnet_cidrs(self) -> tuple[list[str], list[str]]:
+        """Public then private subnets, each 1/16 of the VPC (a /20 of a /16), like terraform-aws-vpc's
+        ``cidrsubnet(cidr, 4, i)``: public take the first blocks, private start half-way."""
+        blocks = list(ipaddress.IPv4Network(self.cidr).subnets(prefixlen_diff=4))
+        public = [str(block) for block in blocks[: self.az_count]]
+        private = [str(block) for block in blocks[8 : 8 + self.az_count]]
+        return public, private
 
 
 @dataclass(frozen=True, kw_only=True)

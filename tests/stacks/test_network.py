@@ -6,7 +6,6 @@ import ipaddress
 import json
 
 from examples import article
-from stacks.network import subnet_cidrs
 from topology import NetworkSettings, Settings
 
 from ..conftest import Synthesizer
@@ -14,7 +13,8 @@ from ..tfjson import Synth, ref
 
 
 def test_subnet_cidrs_split_the_vpc_without_overlap() -> None:
-    public, private = subnet_cidrs("10.0.0.0/16", 3)
+    zones = ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d")
+    public, private = NetworkSettings(cidr="10.0.0.0/16", availability_zones=zones).subnet_cidrs()
     assert public == ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
     assert private == ["10.0.128.0/20", "10.0.144.0/20", "10.0.160.0/20"]
     nets = [ipaddress.ip_network(c) for c in public + private]
