@@ -12,6 +12,9 @@ STACKS      ?= network services
 APP         := $(if $(EXAMPLE),-m examples.$(EXAMPLE),main.py)
 CDKTF       := node_modules/.bin/cdktf
 CHECKOV_VENV := tools/checkov/.venv
+EMULATOR_VENV := tools/emulator/.venv
+# With a local provider mirror, `terraform providers lock` (run by cdktf) would ask the registry: skip it then.
+LOCK_FLAG    = $(shell grep -qs filesystem_mirror build/terraform.rc && echo --skip-provider-lock)
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -20,12 +23,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth diagram verify test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
+.PHONY: help setup synth diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-setup: $(VENV)/.synced $(CHECKOV_VENV)/.synced node_modules/.installed build/terraform.rc ## Install pipenv if missing, the locked Python and npm packages, checkov, the Terraform CLI config
+setup: $(VENV)/.synced $(CHECKOV_VENV)/.synced $(EMULATOR_VENV)/.synced node_modules/.installed build/terraform.rc ## Install pipenv if missing, the locked Python and npm packages, checkov, moto, the Terraform CLI config
 
 $(VENV)/.synced: Pipfile.lock
 	@$(PYTHON) -m pipenv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user $(PIPENV_PIN)
@@ -35,6 +38,11 @@ $(VENV)/.synced: Pipfile.lock
 # checkov has its own lock file: its pins (packaging<24) conflict with pytest's.
 $(CHECKOV_VENV)/.synced: tools/checkov/Pipfile.lock $(VENV)/.synced
 	cd tools/checkov && $(PYTHON) -m pipenv sync
+	@touch $@
+
+# moto (the local AWS emulator) too: botocore's python-dateutil<3 conflicts with the app's resolution.
+$(EMULATOR_VENV)/.synced: tools/emulator/Pipfile.lock $(VENV)/.synced
+	cd tools/emulator && $(PYTHON) -m pipenv sync
 	@touch $@
 
 node_modules/.installed: package-lock.json
@@ -78,14 +86,23 @@ verify: synth ## Prove internal-only on cdktf.out (tools/verify.py) and run chec
 validate: synth ## terraform init + validate on both synthesized stacks
 	for s in $(STACKS); do (cd cdktf.out/stacks/$$s && terraform init -input=false -backend=false >/dev/null && terraform validate) || exit 1; done
 
+deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
+	$(PY) -m tools.local deploy
+
+plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
+	$(PY) -m tools.local plan --target $(or $(TARGET),emulator)
+
+destroy-local: setup ## Destroy services then network in the local emulator, and forget it
+	$(PY) -m tools.local destroy
+
 diff: setup ## cdktf diff (terraform plan) of both stacks
-	$(CDKTF) diff $(STACKS)
+	$(CDKTF) diff $(STACKS) $(LOCK_FLAG)
 
 deploy: setup ## cdktf deploy network then services (needs AWS credentials)
-	$(CDKTF) deploy $(STACKS)
+	$(CDKTF) deploy $(STACKS) $(LOCK_FLAG)
 
 destroy: setup ## cdktf destroy, services first
-	$(CDKTF) destroy services network
+	$(CDKTF) destroy services network $(LOCK_FLAG)
 
 bench: setup ## Whole-process synth timings and peak memory (see README)
 	$(PY) -m tools.bench

@@ -14,8 +14,8 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 
 from topology import Settings
 
-LOCAL_STATE_DIR = "../../../state"
-"""From ``cdktf.out/stacks/<stack>`` back to the project root, then ``state/``."""
+TO_PROJECT_ROOT = "../../.."
+"""From a stack's working directory, ``cdktf.out/stacks/<stack>``, back to the project root."""
 
 
 def configure_stack(stack: TerraformStack, stack_id: str, settings: Settings) -> AwsProvider:
@@ -26,7 +26,7 @@ def configure_stack(stack: TerraformStack, stack_id: str, settings: Settings) ->
         default_tags=[AwsProviderDefaultTags(tags={"Project": settings.project, "ManagedBy": "cdktf", "Stack": stack_id})],
     )
     if settings.state is None:
-        LocalBackend(stack, path=f"{LOCAL_STATE_DIR}/{stack_id}.tfstate")
+        LocalBackend(stack, path=f"{TO_PROJECT_ROOT}/{settings.local_state_dir}/{stack_id}.tfstate")
     else:
         S3Backend(
             stack,

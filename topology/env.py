@@ -21,6 +21,9 @@ def with_env_overrides(settings: Settings, environ: Mapping[str, str]) -> Settin
     if zones:
         names = tuple(zone.strip() for zone in zones.split(",") if zone.strip())
         settings = replace(settings, network=replace(settings.network, availability_zones=names))
+    local_dir = environ.get(f"{PREFIX}LOCAL_STATE_DIR")
+    if local_dir:
+        settings = replace(settings, local_state_dir=local_dir)
     bucket = environ.get(f"{PREFIX}STATE_BUCKET")
     if bucket:
         settings = replace(

@@ -182,4 +182,6 @@ class Settings:
     log_retention_days: int = 365
     """Applies to every log group (app, proxy, flow logs); all are encrypted with one KMS key."""
     state: S3State | None = None
-    """``None``: local state files under ``state/`` in the project (relative paths)."""
+    """``None``: local state files under ``local_state_dir`` in the project (relative paths)."""
+    local_state_dir: str = "state"
+    """Project-relative folder of local state; emulator runs use their own (``build/emulator/state``)."""

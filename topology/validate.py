@@ -109,6 +109,8 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
         yield f"settings: network.namespace: {net.namespace!r} must be {DNS_NAME_RULE}"
     if net.namespace_type not in ("private_dns", "http"):
         yield f"settings: network.namespace_type: {net.namespace_type!r} must be 'private_dns' or 'http'"
+    if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
+        yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
     if settings.state is not None:
         if not settings.state.bucket:
             yield "settings: state.bucket: must name an S3 bucket"
