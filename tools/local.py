@@ -119,10 +119,10 @@ def destroy(outdir: Path, workdir: Path) -> None:
         (outdir.parent / "state" / f"{stack}.tfstate").unlink(missing_ok=True)
 
 
-def _plan_stacks(outdir: Path, plandir: Path, env: dict[str, str]) -> list[Path]:
+def _plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...] = STACKS) -> list[Path]:
     plandir.mkdir(parents=True, exist_ok=True)
     planned: list[Path] = []
-    for stack in STACKS:
+    for stack in stacks:
         workdir = outdir / "stacks" / stack
         _run(["terraform", "init", "-input=false", "-no-color"], env, cwd=workdir, capture=plandir / f"{stack}.init.log")
         plan_file = plandir / f"{stack}.tfplan"

@@ -101,13 +101,19 @@ def test_second_plan_differs_only_in_known_emulator_gaps(deployed: tuple[Path, d
     assert "No change widens who can reach a service." in (tmp_path / "review.md").read_text(encoding="utf-8")
 
 
-def _plan_variant(home: Path, variant: Path, tmp: Path) -> dict[str, StackReview]:
-    """Plan ``variant/cdktf.out`` against the deployed emulator account and state."""
+@pytest.fixture(scope="module")
+def replayed(deployed: tuple[Path, dict[str, Any]]) -> Iterator[dict[str, str]]:
+    """One emulator with the deployed account replayed, shared by the read-only variant plans."""
+    with Emulator(deployed[0], region="ap-northeast-1", record=False) as aws:
+        yield aws
+
+
+def _plan_variant(home: Path, aws: dict[str, str], variant: Path, tmp: Path) -> StackReview:
+    """Plan ``variant/cdktf.out``'s services stack (network is unchanged) against the deployed account and state."""
     (variant / "state").symlink_to(home / "state")
     env = local._base_env(variant / "cdktf.out", emulator=True)
-    with Emulator(home, region="ap-northeast-1", record=False) as aws:
-        planned = local._plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws))
-    return {path.stem: review(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in planned}
+    (planned,) = local._plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",))
+    return review(planned.stem, json.loads(planned.read_text(encoding="utf-8")))
 
 
 def _synth_variant(synthesize: Synthesizer, topology: Topology, tmp: Path) -> Path:
@@ -118,18 +124,22 @@ def _synth_variant(synthesize: Synthesizer, topology: Topology, tmp: Path) -> Pa
     return variant
 
 
-def test_port_change_redeploys_the_client(deployed: tuple[Path, dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+def test_port_change_redeploys_the_client(
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
     moved = replace(INTERNAL, ports=(replace(INTERNAL.ports[0], container_port=8080),))
     topology = Topology(services=(moved, article.TOPOLOGY.service("client-nginx")))
-    services = _plan_variant(deployed[0], _synth_variant(synthesize, topology, tmp_path), tmp_path)["services"]
+    services = _plan_variant(deployed[0], replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
     assert any(line.startswith("client-nginx: ") and "service_connect_internal-nginx" in line for line in services.redeploys)
     assert any("(internal-api-internal-nginx)" in line for line in services.replacements)  # new task definition revision
     assert any("new ingress source client-nginx -> internal-nginx on tcp/8080" in line for line in services.blocking)
 
 
-def test_a_new_caller_is_a_blocking_finding(deployed: tuple[Path, dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+def test_a_new_caller_is_a_blocking_finding(
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
     topology = Topology(services=(*article.TOPOLOGY.services, Service(name="reporter", calls=("internal-nginx",))))
-    services = _plan_variant(deployed[0], _synth_variant(synthesize, topology, tmp_path), tmp_path)["services"]
+    services = _plan_variant(deployed[0], replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
     assert [line for line in services.blocking if "reporter" in line] == [next(line for line in services.blocking if "reporter" in line)]
     assert any("new ingress source reporter -> internal-nginx on tcp/80" in line for line in services.blocking)
     assert services.counts["add"] > 0 and services.counts["destroy"] == 0
@@ -145,7 +155,7 @@ def _mutated(synthesize: Synthesizer, tmp: Path, mutate: Any) -> Path:
 
 
 def test_opening_the_api_to_the_internet_is_blocking(
-    deployed: tuple[Path, dict[str, Any]], synthesize: Synthesizer, tmp_path: Path
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
 ) -> None:
     def open_up(resources: dict[str, Any]) -> None:
         (sg,) = [n for n, b in resources["aws_security_group"].items() if b["name"] == "internal-api-internal-nginx"]
@@ -157,17 +167,19 @@ def test_opening_the_api_to_the_internet_is_blocking(
             "to_port": 80,
         }
 
-    services = _plan_variant(deployed[0], _mutated(synthesize, tmp_path, open_up), tmp_path)["services"]
+    services = _plan_variant(deployed[0], replayed, _mutated(synthesize, tmp_path, open_up), tmp_path)
     assert services.blocking == ["`aws_vpc_security_group_ingress_rule.world`: CIDR ingress 0.0.0.0/0 -> internal-nginx on tcp/80"]
 
 
-def test_a_public_ip_is_blocking(deployed: tuple[Path, dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+def test_a_public_ip_is_blocking(
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
     def public(resources: dict[str, Any]) -> None:
         for body in resources["aws_ecs_service"].values():
             if body["name"] == "internal-nginx":
                 body["network_configuration"]["assign_public_ip"] = True
 
-    services = _plan_variant(deployed[0], _mutated(synthesize, tmp_path, public), tmp_path)["services"]
+    services = _plan_variant(deployed[0], replayed, _mutated(synthesize, tmp_path, public), tmp_path)
     assert [line for line in services.blocking if "public IP" in line] == [next(line for line in services.blocking if "public IP" in line)]
     assert "internal-nginx gets a public IP" in " ".join(services.blocking)
 
