@@ -86,15 +86,7 @@ class NetworkStack(TerraformStack):
         self.public_subnets, self.private_subnets, self.nat_gateways = [], [], []
         for index in range(net.az_count):
             az = net.availability_zones[index]
-            public = Subnet(
-                self,
-                f"public_{index}",
-                vpc_id=self.vpc.id,
-                cidr_block=public_cidrs[index],
-                availability_zone=az,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{settings.project}-public-{index}", "Tier": "public"},
-            )
+            public = self._subnet("public", index, public_cidrs[index], az, settings.project)
             RouteTableAssociation(self, f"public_{index}_rt", subnet_id=public.id, route_table_id=public_rt.id)
             self.public_subnets.append(public)
             if net.nat == "per_az" or index == 0:
@@ -108,15 +100,7 @@ class NetworkStack(TerraformStack):
                     tags={"Name": f"{settings.project}-nat-{index}"},
                 )
                 self.nat_gateways.append(nat)
-            private = Subnet(
-                self,
-                f"private_{index}",
-                vpc_id=self.vpc.id,
-                cidr_block=private_cidrs[index],
-                availability_zone=az,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{settings.project}-private-{index}", "Tier": "private"},
-            )
+            private = self._subnet("private", index, private_cidrs[index], az, settings.project)
             private_rt = RouteTable(self, f"private_{index}_rt", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-private-{index}"})
             Route(
                 self,
@@ -127,6 +111,18 @@ class NetworkStack(TerraformStack):
             )
             RouteTableAssociation(self, f"private_{index}_rta", subnet_id=private.id, route_table_id=private_rt.id)
             self.private_subnets.append(private)
+
+    def _subnet(self, tier: str, index: int, cidr: str, zone: str, project: str) -> Subnet:
+        """No subnet maps public IPs: the public tier exists only for the NAT gateways."""
+        return Subnet(
+            self,
+            f"{tier}_{index}",
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{project}-{tier}-{index}", "Tier": tier},
+        )
 
     def _build_cluster(self, settings: Settings) -> None:
         net = settings.network
