@@ -90,13 +90,14 @@ class ServicesStack(TerraformStack):
 
     def _outputs(self, topology: Topology, settings: Settings) -> None:
         net = settings.network
-        for server, urls in endpoint_urls(topology, net.namespace).items():
+        endpoints = endpoint_urls(topology, net.namespace)
+        for server, urls in endpoints.items():
             TerraformOutput(self, f"endpoint_{server}", value=urls[0] if len(urls) == 1 else urls)
         TerraformOutput(self, "cluster_name", value=net.cluster_name)
         for caller, server in call_edges(topology):
             if not topology.service(caller).enable_execute_command:
                 continue
-            url = endpoint_urls(topology, net.namespace)[server][0]
+            url = endpoints[server][0]
             TerraformOutput(
                 self,
                 f"check_{caller}_to_{server}",

@@ -10,16 +10,13 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from examples import article, chain, fanin_grpc
+import examples
+from examples import article
 from topology import Settings, Topology
 
 from .tfjson import Synth
 
-EXAMPLES: dict[str, Topology] = {
-    "article": article.TOPOLOGY,
-    "chain": chain.TOPOLOGY,
-    "fanin_grpc": fanin_grpc.TOPOLOGY,
-}
+EXAMPLES: dict[str, Topology] = {name: examples.load(name) for name in examples.NAMES}
 
 Synthesizer = Callable[[Topology, Settings], Synth]
 

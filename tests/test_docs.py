@@ -71,3 +71,10 @@ def test_make_help_lists_every_target(project_root: Path) -> None:
     assert phony - documented <= {"pytest"}, f"targets without a help line: {sorted(phony - documented - {'pytest'})}"
     shown = subprocess.run(["make", "--no-print-directory", "help"], cwd=project_root, capture_output=True, text=True, check=True).stdout
     assert all(f"make {target} " in shown for target in documented)
+
+
+def test_every_example_module_is_registered(project_root: Path) -> None:
+    import examples
+
+    modules = sorted(p.stem for p in (project_root / "examples").glob("*.py") if p.stem != "__init__")
+    assert modules == sorted(examples.NAMES)

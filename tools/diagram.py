@@ -12,17 +12,16 @@ system package is needed and the SVG is byte-stable.
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from examples import NAMES, load
 from topology import Service, Settings, Topology, call_edges, callers_of, endpoint_host
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "diagrams"
-EXAMPLES = ("article", "chain", "fanin_grpc")
 README_BLOCK = re.compile(r"(<!-- diagram:article:start -->\n)(.*?)(<!-- diagram:article:end -->)", re.S)
 NO_INGRESS = "no ingress: no load balancer, no public IP, no CIDR rule"
 
@@ -130,15 +129,10 @@ def render_svg(dot_text: str) -> str:
     return done.stdout
 
 
-def example(name: str) -> Topology:
-    topology: Topology = importlib.import_module(f"examples.{name}").TOPOLOGY
-    return topology
-
-
 def expected_files(settings: Settings) -> dict[Path, str]:
     files: dict[Path, str] = {}
-    for name in EXAMPLES:
-        topology = example(name)
+    for name in NAMES:
+        topology = load(name)
         files[OUT / f"{name}.mmd"] = mermaid(topology, settings)
         files[OUT / f"{name}.svg"] = render_svg(dot(topology, settings))
     return files
@@ -158,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     files = expected_files(settings)
     for readme in (ROOT / "README.md", ROOT / "README.ja.md"):
         if readme.exists():
-            files[readme] = readme_with_diagram(readme.read_text(encoding="utf-8"), mermaid(example("article"), settings))
+            files[readme] = readme_with_diagram(readme.read_text(encoding="utf-8"), mermaid(load("article"), settings))
     stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
         for path in stale:

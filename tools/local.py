@@ -38,7 +38,7 @@ EMULATOR_HOME = ROOT / "build" / "emulator"
 STACKS = ("network", "services")
 
 
-def _base_env(outdir: Path, *, emulator: bool) -> dict[str, str]:
+def base_env(outdir: Path, *, emulator: bool) -> dict[str, str]:
     env = dict(os.environ, CHECKPOINT_DISABLE="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", CDKTF_OUTDIR=str(outdir))
     if not Path(env.get("TF_CLI_CONFIG_FILE", "")).is_file():  # outside make: the config make would write
         config = ROOT / "build" / "terraform.rc"
@@ -73,7 +73,7 @@ def _region(env: dict[str, str]) -> str:
 
 
 def deploy(outdir: Path, workdir: Path) -> dict[str, object]:
-    env = _base_env(outdir, emulator=True)
+    env = base_env(outdir, emulator=True)
     outputs = workdir / "outputs.json"
     with Emulator(workdir, region=_region(env)) as aws:
         _run(
@@ -97,7 +97,7 @@ def deploy(outdir: Path, workdir: Path) -> dict[str, object]:
 
 
 def destroy(outdir: Path, workdir: Path) -> None:
-    env = _base_env(outdir, emulator=True)
+    env = base_env(outdir, emulator=True)
     with Emulator(workdir, region=_region(env)) as aws:
         _run(
             [
@@ -119,7 +119,7 @@ def destroy(outdir: Path, workdir: Path) -> None:
         (outdir.parent / "state" / f"{stack}.tfstate").unlink(missing_ok=True)
 
 
-def _plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...] = STACKS) -> list[Path]:
+def plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...] = STACKS) -> list[Path]:
     plandir.mkdir(parents=True, exist_ok=True)
     planned: list[Path] = []
     for stack in stacks:
@@ -149,13 +149,13 @@ def _plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple
 
 
 def plan(outdir: Path, workdir: Path, plandir: Path, *, target: str) -> int:
-    env = _base_env(outdir, emulator=target == "emulator")
+    env = base_env(outdir, emulator=target == "emulator")
     _run([sys.executable, str(ROOT / "main.py")], env, cwd=outdir.parent)
     if target == "emulator":
         with Emulator(workdir, region=_region(env), record=False) as aws:
-            planned = _plan_stacks(outdir, plandir, pointed(env, aws))
+            planned = plan_stacks(outdir, plandir, pointed(env, aws))
     else:
-        planned = _plan_stacks(outdir, plandir, env)
+        planned = plan_stacks(outdir, plandir, env)
     reviews = [review(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in planned]
     text = markdown(reviews)
     (plandir / "review.md").write_text(text, encoding="utf-8")

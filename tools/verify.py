@@ -20,7 +20,6 @@ Usage: ``python -m tools.verify [cdktf.out] [--example article]`` (exit 1 when a
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import re
 import sys
@@ -381,9 +380,10 @@ def verify(config: Config, callers: dict[str, list[str]] | None = None) -> list[
 
 
 def declared_callers(example: str) -> dict[str, list[str]]:
+    from examples import load
     from topology import callers_of
 
-    topology = importlib.import_module(f"examples.{example}").TOPOLOGY
+    topology = load(example)
     return {service.name: callers_of(topology, service.name) for service in topology.services if service.is_server}
 
 

@@ -111,8 +111,8 @@ def replayed(deployed: tuple[Path, dict[str, Any]]) -> Iterator[dict[str, str]]:
 def _plan_variant(home: Path, aws: dict[str, str], variant: Path, tmp: Path) -> StackReview:
     """Plan ``variant/cdktf.out``'s services stack (network is unchanged) against the deployed account and state."""
     (variant / "state").symlink_to(home / "state")
-    env = local._base_env(variant / "cdktf.out", emulator=True)
-    (planned,) = local._plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",))
+    env = local.base_env(variant / "cdktf.out", emulator=True)
+    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",))
     return review(planned.stem, json.loads(planned.read_text(encoding="utf-8")))
 
 
@@ -186,9 +186,9 @@ def test_a_public_ip_is_blocking(
 
 def test_first_deploy_review_against_an_empty_account(synthesize: Synthesizer, tmp_path: Path) -> None:
     variant = _synth_variant(synthesize, article.TOPOLOGY, tmp_path)
-    env = local._base_env(variant / "cdktf.out", emulator=True)
+    env = local.base_env(variant / "cdktf.out", emulator=True)
     with Emulator(tmp_path / "empty", region="ap-northeast-1", record=False) as aws:
-        planned = local._plan_stacks(variant / "cdktf.out", tmp_path / "plan", pointed(env, aws))
+        planned = local.plan_stacks(variant / "cdktf.out", tmp_path / "plan", pointed(env, aws))
     assert [p.stem for p in planned] == ["network"]  # services reads network's outputs: planned after network exists
     network = review("network", json.loads(planned[0].read_text(encoding="utf-8")))
     expected = sum(len(v) for v in json.loads((variant / "cdktf.out/stacks/network/cdk.tf.json").read_text())["resource"].values())
