@@ -23,7 +23,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
+.PHONY: help setup synth diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -103,6 +103,10 @@ deploy: setup ## cdktf deploy network then services (needs AWS credentials)
 
 destroy: setup ## cdktf destroy, services first
 	$(CDKTF) destroy services network $(LOCK_FLAG)
+
+import-ecspresso: setup ## Import ecspresso configs as a module: CONFIG="a.yml [b.yml]" OUT=systems/x.py [ARGS="--ext-str K=V --env K=V"]
+	@test -n "$(CONFIG)" -a -n "$(OUT)" || { echo 'error: set CONFIG="<ecspresso.yml> [more.yml ...]" and OUT=<module file>' >&2; exit 2; }
+	$(PY) -m tools.import_ecspresso --out $(OUT) $(CONFIG) $(ARGS)
 
 bench: setup ## Whole-process synth timings and peak memory (see README)
 	$(PY) -m tools.bench
