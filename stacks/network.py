@@ -22,9 +22,10 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
-from topology import Settings
+from topology import ExistingNetwork, Settings
 
 from .common import configure_stack
+from .existing import ExistingCluster, ExistingNamespace, ExistingVpc
 from .flow_logs import VpcFlowLogs
 from .iam import AccountContext
 from .kms import LogsKey
@@ -41,10 +42,20 @@ class NetworkStack(TerraformStack):
     namespace: ServiceDiscoveryPrivateDnsNamespace | ServiceDiscoveryHttpNamespace
     logs_key: LogsKey
     flow_logs: VpcFlowLogs | None
+    existing_vpc: ExistingVpc | None = None
+    existing_cluster: ExistingCluster | None = None
+    existing_namespace: ExistingNamespace | None = None
+    # What stack ``services`` reads, whether created here or looked up.
+    vpc_id: str
+    cluster_arn: str
+    namespace_arn: str
 
     def __init__(self, scope: Construct, stack_id: str, *, settings: Settings) -> None:
         super().__init__(scope, stack_id)
         configure_stack(self, stack_id, settings)
+        if settings.network.existing is not None:
+            self._adopt(settings, settings.network.existing)
+            return
         net = settings.network
         self.vpc = Vpc(
             self,
@@ -75,7 +86,30 @@ class NetworkStack(TerraformStack):
 
     @property
     def private_subnet_ids(self) -> list[str]:
+        if self.existing_vpc is not None:
+            return [subnet.id for subnet in self.existing_vpc.subnets]
         return [subnet.id for subnet in self.private_subnets]
+
+    def _adopt(self, settings: Settings, existing: ExistingNetwork) -> None:
+        """Existing VPC mode: read the VPC and subnets (checked at plan time), create only what does not exist."""
+        net = settings.network
+        self.existing_vpc = ExistingVpc(self, "existing", existing=existing)
+        self.vpc_id = existing.vpc_id
+        self.logs_key = LogsKey(self, "logs_key", project=settings.project, region=settings.region, account=AccountContext(self, "account"))
+        self.flow_logs = None  # the VPC's owner decides its flow logs
+        if existing.use_existing_namespace:
+            self.existing_namespace = ExistingNamespace(self, "existing_namespace", name=net.namespace, namespace_type=net.namespace_type)
+            self.namespace_arn = self.existing_namespace.arn
+        else:
+            self._build_namespace(settings, vpc_id=existing.vpc_id)
+        if existing.use_existing_cluster:
+            self.existing_cluster = ExistingCluster(self, "existing_cluster", name=net.cluster_name, region=settings.region)
+            self.cluster_arn = self.existing_cluster.cluster.arn
+            cluster_name: str = self.existing_cluster.cluster.cluster_name
+        else:
+            self._build_ecs_cluster(settings)
+            cluster_name = self.cluster.name
+        self._outputs(cluster_name)
 
     def _build_subnets(self, settings: Settings) -> None:
         net = settings.network
@@ -125,21 +159,34 @@ class NetworkStack(TerraformStack):
         )
 
     def _build_cluster(self, settings: Settings) -> None:
+        self.vpc_id = self.vpc.id
+        self._build_namespace(settings, vpc_id=self.vpc_id)
+        self._build_ecs_cluster(settings)
+        self._outputs(self.cluster.name)
+
+    def _build_namespace(self, settings: Settings, *, vpc_id: str) -> None:
         net = settings.network
         if net.namespace_type == "http":
             self.namespace = ServiceDiscoveryHttpNamespace(self, "namespace", name=net.namespace, description="Service Connect namespace")
         else:
             self.namespace = ServiceDiscoveryPrivateDnsNamespace(
-                self, "namespace", name=net.namespace, vpc=self.vpc.id, description="Service Connect namespace"
+                self, "namespace", name=net.namespace, vpc=vpc_id, description="Service Connect namespace"
             )
+        self.namespace_arn = self.namespace.arn
+
+    def _build_ecs_cluster(self, settings: Settings) -> None:
+        net = settings.network
         self.cluster = EcsCluster(
             self,
             "cluster",
             name=net.cluster_name,
             setting=[EcsClusterSetting(name="containerInsights", value="enabled" if net.container_insights else "disabled")],
-            service_connect_defaults=EcsClusterServiceConnectDefaults(namespace=self.namespace.arn),
+            service_connect_defaults=EcsClusterServiceConnectDefaults(namespace=self.namespace_arn),
         )
-        TerraformOutput(self, "vpc_id", value=self.vpc.id)
+        self.cluster_arn = self.cluster.arn
+
+    def _outputs(self, cluster_name: str) -> None:
+        TerraformOutput(self, "vpc_id", value=self.vpc_id)
         TerraformOutput(self, "private_subnet_ids", value=self.private_subnet_ids)
-        TerraformOutput(self, "cluster_name", value=self.cluster.name)
-        TerraformOutput(self, "namespace_arn", value=self.namespace.arn)
+        TerraformOutput(self, "cluster_name", value=cluster_name)
+        TerraformOutput(self, "namespace_arn", value=self.namespace_arn)

@@ -40,14 +40,14 @@ class ServicesStack(TerraformStack):
         self.add_dependency(network)
         net = settings.network
         placement = Placement(
-            cluster_arn=network.cluster.arn,
-            namespace_arn=network.namespace.arn,
+            cluster_arn=network.cluster_arn,
+            namespace_arn=network.namespace_arn,
             namespace_name=net.namespace,
             subnet_ids=network.private_subnet_ids,
             region=settings.region,
         )
         account = AccountContext(self, "account")
-        vpc_id = network.vpc.id
+        vpc_id = network.vpc_id
         logs_key_arn = network.logs_key.key.arn
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
         for service in topology.services:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,6 +120,23 @@ def destroy(outdir: Path, workdir: Path) -> None:
         (outdir.parent / "state" / f"{stack}.tfstate").unlink(missing_ok=True)
 
 
+# Provider errors that a precondition cannot pre-empt (no data source lists Cloud Map namespaces,
+# so "does it exist" cannot be asked before the read), put in words a person can act on.
+MISSING_NAMESPACE = re.compile(r"reading Service Discovery (?P<name>\S+) Namespace \((?P<type>DNS_PRIVATE|HTTP)\): empty result")
+
+
+def explain_plan_failure(stderr: str) -> list[str]:
+    """One line per failure this project can explain better than the provider does."""
+    lines = []
+    for match in MISSING_NAMESPACE.finditer(stderr):
+        kind = "private DNS" if match["type"] == "DNS_PRIVATE" else "HTTP"
+        lines.append(
+            f"error: Service Connect namespace {match['name']} ({kind}) does not exist in this account and region: create it, "
+            "or set network.existing.use_existing_namespace = False to let this project create it"
+        )
+    return lines
+
+
 def plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...] = STACKS) -> list[Path]:
     plandir.mkdir(parents=True, exist_ok=True)
     planned: list[Path] = []
@@ -138,7 +156,8 @@ def plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[
             if stack == "services" and "network" in {p.stem for p in planned} and "Unable to find remote state" in done.stderr:
                 print("services: not planned: it reads network's outputs, so network must be applied first", file=sys.stderr)
                 continue
-            raise SystemExit(f"terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
+            explained = "".join(f"{line}\n" for line in explain_plan_failure(done.stderr))
+            raise SystemExit(f"{explained}terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
         shown = subprocess.run(
             ["terraform", "show", "-json", str(plan_file)], env=env, cwd=workdir, capture_output=True, text=True, check=True
         )

@@ -3,6 +3,7 @@
 from .graph import call_edges, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
+    ExistingNetwork,
     HealthCheck,
     NetworkSettings,
     Port,
@@ -16,6 +17,7 @@ from .validate import TopologyError, check, endpoint_host, validate
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "ExistingNetwork",
     "HealthCheck",
     "NetworkSettings",
     "Port",

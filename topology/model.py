@@ -131,6 +131,25 @@ class Topology:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExistingNetwork:
+    """A VPC (often shared, owned by another team) and optionally a cluster and namespace that already exist.
+
+    With it, stack ``network`` creates none of these: it reads them through data
+    sources, and Terraform checks at plan time, before anything changes, what only
+    the account knows (each subnet is in this VPC, maps no public IPs and has no
+    route to an internet gateway; the cluster and namespace exist and are usable).
+    """
+
+    vpc_id: str
+    private_subnet_ids: tuple[str, ...]
+    """Where the tasks run; at least one, all in ``vpc_id``."""
+    use_existing_cluster: bool = False
+    """Look up ``NetworkSettings.cluster_name`` instead of creating it."""
+    use_existing_namespace: bool = False
+    """Look up ``NetworkSettings.namespace`` (of ``namespace_type``) instead of creating it."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class NetworkSettings:
     """The network/cluster layer. Defaults are the article's (CDK ``Vpc`` with 2 AZs)."""
 
@@ -148,6 +167,9 @@ class NetworkSettings:
     container_insights: bool = True
     flow_logs: bool = True
     """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."""
+    existing: ExistingNetwork | None = None
+    """Use an existing VPC (and cluster, namespace) instead of creating one; ``cidr``, ``availability_zones``,
+    ``nat`` and ``flow_logs`` then do not apply (the VPC's owner decides them)."""
 
     @property
     def az_count(self) -> int:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from .graph import call_edges, find_cycle
-from .model import Port, Service, Settings, Topology
+from .model import ExistingNetwork, Port, Service, Settings, Topology
 
 # ECS PortMapping.name, ServiceConnectService.portName / discoveryName:
 # "up to 64 characters ... lowercase letters, numbers, underscores (_) and hyphens (-).
@@ -36,6 +36,8 @@ CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 
 # AWS Private CA ARN, as required by ServiceConnectTlsCertificateAuthority.awsPcaAuthorityArn.
 PCA_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-f-]+$")
@@ -109,6 +111,8 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
         yield f"settings: network.namespace: {net.namespace!r} must be {DNS_NAME_RULE}"
     if net.namespace_type not in ("private_dns", "http"):
         yield f"settings: network.namespace_type: {net.namespace_type!r} must be 'private_dns' or 'http'"
+    if net.existing is not None:
+        yield from _existing_problems(net.existing)
     if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
         yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
     if settings.state is not None:
@@ -116,6 +120,19 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
             yield "settings: state.bucket: must name an S3 bucket"
         if not REGION.match(settings.state.region):
             yield f"settings: state.region: {settings.state.region!r} is not an AWS region name"
+
+
+def _existing_problems(existing: ExistingNetwork) -> Iterator[str]:
+    where = "settings: network.existing"
+    if not VPC_ID.match(existing.vpc_id):
+        yield f"{where}.vpc_id: {existing.vpc_id!r} is not a VPC ID (like 'vpc-0123456789abcdef0')"
+    if not existing.private_subnet_ids:
+        yield f"{where}.private_subnet_ids: name at least one subnet for the tasks"
+    for index, subnet in enumerate(existing.private_subnet_ids):
+        if not SUBNET_ID.match(subnet):
+            yield f"{where}.private_subnet_ids[{index}]: {subnet!r} is not a subnet ID (like 'subnet-0123456789abcdef0')"
+    if len(set(existing.private_subnet_ids)) != len(existing.private_subnet_ids):
+        yield f"{where}.private_subnet_ids: a subnet is listed twice"
 
 
 def _zone_problems(zones: tuple[str, ...], region: str) -> Iterator[str]:

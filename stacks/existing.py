@@ -1,0 +1,156 @@
+"""An existing VPC, its private subnets, and optionally an existing cluster and namespace: read, never created.
+
+Only the account knows whether what the settings name is fit to host internal-only
+services, so Terraform checks it at plan time, before anything is changed, with a
+message a person can act on (``postcondition`` on each data source, ``precondition``
+where the read itself would fail with a provider error):
+
+- each subnet is in the given VPC and does not map public IPs on launch;
+- each subnet's route table (its own, or the VPC's main table it falls back to) has no route to an internet gateway;
+- the cluster exists and is active;
+- the namespace is of the declared type (Service Connect uses HTTP and private DNS namespaces).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf import Postcondition, Precondition, TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster
+from cdktf_cdktf_provider_aws.data_aws_ecs_clusters import DataAwsEcsClusters
+from cdktf_cdktf_provider_aws.data_aws_route_table import DataAwsRouteTable, DataAwsRouteTableFilter
+from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables, DataAwsRouteTablesFilter
+from cdktf_cdktf_provider_aws.data_aws_service_discovery_dns_namespace import DataAwsServiceDiscoveryDnsNamespace
+from cdktf_cdktf_provider_aws.data_aws_service_discovery_http_namespace import DataAwsServiceDiscoveryHttpNamespace
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
+from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
+from constructs import Construct
+
+from topology import ExistingNetwork
+
+NO_IGW_ROUTE = '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}'
+
+
+def _lifecycle(*, pre: Sequence[tuple[str, str]] = (), post: Sequence[tuple[str, str]] = ()) -> TerraformResourceLifecycle:
+    return TerraformResourceLifecycle(
+        precondition=[Precondition(condition=c, error_message=m) for c, m in pre] or None,
+        postcondition=[Postcondition(condition=c, error_message=m) for c, m in post] or None,
+    )
+
+
+class ExistingVpc(Construct):
+    """The VPC and its private subnets, each checked at plan time."""
+
+    vpc: DataAwsVpc
+    subnets: list[DataAwsSubnet]
+
+    def __init__(self, scope: Construct, construct_id: str, *, existing: ExistingNetwork) -> None:
+        super().__init__(scope, construct_id)
+        vpc_id = existing.vpc_id
+        self.vpc = DataAwsVpc(self, "vpc", id=vpc_id)
+        main_table = DataAwsRouteTable(
+            self,
+            "main_route_table",
+            vpc_id=vpc_id,
+            filter=[DataAwsRouteTableFilter(name="association.main", values=["true"])],
+        )
+        self.subnets = []
+        for index, subnet_id in enumerate(existing.private_subnet_ids):
+            subnet = DataAwsSubnet(
+                self,
+                f"subnet_{index}",
+                id=subnet_id,
+                lifecycle=_lifecycle(
+                    post=[
+                        (
+                            f'${{self.vpc_id == "{vpc_id}"}}',
+                            f"Subnet {subnet_id} is in VPC ${{self.vpc_id}}, not in the VPC the settings name ({vpc_id}): "
+                            "name subnets of that VPC in network.existing.private_subnet_ids.",
+                        ),
+                        (
+                            "${!self.map_public_ip_on_launch}",
+                            f"Subnet {subnet_id} gives tasks public IP addresses (map_public_ip_on_launch = true): "
+                            "internal-only services need private subnets.",
+                        ),
+                    ]
+                ),
+            )
+            explicit = DataAwsRouteTables(
+                self,
+                f"subnet_{index}_own_route_tables",
+                vpc_id=vpc_id,
+                filter=[DataAwsRouteTablesFilter(name="association.subnet-id", values=[subnet_id])],
+            )
+            DataAwsRouteTable(
+                self,
+                f"subnet_{index}_route_table",
+                # A subnet without a route table of its own uses the VPC's main route table.
+                route_table_id=f"${{length({explicit.fqn}.ids) > 0 ? {explicit.fqn}.ids[0] : {main_table.fqn}.id}}",
+                lifecycle=_lifecycle(
+                    post=[
+                        (
+                            NO_IGW_ROUTE,
+                            f"Subnet {subnet_id} has a route to an internet gateway (route table ${{self.id}}): it is a public "
+                            "subnet, and tasks there could be reached from the internet. Name private subnets (a default route "
+                            "through a NAT gateway is fine).",
+                        )
+                    ]
+                ),
+            )
+            self.subnets.append(subnet)
+
+
+class ExistingCluster(Construct):
+    """An ECS cluster by name: it must exist (checked before it is read) and be active."""
+
+    cluster: DataAwsEcsCluster
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, region: str) -> None:
+        super().__init__(scope, construct_id)
+        clusters = DataAwsEcsClusters(self, "all")
+        self.cluster = DataAwsEcsCluster(
+            self,
+            "cluster",
+            cluster_name=name,
+            lifecycle=_lifecycle(
+                pre=[
+                    (
+                        f'${{contains([for arn in {clusters.fqn}.cluster_arns : element(split("/", arn), 1)], "{name}")}}',
+                        f"ECS cluster {name} does not exist in {region}: create it first, or set "
+                        "network.existing.use_existing_cluster = False to let this project create it.",
+                    )
+                ],
+                post=[
+                    ('${self.status == "ACTIVE"}', f"ECS cluster {name} is ${{self.status}}, not ACTIVE: services cannot be placed in it.")
+                ],
+            ),
+        )
+
+
+class ExistingNamespace(Construct):
+    """A Cloud Map namespace by name and type; Service Connect uses HTTP and private DNS namespaces."""
+
+    arn: str
+
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace_type: str) -> None:
+        super().__init__(scope, construct_id)
+        if namespace_type == "http":
+            self.namespace: DataAwsServiceDiscoveryHttpNamespace | DataAwsServiceDiscoveryDnsNamespace = (
+                DataAwsServiceDiscoveryHttpNamespace(self, "namespace", name=name)
+            )
+        else:
+            self.namespace = DataAwsServiceDiscoveryDnsNamespace(
+                self,
+                "namespace",
+                name=name,
+                type="DNS_PRIVATE",
+                lifecycle=_lifecycle(
+                    post=[
+                        (
+                            '${self.hosted_zone != ""}',
+                            f"Namespace {name} has no private hosted zone: Service Connect cannot resolve its names.",
+                        )
+                    ]
+                ),
+            )
+        self.arn = self.namespace.arn

@@ -1,0 +1,115 @@
+"""Existing network mode: nothing that exists is created; what only the account knows is checked at plan time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from examples import article
+from topology import ExistingNetwork, NetworkSettings, Settings, validate
+
+from ..conftest import Synthesizer
+from ..tfjson import Synth
+
+VPC = "vpc-0a1b2c3d4e5f60001"
+SUBNETS = ("subnet-0a1b2c3d4e5f60010", "subnet-0a1b2c3d4e5f60011")
+CREATED_NETWORK = (
+    "aws_vpc",
+    "aws_subnet",
+    "aws_internet_gateway",
+    "aws_nat_gateway",
+    "aws_eip",
+    "aws_route",
+    "aws_route_table",
+    "aws_route_table_association",
+    "aws_default_security_group",
+    "aws_flow_log",
+)
+
+
+def _settings(**existing: Any) -> Settings:
+    return Settings(network=NetworkSettings(existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=SUBNETS, **existing)))
+
+
+@pytest.fixture(scope="module")
+def vpc_only(synthesize: Synthesizer) -> Synth:
+    return synthesize(article.TOPOLOGY, _settings())
+
+
+@pytest.fixture(scope="module")
+def everything_existing(synthesize: Synthesizer) -> Synth:
+    return synthesize(article.TOPOLOGY, _settings(use_existing_cluster=True, use_existing_namespace=True))
+
+
+def _data(synth: Synth, stack: str, dtype: str) -> dict[str, dict[str, Any]]:
+    result: dict[str, dict[str, Any]] = synth.stack(stack).get("data", {}).get(dtype, {})
+    return result
+
+
+def test_nothing_of_the_network_layer_is_created(vpc_only: Synth) -> None:
+    resources = vpc_only.stack("network")["resource"]
+    assert not set(CREATED_NETWORK) & set(resources)
+    (namespace,) = resources["aws_service_discovery_private_dns_namespace"].values()
+    assert namespace["vpc"] == VPC
+    assert "aws_ecs_cluster" in resources and "aws_kms_key" in resources
+
+
+def test_subnets_are_read_and_checked_at_plan_time(vpc_only: Synth) -> None:
+    subnets = _data(vpc_only, "network", "aws_subnet")
+    assert sorted(body["id"] for body in subnets.values()) == sorted(SUBNETS)
+    for body in subnets.values():
+        conditions = {c["condition"]: c["error_message"] for c in body["lifecycle"]["postcondition"]}
+        assert conditions[f'${{self.vpc_id == "{VPC}"}}'].startswith(f"Subnet {body['id']} is in VPC ${{self.vpc_id}}, not in the VPC")
+        assert "gives tasks public IP addresses" in conditions["${!self.map_public_ip_on_launch}"]
+    tables = [body for body in _data(vpc_only, "network", "aws_route_table").values() if "route_table_id" in body]
+    assert len(tables) == len(SUBNETS)
+    for body in tables:
+        (post,) = body["lifecycle"]["postcondition"]
+        assert post["condition"] == '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}'
+        assert "has a route to an internet gateway" in post["error_message"]
+        assert ".ids[0] : data.aws_route_table." in body["route_table_id"]  # falls back to the VPC's main table
+
+
+def test_services_run_in_the_existing_subnets(vpc_only: Synth) -> None:
+    network = vpc_only.stack("network")
+    outputs = {name: body["value"] for name, body in network["output"].items()}
+    (subnet_output,) = [v for v in outputs.values() if isinstance(v, list) and all("data.aws_subnet." in x for x in v)]
+    assert len(subnet_output) == len(SUBNETS)
+    for service in vpc_only.resources("services", "aws_ecs_service").values():
+        assert service["network_configuration"]["assign_public_ip"] is False
+        assert all("terraform_remote_state" in subnet for subnet in service["network_configuration"]["subnets"])
+
+
+def test_existing_cluster_and_namespace_are_looked_up_not_created(everything_existing: Synth) -> None:
+    resources = everything_existing.stack("network")["resource"]
+    assert "aws_ecs_cluster" not in resources
+    assert not any(rtype.startswith("aws_service_discovery") for rtype in resources)
+    (cluster,) = _data(everything_existing, "network", "aws_ecs_cluster").values()
+    assert cluster["cluster_name"] == "ServiceConnect"
+    (pre,) = cluster["lifecycle"]["precondition"]
+    assert pre["error_message"].startswith("ECS cluster ServiceConnect does not exist in ap-northeast-1")
+    assert "cluster_arns" in pre["condition"]
+    (namespace,) = _data(everything_existing, "network", "aws_service_discovery_dns_namespace").values()
+    assert (namespace["name"], namespace["type"]) == ("ServiceConnectNS", "DNS_PRIVATE")
+
+
+def test_default_mode_is_unchanged(synthesize: Synthesizer) -> None:
+    synth = synthesize(article.TOPOLOGY, Settings())
+    assert "data" not in synth.stack("network") or "aws_subnet" not in synth.stack("network")["data"]
+    assert set(CREATED_NETWORK) - {"aws_eip"} <= set(synth.stack("network")["resource"])
+
+
+def test_bad_existing_ids_are_one_line_each() -> None:
+    settings = Settings(
+        network=NetworkSettings(
+            existing=ExistingNetwork(vpc_id="vpc1", private_subnet_ids=("subnet-0a1b2c3d4e5f60010", "sn-1", "subnet-0a1b2c3d4e5f60010"))
+        )
+    )
+    assert validate(article.TOPOLOGY, settings) == [
+        "settings: network.existing.vpc_id: 'vpc1' is not a VPC ID (like 'vpc-0123456789abcdef0')",
+        "settings: network.existing.private_subnet_ids[1]: 'sn-1' is not a subnet ID (like 'subnet-0123456789abcdef0')",
+        "settings: network.existing.private_subnet_ids: a subnet is listed twice",
+    ]
+    empty = Settings(network=NetworkSettings(existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=())))
+    assert validate(article.TOPOLOGY, empty) == ["settings: network.existing.private_subnet_ids: name at least one subnet for the tasks"]
