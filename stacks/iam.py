@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from topology import Service
+from topology import AdoptedService, Service
 
 # The channel actions the ECS Exec agent (SSM) needs in the task role; ssmmessages
 # supports no resource-level permissions, so the resource is necessarily "*".
@@ -74,12 +74,15 @@ class ServiceRoles(Construct):
         project: str,
         log_group_arns: list[str],
         account: AccountContext,
+        adopted: AdoptedService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        execution_name = adopted.execution_role_name if adopted and adopted.execution_role_name else None
+        task_name = adopted.task_role_name if adopted and adopted.task_role_name else None
         self.execution_role = IamRole(
             self,
             "execution",
-            name=f"{project}-{service.name}-execution",
+            name=execution_name or f"{project}-{service.name}-execution",
             description=f"ECS agent for {service.name}: pull its image, write its own log groups",
             assume_role_policy=account.assume_role_policy("ecs-tasks.amazonaws.com"),
         )
@@ -93,10 +96,15 @@ class ServiceRoles(Construct):
         self.task_role = IamRole(
             self,
             "task",
-            name=f"{project}-{service.name}-task",
+            name=task_name or f"{project}-{service.name}-task",
             description=f"Application role of {service.name}",
             assume_role_policy=account.assume_role_policy("ecs-tasks.amazonaws.com"),
         )
+        # An adopted role keeps its name (IAM role names cannot change): it is imported, not created.
+        if execution_name:
+            self.execution_role.import_from(execution_name)
+        if task_name:
+            self.task_role.import_from(task_name)
         if service.enable_execute_command:
             IamRolePolicy(
                 self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from constructs import Construct
 
-from topology import Service
+from topology import AdoptedService, Service
 
 
 class ServiceLogs(Construct):
@@ -19,16 +19,28 @@ class ServiceLogs(Construct):
     proxy: CloudwatchLogGroup | None
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, service: Service, cluster_name: str, retention_days: int, kms_key_arn: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service: Service,
+        cluster_name: str,
+        retention_days: int,
+        kms_key_arn: str,
+        adopted: AdoptedService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         base = f"/ecs/{cluster_name}/{service.name}"
-        self.app = CloudwatchLogGroup(self, "app", name=base, retention_in_days=retention_days, kms_key_id=kms_key_arn)
-        self.proxy = (
-            CloudwatchLogGroup(self, "proxy", name=f"{base}/service-connect", retention_in_days=retention_days, kms_key_id=kms_key_arn)
-            if service.proxy_logs
-            else None
-        )
+        app_name = adopted.log_group_name if adopted and adopted.log_group_name else base
+        self.app = CloudwatchLogGroup(self, "app", name=app_name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+        if adopted and adopted.log_group_name:
+            self.app.import_from(adopted.log_group_name)
+        self.proxy = None
+        if service.proxy_logs:
+            proxy_name = adopted.proxy_log_group_name if adopted and adopted.proxy_log_group_name else f"{base}/service-connect"
+            self.proxy = CloudwatchLogGroup(self, "proxy", name=proxy_name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+            if adopted and adopted.proxy_log_group_name:
+                self.proxy.import_from(adopted.proxy_log_group_name)
 
     @property
     def groups(self) -> list[CloudwatchLogGroup]:

@@ -97,11 +97,15 @@ class NetworkStack(TerraformStack):
         self.vpc_id = existing.vpc_id
         self.logs_key = LogsKey(self, "logs_key", project=settings.project, region=settings.region, account=AccountContext(self, "account"))
         self.flow_logs = None  # the VPC's owner decides its flow logs
+        adopt = existing.adopt
         if existing.use_existing_namespace:
             self.existing_namespace = ExistingNamespace(self, "existing_namespace", name=net.namespace, namespace_type=net.namespace_type)
             self.namespace_arn = self.existing_namespace.arn
         else:
-            self._build_namespace(settings, vpc_id=existing.vpc_id)
+            namespace_id = adopt.namespace_id if adopt else None
+            self._build_namespace(settings, vpc_id=existing.vpc_id, adopting=namespace_id is not None)
+            if namespace_id is not None:
+                self.namespace.import_from(namespace_id if net.namespace_type == "http" else f"{namespace_id}:{existing.vpc_id}")
         if existing.use_existing_cluster:
             self.existing_cluster = ExistingCluster(self, "existing_cluster", name=net.cluster_name, region=settings.region)
             self.cluster_arn = self.existing_cluster.cluster.arn
@@ -109,6 +113,8 @@ class NetworkStack(TerraformStack):
         else:
             self._build_ecs_cluster(settings)
             cluster_name = self.cluster.name
+            if adopt and adopt.cluster:
+                self.cluster.import_from(net.cluster_name)
         self._outputs(cluster_name)
 
     def _build_subnets(self, settings: Settings) -> None:
@@ -164,14 +170,14 @@ class NetworkStack(TerraformStack):
         self._build_ecs_cluster(settings)
         self._outputs(self.cluster.name)
 
-    def _build_namespace(self, settings: Settings, *, vpc_id: str) -> None:
+    def _build_namespace(self, settings: Settings, *, vpc_id: str, adopting: bool = False) -> None:
         net = settings.network
+        # A namespace's description cannot change in place: an adopted one keeps whatever it has.
+        description = None if adopting else "Service Connect namespace"
         if net.namespace_type == "http":
-            self.namespace = ServiceDiscoveryHttpNamespace(self, "namespace", name=net.namespace, description="Service Connect namespace")
+            self.namespace = ServiceDiscoveryHttpNamespace(self, "namespace", name=net.namespace, description=description)
         else:
-            self.namespace = ServiceDiscoveryPrivateDnsNamespace(
-                self, "namespace", name=net.namespace, vpc=vpc_id, description="Service Connect namespace"
-            )
+            self.namespace = ServiceDiscoveryPrivateDnsNamespace(self, "namespace", name=net.namespace, vpc=vpc_id, description=description)
         self.namespace_arn = self.namespace.arn
 
     def _build_ecs_cluster(self, settings: Settings) -> None:

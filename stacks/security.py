@@ -8,12 +8,13 @@ what it declared it calls.
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from topology import Service
+from topology import AdoptedService, Service
 
 
 class ServiceSecurityGroup(Construct):
@@ -21,18 +22,28 @@ class ServiceSecurityGroup(Construct):
 
     group: SecurityGroup
 
-    def __init__(self, scope: Construct, construct_id: str, *, service: Service, project: str, vpc_id: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, service: Service, project: str, vpc_id: str, adopted: AdoptedService | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
         self.service = service
+        self.adopted = adopted
+        name, description = f"{project}-{service.name}", f"Tasks of {service.name}; ingress only from declared callers"
+        if adopted and adopted.security_group_id:
+            # Name and description cannot change in place: keep the running group's own, read from the account.
+            existing = DataAwsSecurityGroup(self, "existing", id=adopted.security_group_id)
+            name, description = existing.name, existing.description
         self.group = SecurityGroup(
             self,
             "group",
-            name=f"{project}-{service.name}",
-            description=f"Tasks of {service.name}; ingress only from declared callers",
+            name=name,
+            description=description,
             vpc_id=vpc_id,
             revoke_rules_on_delete=True,
             tags={"Name": f"{project}-{service.name}"},
         )
+        if adopted and adopted.security_group_id:
+            self.group.import_from(adopted.security_group_id)
         self.group_id = self.group.id  # read the token once: every read is a jsii round trip
         VpcSecurityGroupEgressRule(
             self,
@@ -47,9 +58,10 @@ class ServiceSecurityGroup(Construct):
 
     def allow_call(self, caller: ServiceSecurityGroup) -> None:
         """Open this (server) group to ``caller`` on every ingress port, and the caller's egress to it."""
+        adopted_rules = dict(self.adopted.ingress_rule_ids) if self.adopted else {}
         for port in self.service.ports:
             rule_id = f"{caller.service.name}_{port.name}"
-            VpcSecurityGroupIngressRule(
+            ingress = VpcSecurityGroupIngressRule(
                 self,
                 f"from_{rule_id}",
                 security_group_id=self.group_id,
@@ -59,6 +71,11 @@ class ServiceSecurityGroup(Construct):
                 from_port=port.ingress_port,
                 to_port=port.ingress_port,
             )
+            existing_rule = adopted_rules.get(f"{caller.service.name}:{port.name}") or (
+                adopted_rules.get(caller.service.name) if len(self.service.ports) == 1 else None
+            )
+            if existing_rule:
+                ingress.import_from(existing_rule)  # the running rule already admits this caller
             VpcSecurityGroupEgressRule(
                 caller,
                 f"to_{self.service.name}_{port.name}",

@@ -140,6 +140,7 @@ class EcsServiceUnit(Construct):
         roles: ServiceRoles,
         family_prefix: str,
         servers: list[EcsServiceUnit],
+        import_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.declaration = service
@@ -182,6 +183,8 @@ class EcsServiceUnit(Construct):
             force_new_deployment=True if triggers else None,
             depends_on=depends_on,
         )
+        if import_id is not None:
+            self.service.import_from(import_id)  # adopt the running service: updated in place, never recreated
 
     @staticmethod
     def _service_connect(service: Service, placement: Placement, logs: ServiceLogs) -> EcsServiceServiceConnectConfiguration:

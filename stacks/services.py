@@ -50,9 +50,12 @@ class ServicesStack(TerraformStack):
         vpc_id = network.vpc_id
         logs_key_arn = network.logs_key.key.arn
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
+        existing = net.existing
+        adoption = existing.adopt if existing is not None else None
+        adopted = {service.name: adoption.service(service.name) if adoption else None for service in topology.services}
         for service in topology.services:
             self.security_groups[service.name] = ServiceSecurityGroup(
-                self, f"{service.name}_sg", service=service, project=settings.project, vpc_id=vpc_id
+                self, f"{service.name}_sg", service=service, project=settings.project, vpc_id=vpc_id, adopted=adopted[service.name]
             )
         for caller, server in call_edges(topology):
             self.security_groups[server].allow_call(self.security_groups[caller])
@@ -65,6 +68,7 @@ class ServicesStack(TerraformStack):
                 cluster_name=net.cluster_name,
                 retention_days=settings.log_retention_days,
                 kms_key_arn=logs_key_arn,
+                adopted=adopted[name],
             )
             roles = ServiceRoles(
                 self,
@@ -73,6 +77,7 @@ class ServicesStack(TerraformStack):
                 project=settings.project,
                 log_group_arns=[group.arn for group in logs.groups],
                 account=account,
+                adopted=adopted[name],
             )
             self.logs[name], self.roles[name] = logs, roles
             self.units[name] = EcsServiceUnit(
@@ -85,6 +90,7 @@ class ServicesStack(TerraformStack):
                 roles=roles,
                 family_prefix=settings.project,
                 servers=[self.units[server] for server in service.calls],
+                import_id=f"{net.cluster_name}/{name}" if adopted[name] else None,
             )
         self._outputs(topology, settings)
 

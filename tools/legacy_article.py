@@ -85,8 +85,86 @@ def _namespace(session: Any, vpc: str) -> str:
 
 
 def system(session: Any, net: dict[str, Any]) -> dict[str, Any]:
-    """The ecspresso half: what the article's two services run with (names as CDK / ecspresso chose them)."""
-    raise NotImplementedError
+    """The rest of CDK's stack and the ecspresso half, with the names CDK and the article chose."""
+    ec2, iam, logs, ecs = (session.client(name) for name in ("ec2", "iam", "logs", "ecs"))
+    groups = {}
+    for role, logical in (("client", "ClientContainerSg"), ("internal", "InternalContainerSg")):
+        groups[role] = ec2.create_security_group(
+            GroupName=f"ServiceConnectStack-{logical}", Description=f"ServiceConnectStack/{logical}", VpcId=net["vpc_id"]
+        )["GroupId"]
+    # clientContainerSg.connections.allowTo(internalContainerSg, Port.tcp(80))
+    rule = ec2.authorize_security_group_ingress(
+        GroupId=groups["internal"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 80,
+                "ToPort": 80,
+                "UserIdGroupPairs": [{"GroupId": groups["client"], "Description": "from client:80"}],
+            }
+        ],
+    )["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+    ids: dict[str, Any] = {"security_group_ids": groups, "ingress_rule_id": rule, "roles": {}, "log_groups": {}, "services": {}}
+    for name, role, port in (("internal-nginx", "internal", 80), ("client-nginx", "client", None)):
+        roles = {}
+        for kind in ("execution", "task"):
+            roles[kind] = iam.create_role(RoleName=f"{name}-{kind}", AssumeRolePolicyDocument=TRUST)["Role"]["RoleName"]
+        groups_of_service = {"app": f"/ecs/{name}", "proxy": f"/ecs/{name}/service-connect"}
+        for group in groups_of_service.values():
+            logs.create_log_group(logGroupName=group)
+        container: dict[str, Any] = {
+            "name": name,
+            "image": "public.ecr.aws/nginx/nginx:latest",
+            "essential": True,
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {"awslogs-group": groups_of_service["app"], "awslogs-region": REGION, "awslogs-stream-prefix": name},
+            },
+        }
+        if port is not None:
+            container["portMappings"] = [{"name": name, "containerPort": port, "hostPort": port, "protocol": "tcp", "appProtocol": "http"}]
+        task = ecs.register_task_definition(
+            family=name,
+            cpu="256",
+            memory="512",
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            executionRoleArn=f"arn:aws:iam::123456789012:role/{roles['execution']}",
+            taskRoleArn=f"arn:aws:iam::123456789012:role/{roles['task']}",
+            containerDefinitions=[container],
+        )["taskDefinition"]["taskDefinitionArn"]
+        connect: dict[str, Any] = {
+            "enabled": True,
+            "namespace": "ServiceConnectNS",
+            "logConfiguration": {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": groups_of_service["proxy"],
+                    "awslogs-region": REGION,
+                    "awslogs-stream-prefix": "service-connect",
+                },
+            },
+        }
+        if port is not None:
+            connect["services"] = [{"portName": name, "clientAliases": [{"port": port}]}]
+        service = ecs.create_service(
+            cluster="ServiceConnect",
+            serviceName=name,
+            taskDefinition=task,
+            desiredCount=1,
+            launchType="FARGATE",
+            enableExecuteCommand=True,
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": net["private_subnet_ids"],
+                    "securityGroups": [groups[role]],
+                    "assignPublicIp": "DISABLED",
+                }
+            },
+            serviceConnectConfiguration=connect,
+        )["service"]["serviceArn"]
+        ids["roles"][name], ids["log_groups"][name], ids["services"][name] = roles, groups_of_service, service
+    return ids
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,6 +44,12 @@ class StackReview:
     blocking: list[str] = field(default_factory=list)
     replacements: list[str] = field(default_factory=list)
     redeploys: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
+    """Every resource the plan adopts (``import`` blocks), and what the plan then does to it."""
+    forced: list[str] = field(default_factory=list)
+    """Every resource replaced, with the attributes that cannot change in place (``replace_paths``)."""
+    running_services: list[str] = field(default_factory=list)
+    """ECS services that already run: in the prior state or being imported."""
 
 
 def _kind(actions: list[str]) -> str | None:
@@ -194,6 +200,34 @@ def _redeploy(change: dict[str, Any]) -> str | None:
     return f"{after.get('name', change['address'])}: {'; '.join(reasons)}" if reasons else None
 
 
+def _paths(change: dict[str, Any]) -> str:
+    paths = change["change"].get("replace_paths") or []
+    shown = sorted({".".join(str(part) for part in path) for path in paths if path})
+    return ", ".join(f"`{path}`" for path in shown) or "an attribute the provider does not name"
+
+
+def _adoption(plan: Plan, result: StackReview) -> None:
+    """Imports, forced replacements, and above all: is a running ECS service replaced or destroyed?"""
+    for change in plan.changes:
+        actions, address = change["change"]["actions"], change["address"]
+        kind = _kind(actions)
+        running = change["type"] == "aws_ecs_service" and (address in plan.prior or change["change"].get("importing"))
+        name = plan.names.get(address, "?")
+        if running:
+            result.running_services.append(name)
+        if change["change"].get("importing"):
+            what = {None: "no change", "change": "updated in place", "replace": "REPLACED", "destroy": "DESTROYED", "add": "created"}[kind]
+            result.imports.append(f"`{address}` ({name}): imported ({change['change']['importing'].get('id', '?')}), {what}")
+        if kind == "replace":
+            result.forced.append(f"`{address}` ({name}): replaced because {_paths(change)} cannot change in place")
+        if running and kind in ("replace", "destroy"):
+            why = f" ({_paths(change)} cannot change in place)" if kind == "replace" else ""
+            done = {"replace": "replaced", "destroy": "destroyed"}[kind]
+            result.blocking.append(
+                f"`{address}`: the running ECS service {name} would be {done}{why}: its tasks stop and its endpoint changes"
+            )
+
+
 def review(stack: str, data: dict[str, Any]) -> StackReview:
     plan = Plan(stack, data)
     result = StackReview(stack)
@@ -209,11 +243,23 @@ def review(stack: str, data: dict[str, Any]) -> StackReview:
             if line:
                 result.redeploys.append(line)
     result.blocking = _reach_findings(plan) + list(_exposure_findings(plan))
+    _adoption(plan, result)
     return result
 
 
+def running_services_line(reviews: list[StackReview]) -> str | None:
+    """The one sentence a reviewer of an adoption looks for first."""
+    running = sorted({name for r in reviews for name in r.running_services})
+    if not running:
+        return None
+    hit = [line for r in reviews for line in r.blocking if "the running ECS service" in line]
+    if hit:
+        return f"**BLOCKING: the plan replaces or destroys {len(hit)} running ECS service(s).**"
+    return f"**No replacement or destruction of a running ECS service** ({', '.join(running)})."
+
+
 def markdown(reviews: list[StackReview]) -> str:
-    blocking = sum(len(r.blocking) for r in reviews)
+    blocking = sum(1 for r in reviews for line in r.blocking if "the running ECS service" not in line)
     lines = [
         f"## Plan review: {', '.join(r.stack for r in reviews)}",
         "",
@@ -223,11 +269,18 @@ def markdown(reviews: list[StackReview]) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [f"| {r.stack} | {r.counts['add']} | {r.counts['change']} | {r.counts['replace']} | {r.counts['destroy']} |" for r in reviews]
+    running = running_services_line(reviews)
+    if running:
+        lines[4:4] = [running, ""]
     sections = [
         ("Blocking findings (approve explicitly or change the plan)", [f"{r.stack}: {line}" for r in reviews for line in r.blocking]),
         ("ECS services and task definitions replaced", [f"{r.stack}: {line}" for r in reviews for line in r.replacements]),
         ("Services this change redeploys", [f"{r.stack}: {line}" for r in reviews for line in r.redeploys]),
     ]
+    if any(r.imports for r in reviews):
+        sections.insert(1, ("Adopted (imported) resources", [f"{r.stack}: {line}" for r in reviews for line in r.imports]))
+    if any(r.forced for r in reviews):
+        sections.insert(2, ("Every replacement, and what forces it", [f"{r.stack}: {line}" for r in reviews for line in r.forced]))
     for title, items in sections:
         lines += ["", f"### {title}", ""]
         lines += [f"- {item}" for item in items] or ["- none"]

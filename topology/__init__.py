@@ -3,6 +3,8 @@
 from .graph import call_edges, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
+    AdoptedService,
+    Adoption,
     ExistingNetwork,
     HealthCheck,
     NetworkSettings,
@@ -17,6 +19,8 @@ from .validate import TopologyError, check, endpoint_host, validate
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "AdoptedService",
+    "Adoption",
     "ExistingNetwork",
     "HealthCheck",
     "NetworkSettings",

@@ -131,6 +131,42 @@ class Topology:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AdoptedService:
+    """A running ECS service (of the declared name) that this project takes over instead of recreating.
+
+    The ECS service itself is always imported (``<cluster>/<name>``). Every other
+    resource named here is imported too and keeps its existing name, so nothing
+    that other systems point at changes; what is not named is created anew.
+    """
+
+    name: str
+    """The declared service; the running ECS service must have the same name."""
+    security_group_id: str | None = None
+    """Its tasks' security group; name and description are read from the account (both are immutable)."""
+    ingress_rule_ids: tuple[tuple[str, str], ...] = ()
+    """``(caller, rule ID)`` (``caller:port_name`` for a server with several ports): the existing rules that
+    already admit a declared caller; imported, so they are not created twice."""
+    execution_role_name: str | None = None
+    task_role_name: str | None = None
+    log_group_name: str | None = None
+    proxy_log_group_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adoption:
+    """What of a running system to import, so that the first apply updates in place and replaces nothing."""
+
+    services: tuple[AdoptedService, ...] = ()
+    cluster: bool = False
+    """Import the cluster ``NetworkSettings.cluster_name`` (when this project is to manage it, not just read it)."""
+    namespace_id: str | None = None
+    """Import this Cloud Map namespace (``ns-...``) when this project is to manage it."""
+
+    def service(self, name: str) -> AdoptedService | None:
+        return next((adopted for adopted in self.services if adopted.name == name), None)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ExistingNetwork:
     """A VPC (often shared, owned by another team) and optionally a cluster and namespace that already exist.
 
@@ -147,6 +183,8 @@ class ExistingNetwork:
     """Look up ``NetworkSettings.cluster_name`` instead of creating it."""
     use_existing_namespace: bool = False
     """Look up ``NetworkSettings.namespace`` (of ``namespace_type``) instead of creating it."""
+    adopt: Adoption | None = None
+    """Import the running system's resources (``import`` blocks) instead of creating them."""
 
 
 @dataclass(frozen=True, kw_only=True)

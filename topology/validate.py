@@ -81,7 +81,44 @@ def check(topology: Topology, settings: Settings) -> None:
 
 
 def validate(topology: Topology, settings: Settings) -> list[str]:
-    return [*_settings_problems(settings), *_topology_problems(topology, settings)]
+    return [*_settings_problems(settings), *_topology_problems(topology, settings), *_adoption_problems(topology, settings)]
+
+
+def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
+    existing = settings.network.existing
+    if existing is None or existing.adopt is None:
+        return
+    adopt, where = existing.adopt, "settings: network.existing.adopt"
+    if adopt.cluster and existing.use_existing_cluster:
+        yield f"{where}.cluster: the cluster is read (use_existing_cluster), so it cannot also be imported; choose one"
+    if adopt.namespace_id is not None:
+        if existing.use_existing_namespace:
+            yield f"{where}.namespace_id: the namespace is read (use_existing_namespace), so it cannot also be imported; choose one"
+        if not re.fullmatch(r"ns-[a-z0-9]{8,32}", adopt.namespace_id):
+            yield f"{where}.namespace_id: {adopt.namespace_id!r} is not a Cloud Map namespace ID (like 'ns-abcdefgh12345678')"
+    names = [service.name for service in topology.services]
+    seen: set[str] = set()
+    for index, adopted in enumerate(adopt.services):
+        at = f"{where}.services[{index}]"
+        if adopted.name not in names:
+            yield f"{at}.name: {adopted.name!r} is not a declared service (declared: {', '.join(names)})"
+            continue
+        if adopted.name in seen:
+            yield f"{at}.name: {adopted.name!r} is adopted twice"
+        seen.add(adopted.name)
+        if adopted.security_group_id is not None and not re.fullmatch(r"sg-[0-9a-f]{8,17}", adopted.security_group_id):
+            yield f"{at}.security_group_id: {adopted.security_group_id!r} is not a security group ID (like 'sg-0123456789abcdef0')"
+        service = topology.service(adopted.name)
+        callers = [caller for caller, server in call_edges(topology) if server == adopted.name]
+        keys = {caller for caller in callers} if len(service.ports) == 1 else set()
+        keys |= {f"{caller}:{port.name}" for caller in callers for port in service.ports}
+        for caller, rule in adopted.ingress_rule_ids:
+            if caller not in keys:
+                yield f"{at}.ingress_rule_ids: {caller!r} is not a declared caller of {adopted.name!r} (one of: {', '.join(sorted(keys)) or 'none'})"
+            if not re.fullmatch(r"sgr-[0-9a-f]{8,17}", rule):
+                yield f"{at}.ingress_rule_ids: {rule!r} is not a security group rule ID (like 'sgr-0123456789abcdef0')"
+        if adopted.ingress_rule_ids and adopted.security_group_id is None:
+            yield f"{at}.ingress_rule_ids: rules can only be adopted with their security group (set security_group_id)"
 
 
 def dns_name_ok(name: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from examples import article
-from topology import ExistingNetwork, NetworkSettings, Settings, validate
+from topology import AdoptedService, Adoption, ExistingNetwork, NetworkSettings, Settings, validate
 
 from ..conftest import Synthesizer
 from ..tfjson import Synth
@@ -113,3 +113,88 @@ def test_bad_existing_ids_are_one_line_each() -> None:
     ]
     empty = Settings(network=NetworkSettings(existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=())))
     assert validate(article.TOPOLOGY, empty) == ["settings: network.existing.private_subnet_ids: name at least one subnet for the tasks"]
+
+
+# --- adoption: import blocks for what runs already ---------------------------------------------------
+
+SG = "sg-0a1b2c3d4e5f60002"
+RULE = "sgr-0a1b2c3d4e5f60003"
+
+
+def _adopting(synthesize: Synthesizer, **adopt: Any) -> Synth:
+    adoption = Adoption(
+        services=(
+            AdoptedService(
+                name="internal-nginx",
+                security_group_id=SG,
+                ingress_rule_ids=(("client-nginx", RULE),),
+                execution_role_name="internal-nginx-execution",
+                task_role_name="internal-nginx-task",
+                log_group_name="/ecs/internal-nginx",
+                proxy_log_group_name="/ecs/internal-nginx/service-connect",
+            ),
+            AdoptedService(name="client-nginx"),
+        ),
+        **adopt,
+    )
+    existing = ExistingNetwork(vpc_id=VPC, private_subnet_ids=SUBNETS, adopt=adoption)
+    return synthesize(article.TOPOLOGY, Settings(network=NetworkSettings(existing=existing)))
+
+
+def _imports(synth: Synth, stack: str) -> dict[str, str]:
+    """resource type -> import ID, for every import block of the stack."""
+    blocks = synth.stack(stack).get("import", [])
+    return {block["to"]: block["id"] for block in blocks}
+
+
+def test_adopted_resources_are_imported_and_keep_their_names(synthesize: Synthesizer) -> None:
+    synth = _adopting(synthesize, cluster=True, namespace_id="ns-abcdefgh12345678")
+    imports = _imports(synth, "services")
+    by_type = sorted((to.split(".")[0], value) for to, value in imports.items())
+    assert by_type == [
+        ("aws_cloudwatch_log_group", "/ecs/internal-nginx"),
+        ("aws_cloudwatch_log_group", "/ecs/internal-nginx/service-connect"),
+        ("aws_ecs_service", "ServiceConnect/client-nginx"),
+        ("aws_ecs_service", "ServiceConnect/internal-nginx"),
+        ("aws_iam_role", "internal-nginx-execution"),
+        ("aws_iam_role", "internal-nginx-task"),
+        ("aws_security_group", SG),
+        ("aws_vpc_security_group_ingress_rule", RULE),
+    ]
+    groups = synth.resources("services", "aws_security_group")
+    adopted = next(body for name, body in groups.items() if f"aws_security_group.{name}" in imports)
+    assert adopted["name"].startswith("${data.aws_security_group.") and adopted["description"].startswith("${data.aws_security_group.")
+    roles = sorted(body["name"] for body in synth.resources("services", "aws_iam_role").values())
+    assert roles == [
+        "internal-api-client-nginx-execution",
+        "internal-api-client-nginx-task",
+        "internal-nginx-execution",
+        "internal-nginx-task",
+    ]
+    network = {to.split(".")[0]: value for to, value in _imports(synth, "network").items()}
+    assert network == {"aws_ecs_cluster": "ServiceConnect", "aws_service_discovery_private_dns_namespace": f"ns-abcdefgh12345678:{VPC}"}
+    (namespace,) = synth.resources("network", "aws_service_discovery_private_dns_namespace").values()
+    assert "description" not in namespace  # immutable: an adopted namespace keeps its own
+
+
+def test_adoption_problems_are_one_line_each() -> None:
+    adoption = Adoption(
+        cluster=True,
+        namespace_id="namespace-1",
+        services=(
+            AdoptedService(name="db"),
+            AdoptedService(name="internal-nginx", security_group_id="sg-x", ingress_rule_ids=(("web", "sgr-0a1b2c3d4e5f60003"),)),
+            AdoptedService(name="client-nginx", ingress_rule_ids=(("internal-nginx", "rule"),)),
+        ),
+    )
+    existing = ExistingNetwork(vpc_id=VPC, private_subnet_ids=SUBNETS, use_existing_cluster=True, adopt=adoption)
+    assert validate(article.TOPOLOGY, Settings(network=NetworkSettings(existing=existing))) == [
+        "settings: network.existing.adopt.cluster: the cluster is read (use_existing_cluster), so it cannot also be imported; choose one",
+        "settings: network.existing.adopt.namespace_id: 'namespace-1' is not a Cloud Map namespace ID (like 'ns-abcdefgh12345678')",
+        "settings: network.existing.adopt.services[0].name: 'db' is not a declared service (declared: internal-nginx, client-nginx)",
+        "settings: network.existing.adopt.services[1].security_group_id: 'sg-x' is not a security group ID (like 'sg-0123456789abcdef0')",
+        "settings: network.existing.adopt.services[1].ingress_rule_ids: 'web' is not a declared caller of 'internal-nginx' (one of: client-nginx, client-nginx:internal-nginx)",
+        "settings: network.existing.adopt.services[2].ingress_rule_ids: 'internal-nginx' is not a declared caller of 'client-nginx' (one of: none)",
+        "settings: network.existing.adopt.services[2].ingress_rule_ids: 'rule' is not a security group rule ID (like 'sgr-0123456789abcdef0')",
+        "settings: network.existing.adopt.services[2].ingress_rule_ids: rules can only be adopted with their security group (set security_group_id)",
+    ]

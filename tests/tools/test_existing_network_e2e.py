@@ -63,8 +63,11 @@ def _failure(synthesize: Synthesizer, settings: Settings, aws: dict[str, str], t
     return re.sub(r"\s+", " ", str(failed.value))
 
 
-def _existing(ids: dict[str, Any], subnets: tuple[str, ...], **flags: bool) -> Settings:
-    return Settings(network=NetworkSettings(existing=ExistingNetwork(vpc_id=ids["vpc_id"], private_subnet_ids=subnets, **flags)))
+def _existing(ids: dict[str, Any], subnets: tuple[str, ...], *, cluster: bool = False, namespace: bool = False) -> Settings:
+    existing = ExistingNetwork(
+        vpc_id=ids["vpc_id"], private_subnet_ids=subnets, use_existing_cluster=cluster, use_existing_namespace=namespace
+    )
+    return Settings(network=NetworkSettings(existing=existing))
 
 
 def test_a_subnet_routed_to_an_internet_gateway_is_refused(
@@ -118,7 +121,7 @@ def test_a_fit_vpc_with_its_cluster_and_namespace_plans_only_the_key(
     legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path
 ) -> None:
     aws, ids = legacy
-    settings = _existing(ids, tuple(ids["private_subnet_ids"]), use_existing_cluster=True, use_existing_namespace=True)
+    settings = _existing(ids, tuple(ids["private_subnet_ids"]), cluster=True, namespace=True)
     plan = json.loads(_plan_network(synthesize, settings, aws, tmp_path).read_text(encoding="utf-8"))
     created = sorted({change["type"] for change in plan["resource_changes"] if change["change"]["actions"] == ["create"]})
     assert created == ["aws_kms_alias", "aws_kms_key"]  # the logs key: nothing of the network exists twice
