@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -198,3 +199,30 @@ def test_adoption_problems_are_one_line_each() -> None:
         "settings: network.existing.adopt.services[2].ingress_rule_ids: 'rule' is not a security group rule ID (like 'sgr-0123456789abcdef0')",
         "settings: network.existing.adopt.services[2].ingress_rule_ids: rules can only be adopted with their security group (set security_group_id)",
     ]
+
+
+# --- the internal-only checker in this mode ----------------------------------------------------------
+
+
+def test_checker_says_existing_subnets_are_unproven_not_private(vpc_only: Synth) -> None:
+    from tools.verify import UNPROVEN, Config, declared_callers, main, verify
+
+    violations = verify(Config.load(vpc_only.outdir), declared_callers("article"))
+    assert sorted((v.rule, v.detail.split(":")[0]) for v in violations) == [
+        (UNPROVEN, f"existing subnet {subnet}") for subnet in sorted(SUBNETS)
+    ]
+    assert all("Terraform checks it at plan time" in v.detail for v in violations)
+    assert main([str(vpc_only.outdir), "--example", "article"]) == 1  # fail closed by default
+    assert main([str(vpc_only.outdir), "--example", "article", "--accept-plan-time-checks"]) == 0
+
+
+def test_checker_refuses_an_existing_subnet_without_plan_time_checks(vpc_only: Synth) -> None:
+    from tools.verify import Config, declared_callers, verify
+
+    stacks = {name: json.loads(vpc_only.text(name)) for name in ("network", "services")}
+    for body in stacks["network"]["data"]["aws_subnet"].values():
+        body["lifecycle"]["postcondition"] = [c for c in body["lifecycle"]["postcondition"] if "map_public_ip" not in c["condition"]]
+    violations = verify(Config(stacks), declared_callers("article"))
+    assert {(v.rule, v.detail) for v in violations} == {
+        ("private-subnets", f"existing subnet {subnet} is read without the plan-time checks that it is private") for subnet in SUBNETS
+    }
