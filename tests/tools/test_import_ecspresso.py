@@ -388,3 +388,73 @@ def test_template_functions() -> None:
     assert [(use.call, use.outcome) for use in unresolved.uses] == [("must_env `B`", "unresolved"), ("ssm `/p`", "unresolved")]
     piped = render("{{ env `A` | upper }}", values)
     assert piped.text is None and piped.uses[0].outcome == "unsupported"
+
+
+# --- adoption settings from what the files say the services run with ---------------------------------
+
+
+def test_adopt_vpc_writes_the_adoption_of_what_the_files_name(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "adopt.py"
+    code, report, _ = _run(
+        capsys,
+        "--out",
+        out,
+        "--adopt-vpc",
+        "vpc-0a1b2c3d4e5f60001",
+        "--calls",
+        "client-nginx=internal-nginx",
+        ARTICLE / "internal.yml",
+        ARTICLE / "client.yml",
+    )
+    assert code == 0
+    module = _load(out, "adopting")
+    existing = module.SETTINGS.network.existing
+    assert (existing.vpc_id, existing.private_subnet_ids) == (
+        "vpc-0a1b2c3d4e5f60001",
+        ("subnet-0a1b2c3d4e5f60010", "subnet-0a1b2c3d4e5f60011"),
+    )
+    assert existing.use_existing_cluster and existing.use_existing_namespace
+    internal = existing.adopt.service("internal-nginx")
+    assert (internal.security_group_id, internal.execution_role_name, internal.task_role_name) == (
+        "sg-0a1b2c3d4e5f60002",
+        "internal-nginx-execution",
+        "internal-nginx-task",
+    )
+    assert (internal.log_group_name, internal.proxy_log_group_name) == (
+        "/ecs/ServiceConnect/internal-nginx",
+        "/ecs/ServiceConnect/internal-nginx/service-connect",
+    )
+    assert _section(report, "Adoption") == [
+        "internal-nginx: ingress_rule_ids: the files do not show the rules admitting its callers; add them (aws ec2 describe-security-group-rules)"
+    ]
+    assert module.TOPOLOGY == article.TOPOLOGY
+
+
+def test_adopt_vpc_never_imports_a_shared_resource_twice(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "adopt_ci.py"
+    code, report, _ = _run(
+        capsys,
+        "--out",
+        out,
+        "--adopt-vpc",
+        "vpc-0a1b2c3d4e5f60001",
+        "--env",
+        "AWS_ACCOUNT_ID=123456789012",
+        CI / "nginx.yml",
+        CI / "bash.yml",
+    )
+    assert code == 0
+    adopt = _load(out, "adopting_ci").SETTINGS.network.existing.adopt
+    for service in adopt.services:  # both services share ecsTaskRole and the log group 'ecspresso-test', and have two SGs each
+        assert (service.security_group_id, service.execution_role_name, service.task_role_name, service.log_group_name) == (
+            None,
+            None,
+            None,
+            None,
+        )
+    notes = _section(report, "Adoption")
+    assert "nginx: 2 security groups in its files: name the one to adopt (security_group_id) by hand" in notes
+    assert (
+        "nginx: execution_role_name: 'arn:aws:iam::123456789012:role/ecsTaskRole' is shared with another service or role: not adopted (one resource, one owner)"
+        in notes
+    )

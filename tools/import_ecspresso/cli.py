@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import NoReturn
 
-from topology import Service, Settings, Topology, validate
+from topology import AdoptedService, Adoption, ExistingNetwork, Service, Settings, Topology, validate
 
 from .convert import CARRY_SECRETS, Collector, Draft, Edge, Finding, import_service, infer_calls
 from .gotemplate import Use, Values
@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--secretsmanager-arn", action="append", default=[], metavar="NAME=ARN", help="value of {{ secretsmanager_arn }}")
     parser.add_argument("--tfstate", action="append", default=[], metavar="ADDRESS=VALUE", help="value of {{ tfstate `ADDRESS` }}")
     parser.add_argument("--calls", action="append", default=[], metavar="CALLER=SERVER[,SERVER]", help="a call the files cannot show")
+    parser.add_argument(
+        "--adopt-vpc", metavar="VPC_ID", help="adopt the running services in this VPC: write network.existing with Adoption"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,9 +70,10 @@ class Result:
     template_uses: list[tuple[str, str, Use, bool]] = field(default_factory=list)
     config_uses: list[tuple[str, int, Use]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    adoption_notes: list[str] = field(default_factory=list)
 
 
-def run_import(configs: list[Path], options: Options, calls: dict[str, list[str]]) -> Result:
+def run_import(configs: list[Path], options: Options, calls: dict[str, list[str]], *, adopt_vpc: str | None = None) -> Result:
     """Everything but writing: raises ``InputError`` for bad input."""
     out = Collector()
     drafts: list[Draft] = []
@@ -95,7 +99,10 @@ def run_import(configs: list[Path], options: Options, calls: dict[str, list[str]
     by_hand = _by_hand(drafts, edges)
     services = tuple(_service(draft, [e.server for e in edges if e.caller == draft.name]) for draft in drafts)
     topology = Topology(services=services)
-    result = Result(topology, settings, out, drafts, inferred, declared, by_hand, config_uses=config_uses)
+    notes: list[str] = []
+    if adopt_vpc is not None:
+        settings = _adopting(settings, drafts, adopt_vpc, notes)
+    result = Result(topology, settings, out, drafts, inferred, declared, by_hand, config_uses=config_uses, adoption_notes=notes)
     for service_name, source in sources:
         result.template_uses += [(service_name, where, use, carried) for where, use, carried in out.template_uses([source])]
     result.problems = validate(topology, settings)
@@ -185,6 +192,67 @@ def _settings(drafts: list[Draft], out: Collector) -> Settings:
     return replace(defaults, region=chosen.get("region", defaults.region), network=network)
 
 
+def _adopting(settings: Settings, drafts: list[Draft], vpc_id: str, notes: list[str]) -> Settings:
+    """``network.existing`` with an ``Adoption`` of what the files say the services run with.
+
+    Only what the files name exactly is adopted: a security group when a service has
+    exactly one, roles and log groups by name unless another service (or slot) uses
+    the same one (one resource cannot be imported twice). The rest is said.
+    """
+    subnets: list[str] = []
+    for draft in drafts:
+        subnets += [subnet for subnet in draft.running.get("subnets", []) if subnet not in subnets]
+    usage: dict[str, int] = {}
+    for draft in drafts:
+        for key in ("executionRoleArn", "taskRoleArn", "log_group", "proxy_log_group"):
+            for used in draft.running.get(key, [])[:1]:
+                usage[used] = usage.get(used, 0) + 1
+    adopted = []
+    for draft in drafts:
+        groups = draft.running.get("securityGroups", [])
+        if len(groups) != 1:
+            notes.append(f"{draft.name}: {len(groups)} security groups in its files: name the one to adopt (security_group_id) by hand")
+        names: dict[str, str | None] = {}
+        for key, field_name in (
+            ("executionRoleArn", "execution_role_name"),
+            ("taskRoleArn", "task_role_name"),
+            ("log_group", "log_group_name"),
+            ("proxy_log_group", "proxy_log_group_name"),
+        ):
+            found = draft.running.get(key) or []
+            value = found[0] if found else None
+            if value is not None and usage.get(value, 0) > 1:
+                notes.append(
+                    f"{draft.name}: {field_name}: {value!r} is shared with another service or role: not adopted (one resource, one owner)"
+                )
+                value = None
+            if value is not None and key.endswith("RoleArn"):
+                value = value.rsplit("/", 1)[-1] if ":role/" in value else None
+            names[field_name] = value
+        adopted.append(
+            AdoptedService(
+                name=draft.name,
+                security_group_id=groups[0] if len(groups) == 1 else None,
+                execution_role_name=names["execution_role_name"],
+                task_role_name=names["task_role_name"],
+                log_group_name=names["log_group_name"],
+                proxy_log_group_name=names["proxy_log_group_name"],
+            )
+        )
+        if draft.ports:
+            notes.append(
+                f"{draft.name}: ingress_rule_ids: the files do not show the rules admitting its callers; add them (aws ec2 describe-security-group-rules)"
+            )
+    existing = ExistingNetwork(
+        vpc_id=vpc_id,
+        private_subnet_ids=tuple(subnets),
+        use_existing_cluster=True,
+        use_existing_namespace=True,
+        adopt=Adoption(services=tuple(adopted)),
+    )
+    return replace(settings, network=replace(settings.network, existing=existing))
+
+
 def _display(path: Path) -> str:
     return path.name
 
@@ -223,6 +291,9 @@ def report(result: Result, *, out_name: str, configs: list[str]) -> list[str]:
         for where, use, carried in uses:
             state = use.outcome if use.resolved or carried else f"{use.outcome}, in a field not carried over"
             lines.append(f"  {where}: {{{{ {use.call} }}}}: {state}{': ' + use.note if use.note else ''}")
+    if result.settings.network.existing is not None:
+        lines += ["", "Adoption (network.existing.adopt: import what runs instead of recreating it):"]
+        lines += [f"  {note}" for note in result.adoption_notes] or ["  everything the files name is adopted"]
     if result.problems:
         lines += ["", "The declaration does not validate yet; fix these in the module:"]
         lines += [f"  {problem}" for problem in result.problems]
@@ -291,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         options = Options(values=values, ext_str=_pairs(args.ext_str, "--ext-str"), ext_code=_pairs(args.ext_code, "--ext-code"))
         calls = {caller: [s for s in servers.split(",") if s] for caller, servers in _pairs(args.calls, "--calls").items()}
-        result = run_import(list(args.configs), options, calls)
+        result = run_import(list(args.configs), options, calls, adopt_vpc=args.adopt_vpc)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -133,6 +133,12 @@ class Draft:
     namespace: str | None = None
     texts: list[tuple[str, str]] = field(default_factory=list)
     """(where, text) of the values that may name a server: environment values and the command."""
+    running: dict[str, list[str]] = field(default_factory=dict)
+    """What the running service uses, for adopting it: subnets, security groups, role ARNs, log groups."""
+
+    def note_running(self, key: str, value: Any) -> None:
+        values = value if isinstance(value, list) else [value]
+        self.running.setdefault(key, []).extend(v for v in values if isinstance(v, str))
 
 
 @dataclass
@@ -307,6 +313,8 @@ def _task(draft: Draft, task: Source, out: Collector) -> None:
             draft.memory = value
     for path, allowed in TASK_SAME.items():
         out.expect(draft.name, task, path, allowed)
+    for key in ("executionRoleArn", "taskRoleArn"):
+        draft.note_running(key, task.get(key))
     for key, detail in (
         ("family", "this project names the family '<project>-<service>'"),
         ("executionRoleArn", "this project creates the execution role (image pull, its own log groups)"),
@@ -397,6 +405,7 @@ def _logs(draft: Draft, task: Source, base: PathKey, out: Collector) -> None:
     path = (*base, "logConfiguration")
     if isinstance(logs, dict) and logs.get("logDriver") == "awslogs" and set(logs) <= {"logDriver", "options"}:
         group = (logs.get("options") or {}).get("awslogs-group", "?")
+        draft.note_running("log_group", group)
         out.add(
             draft.name,
             "derived",
@@ -578,6 +587,7 @@ def _service_connect(draft: Draft, svc: Source, out: Collector) -> None:
         draft.proxy_logs = True
         out.take(draft.name, svc, "serviceConnectConfiguration", "logConfiguration", "logDriver")
         group = (logs.get("options") or {}).get("awslogs-group", "?")
+        draft.note_running("proxy_log_group", group)
         out.add(
             draft.name,
             "derived",
@@ -605,6 +615,7 @@ def _network(draft: Draft, svc: Source, out: Collector) -> None:
         ("securityGroups", "this project gives each service its own group, open only to its declared callers"),
     ):
         if svc.get(*base, key) is not MISSING:
+            draft.note_running(key, svc.get(*base, key))
             out.add(draft.name, "derived", svc, (*base, key), f"{_show(svc.get(*base, key))}: {detail}")
 
 
