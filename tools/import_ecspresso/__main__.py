@@ -1,5 +1,14 @@
 """``python -m tools.import_ecspresso``: see the package docstring."""
 
+import os
+import sys
+
 from .cli import main
 
-raise SystemExit(main())
+try:
+    code = main()
+    sys.stdout.flush()
+except BrokenPipeError:  # the report piped into `head`: not an error of the import
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    code = 141  # as a shell reports a writer stopped by SIGPIPE
+raise SystemExit(code)
