@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from cdktf import Postcondition, Precondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster
 from cdktf_cdktf_provider_aws.data_aws_ecs_clusters import DataAwsEcsClusters
+from cdktf_cdktf_provider_aws.data_aws_ecs_service import DataAwsEcsService
+from cdktf_cdktf_provider_aws.data_aws_ecs_task_definition import DataAwsEcsTaskDefinition
 from cdktf_cdktf_provider_aws.data_aws_route_table import DataAwsRouteTable, DataAwsRouteTableFilter
 from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables, DataAwsRouteTablesFilter
 from cdktf_cdktf_provider_aws.data_aws_service_discovery_dns_namespace import DataAwsServiceDiscoveryDnsNamespace
@@ -26,7 +28,7 @@ from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from constructs import Construct
 
-from topology import ExistingNetwork
+from topology import ExistingNetwork, Service
 
 NO_IGW_ROUTE = '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}'
 
@@ -154,3 +156,36 @@ class ExistingNamespace(Construct):
                 ),
             )
         self.arn = self.namespace.arn
+
+
+class RunningProtocols(Construct):
+    """Before adopting a running server: its Service Connect ports keep their ``appProtocol``.
+
+    ECS cannot change a port's ``appProtocol`` in a Service Connect service: updating it
+    means deleting and recreating the service. Terraform would see only a new task
+    definition revision and an in-place update, and the apply would fail half-way; so
+    the running task definition is read at plan time and a difference stops the plan.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, service: Service, cluster_arn: str) -> None:
+        super().__init__(scope, construct_id)
+        running = DataAwsEcsService(self, "running", cluster_arn=cluster_arn, service_name=service.name)
+        declared = ", ".join(f'"{port.name}" = "{port.protocol}"' for port in service.ports)
+        mappings = "flatten([for c in jsondecode(self.container_definitions) : try(c.portMappings, [])])"
+        DataAwsEcsTaskDefinition(
+            self,
+            "running_task",
+            task_definition=running.task_definition,
+            lifecycle=_lifecycle(
+                post=[
+                    (
+                        f'${{alltrue([for pm in {mappings} : try(pm.appProtocol, "tcp") == lookup({{{declared}}}, try(pm.name, ""), try(pm.appProtocol, "tcp"))])}}',
+                        f"The running service {service.name} serves its ports with another appProtocol than declared "
+                        f"({', '.join(f'{port.name}: {port.protocol}' for port in service.ports)}); running: "
+                        f'${{jsonencode({{for pm in {mappings} : try(pm.name, "") => try(pm.appProtocol, "tcp")}})}}. '
+                        "ECS cannot change appProtocol in a Service Connect service without deleting and recreating it: "
+                        "declare the running protocol to adopt it without downtime.",
+                    )
+                ]
+            ),
+        )

@@ -12,6 +12,7 @@ from constructs import Construct
 from topology import Settings, Topology, call_edges, deploy_order, endpoint_host
 
 from .common import configure_stack
+from .existing import RunningProtocols
 from .iam import AccountContext, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
@@ -92,6 +93,8 @@ class ServicesStack(TerraformStack):
                 servers=[self.units[server] for server in service.calls],
                 import_id=f"{net.cluster_name}/{name}" if adopted[name] else None,
             )
+            if adopted[name] and service.ports:
+                RunningProtocols(self, f"{name}_running", service=service, cluster_arn=placement.cluster_arn)
         self._outputs(topology, settings)
 
     def _outputs(self, topology: Topology, settings: Settings) -> None:

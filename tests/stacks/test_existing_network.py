@@ -226,3 +226,13 @@ def test_checker_refuses_an_existing_subnet_without_plan_time_checks(vpc_only: S
     assert {(v.rule, v.detail) for v in violations} == {
         ("private-subnets", f"existing subnet {subnet} is read without the plan-time checks that it is private") for subnet in SUBNETS
     }
+
+
+def test_adopted_servers_keep_their_app_protocol_checked_at_plan_time(synthesize: Synthesizer) -> None:
+    synth = _adopting(synthesize)
+    (running,) = _data(synth, "services", "aws_ecs_task_definition").values()  # only the server: a client has no port
+    assert running["task_definition"].startswith("${data.aws_ecs_service.internal-nginx_running")
+    (post,) = running["lifecycle"]["postcondition"]
+    assert 'lookup({"internal-nginx" = "http"}, try(pm.name, ""), try(pm.appProtocol, "tcp"))' in post["condition"]
+    assert "ECS cannot change appProtocol in a Service Connect service without deleting and recreating it" in post["error_message"]
+    assert not _data(synthesize(article.TOPOLOGY, _settings()), "services", "aws_ecs_task_definition")  # nothing adopted: no check

@@ -16,10 +16,11 @@ key); so log groups are adopted in the reviewed plan and left out of the applied
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from examples import article
 from tools import local
 from tools.emulator import KNOWN_GAPS, Emulator, pointed
 from tools.plan_review import StackReview, markdown, review
-from topology import AdoptedService, Adoption, ExistingNetwork, NetworkSettings, Settings
+from topology import AdoptedService, Adoption, ExistingNetwork, NetworkSettings, Settings, Topology
 
 from ..conftest import Synthesizer
 from .test_existing_network_e2e import seed
@@ -71,6 +72,8 @@ class Adopted:
     """The review of the plan that was applied."""
     second: dict[str, Any]
     """The plan after apply."""
+    protocol_change: str
+    """What a plan says that would change a running port's appProtocol."""
 
 
 def _terraform_apply(outdir: Path, stack: str, plan: Path, env: dict[str, str]) -> None:
@@ -109,10 +112,20 @@ def adopted(tmp_path_factory: pytest.TempPathFactory, synthesize: Synthesizer) -
         full = _variant(synthesize, adoption_settings(ids, log_groups=True), work / "full")
         (full.parent / "state").symlink_to(applied.parent / "state")  # the network stack's outputs
         full_review = review("services", _plan(full, "services", env, work / "full-plan"))
+        internal = article.TOPOLOGY.service("internal-nginx")
+        grpc = replace(internal, ports=(replace(internal.ports[0], protocol="grpc"),))
+        changed = Topology(services=(grpc, article.TOPOLOGY.service("client-nginx")))
+        other = work / "grpc" / "cdktf.out"
+        shutil.copytree(
+            synthesize(changed, adoption_settings(ids, log_groups=False)).outdir, other, ignore=shutil.ignore_patterns(".terraform*")
+        )
+        (other.parent / "state").symlink_to(applied.parent / "state")
+        with pytest.raises(SystemExit) as refused:
+            _plan(other, "services", env, work / "grpc-plan")
         first = _plan(applied, "services", env, work / "plan")
         _terraform_apply(applied, "services", work / "plan" / "services.tfplan", env)
         second = _plan(applied, "services", env, work / "second")
-        yield Adopted(ids, full_review, review("services", first), second)
+        yield Adopted(ids, full_review, review("services", first), second, re.sub(r"\s+", " ", str(refused.value)))
 
 
 def test_the_plan_imports_what_runs_and_replaces_no_running_service(adopted: Adopted) -> None:
@@ -150,8 +163,17 @@ def test_apply_keeps_the_running_services_and_a_second_plan_is_clean(adopted: Ad
     services = {
         resource["values"]["name"]: resource["values"]["id"]
         for resource in adopted.second["prior_state"]["values"]["root_module"]["resources"]
-        if resource["type"] == "aws_ecs_service"
+        if resource["type"] == "aws_ecs_service" and resource["mode"] == "managed"
     }
     assert services == adopted.ids["services"]  # the same services (ARNs), not new ones
     assert _changed_attributes(adopted.second) <= KNOWN_GAPS
     assert not any(change["change"].get("importing") for change in adopted.second["resource_changes"])
+
+
+def test_a_port_protocol_ecs_cannot_change_stops_the_plan_before_anything_is_applied(adopted: Adopted) -> None:
+    assert "Resource postcondition failed" in adopted.protocol_change
+    assert (
+        "The running service internal-nginx serves its ports with another appProtocol than declared (internal-nginx: grpc); "
+        'running: {"internal-nginx":"http"}. ECS cannot change appProtocol in a Service Connect service without deleting and '
+        "recreating it: declare the running protocol to adopt it without downtime." in adopted.protocol_change
+    ), adopted.protocol_change
