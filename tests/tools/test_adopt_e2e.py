@@ -39,7 +39,7 @@ from .test_local_e2e import _changed_attributes
 ROLE_OF = {"internal-nginx": "internal", "client-nginx": "client"}
 
 
-def adoption_settings(ids: dict[str, Any], *, log_groups: bool) -> Settings:
+def adoption_settings(ids: dict[str, Any], *, log_groups: bool, manage_cluster: bool = False) -> Settings:
     """What a reader of the article would write: the IDs and names of what runs."""
     services = tuple(
         AdoptedService(
@@ -56,9 +56,13 @@ def adoption_settings(ids: dict[str, Any], *, log_groups: bool) -> Settings:
     existing = ExistingNetwork(
         vpc_id=ids["vpc_id"],
         private_subnet_ids=tuple(ids["private_subnet_ids"]),
-        use_existing_cluster=True,
-        use_existing_namespace=True,
-        adopt=Adoption(services=services),
+        use_existing_cluster=not manage_cluster,
+        use_existing_namespace=not manage_cluster,
+        adopt=Adoption(
+            services=services,
+            cluster=manage_cluster,
+            namespace_id=ids["namespace_arn"].rsplit("/", 1)[-1] if manage_cluster else None,
+        ),
     )
     return Settings(network=NetworkSettings(existing=existing))
 
@@ -74,6 +78,8 @@ class Adopted:
     """The plan after apply."""
     protocol_change: str
     """What a plan says that would change a running port's appProtocol."""
+    managed_network: StackReview
+    """The network plan that imports the cluster and the namespace instead of reading them."""
 
 
 def _terraform_apply(outdir: Path, stack: str, plan: Path, env: dict[str, str]) -> None:
@@ -122,10 +128,13 @@ def adopted(tmp_path_factory: pytest.TempPathFactory, synthesize: Synthesizer) -
         (other.parent / "state").symlink_to(applied.parent / "state")
         with pytest.raises(SystemExit) as refused:
             _plan(other, "services", env, work / "grpc-plan")
+        managed = _variant(synthesize, adoption_settings(ids, log_groups=False, manage_cluster=True), work / "managed")
+        (managed.parent / "state").symlink_to(applied.parent / "state")
+        managed_network = review("network", _plan(managed, "network", env, work / "managed-plan"))
         first = _plan(applied, "services", env, work / "plan")
         _terraform_apply(applied, "services", work / "plan" / "services.tfplan", env)
         second = _plan(applied, "services", env, work / "second")
-        yield Adopted(ids, full_review, review("services", first), second, re.sub(r"\s+", " ", str(refused.value)))
+        yield Adopted(ids, full_review, review("services", first), second, re.sub(r"\s+", " ", str(refused.value)), managed_network)
 
 
 def test_the_plan_imports_what_runs_and_replaces_no_running_service(adopted: Adopted) -> None:
@@ -177,3 +186,12 @@ def test_a_port_protocol_ecs_cannot_change_stops_the_plan_before_anything_is_app
         'running: {"internal-nginx":"http"}. ECS cannot change appProtocol in a Service Connect service without deleting and '
         "recreating it: declare the running protocol to adopt it without downtime." in adopted.protocol_change
     ), adopted.protocol_change
+
+
+def test_the_cluster_and_namespace_can_be_imported_too(adopted: Adopted) -> None:
+    network = adopted.managed_network
+    namespace_id = adopted.ids["namespace_arn"].rsplit("/", 1)[-1]
+    assert sorted(line.split(": imported ")[1] for line in network.imports) == sorted(
+        [f"({namespace_id}:{adopted.ids['vpc_id']}), updated in place", "(ServiceConnect), updated in place"]
+    )
+    assert network.counts["replace"] == 0 and network.counts["destroy"] == 0 and network.blocking == []
