@@ -79,7 +79,7 @@ snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed 
 diagram: setup ## Redraw docs/diagrams/ (Mermaid + SVG per example) and the README's diagram
 	$(PY) -m tools.diagram
 
-verify: synth ## Prove internal-only on cdktf.out (tools/verify.py) and run checkov with the justified skips
+verify: synth ## Prove internal-only on cdktf.out (tools/verify/) and run checkov with the justified skips
 	$(PY) -m tools.verify cdktf.out --example $(or $(EXAMPLE),article)
 	$(PY) -m tools.scan cdktf.out
 
