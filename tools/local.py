@@ -29,7 +29,7 @@ from topology import Settings
 from topology.env import with_env_overrides
 
 from . import tf_mirror
-from .emulator import Emulator, EmulatorError, forget, pointed
+from .emulator import KNOWN_GAPS, Emulator, EmulatorError, forget, pointed
 from .plan_review import markdown, review
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +156,8 @@ def plan(outdir: Path, workdir: Path, plandir: Path, *, target: str) -> int:
             planned = plan_stacks(outdir, plandir, pointed(env, aws))
     else:
         planned = plan_stacks(outdir, plandir, env)
-    reviews = [review(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in planned]
+    gaps = KNOWN_GAPS if target == "emulator" else frozenset()
+    reviews = [review(path.stem, json.loads(path.read_text(encoding="utf-8")), gaps=gaps) for path in planned]
     text = markdown(reviews)
     (plandir / "review.md").write_text(text, encoding="utf-8")
     sys.stdout.write(text)

@@ -40,11 +40,9 @@ def load(paths: list[Path]) -> Config:
         for kind, item in _inputs(path):
             if kind == "plan":
                 plans = True
-                name, body, known = read_plan(item)
-                for stack, content in body.items():
-                    stacks[stack] = content
+                _, body, known = read_plan(item)
+                stacks.update(body)
                 ids.update(known)
-                _ = name
             else:
                 stacks[item.name] = read_stack(item)
     if not stacks:
@@ -192,6 +190,12 @@ def read_plan(path: Path) -> tuple[str, dict[str, dict[str, Any]], dict[str, Add
     if not isinstance(data, dict) or "planned_values" not in data:
         raise CheckerError(f"{path.name}: not the JSON of a saved plan (terraform show -json PLAN)")
     stack = path.name.removesuffix(".json")
+    stacks, ids = plan_stacks(stack, data)
+    return stack, stacks, ids
+
+
+def plan_stacks(stack: str, data: dict[str, Any], *, prior: bool = False) -> tuple[dict[str, dict[str, Any]], dict[str, Address]]:
+    """The system a plan will leave (``prior``: the one it starts from), and every ID known to map to a resource."""
     unknown: dict[str, Any] = {
         str(change.get("address")): (change.get("change") or {}).get("after_unknown") or {}
         for change in data.get("resource_changes") or []
@@ -201,10 +205,12 @@ def read_plan(path: Path) -> tuple[str, dict[str, dict[str, Any]], dict[str, Add
     _collect_expressions((data.get("configuration") or {}).get("root_module") or {}, "", expressions)
     stacks: dict[str, dict[str, Any]] = {}
     ids: dict[str, Address] = {}
-    for source in (data.get("prior_state") or {}).get("values") or {}, data.get("planned_values") or {}:
-        for resource in _walk((source or {}).get("root_module") or {}):
-            _add_planned(stack, resource, unknown, expressions, stacks, ids, planned=source is data.get("planned_values"))
-    return stack, stacks, ids
+    prior_values = (data.get("prior_state") or {}).get("values") or {}
+    sources = [(prior_values, prior)] + ([] if prior else [(data.get("planned_values") or {}, True)])
+    for source, keep in sources:
+        for resource in _walk(source.get("root_module") or {}):
+            _add_planned(stack, resource, unknown, expressions, stacks, ids, keep=keep, planned=not prior)
+    return stacks, ids
 
 
 def _walk(module: dict[str, Any]) -> list[dict[str, Any]]:
@@ -239,6 +245,7 @@ def _add_planned(
     stacks: dict[str, dict[str, Any]],
     ids: dict[str, Address],
     *,
+    keep: bool,
     planned: bool,
 ) -> None:
     address = str(resource.get("address", ""))
@@ -248,9 +255,13 @@ def _add_planned(
     owner = f"{stack}/{module}" if module else stack
     values = resource.get("values") or {}
     config_address = address.split("[")[0] if resource.get("index") is not None else address
-    body = _merge_known(values, unknown.get(address), expressions.get(config_address)) if planned else values
+    body = _merge_known(values, unknown.get(address), expressions.get(config_address)) if planned and keep else values
+    configured = expressions.get(config_address)
+    if rtype in ("aws_security_group", "aws_default_security_group") and isinstance(configured, dict):
+        # Unconfigured inline rules in a plan mirror the standalone rule resources (stale until apply): drop them.
+        body = {k: v for k, v in body.items() if k not in ("ingress", "egress") or k in configured}
     section = "data" if mode == "data" else "resource"
-    if planned or mode == "data":
+    if keep or mode == "data":
         stacks.setdefault(owner, {}).setdefault(section, {}).setdefault(rtype, {})[name] = body
     target = Address(owner, rtype, name, mode="data" if mode == "data" else "managed")
     for key in ("id", "arn"):

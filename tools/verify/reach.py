@@ -45,6 +45,11 @@ def truth(value: Any) -> bool | Unknown:
     return Unknown(f"{value!r} is not a bool")
 
 
+def present(value: Any) -> list[Any]:
+    """The items of a list-or-scalar field that are set (plans show unset strings as "")."""
+    return [item for item in as_list(value) if item not in (None, "")]
+
+
 def port(value: Any) -> int | Unknown | None:
     if value is None:
         return None
@@ -153,6 +158,7 @@ class Model:
         ports: set[int] = set()
         for service in services:
             override = port(self.config.value(ecs.address.stack, service.get("ingress_port_override")))
+            override = None if override == 0 else override  # plans show an unset override as 0 (not a valid port)
             named = mappings.get(str(service.get("port_name")))
             chosen = override if override is not None else named
             if chosen is None or isinstance(chosen, Unknown):
@@ -295,7 +301,7 @@ def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violati
         routes += [(str(a), b) for a, b in config.resources("aws_route") if config.resolve(a.stack, b.get("route_table_id")) == table]
         for where, route in routes:
             gateway = route.get("gateway_id")
-            if gateway is None:
+            if gateway in (None, ""):  # plans show an unset gateway as ""
                 continue
             target = config.resolve(table.stack, gateway)
             internet = isinstance(target, Address) and target.type == "aws_internet_gateway"
@@ -389,14 +395,14 @@ def _check_rule(
         yield Violation(ecs.name, where, RULE, f"cannot prove: {rule}")
         return
     for name in CIDR_FIELDS:
-        for value in as_list(rule.get(name)):
+        for value in present(rule.get(name)):
             yield Violation(ecs.name, where, RULE, f"ingress from {name} {value} (only callers' security groups may reach it)")
     itself = truth(config.value(stack, rule.get("self")))
     if itself is True:
         yield Violation(ecs.name, where, RULE, "ingress from its own security group (self)")
     elif isinstance(itself, Unknown):
         yield Violation(ecs.name, where, RULE, f"cannot prove: self {itself}")
-    for source in rule["_sources"]:
+    for source in present(rule["_sources"]):
         yield from _check_source(model, ecs, group, where, stack, source)
     yield from _check_ports(config, ecs, where, stack, rule, ports)
 
@@ -412,7 +418,9 @@ def _check_source(model: Model, ecs: Ecs, group: Address, where: str, stack: str
     members = model.members.get(admitted, [])
     problems = [(m, _member_problem(model, ecs, m)) for m in members]
     if not any(problem is None for _, problem in problems):
-        yield Violation(ecs.name, where, RULE, f"ingress from {admitted}, which is not the security group of a declared caller")
+        reasons = sorted({f"{m}: {p}" for m, p in problems if p != "not a declared caller"})
+        suffix = f" ({'; '.join(reasons)})" if reasons else ""
+        yield Violation(ecs.name, where, RULE, f"ingress from {admitted}, which is not the security group of a declared caller{suffix}")
         return
     for member, problem in problems:
         if problem is not None:
@@ -456,3 +464,60 @@ def check_modules(model: Model, ecs: Ecs) -> Iterator[Violation]:
                 "reads-everything",
                 "cannot prove: module contents are not read from configuration (verify the plan JSON)",
             )
+
+
+# -- reach sets (for the plan review) ------------------------------------------------------------------------------
+
+Reach = dict[str, dict[str, dict[str, str]]]
+"""service name -> source label -> port label -> where (the rule or member that opens it)."""
+
+
+def reach(model: Model) -> Reach:
+    """Who can open a connection to each service and on which ports, labelled by name, not by ID or address.
+
+    A source is a member of an admitted group (an ECS service by its name, anything else by its address), an
+    address range (``cidr:<range>``), the service itself, or ``unknown`` for what cannot be resolved."""
+    result: Reach = {}
+    config = model.config
+    for ecs in model.services:
+        sources = result.setdefault(ecs.name, {})
+        for group in ecs.groups:
+            if isinstance(group, Unknown):
+                sources.setdefault(f"unknown ({group})", {})["?"] = str(ecs.address)
+                continue
+            for where, stack, rule in ingress_rules(config, group):
+                if isinstance(rule, Unknown):
+                    sources.setdefault(f"unknown ({rule})", {})["?"] = where
+                    continue
+                opened = port_label(config, stack, rule)
+                for label, via in _rule_sources(model, ecs, stack, rule, where):
+                    sources.setdefault(label, {}).setdefault(opened, via)
+    return result
+
+
+def port_label(config: Config, stack: str, rule: dict[str, Any]) -> str:
+    protocol = config.value(stack, rule.get("ip_protocol", rule.get("protocol", "?")))
+    low, high = port(config.value(stack, rule.get("from_port"))), port(config.value(stack, rule.get("to_port")))
+    return f"{str(protocol).lower()}/{low}" + ("" if low == high else f"-{high}")
+
+
+def _rule_sources(model: Model, ecs: Ecs, stack: str, rule: dict[str, Any], where: str) -> Iterator[tuple[str, str]]:
+    for name in CIDR_FIELDS:
+        for value in present(rule.get(name)):
+            yield f"cidr:{value}", where
+    if truth(model.config.value(stack, rule.get("self"))) is not False:
+        yield "itself", where
+    for source in present(rule["_sources"]):
+        admitted = model.config.group(stack, source)
+        if isinstance(admitted, Unknown):
+            yield f"unknown ({admitted})", where
+            continue
+        members = model.members.get(admitted, [])
+        if not members:
+            yield f"empty group {admitted.type}.{admitted.name}", where
+        for member in members:
+            known = model.by_address.get(member)
+            if known is not None:
+                yield known.name, where
+            else:  # a host joining a caller's group changes no rule: the host is what the reviewer must see
+                yield f"{member.type}.{member.name}", str(member)
