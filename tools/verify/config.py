@@ -59,27 +59,35 @@ class Config:
 
     # -- enumeration -------------------------------------------------------------------------------------------
 
+    def _section(self, stack: str, section: str) -> dict[str, Any]:
+        content = (self.stacks.get(stack) or {}).get(section)
+        return content if isinstance(content, dict) else {}
+
+    def _named(self, stack: str, section: str, rtype: str) -> dict[str, Any]:
+        named = self._section(stack, section).get(rtype)
+        return named if isinstance(named, dict) else {}
+
     def resources(self, rtype: str) -> Iterator[tuple[Address, dict[str, Any]]]:
-        for stack, body in sorted(self.stacks.items()):
-            for name, resource in sorted((body.get("resource") or {}).get(rtype, {}).items()):
+        for stack in sorted(self.stacks):
+            for name, resource in sorted(self._named(stack, "resource", rtype).items()):
                 if isinstance(resource, dict):
                     yield Address(stack, rtype, name), resource
 
     def all_resources(self) -> Iterator[tuple[Address, dict[str, Any]]]:
-        for stack, body in sorted(self.stacks.items()):
-            for rtype, named in sorted((body.get("resource") or {}).items()):
-                for name, resource in sorted(named.items()):
-                    if isinstance(resource, dict):
-                        yield Address(stack, rtype, name), resource
+        for stack in sorted(self.stacks):
+            for rtype in sorted(self._section(stack, "resource")):
+                yield from ((a, b) for a, b in self.resources(rtype) if a.stack == stack)
 
     def body(self, address: Address) -> dict[str, Any]:
-        section = "data" if address.mode == "data" else "resource"
-        result: dict[str, Any] = self.stacks[address.stack].get(section, {}).get(address.type, {}).get(address.name, {})
-        return result
+        found = self._named(address.stack, "data" if address.mode == "data" else "resource", address.type).get(address.name)
+        return found if isinstance(found, dict) else {}
 
     def exists(self, address: Address) -> bool:
-        section = "data" if address.mode == "data" else "resource"
-        return address.name in (self.stacks.get(address.stack, {}).get(section) or {}).get(address.type, {})
+        return address.name in self._named(address.stack, "data" if address.mode == "data" else "resource", address.type)
+
+    def section(self, stack: str, section: str) -> dict[str, Any]:
+        """A top-level section (``locals``, ``output``, ``module`` ...) of a stack; {} when absent or malformed."""
+        return self._section(stack, section)
 
     # -- resolution --------------------------------------------------------------------------------------------
 
@@ -104,7 +112,7 @@ class Config:
             return Unknown(f"${{{expr}}} is an expression (function, operator or conditional)")
         root = parts[0]
         if root == "local" and len(parts) >= 2:
-            locals_ = self.stacks[stack].get("locals") or {}
+            locals_ = self.section(stack, "locals")
             if parts[1] not in locals_:
                 return Unknown(f"local.{parts[1]} is not defined")
             return self.resolve(stack, locals_[parts[1]], depth + 1) if len(parts) == 2 else Unknown(f"${{{expr}}}")
@@ -131,7 +139,7 @@ class Config:
             source = self.remote_stack(stack, parts[2])
             if isinstance(source, Unknown):
                 return source
-            output = (self.stacks[source].get("output") or {}).get(parts[4])
+            output = self.section(source, "output").get(parts[4])
             if not isinstance(output, dict):
                 return Unknown(f"stack {source} has no output {parts[4]}")
             return self.resolve(source, output.get("value"), depth + 1)
@@ -140,9 +148,10 @@ class Config:
     def remote_stack(self, stack: str, data_name: str) -> str | Unknown:
         """The stack whose state a ``terraform_remote_state`` data source reads (same backend location)."""
         remote = self.body(Address(stack, "terraform_remote_state", data_name, mode="data"))
-        kind, config = remote.get("backend"), remote.get("config") or {}
-        for candidate, body in sorted(self.stacks.items()):
-            backend = block((body.get("terraform") or {}).get("backend") or {})
+        kind, config = remote.get("backend"), remote.get("config")
+        config = config if isinstance(config, dict) else {}
+        for candidate in sorted(self.stacks):
+            backend = block(self.section(candidate, "terraform").get("backend") or {})
             if not isinstance(backend, dict) or not isinstance(kind, str) or kind not in backend:
                 continue
             settings = block(backend[kind])
@@ -162,7 +171,7 @@ class Config:
         if whole is None or "${" in whole["expr"] or depth > MAX_DEPTH:
             return Unknown(f"{value} is computed")
         parts = traversal(whole["expr"])
-        locals_ = self.stacks[stack].get("locals") or {}
+        locals_ = self.section(stack, "locals")
         if parts is not None and len(parts) == 2 and parts[0] == "local" and parts[1] in locals_:
             return self.value(stack, locals_[parts[1]], depth + 1)
         return Unknown(f"{value} is {'a variable' if parts and parts[0] == 'var' else 'computed'}")

@@ -456,8 +456,8 @@ def _check_ports(
 
 def check_modules(model: Model, ecs: Ecs) -> Iterator[Violation]:
     """Module calls in configuration input: their resources are invisible here (a plan shows them)."""
-    for stack, body in sorted(model.config.stacks.items()):
-        for name in sorted(body.get("module") or {}):
+    for stack in sorted(model.config.stacks):
+        for name in sorted(model.config.section(stack, "module")):
             yield Violation(
                 ecs.name,
                 f"{stack}:module.{name}",
