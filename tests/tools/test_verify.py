@@ -467,7 +467,31 @@ def exec_flag_as_variable(s: Stacks) -> str:
     return extra_task_action(s)
 
 
+def port_as_variable(s: Stacks) -> str:
+    rule = s["services"]["resource"]["aws_vpc_security_group_ingress_rule"][_caller_rule(s)]
+    rule["from_port"] = rule["to_port"] = "${var.port}"
+    return f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.{_caller_rule(s)}: ingress-callers-only: cannot prove which ports it opens: tcp ${{var.port}}-${{var.port}} is computed"
+
+
+def container_port_as_variable(s: Stacks) -> str:
+    task = _name(s, "services", "aws_ecs_task_definition", f"{SERVER}/task")
+    body = s["services"]["resource"]["aws_ecs_task_definition"][task]
+    body["container_definitions"] = body["container_definitions"].replace('"containerPort": 80', '"containerPort": ${var.port}')
+    service = _name(s, "services", "aws_ecs_service", f"{SERVER}/service")
+    return f"service '{SERVER}': services:aws_ecs_service.{service}: service-connect-only: cannot prove which ports it serves: container definitions of services:aws_ecs_task_definition.{task} cannot be read: the document is computed (an interpolation stands outside a JSON string)"
+
+
+def module_call(s: Stacks) -> str:
+    s["services"]["module"] = {
+        "sidecar": {"source": "./modules/sidecar", "security_group_id": _ref(s, "services", "aws_security_group", f"{CLIENT}_sg/group")}
+    }
+    return f"service '{SERVER}': services:module.sidecar: reads-everything: cannot prove: module contents are not read from configuration (verify the plan JSON)"
+
+
 NEW: list[Callable[[Stacks], str]] = [
+    port_as_variable,
+    container_port_as_variable,
+    module_call,
     spaced_reference,
     local_reference,
     data_source_target,
@@ -679,3 +703,13 @@ def test_exit_codes_tell_proof_findings_usage_and_checker_failure(
     broken = _write(tmp_path / "broken", _stacks(article_synth), {"services/bad.tf": "resource {{{"})
     assert main([str(broken)]) == 3
     assert capsys.readouterr().err == "verify: checker failure: services/bad.tf: cannot parse (UnexpectedToken)\n"
+
+
+def test_an_input_without_the_declared_services_proves_nothing(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    del stacks["services"]["resource"]["aws_ecs_service"]
+    assert _lines(stacks) == [
+        "service '*': -: reads-everything: cannot prove: the input has no aws_ecs_service (wrong folder, or nothing synthesized?)",
+        f"service '{CLIENT}': -: declared-services-only: cannot prove: declared, but no aws_ecs_service in the input has this name",
+        f"service '{SERVER}': -: declared-services-only: cannot prove: declared, but no aws_ecs_service in the input has this name",
+    ]

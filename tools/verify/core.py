@@ -59,7 +59,18 @@ def verify(config: Config, callers: Callers = None) -> list[Violation]:
     for ecs in model.services:
         for check in (check_identity, check_placement, check_front_doors, check_ingress, check_iam, check_modules):
             found.update(check(model, ecs))
+    found.update(_missing(model))
     return sorted(found)
+
+
+def _missing(model: Model) -> Iterator[Violation]:
+    """A declared service with no ECS service, or no ECS service at all: nothing was proven, so it is a finding."""
+    names = {ecs.name for ecs in model.services if ecs.name_known}
+    if model.full and model.callers is not None:
+        for name in sorted(set(model.callers) - names):
+            yield Violation(name, "-", "declared-services-only", "cannot prove: declared, but no aws_ecs_service in the input has this name")
+    if not model.services:
+        yield Violation("*", "-", "reads-everything", "cannot prove: the input has no aws_ecs_service (wrong folder, or nothing synthesized?)")
 
 
 def checked(config: Config) -> list[str]:

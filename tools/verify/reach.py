@@ -443,7 +443,8 @@ def _check_ports(
     protocol = config.value(stack, rule.get("ip_protocol", rule.get("protocol", "")))
     low, high = config.value(stack, rule.get("from_port")), config.value(stack, rule.get("to_port"))
     if isinstance(protocol, Unknown) or isinstance(port(low), Unknown) or isinstance(port(high), Unknown):
-        yield Violation(ecs.name, where, RULE, f"cannot prove which ports it opens: {protocol}, {low}-{high}")
+        raw = f"{rule.get('ip_protocol', rule.get('protocol'))} {rule.get('from_port')}-{rule.get('to_port')}"
+        yield Violation(ecs.name, where, RULE, f"cannot prove which ports it opens: {raw} is computed")
         return
     if isinstance(ports, Unknown):
         return  # reported once by check_identity
