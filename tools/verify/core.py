@@ -68,9 +68,13 @@ def _missing(model: Model) -> Iterator[Violation]:
     names = {ecs.name for ecs in model.services if ecs.name_known}
     if model.full and model.callers is not None:
         for name in sorted(set(model.callers) - names):
-            yield Violation(name, "-", "declared-services-only", "cannot prove: declared, but no aws_ecs_service in the input has this name")
+            yield Violation(
+                name, "-", "declared-services-only", "cannot prove: declared, but no aws_ecs_service in the input has this name"
+            )
     if not model.services:
-        yield Violation("*", "-", "reads-everything", "cannot prove: the input has no aws_ecs_service (wrong folder, or nothing synthesized?)")
+        yield Violation(
+            "*", "-", "reads-everything", "cannot prove: the input has no aws_ecs_service (wrong folder, or nothing synthesized?)"
+        )
 
 
 def checked(config: Config) -> list[str]:
