@@ -608,6 +608,11 @@ def test_declared_managed_policy_and_permissions_are_accepted(article_synth: Syn
     assert _lines(stacks, declared) != []
     opted = {**declared, SERVER: replace(declared[SERVER], managed_policies=(ADMIN,), actions=("s3:GetObject", "s3:List*"))}
     assert _lines(stacks, opted) == []
+    partition = "${data.aws_partition.account_partition_32ACE770.partition}"
+    role = _task_role(stacks)
+    stacks["services"]["resource"]["aws_iam_role"][role]["managed_policy_arns"] = [f"arn:{partition}:iam::aws:policy/AdministratorAccess"]
+    assert _lines(stacks, opted) == []
+    assert f"service '{SERVER}': services:aws_iam_role.{role}.managed_policy_arns[0]: {UNREADABLE}" in _lines(stacks, declared)
 
 
 def test_an_undeclared_service_is_named(article_synth: Synth) -> None:

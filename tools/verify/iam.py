@@ -11,6 +11,7 @@ a policy document the checker cannot read, fails closed unless declared.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -113,11 +114,19 @@ def _names_role(config: Config, stack: str, value: Any, role: Address, name: Any
     return False
 
 
+def managed_arn(text: str) -> str:
+    """An ARN with its partition written generically: ``arn:${data.aws_partition.p.partition}:iam::aws:policy/X``,
+    ``arn:aws-cn:...`` and ``arn:aws:...`` all name the same AWS-managed policy."""
+    return re.sub(r"^arn:(\$\{[^}]*partition[^}]*\}|aws[a-z-]*):", "arn:aws:", text)
+
+
 def attached(config: Config, stack: str, where: str, arn: Any) -> Policy:
     target = config.resolve(stack, arn)
     if isinstance(target, Address) and target.type == "aws_iam_policy":
         return Policy(where, document(config, target.stack, config.body(target).get("policy")))
     literal = config.value(stack, arn)
+    if isinstance(literal, Unknown) and isinstance(arn, str) and "${" not in managed_arn(arn):
+        literal = managed_arn(arn)
     if isinstance(literal, str):
         for address, body in config.resources("aws_iam_policy"):
             if isinstance(body.get("name"), str) and literal.endswith(f":policy/{body['name']}"):
@@ -170,7 +179,7 @@ def check_role(
     """Every policy of ``role``: wildcards and NotAction, and for the task role, nothing beyond what is declared."""
     for policy in role_policies(config, role):
         if isinstance(policy.document, Unknown):
-            if policy.arn is not None and policy.arn in managed:
+            if policy.arn is not None and managed_arn(policy.arn) in {managed_arn(m) for m in managed}:
                 continue
             yield Violation(service, policy.where, "exec-least-privilege", UNREADABLE)
             continue
