@@ -718,3 +718,10 @@ def test_an_input_without_the_declared_services_proves_nothing(article_synth: Sy
         f"service '{CLIENT}': -: declared-services-only: cannot prove: declared, but no aws_ecs_service in the input has this name",
         f"service '{SERVER}': -: declared-services-only: cannot prove: declared, but no aws_ecs_service in the input has this name",
     ]
+
+
+def test_stack_folders_can_be_given_one_by_one(article_synth: Synth, capsys: pytest.CaptureFixture[str]) -> None:
+    stacks = article_synth.outdir / "stacks"
+    assert main([str(stacks / "network"), str(stacks / "services"), "--example", "article"]) == 0
+    assert capsys.readouterr().err == "ok: 0 violation(s); services checked: client-nginx, internal-nginx; input: configuration\n"
+    assert main([str(stacks / "services"), "--example", "article"]) == 1  # the network stack is missing: nothing traced
