@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .config import Config
+from .exposure import check_front_doors, check_placement
 from .iam import check_role, untraceable_attachments
 from .model import Address, Unknown, Violation
-from .reach import Callers, Ecs, Model, check_front_doors, check_identity, check_ingress, check_modules, check_placement, truth
+from .reach import Callers, Ecs, Model, check_identity, check_ingress, check_modules, truth
 
 
 def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:

@@ -66,7 +66,7 @@ def role_policies(config: Config, role: Address) -> Iterator[Policy]:
     else:
         for index, item in enumerate(inline):
             yield Policy(f"{role}.inline_policy[{index}]", document(config, role.stack, item.get("policy")))
-    for index, arn in enumerate(_arns(config, role.stack, body.get("managed_policy_arns"))):
+    for index, arn in enumerate(_items(body.get("managed_policy_arns"))):
         yield attached(config, role.stack, f"{role}.managed_policy_arns[{index}]", arn)
     for address, item in config.resources("aws_iam_role_policy"):
         if _names_role(config, address.stack, item.get("role"), role, name):
@@ -78,7 +78,7 @@ def role_policies(config: Config, role: Address) -> Iterator[Policy]:
     ):
         for address, item in config.resources(rtype):
             if any(_names_role(config, address.stack, r, role, name) for r in _items(item.get(role_field))):
-                for arn in _arns(config, address.stack, item.get(policy_field)):
+                for arn in _items(item.get(policy_field)):
                     yield attached(config, address.stack, str(address), arn)
 
 
@@ -98,10 +98,6 @@ def untraceable_attachments(config: Config) -> Iterator[tuple[str, str]]:
 
 def _items(value: Any) -> list[Any]:
     return as_list(value) if not isinstance(value, dict) else [value]
-
-
-def _arns(config: Config, stack: str, value: Any) -> list[Any]:
-    return _items(value)
 
 
 def _names_role(config: Config, stack: str, value: Any, role: Address, name: Any) -> bool:
