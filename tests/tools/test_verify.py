@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tools.verify import Config, declared_callers, load, verify
+from tools.verify import Config, Declared, declared_callers, load, verify
 from tools.verify.cli import main
 from topology import Settings
 
@@ -725,3 +725,45 @@ def test_stack_folders_can_be_given_one_by_one(article_synth: Synth, capsys: pyt
     assert main([str(stacks / "network"), str(stacks / "services"), "--example", "article"]) == 0
     assert capsys.readouterr().err == "ok: 0 violation(s); services checked: client-nginx, internal-nginx; input: configuration\n"
     assert main([str(stacks / "services"), "--example", "article"]) == 1  # the network stack is missing: nothing traced
+
+
+HCL_SYSTEM = Path(__file__).parent / "fixtures" / "hcl"
+HCL_DECLARED = {SERVER: Declared(callers=(CLIENT,), server=True), CLIENT: Declared()}
+
+
+def _hcl_lines(tmp_path: Path, extra: str) -> list[str]:
+    import shutil
+
+    shutil.copytree(HCL_SYSTEM, tmp_path / "hcl")
+    (tmp_path / "hcl" / "services" / "extra.tf").write_text(extra, encoding="utf-8")
+    config = load([tmp_path / "hcl" / "network", tmp_path / "hcl" / "services"])
+    return [str(v) for v in verify(config, HCL_DECLARED)]
+
+
+def test_a_system_written_in_hcl_is_proven(tmp_path: Path) -> None:
+    """Blocks, locals holding lists and objects, jsonencode documents with references: all read as Terraform reads them."""
+    assert _hcl_lines(tmp_path, "") == []
+    assert verify(load([HCL_SYSTEM / "network", HCL_SYSTEM / "services"])) == []
+
+
+def test_an_hcl_host_in_the_callers_group_is_rejected(tmp_path: Path) -> None:
+    extra = 'resource "aws_instance" "jump" {\n  ami = "ami-1"\n  vpc_security_group_ids = [aws_security_group.client.id]\n}\n'
+    assert _hcl_lines(tmp_path, extra) == [
+        f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.client_to_server: ingress-callers-only: ingress from services:aws_security_group.client admits services:aws_instance.jump (an aws_instance, not an ECS service), which is not a task of a declared caller"
+    ]
+
+
+def test_an_hcl_rule_from_a_variable_range_is_rejected(tmp_path: Path) -> None:
+    extra = """
+resource "aws_security_group_rule" "ops" {
+  type              = "ingress"
+  security_group_id = aws_security_group.server.id
+  cidr_blocks       = var.ops_cidrs
+  protocol          = "tcp"
+  from_port         = 80
+  to_port           = 80
+}
+"""
+    assert _hcl_lines(tmp_path, extra) == [
+        f"service '{SERVER}': services:aws_security_group_rule.ops: ingress-callers-only: ingress from cidr_blocks ${{var.ops_cidrs}} (only callers' security groups may reach it)"
+    ]

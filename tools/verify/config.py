@@ -112,10 +112,8 @@ class Config:
             return Unknown(f"${{{expr}}} is an expression (function, operator or conditional)")
         root = parts[0]
         if root == "local" and len(parts) >= 2:
-            locals_ = self.section(stack, "locals")
-            if parts[1] not in locals_:
-                return Unknown(f"local.{parts[1]} is not defined")
-            return self.resolve(stack, locals_[parts[1]], depth + 1) if len(parts) == 2 else Unknown(f"${{{expr}}}")
+            target = self._local(stack, parts[1:], depth)
+            return target if isinstance(target, Unknown) else self.resolve(stack, target, depth + 1)
         if root in ("var", "module", "each", "count", "self", "path", "terraform"):
             return Unknown(f"${{{expr}}} is a {'variable' if root == 'var' else root + ' value'}")
         if root == "data":
@@ -128,6 +126,35 @@ class Config:
         if root == "aws_vpc" and parts[2:3] == ["default_security_group_id"]:
             return Address(stack, root, parts[1], attr="default_security_group_id")
         return address
+
+    def _local(self, stack: str, parts: list[str], depth: int) -> Any:
+        """``local.a.b`` -> the value it stands for: into an object, or as a longer reference (``local.net.x``)."""
+        locals_ = self.section(stack, "locals")
+        if parts[0] not in locals_:
+            return Unknown(f"local.{parts[0]} is not defined")
+        value = locals_[parts[0]]
+        for index, part in enumerate(parts[1:], start=1):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+                continue
+            whole = WHOLE.match(value) if isinstance(value, str) else None
+            if whole is None or traversal(whole["expr"]) is None or depth > MAX_DEPTH:
+                return Unknown(f"local.{'.'.join(parts)} cannot be followed")
+            return "${" + whole["expr"] + "".join(f".{p}" for p in parts[index:]) + "}"
+        return value
+
+    def items(self, stack: str, value: Any, depth: int = 0) -> list[Any]:
+        """A list-valued argument, with a whole-string reference to a list local expanded (``subnets = local.ids``)."""
+        if isinstance(value, str) and depth <= MAX_DEPTH:
+            whole = WHOLE.match(value)
+            parts = traversal(whole["expr"]) if whole is not None else None
+            if parts is not None and parts[0] == "local" and len(parts) >= 2:
+                target = self._local(stack, parts[1:], depth)
+                if isinstance(target, list):
+                    return [item for entry in target for item in self.items(stack, entry, depth + 1)]
+                if isinstance(target, str) and target != value:
+                    return self.items(stack, target, depth + 1)
+        return as_list(value)
 
     def _resolve_data(self, stack: str, parts: list[str], expr: str, depth: int) -> Address | Unknown:
         if len(parts) < 3:
@@ -171,9 +198,9 @@ class Config:
         if whole is None or "${" in whole["expr"] or depth > MAX_DEPTH:
             return Unknown(f"{value} is computed")
         parts = traversal(whole["expr"])
-        locals_ = self.section(stack, "locals")
-        if parts is not None and len(parts) == 2 and parts[0] == "local" and parts[1] in locals_:
-            return self.value(stack, locals_[parts[1]], depth + 1)
+        if parts is not None and len(parts) >= 2 and parts[0] == "local":
+            target = self._local(stack, parts[1:], depth)
+            return target if isinstance(target, Unknown) else self.value(stack, target, depth + 1)
         return Unknown(f"{value} is {'a variable' if parts and parts[0] == 'var' else 'computed'}")
 
     def references_in(self, stack: str, value: Any) -> Iterator[Address | Unknown]:

@@ -28,7 +28,7 @@ def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
         yield Violation(ecs.name, where, "no-public-ip", "assign_public_ip is true")
     elif isinstance(public, Unknown):
         yield Violation(ecs.name, where, "no-public-ip", f"cannot prove: assign_public_ip {public}")
-    subnets = as_list(network.get("subnets"))
+    subnets = config.items(ecs.address.stack, network.get("subnets"))
     if not subnets:
         yield Violation(ecs.name, where, "private-subnets", "cannot prove: no subnets listed")
     for subnet_ref in subnets:

@@ -105,7 +105,7 @@ class Model:
         groups: list[Address | Unknown] = (
             [network]
             if isinstance(network, Unknown)
-            else [config.group(stack, g) for g in as_list(network.get("security_groups"))]
+            else [config.group(stack, g) for g in config.items(stack, network.get("security_groups"))]
             or [Unknown("it has no security group (the VPC default applies)")]
         )
         connect = block(body.get("service_connect_configuration"))
@@ -205,6 +205,8 @@ class Model:
             eligible = member.name_known and member.name in names
         if not eligible:
             return "not a declared caller"
+        if not isinstance(server.cluster, Address):
+            return f"the server's cluster cannot be traced: {server.cluster}"
         if not isinstance(member.cluster, Address) or member.cluster != server.cluster:
             return "in another cluster" if isinstance(member.cluster, Address) else f"its cluster cannot be traced: {member.cluster}"
         if member.sc_enabled is not True or member.namespace != server.namespace or not isinstance(member.namespace, Address):
