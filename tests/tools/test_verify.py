@@ -345,6 +345,41 @@ def launch_template_in_caller_group(s: Stacks) -> str:
     return _member_line(s, "services:aws_launch_template.lt", "an aws_launch_template, not an ECS service")
 
 
+def load_balancer_in_caller_group(s: Stacks) -> str:
+    client = _ref(s, "services", "aws_security_group", f"{CLIENT}_sg/group")
+    _add(s, "aws_lb", "public", {"name": "public", "internal": False, "security_groups": [client], "subnets": ["subnet-1"]})
+    return _member_line(s, "services:aws_lb.public", "an aws_lb, not an ECS service")
+
+
+def endpoint_in_caller_group(s: Stacks) -> str:
+    client = _ref(s, "services", "aws_security_group", f"{CLIENT}_sg/group")
+    _add(
+        s,
+        "aws_vpc_endpoint",
+        "api",
+        {
+            "vpc_id": "vpc-1",
+            "service_name": "com.amazonaws.ap-northeast-1.execute-api",
+            "vpc_endpoint_type": "Interface",
+            "security_group_ids": [client],
+        },
+    )
+    return _member_line(s, "services:aws_vpc_endpoint.api", "an aws_vpc_endpoint, not an ECS service")
+
+
+def endpoint_service(s: Stacks) -> str:
+    _add(s, "aws_vpc_endpoint_service", "share", {"acceptance_required": False, "network_load_balancer_arns": ["${aws_lb.nlb.arn}"]})
+    return f"service '{SERVER}': services:aws_vpc_endpoint_service.share: no-load-balancer: a VPC endpoint service could expose its tasks through a load balancer"
+
+
+def route_to_internet_by_literal_id(s: Stacks) -> str:
+    route = _name(s, "network", "aws_route", "private_0_default")
+    body = s["network"]["resource"]["aws_route"][route]
+    body.pop("nat_gateway_id")
+    body["gateway_id"] = "igw-0123456789abcdef0"
+    return f"service '{SERVER}': network:aws_route.{route}: private-subnets: network:aws_subnet.{_name(s, 'network', 'aws_subnet', 'private_0')} routes 0.0.0.0/0 to an internet gateway"
+
+
 def _copy_service(s: Stacks, source: str, address: str, **changes: Any) -> dict[str, Any]:
     body = copy.deepcopy(_service(s, source))
     body.update(changes)
@@ -504,6 +539,10 @@ NEW: list[Callable[[Stacks], str]] = [
     vpc_link_in_caller_group,
     interface_in_caller_group,
     launch_template_in_caller_group,
+    load_balancer_in_caller_group,
+    endpoint_in_caller_group,
+    endpoint_service,
+    route_to_internet_by_literal_id,
     public_service_in_caller_group,
     caller_name_in_other_cluster,
     shared_second_group,

@@ -33,7 +33,7 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
             role,
             task_role=field == "task_role_arn",
             exec_on=exec_on,
-            declared_actions=declared.actions if declared is not None else None,
+            declared_actions=(declared.actions if field == "task_role_arn" else ()) if declared is not None else None,
             managed=declared.managed_policies if declared is not None else (),
         )
     for where, detail in untraceable_attachments(config):
