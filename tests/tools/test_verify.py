@@ -614,7 +614,58 @@ def exec_flag_as_string(s: Stacks) -> None:
     _service(s)["network_configuration"]["assign_public_ip"] = "false"
 
 
+def legacy_rule_form(s: Stacks) -> None:
+    rules = s["services"]["resource"]["aws_vpc_security_group_ingress_rule"]
+    rule = rules.pop(_caller_rule(s))
+    legacy = {
+        "type": "ingress",
+        "security_group_id": rule["security_group_id"],
+        "source_security_group_id": rule["referenced_security_group_id"],
+    }
+    _add(s, "aws_security_group_rule", "caller", {**legacy, "protocol": "tcp", "from_port": 80, "to_port": 80})
+
+
+def inline_rule_form(s: Stacks) -> None:
+    rule = s["services"]["resource"]["aws_vpc_security_group_ingress_rule"].pop(_caller_rule(s))
+    inline = {"security_groups": [rule["referenced_security_group_id"]], "protocol": "tcp", "from_port": 80, "to_port": 80}
+    s["services"]["resource"]["aws_security_group"][_sg(s)]["ingress"] = [inline]
+
+
+def single_statement_form(s: Stacks) -> None:
+    name = _name(s, "services", "aws_iam_role_policy", f"{SERVER}_iam/exec_policy")
+    body = s["services"]["resource"]["aws_iam_role_policy"][name]
+    statement = json.loads(body["policy"])["Statement"][0]
+    policies = [{**statement, "Action": action} for action in statement["Action"]]
+    body["policy"] = json.dumps({"Version": "2012-10-17", "Statement": policies[0]})
+    for index, extra in enumerate(policies[1:]):
+        _add(
+            s,
+            "aws_iam_role_policy",
+            f"exec_{index}",
+            {"name": f"exec-{index}", "role": body["role"], "policy": json.dumps({"Statement": extra})},
+        )
+
+
+def policy_through_an_attachment(s: Stacks) -> None:
+    name = _name(s, "services", "aws_iam_role_policy", f"{SERVER}_iam/exec_policy")
+    inline = s["services"]["resource"]["aws_iam_role_policy"].pop(name)
+    _add(s, "aws_iam_policy", "exec", {"name": "exec", "policy": inline["policy"]})
+    _add(s, "aws_iam_role_policy_attachment", "exec", {"role": inline["role"], "policy_arn": "${aws_iam_policy.exec.arn}"})
+
+
+def role_by_literal_arn(s: Stacks) -> None:
+    task = _name(s, "services", "aws_ecs_task_definition", f"{SERVER}/task")
+    s["services"]["resource"]["aws_ecs_task_definition"][task]["task_role_arn"] = (
+        "arn:aws:iam::123456789012:role/internal-api-internal-nginx-task"
+    )
+
+
 EQUIVALENT: list[Callable[[Stacks], None]] = [
+    legacy_rule_form,
+    inline_rule_form,
+    single_statement_form,
+    policy_through_an_attachment,
+    role_by_literal_arn,
     one_element_arrays,
     jsonencoded_containers,
     ports_as_strings,
@@ -722,6 +773,13 @@ def test_override_files_are_merged_as_terraform_merges_them(article_synth: Synth
     assert [str(v) for v in verify(config, declared_callers("article"))] == [
         f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.{rule}: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0 (only callers' security groups may reach it)"
     ]
+
+
+def test_resources_split_across_files_are_accepted(article_synth: Synth, tmp_path: Path) -> None:
+    stacks = _stacks(article_synth)
+    moved = {"resource": {t: stacks["services"]["resource"].pop(t) for t in ("aws_security_group", "aws_vpc_security_group_ingress_rule")}}
+    outdir = _write(tmp_path, stacks, {"services/groups.tf.json": json.dumps(moved)})
+    assert verify(load([outdir]), declared_callers("article")) == []
 
 
 def test_a_harmless_override_is_accepted(article_synth: Synth, tmp_path: Path) -> None:
