@@ -155,3 +155,26 @@ def test_every_changed_resource_is_listed_and_emulator_gaps_are_marked() -> None
     text = markdown([review("network", _plan("network"), gaps=KNOWN_GAPS), marked])
     assert "4 change(s) differ only in attributes the emulator is known not to store (README's table of gaps)." in text
     assert "No change widens who can reach a service." in text
+
+
+def test_a_cidr_rule_and_a_public_ip_in_a_plan_are_rejected(tmp_path: Path) -> None:
+    plan = _plan("services")
+    rule = {"security_group_id": SERVER_SG, "cidr_ipv4": "0.0.0.0/0", "ip_protocol": "tcp", "from_port": 80, "to_port": 80}
+    _add(plan, "aws_vpc_security_group_ingress_rule", "world", rule, {"id": True}, {})
+    (server,) = [
+        r for r in plan["planned_values"]["root_module"]["resources"] if r["address"] == "aws_ecs_service.internal-nginx_service_CDB1B8AA"
+    ]
+    server["values"]["network_configuration"][0]["assign_public_ip"] = True
+    assert (
+        "`aws_vpc_security_group_ingress_rule.world`: CIDR ingress 0.0.0.0/0 -> internal-nginx on tcp/80"
+        in review("services", plan).blocking
+    )
+    lines = _lines(tmp_path, plan)
+    assert (
+        "service 'internal-nginx': services:aws_vpc_security_group_ingress_rule.world: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0 (only callers' security groups may reach it)"
+        in lines
+    )
+    assert (
+        "service 'internal-nginx': services:aws_ecs_service.internal-nginx_service_CDB1B8AA: no-public-ip: assign_public_ip is true"
+        in lines
+    )
