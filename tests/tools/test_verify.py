@@ -864,3 +864,18 @@ resource "aws_security_group_rule" "ops" {
     assert _hcl_lines(tmp_path, extra) == [
         f"service '{SERVER}': services:aws_security_group_rule.ops: ingress-callers-only: ingress from cidr_blocks ${{var.ops_cidrs}} (only callers' security groups may reach it)"
     ]
+
+
+def test_a_checker_bug_is_exit_3_in_one_line(
+    article_synth: Synth, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tools.verify.cli as cli
+
+    def broken(*_: Any) -> list[Any]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "verify", broken)
+    assert main([str(article_synth.outdir)]) == 3
+    assert capsys.readouterr().err == "verify: checker failure: RuntimeError: boom\n"
+    with pytest.raises(RuntimeError):
+        main([str(article_synth.outdir), "--traceback"])

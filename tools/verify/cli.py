@@ -44,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     result.add_argument(
         "--plan", action="append", type=Path, default=[], help="a terraform show -json plan (repeatable; same as giving it as INPUT)"
     )
+    result.add_argument("--traceback", action="store_true", help="on a checker failure, raise instead of printing one line (debugging)")
     return result
 
 
@@ -62,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"verify: checker failure: {error}", file=sys.stderr)
         return EXIT_CHECKER
     except Exception as error:  # never a traceback: CI must tell the checker's failure from a finding
+        if args.traceback:
+            raise
         print(f"verify: checker failure: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_CHECKER
     for violation in violations:
