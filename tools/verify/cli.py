@@ -1,8 +1,9 @@
 """``python -m tools.verify [INPUT ...] [--example NAME]``: exit 0 proven, 1 violations, 2 usage, 3 checker failure.
 
 INPUT is a cdktf.out folder (default ``cdktf.out``), a stack folder (``*.tf.json``
-/ ``*.tf``), a ``terraform show -json`` plan file, or a folder of plan files
-(``build/plan``); several may be given and are read as one system. With
+/ ``*.tf``), a folder of stack folders (``hcl/``), a ``terraform show -json`` plan
+file, or a folder of plan files (``build/plan``); several may be given and are
+read as one system. With
 ``--example`` the declared callers, managed policies and permissions come from
 the declaration; without it, callers are derived from the Terraform alone.
 """

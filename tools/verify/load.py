@@ -32,7 +32,8 @@ def config_files(stack_dir: Path) -> list[Path]:
 
 
 def load(paths: list[Path]) -> Config:
-    """One system from cdktf.out-like folders, stack folders, plan JSON files, or folders of plan JSON files."""
+    """One system from cdktf.out-like folders, stack folders, folders of stack folders (``hcl/``), plan JSON
+    files, or folders of plan JSON files."""
     stacks: dict[str, dict[str, Any]] = {}
     ids: dict[str, Address] = {}
     plans = False
@@ -60,7 +61,9 @@ def _inputs(path: Path) -> list[tuple[str, Path]]:
     if config_files(path):
         return [("stack", path)]
     plans = sorted(p for p in path.glob("*.json") if _looks_like_plan(p))
-    return [("plan", p) for p in plans]
+    if plans:
+        return [("plan", p) for p in plans]
+    return [("stack", d) for d in sorted(path.iterdir()) if d.is_dir() and config_files(d)]  # e.g. hcl/<stack>/
 
 
 def _looks_like_plan(path: Path) -> bool:
