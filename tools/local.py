@@ -30,7 +30,7 @@ from topology.env import with_env_overrides
 
 from . import tf_mirror
 from .emulator import KNOWN_GAPS, Emulator, EmulatorError, forget, pointed
-from .plan_review import markdown, review
+from .plan_review import add_route_findings, markdown, review
 
 ROOT = Path(__file__).resolve().parent.parent
 CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
@@ -157,7 +157,9 @@ def plan(outdir: Path, workdir: Path, plandir: Path, *, target: str) -> int:
     else:
         planned = plan_stacks(outdir, plandir, env)
     gaps = KNOWN_GAPS if target == "emulator" else frozenset()
-    reviews = [review(path.stem, json.loads(path.read_text(encoding="utf-8")), gaps=gaps) for path in planned]
+    plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
+    reviews = [review(stack, data, gaps=gaps) for stack, data in plans.items()]
+    add_route_findings(reviews, plans)
     text = markdown(reviews)
     (plandir / "review.md").write_text(text, encoding="utf-8")
     sys.stdout.write(text)

@@ -109,6 +109,41 @@ def reach_findings(stack: str, data: dict[str, Any]) -> tuple[list[str], list[st
     return blocking, changes
 
 
+def _system(plans: dict[str, dict[str, Any]], *, prior: bool) -> Any:
+    from tools.verify.config import Config
+    from tools.verify.load import plan_stacks
+
+    stacks: dict[str, dict[str, Any]] = {}
+    ids: dict[str, Any] = {}
+    for stack, data in plans.items():
+        found, known = plan_stacks(stack, data, prior=prior)
+        stacks.update(found)
+        ids.update(known)
+    return Config(stacks, ids, source="plan")
+
+
+def add_route_findings(reviews: list[StackReview], plans: dict[str, dict[str, Any]]) -> None:
+    """Routes cross stacks (subnets and routes in one, services in the other): with every stack's plan, a route
+    from a service's subnet to an internet gateway that the plan adds is a blocking finding of the stack it is in."""
+    from tools.verify.exposure import check_placement
+    from tools.verify.reach import Model
+
+    def routes(prior: bool) -> set[tuple[str, str, str]]:
+        model = Model(_system(plans, prior=prior), None)
+        return {
+            (ecs.name, v.resource, v.detail)
+            for ecs in model.services
+            for v in check_placement(model, ecs)
+            if v.rule == "private-subnets" and v.detail.endswith("to an internet gateway")
+        }
+
+    by_stack = {r.stack: r for r in reviews}
+    for service, resource, detail in sorted(routes(False) - routes(True)):
+        stack = resource.split(":", 1)[0]
+        if stack in by_stack:
+            by_stack[stack].blocking.append(f"`{_plan_address(resource)}`: {service} becomes reachable from the internet ({detail})")
+
+
 def _changed_attributes(change: dict[str, Any]) -> list[str]:
     before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
     unknown = change["change"].get("after_unknown") or {}
@@ -213,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator", action="store_true", help="the plans are against the local emulator: mark its known gaps")
     args = parser.parse_args(argv)
     gaps = _emulator_gaps() if args.emulator else frozenset()
-    reviews = [review(path.stem, json.loads(path.read_text(encoding="utf-8")), gaps=gaps) for path in args.plans]
+    plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
+    reviews = [review(stack, data, gaps=gaps) for stack, data in plans.items()]
+    add_route_findings(reviews, plans)
     text = markdown(reviews)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

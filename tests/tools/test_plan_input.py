@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tools.emulator import KNOWN_GAPS
-from tools.plan_review import markdown, review
+from tools.plan_review import add_route_findings, markdown, review
 from tools.verify import declared_callers, load, verify
 from tools.verify.cli import main
 
@@ -178,3 +178,20 @@ def test_a_cidr_rule_and_a_public_ip_in_a_plan_are_rejected(tmp_path: Path) -> N
         "service 'internal-nginx': services:aws_ecs_service.internal-nginx_service_CDB1B8AA: no-public-ip: assign_public_ip is true"
         in lines
     )
+
+
+def test_a_route_to_the_internet_in_the_network_plan_is_blocking_with_both_plans() -> None:
+    network, services = _plan("network"), _plan("services")
+    (route,) = [r for r in network["planned_values"]["root_module"]["resources"] if r["address"] == "aws_route.private_0_default"]
+    igw = next(r["values"]["id"] for r in network["planned_values"]["root_module"]["resources"] if r["type"] == "aws_internet_gateway")
+    route["values"]["gateway_id"], route["values"]["nat_gateway_id"] = igw, ""
+    reviews = [review("network", network), review("services", services)]
+    add_route_findings(reviews, {"network": network, "services": services})
+    subnet = "network:aws_subnet.private_0"
+    assert [line for line in reviews[0].blocking if "internet" in line] == [
+        f"`aws_route.private_0_default`: client-nginx becomes reachable from the internet ({subnet} routes 0.0.0.0/0 to an internet gateway)",
+        f"`aws_route.private_0_default`: internal-nginx becomes reachable from the internet ({subnet} routes 0.0.0.0/0 to an internet gateway)",
+    ]
+    unchanged = [review("network", _plan("network")), review("services", services)]
+    add_route_findings(unchanged, {"network": _plan("network"), "services": services})
+    assert unchanged[0].blocking == unchanged[1].blocking == []
