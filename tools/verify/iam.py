@@ -65,6 +65,8 @@ def role_policies(config: Config, role: Address) -> Iterator[Policy]:
         yield Policy(f"{role}.inline_policy", Unknown("inline policies are computed (dynamic or expression)"))
     else:
         for index, item in enumerate(inline):
+            if item.get("policy") in (None, ""):
+                continue  # an empty inline_policy block grants nothing (it asks Terraform to remove inline policies)
             yield Policy(f"{role}.inline_policy[{index}]", document(config, role.stack, item.get("policy")))
     for index, arn in enumerate(_items(body.get("managed_policy_arns"))):
         yield attached(config, role.stack, f"{role}.managed_policy_arns[{index}]", arn)
