@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from topology import Topology, callers_of
+
 EXEC_ACTIONS = frozenset(
     {
         "ssmmessages:CreateControlChannel",
@@ -69,8 +71,10 @@ class Config:
         self.stacks = stacks
 
     @classmethod
-    def load(cls, outdir: Path) -> Config:
+    def load(cls, outdir: Path, only: tuple[str, ...] | None = None) -> Config:
         files = sorted((outdir / "stacks").glob("*/cdk.tf.json"))
+        if only is not None:
+            files = [path for path in files if path.parent.name in only]
         if not files:
             raise SystemExit(f"{outdir}: no stacks/*/cdk.tf.json (run make synth first)")
         return cls({path.parent.name: json.loads(path.read_text(encoding="utf-8")) for path in files})
@@ -379,26 +383,50 @@ def verify(config: Config, callers: dict[str, list[str]] | None = None) -> list[
     return sorted(set(found))
 
 
-def declared_callers(example: str) -> dict[str, list[str]]:
-    from examples import load
-    from topology import callers_of
+def declared_callers(topology: Topology | str) -> dict[str, list[str]]:
+    """Server -> its declared callers; a ``str`` names an example (``examples/<name>.py``)."""
+    if isinstance(topology, str):
+        from examples import load
 
-    topology = load(example)
+        topology = load(topology)
     return {service.name: callers_of(topology, service.name) for service in topology.services if service.is_server}
+
+
+def declarations(args: argparse.Namespace) -> list[tuple[tuple[str, ...] | None, dict[str, list[str]] | None]]:
+    """(stacks to read, declared callers) per selected deployment; ``(None, None)``: every stack, callers from the JSON."""
+    if args.example:
+        return [(None, declared_callers(args.example))]
+    if not args.system:
+        return [(None, None)]
+    from topology.system import SelectionError
+
+    from .selection import select
+
+    try:
+        chosen = select(args.system, args.env).chosen
+    except SelectionError as error:
+        raise SystemExit(f"error: {error}") from None
+    return [(deployment.stacks, declared_callers(deployment.topology)) for deployment in chosen]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Prove that internal services are reachable only by their declared callers.")
     parser.add_argument("outdir", nargs="?", default="cdktf.out", type=Path)
     parser.add_argument("--example", help="take declared callers from examples/<name>.py (default: derive from the JSON)")
+    parser.add_argument("--system", help="take declared callers from this system module, per environment (e.g. acme.shop)")
+    parser.add_argument("--env", help="with --system: only this environment's stacks")
     args = parser.parse_args(argv)
-    config = Config.load(args.outdir)
-    violations = verify(config, declared_callers(args.example) if args.example else None)
-    for violation in violations:
-        print(violation)
-    checked = ", ".join(server.name for server in servers(config)) or "none"
-    print(f"{'FAILED' if violations else 'ok'}: {len(violations)} violation(s); servers checked: {checked}", file=sys.stderr)
-    return 1 if violations else 0
+    failed = False
+    for stacks, callers in declarations(args):
+        config = Config.load(args.outdir, stacks)
+        violations = verify(config, callers)
+        for violation in violations:
+            print(violation)
+        checked = ", ".join(server.name for server in servers(config)) or "none"
+        where = f"{', '.join(stacks)}: " if stacks else ""
+        print(f"{where}{'FAILED' if violations else 'ok'}: {len(violations)} violation(s); servers checked: {checked}", file=sys.stderr)
+        failed = failed or bool(violations)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
