@@ -11,11 +11,18 @@ PY          := $(VENV)/bin/python
 # form of SYSTEM=examples.<name>, else $$INTERNAL_API_SYSTEM, else the article. ENV=<name> picks
 # one of its environments. main.py and plain `cdktf` read the same two variables.
 EXAMPLE     ?=
+SYSTEM_GIVEN := $(if $(or $(filter command line environment,$(origin SYSTEM)),$(EXAMPLE),$(INTERNAL_API_SYSTEM)),yes)
 SYSTEM      ?= $(or $(if $(EXAMPLE),examples.$(EXAMPLE)),$(INTERNAL_API_SYSTEM),examples.article)
 ENV         ?= $(INTERNAL_API_ENV)
 export INTERNAL_API_SYSTEM := $(SYSTEM)
 export INTERNAL_API_ENV := $(ENV)
 SELECTED     = $(shell $(PY) -m tools.selection stacks)
+# Where output goes; tests and CI jobs point these elsewhere.
+OUTDIR        ?= cdktf.out
+EMULATOR_HOME ?= build/emulator
+PLANDIR       ?= build/plan
+DIAGRAMS      ?= build/diagrams
+export CDKTF_OUTDIR := $(OUTDIR)
 CDKTF       := node_modules/.bin/cdktf
 CHECKOV_VENV := tools/checkov/.venv
 EMULATOR_VENV := tools/emulator/.venv
@@ -57,9 +64,9 @@ build/terraform.rc: $(VENV)/.synced tools/tf_mirror.py
 	$(PY) -m tools.tf_mirror $@
 
 synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article), every environment
-	rm -rf cdktf.out
+	rm -rf $(OUTDIR)
 	$(PY) main.py
-	@echo "synthesized $(SYSTEM): cdktf.out/stacks/{$$(ls cdktf.out/stacks | paste -sd, -)}"
+	@echo "synthesized $(SYSTEM): $(OUTDIR)/stacks/{$$(ls $(OUTDIR)/stacks | paste -sd, -)}"
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
 
@@ -81,23 +88,23 @@ snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed 
 	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update
 
 diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
-	$(PY) -m tools.diagram $(if $(filter command line environment,$(origin SYSTEM) $(origin EXAMPLE) $(origin INTERNAL_API_SYSTEM)),--system $(SYSTEM))
+	$(PY) -m tools.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))
 
 verify: synth ## Prove internal-only for the selected stacks (tools/verify.py) and run checkov with the justified skips
-	$(PY) -m tools.verify cdktf.out --system $(SYSTEM) $(if $(ENV),--env $(ENV))
-	$(PY) -m tools.scan cdktf.out
+	$(PY) -m tools.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
+	$(PY) -m tools.scan $(OUTDIR)
 
 validate: synth ## terraform init + validate on the selected stacks
-	for s in $(SELECTED); do (cd cdktf.out/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done
+	for s in $(SELECTED); do (cd $(OUTDIR)/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done
 
 deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
-	$(PY) -m tools.local deploy
+	$(PY) -m tools.local deploy --home $(EMULATOR_HOME)
 
 plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
-	$(PY) -m tools.local plan --target $(or $(TARGET),emulator)
+	$(PY) -m tools.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR)
 
 destroy-local: setup ## Destroy services then network in the local emulator, and forget it
-	$(PY) -m tools.local destroy
+	$(PY) -m tools.local destroy --home $(EMULATOR_HOME)
 
 diff: setup ## cdktf diff of the selected stacks (asks AWS STS for the caller first)
 	$(PY) -m tools.aws diff

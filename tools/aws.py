@@ -66,7 +66,9 @@ def preflight(deployment: Deployment, env: dict[str, str]) -> str:
     expected = deployment.settings.account_id
     if expected and answer["account"] != expected:
         where = f"environment {deployment.environment!r}" if deployment.environment else "this system"
-        raise PreflightError(f"{where} must be deployed to account {expected}, but the credentials are for {answer['account']} ({answer['arn']})")
+        raise PreflightError(
+            f"{where} must be deployed to account {expected}, but the credentials are for {answer['account']} ({answer['arn']})"
+        )
     say(f"AWS: {answer['arn']} (account {answer['account']})")
     return answer["account"]
 
@@ -74,6 +76,10 @@ def preflight(deployment: Deployment, env: dict[str, str]) -> str:
 def _lock_flags(env: dict[str, str]) -> list[str]:
     config = Path(env.get("TF_CLI_CONFIG_FILE", ""))
     return ["--skip-provider-lock"] if config.is_file() and "filesystem_mirror" in config.read_text(encoding="utf-8") else []
+
+
+def _outdir(env: dict[str, str]) -> Path:
+    return Path(env.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
 
 
 def _synth(env: dict[str, str]) -> None:
@@ -85,7 +91,7 @@ def _synth(env: dict[str, str]) -> None:
 def nothing_to_destroy(deployment: Deployment, env: dict[str, str]) -> bool:
     """True when no selected stack has a resource in its state (local file or S3 key)."""
     for stack in deployment.stacks:
-        workdir = ROOT / "cdktf.out" / "stacks" / stack
+        workdir = _outdir(env) / "stacks" / stack
         init(workdir, env, ROOT / "build" / f"{stack}.init.log")
         if resources_in_state(workdir, env):
             return False
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             stacks.reverse()
         approve = ["--auto-approve"] if args.auto_approve and args.command != "diff" else []
-        command = [str(CDKTF), args.command, *stacks, "--skip-synth", *approve, *_lock_flags(env)]
+        command = [str(CDKTF), args.command, *stacks, "--skip-synth", "--output", str(_outdir(env)), *approve, *_lock_flags(env)]
         return subprocess.run(command, env=env, cwd=ROOT).returncode
     except (PreflightError, SelectionError, StackError) as error:
         print(f"error: {error}", file=sys.stderr)

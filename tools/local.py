@@ -62,7 +62,8 @@ def synth(outdir: Path, env: dict[str, str]) -> None:
 
 def _announce(selection: Selection, deployment: Deployment, verb: str) -> None:
     where = f", environment {deployment.environment}" if deployment.environment else ""
-    say(f"{verb} system {selection.system.module}{where}: stacks {' then '.join(deployment.stacks)}")
+    order = reversed(deployment.stacks) if verb == "destroying" else deployment.stacks
+    say(f"{verb} system {selection.system.module}{where}: stacks {' then '.join(order)}")
 
 
 def _emulator_started(aws: dict[str, str], workdir: Path) -> None:
@@ -118,7 +119,9 @@ def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
             for stack in reversed(deployment.stacks):
                 stack_dir = outdir / "stacks" / stack
                 init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
-                stream(["terraform", "destroy", "-input=false", "-auto-approve", "-parallelism=1"], stack_dir, pointed(env, aws), label=stack)
+                stream(
+                    ["terraform", "destroy", "-input=false", "-auto-approve", "-parallelism=1"], stack_dir, pointed(env, aws), label=stack
+                )
         finally:
             say("emulator: stopped")
     for stack in deployment.stacks:
@@ -200,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(parser)
     args = parser.parse_args(argv)
     home = args.home.resolve()
-    outdir = ROOT / "cdktf.out" if args.command == "plan" and args.target == "aws" else home / "cdktf.out"
+    real_outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
+    outdir = real_outdir if args.command == "plan" and args.target == "aws" else home / "cdktf.out"
     try:
         selection = select(args.system, args.env)
         if args.command == "deploy":

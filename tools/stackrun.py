@@ -19,6 +19,10 @@ from typing import Any, TextIO
 
 CROSS_STACK = re.compile(r"^cross-stack-output-")
 HEARTBEAT = re.compile(r": Still (creating|destroying|modifying|reading)\.\.\. \[")
+PROGRESS = re.compile(
+    r"^(\S+: (Creating|Creation complete|Modifying|Modifications complete|Destroying|Destruction complete|Still \w+)\b"
+    r"|(Apply|Destroy) complete!|No changes\.)"
+)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -36,13 +40,19 @@ def _is_terminal(stream: TextIO) -> bool:
 
 def init(workdir: Path, env: dict[str, str], log: Path) -> None:
     with open(log, "w", encoding="utf-8") as out:
-        done = subprocess.run(["terraform", "init", "-input=false", "-no-color"], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            ["terraform", "init", "-input=false", "-no-color"], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     if done.returncode != 0:
         raise StackError(f"terraform init failed in {workdir.name} (log: {log})")
 
 
 def stream(args: list[str], workdir: Path, env: dict[str, str], *, label: str, out: TextIO = sys.stdout) -> None:
-    """Run ``args``, passing its lines to ``out`` until Terraform's own "Outputs:" block (printed once later)."""
+    """Run ``args`` (apply/destroy) and pass on its per-resource progress; on failure, the tail that says why.
+
+    The plan body and Terraform's "Outputs:" block are left out: the plan is what
+    ``make plan`` reviews, and the outputs are printed once, after every stack.
+    """
     terminal = _is_terminal(out)
     command = args if terminal else [*args, "-no-color"]
     process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -51,14 +61,15 @@ def stream(args: list[str], workdir: Path, env: dict[str, str], *, label: str, o
     tail: list[str] = []
     for line in process.stdout:
         plain = ANSI.sub("", line).rstrip("\n")
-        tail = [*tail[-40:], plain]
+        tail = [*tail[-30:], plain]
         if plain.strip() == "Outputs:":
             in_outputs = True
-        if in_outputs or (not terminal and HEARTBEAT.search(plain)) or not plain.strip():
+        if in_outputs or not PROGRESS.match(plain) or (not terminal and HEARTBEAT.search(plain)):
             continue
         out.write(f"{label}: {line if terminal else plain + chr(10)}")
         out.flush()
     if process.wait() != 0:
+        out.write("".join(f"{label}: {text}\n" for text in tail if text.strip()))
         raise StackError(f"{label}: terraform {args[1]} failed (exit {process.returncode})")
 
 
