@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-# Tests name their systems themselves: `make test SYSTEM=...` must not change what they check.
-for _name in ("INTERNAL_API_SYSTEM", "INTERNAL_API_ENV", "CDKTF_OUTDIR"):
-    os.environ.pop(_name, None)
 
 import examples
 from examples import article
 from topology import Settings, Topology
 
 from .tfjson import Synth
+
+# Tests name their systems themselves: `make test SYSTEM=...` must not change what they check.
+for _name in ("INTERNAL_API_SYSTEM", "INTERNAL_API_ENV", "CDKTF_OUTDIR"):
+    os.environ.pop(_name, None)
 
 EXAMPLES: dict[str, Topology] = {name: examples.load(name) for name in examples.NAMES}
 

@@ -131,7 +131,7 @@ def dot(topology: Topology, settings: Settings) -> str:
     lines = [
         "digraph topology {",
         f'  graph [rankdir={direction(topology)}, fontname="{FONT}", fontsize=11, compound=true, newrank=true,'
-        ' labeljust=l, nodesep=0.4, ranksep=0.6, margin=0.2];',
+        " labeljust=l, nodesep=0.4, ranksep=0.6, margin=0.2];",
         f'  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="{FONT}", fontsize=10, margin="0.2,0.08"];',
         f'  edge [fontname="{FONT}", fontsize=9];',
         '  internet [label="Internet", shape=ellipse, fillcolor="#eeeeee"];',
