@@ -16,7 +16,7 @@ SYSTEM      ?= $(or $(if $(EXAMPLE),examples.$(EXAMPLE)),$(INTERNAL_API_SYSTEM),
 ENV         ?= $(INTERNAL_API_ENV)
 export INTERNAL_API_SYSTEM := $(SYSTEM)
 export INTERNAL_API_ENV := $(ENV)
-SELECTED     = $(shell $(PY) -m tools.selection stacks)
+SELECTED     = $(shell $(PY) -m tools.selection stacks --system $(SYSTEM) $(if $(ENV),--env $(ENV)))
 # Where output goes; tests and CI jobs point these elsewhere.
 OUTDIR        ?= cdktf.out
 EMULATOR_HOME ?= build/emulator

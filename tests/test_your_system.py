@@ -102,6 +102,13 @@ def test_verify_proves_each_environment_of_the_system(shop: Path, work: Path) ->
     assert "network-prod, services-prod: ok: 0 violation(s); servers checked: catalog, orders, payments" in done.stderr
 
 
+def test_validate_acts_on_the_selected_environment(shop: Path, work: Path) -> None:
+    done = make("validate", work, "SYSTEM=acme.shop", "ENV=dev", pythonpath=shop)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    validated = [line.split(":")[0] for line in done.stdout.splitlines() if "The configuration is valid" in line]
+    assert validated == ["network-dev", "services-dev"]
+
+
 def test_diagram_draws_the_selected_system(shop: Path, work: Path) -> None:
     done = make("diagram", work, "SYSTEM=acme.shop", "ENV=dev", pythonpath=shop)
     assert done.returncode == 0, done.stderr[-2000:]
