@@ -12,16 +12,19 @@ from .model import (
     Tls,
     Topology,
 )
+from .system import Environment, Sizing
 from .validate import TopologyError, check, endpoint_host, validate
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "Environment",
     "HealthCheck",
     "NetworkSettings",
     "Port",
     "S3State",
     "Service",
     "Settings",
+    "Sizing",
     "Tls",
     "Topology",
     "TopologyError",

@@ -176,6 +176,8 @@ class Settings:
     """Everything that is not a service: where, what names, where state lives."""
 
     region: str = "ap-northeast-1"
+    account_id: str | None = None
+    """The only AWS account these stacks may be applied to (the provider's ``allowed_account_ids``); any if unset."""
     project: str = "internal-api"
     """Tag value and name prefix of the IAM roles."""
     network: NetworkSettings = field(default_factory=NetworkSettings)

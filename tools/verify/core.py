@@ -78,6 +78,7 @@ def _missing(model: Model) -> Iterator[Violation]:
         )
 
 
-def checked(config: Config) -> list[str]:
-    """Names of the ECS services the proof covered (for the summary line)."""
-    return sorted({ecs.name for ecs in Model(config, None).services})
+def checked(config: Config) -> tuple[list[str], list[str]]:
+    """(Service Connect servers, every ECS service) the proof covered, by name, for the summary line."""
+    services = Model(config, None).services
+    return sorted({e.name for e in services if e.sc_served}), sorted({e.name for e in services})

@@ -1,7 +1,8 @@
 """What the team declared, reduced to what the checker compares against.
 
-``load_topology`` is the ONE place that finds the declaration (today: an example
-by name); everything else takes the ``Declared`` mapping it is turned into.
+Where the declaration comes from (an example, or each environment of a system
+module) is decided in ``cli.declarations``; everything else takes the
+``Declared`` mapping a topology is turned into here.
 Fields added to ``Service`` later are read with ``getattr`` so the checker works
 before and after they exist.
 """
@@ -63,6 +64,6 @@ def _actions(permissions: Iterable[Any]) -> Iterable[str]:
         yield from ([raw] if isinstance(raw, str) else list(raw or ()))
 
 
-def declared_callers(example: str) -> dict[str, Declared]:
-    """The declaration of ``examples/<example>.py`` (kept under its old name for scripts and tests)."""
-    return from_topology(load_topology(example))
+def declared_callers(topology: Topology | str) -> dict[str, Declared]:
+    """The declaration of a topology, or of ``examples/<name>.py`` for a ``str`` (kept under its old name)."""
+    return from_topology(load_topology(topology) if isinstance(topology, str) else topology)

@@ -31,9 +31,9 @@ def config_files(stack_dir: Path) -> list[Path]:
     return sorted([*stack_dir.glob("*.tf.json"), *stack_dir.glob("*.tf")], key=lambda p: p.name)
 
 
-def load(paths: list[Path]) -> Config:
+def load(paths: list[Path], only: tuple[str, ...] | None = None) -> Config:
     """One system from cdktf.out-like folders, stack folders, folders of stack folders (``hcl/``), plan JSON
-    files, or folders of plan JSON files."""
+    files, or folders of plan JSON files; ``only``: just these stacks."""
     stacks: dict[str, dict[str, Any]] = {}
     ids: dict[str, Address] = {}
     plans = False
@@ -46,6 +46,8 @@ def load(paths: list[Path]) -> Config:
                 ids.update(known)
             else:
                 stacks[item.name] = read_stack(item)
+    if only is not None:  # the selected environment's stacks (and, in a plan, their module calls)
+        stacks = {name: body for name, body in stacks.items() if name.split("/", 1)[0] in only}
     if not stacks:
         raise CheckerError(f"{', '.join(str(p) for p in paths)}: no Terraform configuration or plan JSON found (run make synth first)")
     return Config(stacks, ids, source="plan" if plans else "configuration")
