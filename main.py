@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from topology import Settings, Topology, TopologyError, check
+from topology import Settings, Topology, TopologyError, check, warnings
 from topology.env import with_env_overrides
 
 # jsii's own switch for its Node end-of-life banner; set before jsii starts its Node process.
@@ -26,6 +26,8 @@ def run(topology: Topology, settings: Settings | None = None, *, outdir: str | N
         for line in error.lines:
             print(f"error: {line}", file=sys.stderr)
         raise SystemExit(2) from None
+    for line in warnings(topology, settings):
+        print(f"warning: {line}", file=sys.stderr)
     from stacks.app import build_app  # after validation: a bad declaration costs no provider load
 
     build_app(topology, settings, outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
