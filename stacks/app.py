@@ -16,6 +16,7 @@ SERVICES = "services"
 def build_app(topology: Topology, settings: Settings, *, outdir: str = "cdktf.out") -> App:
     """The app, not yet synthesized; the topology must already be valid (``topology.check``)."""
     app = App(outdir=outdir)
-    network = NetworkStack(app, NETWORK, settings=settings)
+    fargate_spot = any(service.capacity.spot_percent > 0 for service in topology.services)
+    network = NetworkStack(app, NETWORK, settings=settings, fargate_spot=fargate_spot)
     ServicesStack(app, SERVICES, topology=topology, settings=settings, network=network)
     return app

@@ -70,12 +70,13 @@ def _check(value: Any, hint: Any, where: str, owner: tuple[str, str]) -> Iterato
 
 def _check_tuple(value: Any, args: tuple[Any, ...], where: str, owner: tuple[str, str]) -> Iterator[str]:
     variadic = len(args) == 2 and args[1] is Ellipsis
-    noun = ELEMENT_NOUNS.get(owner) or (_noun(args[0]) if variadic else "values")
-    if not isinstance(value, tuple):
-        yield f"{where}: must be a tuple of {noun}, got {_describe(value)}{_rewrite(value)}"
+    if not variadic and (not isinstance(value, tuple) or len(value) != len(args)):
+        got = f"{len(value)} values" if isinstance(value, tuple) else _describe(value)
+        yield f"{where}: must be a tuple of {len(args)} values, got {got}"
         return
-    if not variadic and len(value) != len(args):
-        yield f"{where}: must be a tuple of {len(args)} values, got {len(value)}"
+    if not isinstance(value, tuple):
+        noun = ELEMENT_NOUNS.get(owner) or _noun(args[0])
+        yield f"{where}: must be a tuple of {noun}, got {_describe(value)}{_rewrite(value)}"
         return
     element_types = [args[0]] * len(value) if variadic else list(args)
     for index, (item, hint) in enumerate(zip(value, element_types, strict=True)):
