@@ -10,7 +10,7 @@ import importlib
 
 from topology import Topology
 
-NAMES = ("article", "chain", "fanin_grpc")
+NAMES = ("article", "chain", "fanin_grpc", "production")
 
 
 def load(name: str) -> Topology:
