@@ -32,11 +32,13 @@ def endpoint_urls(topology: Topology, namespace: str) -> dict[str, list[str]]:
 
 
 def probe_command(port: Port, namespace: str) -> str:
-    """What the ECS Exec check runs in the caller: curl for HTTP ports, a TCP connect (bash's /dev/tcp) for TCP ports."""
+    """What the ECS Exec check runs in the caller: curl for HTTP ports (HTTP/2 without upgrade for http2 and
+    grpc, which is what their proxies expect), a TCP connect (bash's /dev/tcp) for TCP ports."""
     if port.protocol == "tcp":
         host, number = endpoint_host(port, namespace), port.effective_client_port
         return f"bash -c 'exec 3<>/dev/tcp/{host}/{number} && echo connected to {host}:{number}'"
-    return f"curl -sS {endpoint(port, namespace)}"
+    http2 = "--http2-prior-knowledge " if port.protocol in ("http2", "grpc") else ""
+    return f"curl -sS {http2}{endpoint(port, namespace)}"
 
 
 class ServicesStack(TerraformStack):

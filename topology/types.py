@@ -104,7 +104,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, str):
         return f"the string {value!r}"
     if isinstance(value, (list, set, dict)):
-        return f"a {type(value).__name__} {value!r}"
+        if all(isinstance(item, (str, int)) for item in value):
+            return f"a {type(value).__name__} {value!r}"
+        return f"a {type(value).__name__} of {len(value)} items"
     if dataclasses.is_dataclass(value):
         return f"{type(value).__name__}(...)"
     return f"{type(value).__name__} {value!r}"

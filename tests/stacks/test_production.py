@@ -191,3 +191,12 @@ def test_deployment_percents_and_steady_state(prod: Synth, synthesize: Synthesiz
 
     quick = Service(name="s", ports=(Port(name="s", container_port=80),), deployment=Deployment(wait_for_steady_state=False))
     assert _service(synthesize(Topology(services=(quick,)), Settings()), "s")["wait_for_steady_state"] is False
+
+
+def test_the_grpc_check_speaks_http2_to_the_grpc_port(synthesize: Synthesizer) -> None:
+    outputs = synthesize(fanin_grpc.TOPOLOGY, Settings()).stack("services")["output"]
+    assert outputs["endpoint_catalog"]["value"] == "http://catalog.serviceconnectns:50051"
+    for caller in ("orders", "billing"):
+        assert outputs[f"check_{caller}_to_catalog"]["value"].endswith(
+            f'--container {caller} --interactive --command "curl -sS --http2-prior-knowledge http://catalog.serviceconnectns:50051"'
+        )

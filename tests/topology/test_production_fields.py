@@ -371,3 +371,8 @@ def test_a_complete_declaration_is_valid() -> None:
         deployment=Deployment(minimum_healthy_percent=50, maximum_percent=200),
     )
     assert problems(server, CLIENT) == []
+
+
+def test_services_in_a_list_is_one_line() -> None:
+    topology = Topology(services=[SERVER, CLIENT])  # type: ignore[arg-type]
+    assert validate(topology, Settings()) == ["topology: services: must be a tuple of Service(...), got a list of 2 items"]
