@@ -7,7 +7,8 @@
 - ``api`` may write reports to one S3 prefix and send to one SQS queue; ``worker`` may consume
   that queue: IAM statements checked against AWS's service authorization data.
 - Every service scales with target tracking (CPU and/or memory) between a min and a max;
-  Terraform then leaves ``desired_count`` to the scaler.
+  Terraform then leaves ``desired_count`` to the scaler. ``api`` raises its minimum on
+  weekday office hours (Tokyo time) with scheduled steps.
 - ``api`` and ``worker`` run on ARM64 (Graviton); ``web`` keeps half of its tasks on Fargate
   Spot; ``api`` has 30 GiB of ephemeral storage; deployments keep 100% healthy, wait for
   steady state, and roll back through the circuit breaker.
@@ -27,6 +28,7 @@ from topology import (
     HealthCheck,
     Permission,
     Port,
+    ScheduledCapacity,
     Secret,
     Service,
     Topology,
@@ -96,7 +98,18 @@ TOPOLOGY = Topology(
                     description="PostgreSQL: the database's security group",
                 ),
             ),
-            autoscaling=Autoscaling(min_count=2, max_count=10, cpu_target_percent=60, memory_target_percent=75),
+            autoscaling=Autoscaling(
+                min_count=2,
+                max_count=10,
+                cpu_target_percent=60,
+                memory_target_percent=75,
+                schedule=(
+                    ScheduledCapacity(
+                        name="office-hours", schedule="cron(0 9 ? * MON-FRI *)", min_count=4, max_count=10, timezone="Asia/Tokyo"
+                    ),
+                    ScheduledCapacity(name="night", schedule="cron(0 20 ? * MON-FRI *)", min_count=2, max_count=10, timezone="Asia/Tokyo"),
+                ),
+            ),
             capacity=Capacity(architecture="ARM64", ephemeral_storage_gib=30),
             deployment=STEADY,
         ),

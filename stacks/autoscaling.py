@@ -1,4 +1,4 @@
-"""Application Auto Scaling of one ECS service: a scalable target and target-tracking policies."""
+"""Application Auto Scaling of one ECS service: a scalable target, target-tracking policies, scheduled steps."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_scheduled_action import (
+    AppautoscalingScheduledAction,
+    AppautoscalingScheduledActionScalableTargetAction,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.ecs_service import EcsService
@@ -54,5 +58,19 @@ class ServiceAutoscaling(Construct):
                     predefined_metric_specification=AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
                         predefined_metric_type=metric_type
                     ),
+                ),
+            )
+        for step in scaling.schedule:
+            AppautoscalingScheduledAction(
+                self,
+                f"schedule_{step.name}",
+                name=f"{cluster_name}-{service.name}-{step.name}",
+                service_namespace=self.target.service_namespace,
+                scalable_dimension=self.target.scalable_dimension,
+                resource_id=self.target.resource_id,
+                schedule=step.schedule,
+                timezone=step.timezone,
+                scalable_target_action=AppautoscalingScheduledActionScalableTargetAction(
+                    min_capacity=str(step.min_count), max_capacity=str(step.max_count)
                 ),
             )

@@ -162,6 +162,19 @@ HTTPS_ANYWHERE = Egress(
 
 
 @dataclass(frozen=True, kw_only=True)
+class ScheduledCapacity:
+    """A scheduled step: at ``schedule``, set the scaler's min and max (target tracking works within them)."""
+
+    name: str
+    schedule: str
+    """``cron(0 9 ? * MON-FRI *)``, ``rate(1 day)`` or ``at(2026-12-24T18:00:00)`` (Application Auto Scaling syntax)."""
+    min_count: int
+    max_count: int
+    timezone: str | None = None
+    """IANA time zone of a cron or at schedule, like ``Asia/Tokyo``; UTC if unset."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Autoscaling:
     """Application Auto Scaling of the desired count, target tracking on CPU and/or memory.
 
@@ -176,6 +189,8 @@ class Autoscaling:
     """Average memory utilization to keep, 1-100."""
     scale_in_cooldown_seconds: int = 300
     scale_out_cooldown_seconds: int = 60
+    schedule: tuple[ScheduledCapacity, ...] = ()
+    """Scheduled steps of min/max (business hours, nights)."""
 
 
 @dataclass(frozen=True, kw_only=True)

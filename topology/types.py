@@ -29,6 +29,7 @@ ELEMENT_NOUNS: dict[tuple[str, str], str] = {
     ("Service", "egress"): "Egress(...)",
     ("HealthCheck", "command"): "strings",
     ("Permission", "actions"): "action names",
+    ("Autoscaling", "schedule"): "ScheduledCapacity(...)",
     ("Permission", "resources"): "resource ARNs",
     ("Topology", "services"): "Service(...)",
     ("NetworkSettings", "availability_zones"): "zone names",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from collections.abc import Iterator
 
 from .graph import call_edges, callers_of, find_cycle
@@ -64,6 +65,10 @@ KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0
 AWS_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/[A-Za-z0-9+=,.@_/-]+$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
+
+SCHEDULE = re.compile(
+    r"^(cron\((\S+ ){5}\S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$"
+)
 
 # VPC quota "Inbound or outbound rules per security group": 60 by default (adjustable; rules per group
 # times groups per network interface may not exceed 1,000). Each caller adds one inbound rule per server port.
@@ -401,6 +406,21 @@ def _autoscaling_problems(where: str, scaling: Autoscaling, desired_count: int) 
         value = getattr(scaling, field_name)
         if not 0 <= value <= 3600:
             yield f"{at}.{field_name}: {value} must be between 0 and 3600"
+    names: set[str] = set()
+    for index, step in enumerate(scaling.schedule):
+        where_step = f"{at}.schedule[{index}]"
+        if not PORT_NAME.match(step.name):
+            yield f"{where_step}.name: {step.name!r} must be {PORT_NAME_RULE}"
+        elif step.name in names:
+            yield f"{where_step}.name: {step.name!r} is used twice"
+        names.add(step.name)
+        # Application Auto Scaling PutScheduledAction.Schedule: at(...), rate(...) or cron(... 6 fields ...).
+        if not SCHEDULE.match(step.schedule):
+            yield f"{where_step}.schedule: {step.schedule!r} must be 'cron(<6 fields>)', 'rate(<n> <unit>)' or 'at(yyyy-mm-ddThh:mm:ss)'"
+        if not 0 <= step.min_count <= step.max_count:
+            yield f"{where_step}.min_count: {step.min_count} must be between 0 and max_count ({step.max_count})"
+        if step.timezone is not None and step.timezone not in _time_zones():
+            yield f"{where_step}.timezone: {step.timezone!r} is not an IANA time zone (like 'Asia/Tokyo')"
 
 
 def _capacity_problems(where: str, capacity: Capacity) -> Iterator[str]:
@@ -439,3 +459,8 @@ def _quota_problems(topology: Topology, by_name: dict[str, Service]) -> Iterator
                 f"service {service.name!r}: calls: its calls and egress need {outbound} outbound rules in its security group; "
                 f"AWS allows {RULES_PER_SECURITY_GROUP} per group by default (VPC quota 'Inbound or outbound rules per security group')"
             )
+
+
+def _time_zones() -> set[str]:
+    """IANA names from the system's or the ``tzdata`` package's database (maintained, not a hand list)."""
+    return zoneinfo.available_timezones()

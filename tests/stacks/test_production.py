@@ -200,3 +200,19 @@ def test_the_grpc_check_speaks_http2_to_the_grpc_port(synthesize: Synthesizer) -
         assert outputs[f"check_{caller}_to_catalog"]["value"].endswith(
             f'--container {caller} --interactive --command "curl -sS --http2-prior-knowledge http://catalog.serviceconnectns:50051"'
         )
+
+
+def test_scheduled_steps_set_min_and_max(prod: Synth) -> None:
+    target_name = prod.by_path("services", "aws_appautoscaling_target", "api_scaling/target")[0]
+    service_name = prod.by_path("services", "aws_ecs_service", "api/service")[0]
+    step = prod.by_path("services", "aws_appautoscaling_scheduled_action", "api_scaling/schedule_office-hours")[1]
+    assert {k: v for k, v in step.items() if k != "//"} == {
+        "name": f"ServiceConnect-${{aws_ecs_service.{service_name}.name}}-office-hours",
+        "service_namespace": f"${{aws_appautoscaling_target.{target_name}.service_namespace}}",
+        "scalable_dimension": f"${{aws_appautoscaling_target.{target_name}.scalable_dimension}}",
+        "resource_id": f"${{aws_appautoscaling_target.{target_name}.resource_id}}",
+        "schedule": "cron(0 9 ? * MON-FRI *)",
+        "timezone": "Asia/Tokyo",
+        "scalable_target_action": {"min_capacity": "4", "max_capacity": "10"},
+    }
+    assert len(prod.resources("services", "aws_appautoscaling_scheduled_action")) == 2

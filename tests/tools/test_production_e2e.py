@@ -83,6 +83,7 @@ def test_production_resources_reach_the_emulator(applied: tuple[Path, dict[str, 
     text = "\n".join(_requests(home / "recording.jsonl"))
     assert "RegisterScalableTarget" in text and "PutScalingPolicy" in text
     assert "ECSServiceAverageMemoryUtilization" in text
+    assert "PutScheduledAction" in text and "cron(0 9 ? * MON-FRI *)" in text
     assert "PutClusterCapacityProviders" in text and "FARGATE_SPOT" in text
     assert '"cpuArchitecture":"ARM64"' in text and '"ephemeralStorage":{"sizeInGiB":30}' in text
     assert f"{production.DB_SECRET}:password::" in text

@@ -18,6 +18,7 @@ from topology import (
     Permission,
     Port,
     S3State,
+    ScheduledCapacity,
     Secret,
     Service,
     Settings,
@@ -322,6 +323,42 @@ def test_a_server_without_health_check_warns() -> None:
             api(autoscaling=Autoscaling(min_count=1, max_count=4, memory_target_percent=120)),
             "service 'api': autoscaling.memory_target_percent: 120 must be between 1 and 100",
             id="autoscaling-target-range",
+        ),
+        pytest.param(
+            api(
+                autoscaling=Autoscaling(
+                    min_count=1,
+                    max_count=4,
+                    cpu_target_percent=50,
+                    schedule=(ScheduledCapacity(name="day", schedule="daily", min_count=2, max_count=4),),
+                )
+            ),
+            "service 'api': autoscaling.schedule[0].schedule: 'daily' must be 'cron(<6 fields>)', 'rate(<n> <unit>)' or 'at(yyyy-mm-ddThh:mm:ss)'",
+            id="schedule-expression",
+        ),
+        pytest.param(
+            api(
+                autoscaling=Autoscaling(
+                    min_count=1,
+                    max_count=4,
+                    cpu_target_percent=50,
+                    schedule=(ScheduledCapacity(name="day", schedule="cron(0 9 * * ? *)", min_count=2, max_count=4, timezone="Tokyo"),),
+                )
+            ),
+            "service 'api': autoscaling.schedule[0].timezone: 'Tokyo' is not an IANA time zone (like 'Asia/Tokyo')",
+            id="schedule-timezone",
+        ),
+        pytest.param(
+            api(
+                autoscaling=Autoscaling(
+                    min_count=1,
+                    max_count=4,
+                    cpu_target_percent=50,
+                    schedule=(ScheduledCapacity(name="day", schedule="rate(1 day)", min_count=5, max_count=4),),
+                )
+            ),
+            "service 'api': autoscaling.schedule[0].min_count: 5 must be between 0 and max_count (4)",
+            id="schedule-min-max",
         ),
         pytest.param(
             api(capacity=Capacity(architecture="arm64")),  # type: ignore[arg-type]
