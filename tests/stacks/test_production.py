@@ -216,3 +216,18 @@ def test_scheduled_steps_set_min_and_max(prod: Synth) -> None:
         "scalable_target_action": {"min_capacity": "4", "max_capacity": "10"},
     }
     assert len(prod.resources("services", "aws_appautoscaling_scheduled_action")) == 2
+
+
+@pytest.mark.parametrize("example", ["article", "chain", "fanin_grpc", "production"])
+def test_every_example_server_has_a_container_health_check(example: str, synthesize: Synthesizer) -> None:
+    """Finding 3, for every example: Service Connect gates new tasks on the essential container's health check."""
+    import examples
+
+    topology = examples.load(example)
+    synth = synthesize(topology, Settings())
+    servers = [service.name for service in topology.services if service.is_server]
+    assert servers
+    for name in servers:
+        check = _container(synth, name)["healthCheck"]
+        port = str(topology.service(name).ports[0].container_port)
+        assert port in " ".join(check["command"]), f"{example}/{name}: the check does not probe its port"

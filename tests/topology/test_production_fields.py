@@ -413,3 +413,36 @@ def test_a_complete_declaration_is_valid() -> None:
 def test_services_in_a_list_is_one_line() -> None:
     topology = Topology(services=[SERVER, CLIENT])  # type: ignore[arg-type]
     assert validate(topology, Settings()) == ["topology: services: must be a tuple of Service(...), got a list of 2 items"]
+
+
+def _tuple_fields(cls: type) -> list[str]:
+    import dataclasses
+    import typing
+
+    hints = typing.get_type_hints(cls)
+    return [
+        f.name
+        for f in dataclasses.fields(cls)
+        if typing.get_origin(hints[f.name]) is tuple or any(typing.get_origin(arg) is tuple for arg in typing.get_args(hints[f.name]))
+    ]
+
+
+@pytest.mark.parametrize("field_name", _tuple_fields(Service))
+def test_a_string_in_any_tuple_field_of_a_service_is_one_line(field_name: str) -> None:
+    """Generic: every tuple field, including ones added later, has the guard."""
+    lines = problems(SERVER, replace(CLIENT, **{field_name: "x"}))  # type: ignore[arg-type]
+    assert lines == [f"service 'web': {field_name}: " + lines[0].split(": ", 2)[2]]
+    assert lines[0].endswith("""got the string 'x' (write ("x",))""")
+
+
+def test_the_tuple_fields_are_the_expected_ones() -> None:
+    assert _tuple_fields(Service) == [
+        "ports",
+        "calls",
+        "environment",
+        "command",
+        "secrets",
+        "permissions",
+        "managed_policies",
+        "egress",
+    ]
