@@ -10,7 +10,9 @@ for every ECS service that serves a Service Connect port checks:
 - ``ingress-callers-only``: every ingress rule of its security groups comes from the security group of a declared
   caller (the topology's, or without one, a Service Connect client in the same namespace), on a Service Connect
   ingress port, over TCP; nothing from CIDR ranges, prefix lists or ``self``;
-- ``exec-least-privilege``: with ECS Exec on, its task role's policies allow only the ``ssmmessages`` channel actions;
+- ``exec-least-privilege``: with ECS Exec on, its task role's policies allow only the ``ssmmessages`` channel actions,
+  the session audit-log and session-key actions (``EXEC_AUDIT_ACTIONS``), and (with ``--example``) the actions the
+  declaration grants the application (``Service.permissions``);
 - ``no-wildcard-action``: no IAM policy it uses allows an action containing ``*``.
 
 Each violation is one line: ``service '<name>': <resource address>: <rule>: <detail>``.
@@ -37,6 +39,10 @@ EXEC_ACTIONS = frozenset(
         "ssmmessages:OpenControlChannel",
         "ssmmessages:OpenDataChannel",
     }
+)
+# ECS Exec session logging to CloudWatch Logs and the session KMS key (stacks/iam.py, ExecAudit).
+EXEC_AUDIT_ACTIONS = frozenset(
+    {"logs:DescribeLogGroups", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "kms:Decrypt"}
 )
 REF = re.compile(r"^\$\{(?P<kind>data\.)?(?P<type>[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)\.(?P<rest>[A-Za-z0-9_.-]+)\}$")
 CIDR_FIELDS = ("cidr_ipv4", "cidr_ipv6", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_id", "prefix_list_ids")
@@ -333,7 +339,7 @@ def _allowed_actions(policy: dict[str, Any]) -> list[str]:
     ]
 
 
-def check_iam(config: Config, server: Server) -> Iterator[Violation]:
+def check_iam(config: Config, server: Server, granted: frozenset[str] = frozenset()) -> Iterator[Violation]:
     task = config.resolve(server.address.stack, server.body.get("task_definition"))
     if task is None:
         yield Violation(server.name, str(server.address), "exec-least-privilege", "task definition cannot be traced")
@@ -358,7 +364,7 @@ def check_iam(config: Config, server: Server) -> Iterator[Violation]:
                 if "*" in action or action.startswith("NotAction:"):
                     yield Violation(server.name, where, "no-wildcard-action", f"allows {action!r}")
             if field == "task_role_arn" and exec_on:
-                extra = sorted(set(actions) - EXEC_ACTIONS)
+                extra = sorted(set(actions) - EXEC_ACTIONS - EXEC_AUDIT_ACTIONS - granted)
                 if extra:
                     yield Violation(
                         server.name,
@@ -368,8 +374,11 @@ def check_iam(config: Config, server: Server) -> Iterator[Violation]:
                     )
 
 
-def verify(config: Config, callers: dict[str, list[str]] | None = None) -> list[Violation]:
-    """Every violation, sorted; ``callers`` maps a server to its declared callers (None: derive from the JSON)."""
+def verify(
+    config: Config, callers: dict[str, list[str]] | None = None, permissions: dict[str, frozenset[str]] | None = None
+) -> list[Violation]:
+    """Every violation, sorted; ``callers`` maps a server to its declared callers (None: derive from the JSON);
+    ``permissions`` maps a service to the application actions its declaration grants (None: none are proven)."""
     found: list[Violation] = []
     for server in servers(config):
         declared = None if callers is None else callers.get(server.name, [])
@@ -377,7 +386,7 @@ def verify(config: Config, callers: dict[str, list[str]] | None = None) -> list[
             check_placement(config, server),
             check_front_doors(config, server),
             check_ingress(config, server, declared),
-            check_iam(config, server),
+            check_iam(config, server, (permissions or {}).get(server.name, frozenset())),
         ):
             found.extend(check)
     return sorted(set(found))
@@ -392,10 +401,24 @@ def declared_callers(topology: Topology | str) -> dict[str, list[str]]:
     return {service.name: callers_of(topology, service.name) for service in topology.services if service.is_server}
 
 
-def declarations(args: argparse.Namespace) -> list[tuple[tuple[str, ...] | None, dict[str, list[str]] | None]]:
-    """(stacks to read, declared callers) per selected deployment; ``(None, None)``: every stack, callers from the JSON."""
+def declared_permissions(topology: Topology | str) -> dict[str, frozenset[str]]:
+    """The application actions each service declares for its task role; a ``str`` names an example."""
+    if isinstance(topology, str):
+        from examples import load
+
+        topology = load(topology)
+    return {
+        service.name: frozenset(action for permission in service.permissions for action in permission.actions)
+        for service in topology.services
+    }
+
+
+def declarations(args: argparse.Namespace) -> list[tuple[tuple[str, ...] | None, Topology | None]]:
+    """(stacks to read, declaration) per selected deployment; ``(None, None)``: every stack, callers from the JSON."""
     if args.example:
-        return [(None, declared_callers(args.example))]
+        from examples import load
+
+        return [(None, load(args.example))]
     if not args.system:
         return [(None, None)]
     from topology.system import SelectionError
@@ -406,7 +429,7 @@ def declarations(args: argparse.Namespace) -> list[tuple[tuple[str, ...] | None,
         chosen = select(args.system, args.env).chosen
     except SelectionError as error:
         raise SystemExit(f"error: {error}") from None
-    return [(deployment.stacks, declared_callers(deployment.topology)) for deployment in chosen]
+    return [(deployment.stacks, deployment.topology) for deployment in chosen]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -417,9 +440,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", help="with --system: only this environment's stacks")
     args = parser.parse_args(argv)
     failed = False
-    for stacks, callers in declarations(args):
+    for stacks, topology in declarations(args):
         config = Config.load(args.outdir, stacks)
-        violations = verify(config, callers)
+        violations = verify(config, declared_callers(topology), declared_permissions(topology)) if topology else verify(config)
         for violation in violations:
             print(violation)
         checked = ", ".join(server.name for server in servers(config)) or "none"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tools.verify import Config, declared_callers, verify
+from tools.verify import Config, declared_callers, declared_permissions, verify
 from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
@@ -23,8 +23,24 @@ Stacks = dict[str, dict[str, Any]]
 def test_every_example_verifies(example: str, synthesize: Synthesizer) -> None:
     synth = synthesize(EXAMPLES[example], Settings())
     config = Config.load(synth.outdir)
-    assert verify(config, declared_callers(example)) == []
-    assert verify(config) == []  # callers derived from the JSON alone
+    assert verify(config, declared_callers(example), declared_permissions(example)) == []
+    # Callers derived from the JSON alone; the application's own permissions cannot be proven without the declaration.
+    granted = {name for name, actions in declared_permissions(example).items() if actions}
+    assert {v.service for v in verify(config)} == granted & {"api", "worker", "internal-nginx", "catalog"}
+    assert all(v.rule == "exec-least-privilege" for v in verify(config))
+
+
+def test_application_permissions_are_accepted_only_as_declared(synthesize: Synthesizer) -> None:
+    synth = synthesize(EXAMPLES["production"], Settings())
+    config = Config.load(synth.outdir)
+    policy = synth.by_path("services", "aws_iam_role_policy", "api_iam/app_policy")[0]
+    assert [str(v) for v in verify(config, declared_callers("production"))] == [
+        f"service 'api': services:aws_iam_role_policy.{policy}: exec-least-privilege: task role allows s3:GetObject, s3:PutObject, "
+        "sqs:SendMessage beyond the ssmmessages channel actions",
+        f"service 'worker': services:aws_iam_role_policy.{synth.by_path('services', 'aws_iam_role_policy', 'worker_iam/app_policy')[0]}: "
+        "exec-least-privilege: task role allows sqs:ChangeMessageVisibility, sqs:DeleteMessage, sqs:ReceiveMessage beyond the "
+        "ssmmessages channel actions",
+    ]
 
 
 def _stacks(synth: Synth) -> Stacks:
