@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 
-from topology import Settings, Topology, TopologyError, validate
+from topology import Settings, Topology, TopologyError, validate, warnings
 from topology.env import with_env_overrides
 from topology.system import DEFAULT_SYSTEM, Deployment, SelectionError, deployments, environment_problems, load_system
 
@@ -39,9 +40,9 @@ def _for_this_run(settings: Settings) -> Settings:
     return settings
 
 
-def problems(selected: list[Deployment]) -> list[str]:
-    """Validation lines for every deployment; a line true of every environment is printed once, unprefixed."""
-    per_deployment = [validate(d.topology, d.settings) for d in selected]
+def problems(selected: list[Deployment], check: Callable[[Topology, Settings], list[str]] = validate) -> list[str]:
+    """``check``'s lines for every deployment; a line true of every environment is printed once, unprefixed."""
+    per_deployment = [check(d.topology, d.settings) for d in selected]
     everywhere = set.intersection(*(set(lines) for lines in per_deployment)) if per_deployment else set()
     lines = [line for line in per_deployment[0] if line in everywhere] if per_deployment else []
     for deployment, found in zip(selected, per_deployment, strict=True):
@@ -54,6 +55,8 @@ def synth(selected: list[Deployment], *, outdir: str | None = None) -> None:
     found = problems(selected)
     if found:
         _fail(found)
+    for line in problems(selected, warnings):
+        print(f"warning: {line}", file=sys.stderr)
     from stacks.app import build_deployments_app  # after validation: a bad declaration costs no provider load
 
     build_deployments_app(selected, outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()

@@ -8,8 +8,20 @@ Everything the services layer needs is an attribute of ``NetworkStack``; when
 from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
-from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterServiceConnectDefaults, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster import (
+    EcsCluster,
+    EcsClusterConfiguration,
+    EcsClusterConfigurationExecuteCommandConfiguration,
+    EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration,
+    EcsClusterServiceConnectDefaults,
+    EcsClusterSetting,
+)
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
+    EcsClusterCapacityProviders,
+    EcsClusterCapacityProvidersDefaultCapacityProviderStrategy,
+)
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
@@ -27,7 +39,7 @@ from topology import Settings
 from .common import configure_stack
 from .flow_logs import VpcFlowLogs
 from .iam import AccountContext
-from .kms import LogsKey
+from .kms import ExecSessionKey, LogsKey
 
 
 class NetworkStack(TerraformStack):
@@ -41,8 +53,11 @@ class NetworkStack(TerraformStack):
     namespace: ServiceDiscoveryPrivateDnsNamespace | ServiceDiscoveryHttpNamespace
     logs_key: LogsKey
     flow_logs: VpcFlowLogs | None
+    exec_audit_group: CloudwatchLogGroup | None
+    exec_key: ExecSessionKey | None
 
-    def __init__(self, scope: Construct, stack_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, stack_id: str, *, settings: Settings, fargate_spot: bool = False) -> None:
+        """``fargate_spot``: some service runs a share on Fargate Spot, so the cluster gets both capacity providers."""
         super().__init__(scope, stack_id)
         configure_stack(self, stack_id, settings)
         net = settings.network
@@ -57,7 +72,14 @@ class NetworkStack(TerraformStack):
         # The default SG allows all traffic between its members; nothing should use it, so empty it.
         DefaultSecurityGroup(self, "default_sg", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-default-unused"})
         account = AccountContext(self, "account")
-        self.logs_key = LogsKey(self, "logs_key", project=settings.project, region=settings.region, account=account)
+        self.logs_key = LogsKey(
+            self,
+            "logs_key",
+            project=settings.project,
+            region=settings.region,
+            account=account,
+            log_group_prefixes=[f"/ecs/{net.cluster_name}/", f"/vpc/{settings.project}/"],
+        )
         self.flow_logs = None
         if net.flow_logs:
             self.flow_logs = VpcFlowLogs(
@@ -71,7 +93,17 @@ class NetworkStack(TerraformStack):
                 account=account,
             )
         self._build_subnets(settings)
-        self._build_cluster(settings)
+        self._build_cluster(settings, account)
+        if fargate_spot:
+            EcsClusterCapacityProviders(
+                self,
+                "capacity_providers",
+                cluster_name=self.cluster.name,
+                capacity_providers=["FARGATE", "FARGATE_SPOT"],
+                default_capacity_provider_strategy=[
+                    EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(capacity_provider="FARGATE", weight=1, base=0)
+                ],
+            )
 
     @property
     def private_subnet_ids(self) -> list[str]:
@@ -124,7 +156,32 @@ class NetworkStack(TerraformStack):
             tags={"Name": f"{project}-{tier}-{index}", "Tier": tier},
         )
 
-    def _build_cluster(self, settings: Settings) -> None:
+    def _exec_configuration(self, settings: Settings, account: AccountContext) -> EcsClusterConfiguration:
+        """ECS Exec sessions: logged to an encrypted group of their own and encrypted with a CMK, or explicitly not logged."""
+        net = settings.network
+        self.exec_audit_group, self.exec_key = None, None
+        if not net.exec_audit_logs:
+            return EcsClusterConfiguration(execute_command_configuration=EcsClusterConfigurationExecuteCommandConfiguration(logging="NONE"))
+        self.exec_audit_group = CloudwatchLogGroup(
+            self,
+            "exec_audit",
+            name=f"/ecs/{net.cluster_name}/exec-audit",
+            retention_in_days=settings.log_retention_days,
+            kms_key_id=self.logs_key.key.arn,
+        )
+        self.exec_key = ExecSessionKey(self, "exec_key", project=settings.project, account=account)
+        return EcsClusterConfiguration(
+            execute_command_configuration=EcsClusterConfigurationExecuteCommandConfiguration(
+                kms_key_id=self.exec_key.key.arn,
+                logging="OVERRIDE",
+                log_configuration=EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration(
+                    cloud_watch_log_group_name=self.exec_audit_group.name,
+                    cloud_watch_encryption_enabled=True,
+                ),
+            )
+        )
+
+    def _build_cluster(self, settings: Settings, account: AccountContext) -> None:
         net = settings.network
         if net.namespace_type == "http":
             self.namespace = ServiceDiscoveryHttpNamespace(self, "namespace", name=net.namespace, description="Service Connect namespace")
@@ -138,6 +195,7 @@ class NetworkStack(TerraformStack):
             name=net.cluster_name,
             setting=[EcsClusterSetting(name="containerInsights", value="enabled" if net.container_insights else "disabled")],
             service_connect_defaults=EcsClusterServiceConnectDefaults(namespace=self.namespace.arn),
+            configuration=self._exec_configuration(settings, account),
         )
         TerraformOutput(self, "vpc_id", value=self.vpc.id)
         TerraformOutput(self, "private_subnet_ids", value=self.private_subnet_ids)

@@ -33,6 +33,8 @@ from .stackrun import StackError, format_outputs, init, outputs, say, stream
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_HOME = ROOT / "build" / "emulator"
+STACKS = ("network", "services")
+"""The stacks of a system without environments, in deploy order."""
 
 
 def base_env(outdir: Path, *, emulator: bool, selection: Selection | None = None) -> dict[str, str]:

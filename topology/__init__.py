@@ -3,25 +3,41 @@
 from .graph import call_edges, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
+    HTTPS_ANYWHERE,
+    Autoscaling,
+    Capacity,
+    Deployment,
+    Egress,
     HealthCheck,
     NetworkSettings,
+    Permission,
     Port,
     S3State,
+    ScheduledCapacity,
+    Secret,
     Service,
     Settings,
     Tls,
     Topology,
 )
 from .system import Environment, Sizing
-from .validate import TopologyError, check, endpoint_host, validate
+from .validate import TopologyError, check, endpoint_host, validate, warnings
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "HTTPS_ANYWHERE",
+    "Autoscaling",
+    "Capacity",
+    "Deployment",
+    "Egress",
     "Environment",
     "HealthCheck",
     "NetworkSettings",
+    "Permission",
     "Port",
     "S3State",
+    "ScheduledCapacity",
+    "Secret",
     "Service",
     "Settings",
     "Sizing",
@@ -35,4 +51,5 @@ __all__ = [
     "endpoint_host",
     "find_cycle",
     "validate",
+    "warnings",
 ]

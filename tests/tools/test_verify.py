@@ -33,8 +33,29 @@ Stacks = dict[str, dict[str, Any]]
 def test_every_example_verifies(example: str, synthesize: Synthesizer) -> None:
     synth = synthesize(EXAMPLES[example], Settings())
     config = Config.load(synth.outdir)
-    assert verify(config, declared_callers(example)) == []
-    assert verify(config) == []  # callers derived from the JSON alone
+    declared = declared_callers(example)
+    assert [str(v) for v in verify(config, declared)] == []
+    # Callers derived from the JSON alone: the application's own permissions cannot be proven without the declaration
+    # (checked where ECS Exec is on; the task role may then hold the exec channel and session-audit actions only).
+    derived = verify(config)
+    with_exec = {s.name for s in EXAMPLES[example].services if s.enable_execute_command}
+    assert {v.service for v in derived} == {name for name, d in declared.items() if d.actions} & with_exec
+    assert all(v.rule == "exec-least-privilege" for v in derived)
+
+
+def test_application_permissions_are_accepted_only_as_declared(synthesize: Synthesizer) -> None:
+    synth = synthesize(EXAMPLES["production"], Settings())
+    config = Config.load(synth.outdir)
+    policy = synth.by_path("services", "aws_iam_role_policy", "api_iam/app_policy")[0]
+    callers_only = {name: list(d.callers) for name, d in declared_callers("production").items()}
+    assert [str(v) for v in verify(config, callers_only)] == [
+        f"service 'api': services:aws_iam_role_policy.{policy}: exec-least-privilege: task role allows s3:GetObject, s3:PutObject, "
+        "sqs:SendMessage beyond the ssmmessages channel actions",
+        f"service 'worker': services:aws_iam_role_policy.{synth.by_path('services', 'aws_iam_role_policy', 'worker_iam/app_policy')[0]}: "
+        "exec-least-privilege: task role allows sqs:ChangeMessageVisibility, sqs:DeleteMessage, sqs:ReceiveMessage beyond the "
+        "ssmmessages channel actions",
+    ]
+    assert verify(config, declared_callers("production")) == []
 
 
 def _stacks(synth: Synth) -> Stacks:

@@ -26,6 +26,8 @@ EXEC_ACTIONS = (
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 )
+# ECS Exec session logging to CloudWatch Logs and the session KMS key (stacks/iam.py, ExecAudit): part of exec.
+EXEC_AUDIT_ACTIONS = ("logs:DescribeLogGroups", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "kms:Decrypt")
 UNREADABLE = "a managed or unreadable policy is attached; cannot prove its actions"
 
 
@@ -195,7 +197,7 @@ def _beyond(service: str, where: str, actions: list[str], exec_on: bool, declare
     """Task-role actions outside the exec channel (when exec is on) and the declared permissions."""
     if declared is None and not exec_on:
         return  # no declaration and no exec: only wildcards are checked (callers-only mode, as before)
-    allowed = (EXEC_ACTIONS if exec_on else ()) + (declared or ())
+    allowed = (EXEC_ACTIONS + EXEC_AUDIT_ACTIONS if exec_on else ()) + (declared or ())
     extra = sorted({a for a in actions if not a.startswith("NotAction:") and not _covered(a, allowed)})
     if not extra:
         return
