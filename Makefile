@@ -23,7 +23,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
+.PHONY: help setup synth hcl diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ synth: setup ## Synthesize cdktf.out/ (EXAMPLE=chain|fanin_grpc for an example; 
 	rm -rf cdktf.out
 	$(PY) $(APP)
 	@echo "cdktf.out/stacks: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+
+hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack>/ (README "Plain Terraform")
+	$(PY) -m tools.hcl cdktf.out hcl
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
 
@@ -108,4 +111,4 @@ bench: setup ## Whole-process synth timings and peak memory (see README)
 	$(PY) -m tools.bench
 
 clean: ## Remove generated output (keeps installed packages and state/)
-	rm -rf cdktf.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out hcl build .pytest_cache .mypy_cache .ruff_cache
