@@ -76,8 +76,8 @@ typecheck: $(VENV)/.synced ## mypy over the project
 pytest: setup
 	$(PY) -m pytest
 
-snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed change
-	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update
+snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a reviewed change
+	$(PY) -m pytest tests/stacks/test_snapshots.py tests/stacks/test_hcl_snapshots.py --snapshot-update
 
 diagram: setup ## Redraw docs/diagrams/ (Mermaid + SVG per example) and the README's diagram
 	$(PY) -m tools.diagram

@@ -147,7 +147,7 @@ def load_schema(source: str, version: str, *, cache: Path = SCHEMA_CACHE) -> Sch
             "resource": {t: _blocks(s["block"]) for t, s in sorted(full.get("resource_schemas", {}).items())},
             "data": {t: _blocks(s["block"]) for t, s in sorted(full.get("data_source_schemas", {}).items())},
         }
-        partial = cached.with_suffix(".tmp")
+        partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")  # concurrent runs: each writes its own, the last rename wins
         partial.write_text(json.dumps(trimmed, sort_keys=True), encoding="utf-8")
         partial.replace(cached)
     loaded = json.loads(cached.read_text(encoding="utf-8"))
@@ -380,14 +380,30 @@ class Renderer:
 # --- stacks ----------------------------------------------------------------------------------
 
 
-def relocate(path: str, *, source_dir: str, target_dir: str) -> str:
-    """A relative path written for ``source_dir``, rewritten to reach the same place from ``target_dir``."""
-    if posixpath.isabs(path):
-        return path
-    return posixpath.relpath(posixpath.normpath(posixpath.join(source_dir, path)), target_dir)
+@dataclass(frozen=True)
+class Layout:
+    """Where one stack's JSON and HCL live, as absolute paths; only ever used to compute relative ones."""
+
+    json_dir: str
+    json_root: str
+    """The directory that holds ``cdktf.out/`` (the project root for ``make hcl``)."""
+    hcl_dir: str
+    hcl_root: str
+    """The directory that holds ``hcl/``."""
+
+    def relocate(self, path: str) -> str:
+        """A relative path the JSON stack resolves from ``json_dir``, re-rooted: the same place under ``hcl_root``, from ``hcl_dir``.
+
+        ``../../../state/network.tfstate`` (from ``cdktf.out/stacks/network``) becomes
+        ``../../state/network.tfstate`` (from ``hcl/network``): both reach ``state/`` of their root.
+        """
+        if posixpath.isabs(path):
+            return path
+        from_root = posixpath.relpath(posixpath.normpath(posixpath.join(self.json_dir, path)), self.json_root)
+        return posixpath.relpath(posixpath.normpath(posixpath.join(self.hcl_root, from_root)), self.hcl_dir)
 
 
-def _terraform_block(stack: Mapping[str, Any], renderer: Renderer, where: tuple[str, str]) -> list[str]:
+def _terraform_block(stack: Mapping[str, Any], renderer: Renderer, layout: Layout) -> list[str]:
     terraform = dict(stack.get("terraform", {}))
     lines = ["terraform {\n"]
     providers = terraform.pop("required_providers", {})
@@ -403,7 +419,7 @@ def _terraform_block(stack: Mapping[str, Any], renderer: Renderer, where: tuple[
     for kind, config in terraform.pop("backend", {}).items():
         config = dict(config)
         if kind == "local" and "path" in config:
-            config["path"] = relocate(config["path"], source_dir=where[0], target_dir=where[1])
+            config["path"] = layout.relocate(config["path"])
         lines.append(f'\n  backend "{kind}" {{\n')
         lines.extend(f"    {k} = {renderer.value(v, 2)}\n" for k, v in config.items())
         lines.append("  }\n")
@@ -413,9 +429,7 @@ def _terraform_block(stack: Mapping[str, Any], renderer: Renderer, where: tuple[
     return lines
 
 
-def render_stack(
-    stack: Mapping[str, Any], schema: Schema, names: Names, producers: Mapping[str, Names], where: tuple[str, str]
-) -> dict[str, str]:
+def render_stack(stack: Mapping[str, Any], schema: Schema, names: Names, producers: Mapping[str, Names], layout: Layout) -> dict[str, str]:
     """The ``.tf`` files of one stack (unformatted; ``terraform fmt`` aligns them)."""
     unsupported = [key for key in UNSUPPORTED_TOP if key in stack]
     unknown = set(stack) - {"//", "terraform", "provider", "data", "resource", "output", *UNSUPPORTED_TOP}
@@ -432,7 +446,7 @@ def render_stack(
             for old, body in blocks.items():
                 body = dict(body)
                 if rtype == "terraform_remote_state" and body.get("backend") == "local" and "path" in body.get("config", {}):
-                    body["config"] = dict(body["config"], path=relocate(body["config"]["path"], source_dir=where[0], target_dir=where[1]))
+                    body["config"] = dict(body["config"], path=layout.relocate(body["config"]["path"]))
                 new = names.resources[(mode, rtype, old)]
                 text = "".join(renderer.block(mode, [rtype, new], body, schema.of(mode, rtype), 0))
                 main.append(((order, new, rtype), text))
@@ -443,7 +457,7 @@ def render_stack(
         ordered = {k: body[k] for k in ("description", "value", "sensitive") if k in body} | body
         outputs.append("".join(renderer.block("output", [names.outputs.get(old, old)], ordered, {}, 0)))
     return {
-        "terraform.tf": "".join(_terraform_block(stack, renderer, where)),
+        "terraform.tf": "".join(_terraform_block(stack, renderer, layout)),
         "providers.tf": "\n".join(providers),
         "main.tf": "\n".join(text for _, text in sorted(main)),
         "outputs.tf": "\n".join(outputs),
@@ -484,8 +498,13 @@ def convert(synth_dir: Path, out_dir: Path, *, schema_cache: Path = SCHEMA_CACHE
         schema = load_schema(requirements["aws"]["source"], requirements["aws"]["version"], cache=schema_cache)
         names = plan_names(stack, all_names)
         target = out_dir / stack_name
-        where = (os.path.abspath(synth_dir / entry["workingDirectory"]), os.path.abspath(target))
-        files = render_stack(stack, schema, names, all_names, where)
+        layout = Layout(
+            json_dir=os.path.abspath(synth_dir / entry["workingDirectory"]),
+            json_root=os.path.abspath(synth_dir.parent),
+            hcl_dir=os.path.abspath(target),
+            hcl_root=os.path.abspath(out_dir.parent),
+        )
+        files = render_stack(stack, schema, names, all_names, layout)
         all_names[stack_name] = names
         target.mkdir(parents=True, exist_ok=True)
         for old in target.glob("*.tf"):
