@@ -162,3 +162,19 @@ def test_services_reads_network_through_the_hcl_layouts_state_path(converted: Co
     assert 'path = "../../state/services.tfstate"' in (directory / "services" / "terraform.tf").read_text(encoding="utf-8")
     assert "data.terraform_remote_state.network.outputs.cross_stack_vpc_id" in services
     assert 'output "cross_stack_vpc_id" {' in (directory / "network" / "outputs.tf").read_text(encoding="utf-8")
+
+
+def test_cross_stack_names_follow_environment_suffixed_stacks() -> None:
+    """With ``ENV=dev`` stacks may be ``network-dev``/``services-dev``: names come from the manifest's stacks, not a fixed list."""
+    network: dict[str, Any] = {
+        "resource": {"aws_vpc": {"vpc": {}}},
+        "output": {"cross-stack-output-aws_vpcvpcid": {"value": "${aws_vpc.vpc.id}", "sensitive": True}, "vpc_id": {"value": "x"}},
+    }
+    producers = {"network-dev": hcl.plan_names(network, {})}
+    assert producers["network-dev"].outputs == {"cross-stack-output-aws_vpcvpcid": "cross_stack_vpc_id"}
+    services: dict[str, Any] = {"data": {"terraform_remote_state": {"cross-stack-reference-input-network-dev": {}}}}
+    names = hcl.plan_names(services, producers)
+    reference = "data.terraform_remote_state.cross-stack-reference-input-network-dev.outputs.cross-stack-output-aws_vpcvpcid"
+    assert hcl.rename_expression(reference, names, producers) == "data.terraform_remote_state.network_dev.outputs.cross_stack_vpc_id"
+    with pytest.raises(hcl.HclError, match="cross-stack reference"):
+        hcl.plan_names({"data": {"terraform_remote_state": {"cross-stack-reference-input-elsewhere": {}}}}, producers)
