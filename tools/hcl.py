@@ -173,28 +173,36 @@ def plan_names(stack: Mapping[str, Any], producers: Mapping[str, Names]) -> Name
     for mode in ("data", "resource"):
         for rtype, blocks in stack.get(mode, {}).items():
             if mode == "data" and rtype == "terraform_remote_state":
-                for old in blocks:
-                    if not old.startswith(CROSS_STACK_INPUT) or old[len(CROSS_STACK_INPUT) :] not in producers:
-                        raise HclError(
-                            f"data.terraform_remote_state.{old}: not a cdktf cross-stack reference to a stack synthesized before it"
-                        )
-                    names.remote[old] = old[len(CROSS_STACK_INPUT) :]
-                    names.resources[(mode, rtype, old)] = readable(names.remote[old])
+                _name_remote_states(names, blocks, producers)
                 continue
             wanted = {old: readable(old) for old in blocks}
             for old, new in wanted.items():
                 clash = [o for o, n in wanted.items() if n == new] != [old] or not IDENTIFIER.match(new)
                 names.resources[(mode, rtype, old)] = old if clash else new
-    for old, body in stack.get("output", {}).items():
+    _name_cross_stack_outputs(names, stack.get("output", {}))
+    return names
+
+
+def _name_remote_states(names: Names, blocks: Mapping[str, Any], producers: Mapping[str, Names]) -> None:
+    """cdktf's ``cross-stack-reference-input-<stack>`` is named after the stack it reads."""
+    for old in blocks:
+        stack = old.removeprefix(CROSS_STACK_INPUT)
+        if stack == old or stack not in producers:
+            raise HclError(f"data.terraform_remote_state.{old}: not a cdktf cross-stack reference to a stack synthesized before it")
+        names.remote[old] = stack
+        names.resources[("data", "terraform_remote_state", old)] = readable(stack)
+
+
+def _name_cross_stack_outputs(names: Names, outputs: Mapping[str, Any]) -> None:
+    """``cross-stack-output-aws_vpcvpcid`` (value ``aws_vpc.vpc.id``) -> ``cross_stack_vpc_id``; all kept if any would clash."""
+    for old, body in outputs.items():
         if old.startswith(CROSS_STACK_OUTPUT):
             match = ATTRIBUTE_REFERENCE.fullmatch(_interpolation_only(body["value"]) or "")
             target = match and names.resources.get(("data" if match[1] else "resource", match[2], match[3]))
             names.outputs[old] = f"cross_stack_{target}_{match[4]}" if match and target else old
-    if len(set(names.outputs.values())) != len(names.outputs) or set(names.outputs.values()) & (
-        set(stack.get("output", {})) - set(names.outputs)
-    ):
+    new = list(names.outputs.values())
+    if len(set(new)) != len(new) or set(new) & (set(outputs) - set(names.outputs)):
         names.outputs = {old: old for old in names.outputs}
-    return names
 
 
 def rename_expression(expression: str, names: Names, producers: Mapping[str, Names]) -> str:
