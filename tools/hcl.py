@@ -17,7 +17,8 @@ Terraform itself uses when it reads JSON. Differences from the JSON, all equival
   outputs become ``cross_stack_vpc_id``. Outputs the project declares keep their names.
 - construct-path metadata (``"//"``) is dropped; interpolation-only strings
   (``"${aws_vpc.vpc.id}"``) become expressions; ``depends_on`` lists references.
-- IAM policies and container definitions are written as ``jsonencode({...})``.
+- IAM policies and container definitions are written as ``jsonencode({...})``
+  (``--json-strings`` keeps the JSON's quoted strings, for tools that cannot evaluate it).
 - ``source = "aws"`` is spelled ``hashicorp/aws`` (the same provider).
 - local state paths are rewritten for ``hcl/<stack>/`` (``../../state/...``
   instead of ``../../../state/...`` from ``cdktf.out/stacks/<stack>/``), so the
@@ -295,6 +296,8 @@ class Renderer:
 
     names: Names
     producers: Mapping[str, Names]
+    jsonencode: bool = True
+    """False: JSON documents stay the quoted strings of the JSON (for tools that cannot evaluate ``jsonencode``)."""
 
     def expression(self, expression: str) -> str:
         return rename_expression(expression, self.names, self.producers)
@@ -337,7 +340,7 @@ class Renderer:
         return key if IDENTIFIER.match(key) else self.string(key)
 
     def attribute(self, name: str, value: Any, indent: int) -> str:
-        if name in JSON_DOCUMENTS and isinstance(value, str):
+        if self.jsonencode and name in JSON_DOCUMENTS and isinstance(value, str):
             try:
                 document = json.loads(value)
             except ValueError:
@@ -442,13 +445,15 @@ def _terraform_block(stack: Mapping[str, Any], renderer: Renderer, layout: Layou
     return lines
 
 
-def render_stack(stack: Mapping[str, Any], schema: Schema, names: Names, producers: Mapping[str, Names], layout: Layout) -> dict[str, str]:
+def render_stack(
+    stack: Mapping[str, Any], schema: Schema, names: Names, producers: Mapping[str, Names], layout: Layout, *, jsonencode: bool = True
+) -> dict[str, str]:
     """The ``.tf`` files of one stack (unformatted; ``terraform fmt`` aligns them)."""
     unsupported = [key for key in UNSUPPORTED_TOP if key in stack]
     unknown = set(stack) - {"//", "terraform", "provider", "data", "resource", "output", *UNSUPPORTED_TOP}
     if unsupported or unknown:
         raise HclError(f"top-level {', '.join(sorted([*unsupported, *unknown]))} not supported by tools/hcl.py")
-    renderer = Renderer(names=names, producers=producers)
+    renderer = Renderer(names=names, producers=producers, jsonencode=jsonencode)
     providers: list[str] = []
     for name, configs in stack.get("provider", {}).items():
         for config in configs if isinstance(configs, list) else [configs]:
@@ -507,7 +512,7 @@ def _stack_order(manifest: Mapping[str, Any]) -> list[str]:
     return done
 
 
-def convert(synth_dir: Path, out_dir: Path, *, schema_cache: Path = SCHEMA_CACHE) -> Converted:
+def convert(synth_dir: Path, out_dir: Path, *, schema_cache: Path = SCHEMA_CACHE, jsonencode: bool = True) -> Converted:
     """Write ``out_dir/<stack>/*.tf`` for every stack in ``synth_dir/manifest.json``; ``terraform fmt`` them."""
     manifest = json.loads((synth_dir / "manifest.json").read_text(encoding="utf-8"))
     all_names: dict[str, Names] = {}
@@ -527,7 +532,7 @@ def convert(synth_dir: Path, out_dir: Path, *, schema_cache: Path = SCHEMA_CACHE
             hcl_dir=os.path.abspath(target),
             hcl_root=os.path.abspath(out_dir.parent),
         )
-        files = render_stack(stack, schema, names, all_names, layout)
+        files = render_stack(stack, schema, names, all_names, layout, jsonencode=jsonencode)
         all_names[stack_name] = names
         target.mkdir(parents=True, exist_ok=True)
         for old in target.glob("*.tf"):
@@ -553,12 +558,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("synth_dir", nargs="?", type=Path, default=Path("cdktf.out"), help="a synthesized cdktf.out/ (make synth)")
     parser.add_argument("out_dir", nargs="?", type=Path, default=Path("hcl"), help="where hcl/<stack>/ go")
+    parser.add_argument(
+        "--json-strings",
+        action="store_true",
+        help="write IAM policies and container definitions as the JSON's quoted strings, not jsonencode({...})",
+    )
     args = parser.parse_args(argv)
     if not (args.synth_dir / "manifest.json").is_file():
         print(f"error: {args.synth_dir}/manifest.json is missing: run `make synth` first", file=sys.stderr)
         return 2
     try:
-        done = convert(args.synth_dir, args.out_dir)
+        done = convert(args.synth_dir, args.out_dir, jsonencode=not args.json_strings)
     except HclError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -178,3 +178,9 @@ def test_cross_stack_names_follow_environment_suffixed_stacks() -> None:
     assert hcl.rename_expression(reference, names, producers) == "data.terraform_remote_state.network_dev.outputs.cross_stack_vpc_id"
     with pytest.raises(hcl.HclError, match="cross-stack reference"):
         hcl.plan_names({"data": {"terraform_remote_state": {"cross-stack-reference-input-elsewhere": {}}}}, producers)
+
+
+def test_json_strings_keeps_json_documents_as_the_jsons_strings() -> None:
+    document = '{"Statement": [], "Version": "2012-10-17"}'
+    plain = hcl.Renderer(names=hcl.Names(), producers={}, jsonencode=False)
+    assert plain.attribute("policy", document, 0) == 'policy = "{\\"Statement\\": [], \\"Version\\": \\"2012-10-17\\"}"'
