@@ -283,6 +283,7 @@ def _interpolation_only(value: Any) -> str | None:
     return parts[0][1].strip() if len(parts) == 1 and parts[0][0] == "${" else None
 
 
+KEYWORDS = frozenset({"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"})
 ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -303,9 +304,11 @@ class Renderer:
         return rename_expression(expression, self.names, self.producers)
 
     def string(self, value: str) -> str:
+        """A JSON string as HCL: ``"${x.y}"`` becomes the expression ``x.y``; anything else a quoted template."""
         only = _interpolation_only(value)
-        if only is not None:
-            return self.expression(only)
+        return self.expression(only) if only is not None else self.template(value)
+
+    def template(self, value: str) -> str:
         out = []
         for kind, body in _segments(value):
             out.append(_escape(body) if kind == "text" else f"{kind}{self.expression(body) if kind == '${' else body}}}")
@@ -337,7 +340,8 @@ class Renderer:
         raise HclError(f"cannot render {type(value).__name__} value {value!r}")
 
     def key(self, key: str) -> str:
-        return key if IDENTIFIER.match(key) else self.string(key)
+        """Object keys: bare when HCL reads them as the literal name (not a keyword like ``null``), else a quoted template (as in JSON)."""
+        return key if IDENTIFIER.match(key) and key not in KEYWORDS else self.template(key)
 
     def attribute(self, name: str, value: Any, indent: int) -> str:
         if self.jsonencode and name in JSON_DOCUMENTS and isinstance(value, str):

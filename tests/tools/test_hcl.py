@@ -184,3 +184,10 @@ def test_json_strings_keeps_json_documents_as_the_jsons_strings() -> None:
     document = '{"Statement": [], "Version": "2012-10-17"}'
     plain = hcl.Renderer(names=hcl.Names(), producers={}, jsonencode=False)
     assert plain.attribute("policy", document, 0) == 'policy = "{\\"Statement\\": [], \\"Version\\": \\"2012-10-17\\"}"'
+
+
+def test_object_keys_are_bare_only_when_hcl_reads_them_literally() -> None:
+    render = _renderer()
+    assert render.value({"Name": 1, "awslogs-group": 2, "aws:SourceAccount": 3, "null": 4}, 0) == (
+        '{\n  Name = 1\n  awslogs-group = 2\n  "aws:SourceAccount" = 3\n  "null" = 4\n}'
+    )
