@@ -120,11 +120,40 @@ def test_hcl_and_json_deploy_the_same_resources(example: str, synthesize: Synthe
     _apply(json_home, [json_home / "cdktf.out" / "stacks" / s for s in converted.stacks])
     _apply(hcl_home, [hcl_home / "hcl" / s for s in converted.stacks])
 
-    assert _state_differences(json_home / "state", hcl_home / "state", converted) == []
+    schemas = _provider_schema(json_home / "cdktf.out" / "stacks" / "network")
+    assert _state_differences(json_home / "state", hcl_home / "state", converted, schemas) == []
     _assert_hcl_adopts_the_json_state(json_home)
 
 
-def _state_differences(json_states: Path, hcl_states: Path, converted: hcl.Converted) -> list[str]:
+def _provider_schema(workdir: Path) -> dict[str, Any]:
+    """Resource schemas of the AWS provider, from an initialized stack directory."""
+    shown = subprocess.run(
+        ["terraform", "providers", "schema", "-json"], cwd=workdir, env=hcl._terraform_env(), capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    schemas: dict[str, Any] = json.loads(shown.stdout)["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
+    return schemas
+
+
+def _sets_sorted(value: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
+    """``value`` with every set (attribute or nested block, per the schema) in one order.
+
+    Terraform stores a set in an order derived from its elements, here IDs that differ between
+    the two applies; the translated JSON set holds the same elements in another order.
+    """
+    result = dict(value)
+    for key, attribute in block.get("attributes", {}).items():
+        if isinstance(attribute["type"], list) and attribute["type"][0] == "set" and isinstance(result.get(key), list):
+            result[key] = sorted(result[key], key=lambda item: json.dumps(item, sort_keys=True))
+    for key, nested in block.get("block_types", {}).items():
+        if isinstance(result.get(key), list):
+            items = [_sets_sorted(item, nested["block"]) for item in result[key]]
+            set_like = nested["nesting_mode"] == "set"
+            result[key] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True)) if set_like else items
+    return result
+
+
+def _state_differences(json_states: Path, hcl_states: Path, converted: hcl.Converted, schemas: dict[str, Any]) -> list[str]:
     """Every attribute and output that differs between the two applies, after pairing generated IDs."""
     states = {stack: (_state(json_states / f"{stack}.tfstate"), _state(hcl_states / f"{stack}.tfstate")) for stack in converted.stacks}
     resources = {stack: (_resources(j, converted.names[stack].resources), _resources(h)) for stack, (j, h) in states.items()}
@@ -142,6 +171,11 @@ def _state_differences(json_states: Path, hcl_states: Path, converted: hcl.Conve
                 assert attributes.pop("config")["value"]["path"] == "../../../state/network.tfstate"
                 assert actual[address].pop("config")["value"] == {"path": "../../state/network.tfstate"}
             translated = _translate(attributes, pairs)
+            if address.startswith(rtype):  # a managed resource (data sources hold no sets here)
+                translated, actual[address] = (
+                    _sets_sorted(translated, schemas[rtype]["block"]),
+                    _sets_sorted(actual[address], schemas[rtype]["block"]),
+                )
             for key in (k for t, k in UNORDERED_JSON if t == rtype):
                 translated[key], actual[address][key] = json.loads(translated[key]), json.loads(actual[address][key])
             for key in sorted(set(translated) | set(actual[address])):
