@@ -34,7 +34,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
+.PHONY: help setup synth hcl diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article)
 	$(PY) main.py
 	@echo "synthesized $(SYSTEM): $(OUTDIR)/stacks/{$$(ls $(OUTDIR)/stacks | paste -sd, -)}"
 
+hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack>/ (README "Plain Terraform")
+	$(PY) -m tools.hcl $(OUTDIR) hcl
+
 test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
 
 lint: $(VENV)/.synced ## ruff lint + format check
@@ -84,8 +87,8 @@ typecheck: $(VENV)/.synced ## mypy over the project
 pytest: setup
 	$(PY) -m pytest
 
-snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed change
-	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update
+snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a reviewed change
+	$(PY) -m pytest tests/stacks/test_snapshots.py tests/stacks/test_hcl_snapshots.py --snapshot-update
 
 diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
 	$(PY) -m tools.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))
@@ -119,4 +122,4 @@ bench: setup ## Whole-process synth timings and peak memory (see README)
 	$(PY) -m tools.bench
 
 clean: ## Remove generated output (keeps installed packages and state/)
-	rm -rf cdktf.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out hcl build .pytest_cache .mypy_cache .ruff_cache
