@@ -191,3 +191,35 @@ def test_object_keys_are_bare_only_when_hcl_reads_them_literally() -> None:
     assert render.value({"Name": 1, "awslogs-group": 2, "aws:SourceAccount": 3, "null": 4}, 0) == (
         '{\n  Name = 1\n  awslogs-group = 2\n  "aws:SourceAccount" = 3\n  "null" = 4\n}'
     )
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_the_checker_proves_the_hcl_of_every_example(example: str, converted: Converter) -> None:
+    """Leaving the Python side keeps the proof: the checker reads the generated HCL directories as Terraform does."""
+    from tools.verify.cli import main as verify
+
+    directory, _ = converted(example)
+    assert verify([str(directory), "--example", example]) == 0
+
+
+def test_the_checker_rejects_an_exposing_edit_of_the_hcl(converted: Converter, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools.verify.cli import main as verify
+
+    directory, _ = converted("article")
+    edited = tmp_path / "hcl"
+    shutil.copytree(directory, edited, ignore=shutil.ignore_patterns(".terraform*"))
+    (edited / "services" / "open.tf").write_text(
+        'resource "aws_vpc_security_group_ingress_rule" "open" {\n'
+        "  security_group_id = aws_security_group.internal_nginx_sg_group.id\n"
+        '  cidr_ipv4         = "0.0.0.0/0"\n'
+        '  ip_protocol       = "tcp"\n'
+        "  from_port         = 80\n"
+        "  to_port           = 80\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    assert verify([str(edited), "--example", "article"]) == 1
+    assert (
+        "service 'internal-nginx': services:aws_vpc_security_group_ingress_rule.open: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0"
+        in capsys.readouterr().out
+    )
