@@ -7,14 +7,25 @@ PYTHON      ?= python3
 PIPENV_PIN  := pipenv==2026.10.3
 VENV        := .venv
 PY          := $(VENV)/bin/python
+# The system every target acts on: SYSTEM=<module> (e.g. acme.shop), EXAMPLE=<name> as a short
+# form of SYSTEM=examples.<name>, else $$INTERNAL_API_SYSTEM, else the article. ENV=<name> picks
+# one of its environments. main.py and plain `cdktf` read the same two variables.
 EXAMPLE     ?=
-STACKS      ?= network services
-APP         := $(if $(EXAMPLE),-m examples.$(EXAMPLE),main.py)
+SYSTEM_GIVEN := $(if $(or $(filter command line environment,$(origin SYSTEM)),$(EXAMPLE),$(INTERNAL_API_SYSTEM)),yes)
+SYSTEM      ?= $(or $(if $(EXAMPLE),examples.$(EXAMPLE)),$(INTERNAL_API_SYSTEM),examples.article)
+ENV         ?= $(INTERNAL_API_ENV)
+export INTERNAL_API_SYSTEM := $(SYSTEM)
+export INTERNAL_API_ENV := $(ENV)
+SELECTED     = $(shell $(PY) -m tools.selection stacks --system $(SYSTEM) $(if $(ENV),--env $(ENV)))
+# Where output goes; tests and CI jobs point these elsewhere.
+OUTDIR        ?= cdktf.out
+EMULATOR_HOME ?= build/emulator
+PLANDIR       ?= build/plan
+DIAGRAMS      ?= build/diagrams
+export CDKTF_OUTDIR := $(OUTDIR)
 CDKTF       := node_modules/.bin/cdktf
 CHECKOV_VENV := tools/checkov/.venv
 EMULATOR_VENV := tools/emulator/.venv
-# With a local provider mirror, `terraform providers lock` (run by cdktf) would ask the registry: skip it then.
-LOCK_FLAG    = $(shell grep -qs filesystem_mirror build/terraform.rc && echo --skip-provider-lock)
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -23,7 +34,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
+.PHONY: help setup synth hcl diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -52,10 +63,13 @@ node_modules/.installed: package-lock.json
 build/terraform.rc: $(VENV)/.synced tools/tf_mirror.py
 	$(PY) -m tools.tf_mirror $@
 
-synth: setup ## Synthesize cdktf.out/ (EXAMPLE=chain|fanin_grpc for an example; default: the article)
-	rm -rf cdktf.out
-	$(PY) $(APP)
-	@echo "cdktf.out/stacks: $$(ls cdktf.out/stacks | tr '\n' ' ')"
+synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article), every environment
+	rm -rf $(OUTDIR)
+	$(PY) main.py
+	@echo "synthesized $(SYSTEM): $(OUTDIR)/stacks/{$$(ls $(OUTDIR)/stacks | paste -sd, -)}"
+
+hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack>/ (README "Plain Terraform")
+	$(PY) -m tools.hcl $(OUTDIR) hcl
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
 
@@ -73,36 +87,36 @@ typecheck: $(VENV)/.synced ## mypy over the project
 pytest: setup
 	$(PY) -m pytest
 
-snapshot-update: setup ## Rewrite the committed JSON snapshots after a reviewed change
-	$(PY) -m pytest tests/stacks/test_snapshots.py --snapshot-update
+snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a reviewed change
+	$(PY) -m pytest tests/stacks/test_snapshots.py tests/stacks/test_hcl_snapshots.py --snapshot-update
 
-diagram: setup ## Redraw docs/diagrams/ (Mermaid + SVG per example) and the README's diagram
-	$(PY) -m tools.diagram
+diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
+	$(PY) -m tools.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))
 
-verify: synth ## Prove internal-only on cdktf.out (tools/verify.py) and run checkov with the justified skips
-	$(PY) -m tools.verify cdktf.out --example $(or $(EXAMPLE),article)
-	$(PY) -m tools.scan cdktf.out
+verify: synth ## Prove internal-only for the selected stacks (tools/verify/) and run checkov with the justified skips
+	$(PY) -m tools.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
+	$(PY) -m tools.scan $(OUTDIR)
 
-validate: synth ## terraform init + validate on both synthesized stacks
-	for s in $(STACKS); do (cd cdktf.out/stacks/$$s && terraform init -input=false -backend=false >/dev/null && terraform validate) || exit 1; done
+validate: synth ## terraform init + validate on the selected stacks
+	for s in $(SELECTED); do (cd $(OUTDIR)/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done
 
 deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
-	$(PY) -m tools.local deploy
+	$(PY) -m tools.local deploy --home $(EMULATOR_HOME)
 
 plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
-	$(PY) -m tools.local plan --target $(or $(TARGET),emulator)
+	$(PY) -m tools.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR)
 
 destroy-local: setup ## Destroy services then network in the local emulator, and forget it
-	$(PY) -m tools.local destroy
+	$(PY) -m tools.local destroy --home $(EMULATOR_HOME)
 
-diff: setup ## cdktf diff (terraform plan) of both stacks
-	$(CDKTF) diff $(STACKS) $(LOCK_FLAG)
+diff: setup ## cdktf diff of the selected stacks (asks AWS STS for the caller first)
+	$(PY) -m tools.aws diff
 
-deploy: setup ## cdktf deploy network then services (needs AWS credentials)
-	$(CDKTF) deploy $(STACKS) $(LOCK_FLAG)
+deploy: setup ## cdktf deploy network then services of the selection (needs AWS credentials)
+	$(PY) -m tools.aws deploy
 
-destroy: setup ## cdktf destroy, services first
-	$(CDKTF) destroy services network $(LOCK_FLAG)
+destroy: setup ## cdktf destroy, services first; says so when there is nothing to destroy
+	$(PY) -m tools.aws destroy
 
 import-ecspresso: setup ## Import ecspresso configs as a module: CONFIG="a.yml [b.yml]" OUT=systems/x.py [ARGS="--ext-str K=V --env K=V"]
 	@test -n "$(CONFIG)" -a -n "$(OUT)" || { echo 'error: set CONFIG="<ecspresso.yml> [more.yml ...]" and OUT=<module file>' >&2; exit 2; }
@@ -112,4 +126,4 @@ bench: setup ## Whole-process synth timings and peak memory (see README)
 	$(PY) -m tools.bench
 
 clean: ## Remove generated output (keeps installed packages and state/)
-	rm -rf cdktf.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out hcl build .pytest_cache .mypy_cache .ruff_cache

@@ -1,37 +1,88 @@
-"""Composition root: settings and topology in, stacks out, synth.
+"""Composition root: the selected system in, one pair of stacks per environment out, synth.
 
 ``python main.py`` (what ``make synth`` and ``cdktf synth`` run) synthesizes the
-article's topology; ``python -m examples.<name>`` synthesizes another. A bad
-declaration prints one line per problem and exits with status 2 before anything
-is written to ``cdktf.out/``.
+system named by ``INTERNAL_API_SYSTEM`` (a module name such as ``acme.shop``;
+the article, ``examples.article``, if unset). A system with environments gets
+``network-<env>`` + ``services-<env>`` for each of them; ``INTERNAL_API_ENV``,
+when set, must name one of them (commands act on that pair). A bad declaration
+prints one line per problem and exits with status 2 before anything is written
+to ``cdktf.out/``.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 
-from topology import Settings, Topology, TopologyError, check
+from topology import Settings, Topology, TopologyError, validate, warnings
 from topology.env import with_env_overrides
+from topology.system import DEFAULT_SYSTEM, Deployment, SelectionError, deployments, environment_problems, load_system
 
 # jsii's own switch for its Node end-of-life banner; set before jsii starts its Node process.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+EMULATOR_FLAG = "INTERNAL_API_EMULATOR"
+"""Set by ``tools.local``: synthesize for the local emulator (local state, no account pin)."""
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        print(f"error: {line}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _for_this_run(settings: Settings) -> Settings:
+    settings = with_env_overrides(settings, os.environ)
+    if os.environ.get(EMULATOR_FLAG) == "1":  # an emulated account: never a real state bucket or account pin
+        settings = replace(settings, state=None, account_id=None, local_state_dir="state")
+    return settings
+
+
+def problems(selected: list[Deployment], check: Callable[[Topology, Settings], list[str]] = validate) -> list[str]:
+    """``check``'s lines for every deployment; a line true of every environment is printed once, unprefixed."""
+    per_deployment = [check(d.topology, d.settings) for d in selected]
+    everywhere = set.intersection(*(set(lines) for lines in per_deployment)) if per_deployment else set()
+    lines = [line for line in per_deployment[0] if line in everywhere] if per_deployment else []
+    for deployment, found in zip(selected, per_deployment, strict=True):
+        lines += [f"environment {deployment.environment!r}: {line}" for line in found if line not in everywhere]
+    return lines
+
+
+def synth(selected: list[Deployment], *, outdir: str | None = None) -> None:
+    selected = [replace(d, settings=_for_this_run(d.settings)) for d in selected]
+    found = problems(selected)
+    if found:
+        _fail(found)
+    for line in problems(selected, warnings):
+        print(f"warning: {line}", file=sys.stderr)
+    from stacks.app import build_deployments_app  # after validation: a bad declaration costs no provider load
+
+    build_deployments_app(selected, outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
+
 
 def run(topology: Topology, settings: Settings | None = None, *, outdir: str | None = None) -> None:
-    settings = with_env_overrides(settings or Settings(), os.environ)
+    """Synthesize one topology as stacks ``network`` + ``services`` (what ``python -m examples.<name>`` runs)."""
     try:
-        check(topology, settings)
+        synth([Deployment(environment=None, topology=topology, settings=settings or Settings())], outdir=outdir)
     except TopologyError as error:
-        for line in error.lines:
-            print(f"error: {line}", file=sys.stderr)
-        raise SystemExit(2) from None
-    from stacks.app import build_app  # after validation: a bad declaration costs no provider load
+        _fail(error.lines)
 
-    build_app(topology, settings, outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
+
+def main() -> None:
+    name = os.environ.get("INTERNAL_API_SYSTEM") or DEFAULT_SYSTEM
+    try:
+        system = load_system(name)
+        bad = environment_problems(system)
+        if bad:
+            _fail(bad)
+        deployments(system, os.environ.get("INTERNAL_API_ENV") or None)  # an unknown ENV is an error here too
+        selected = deployments(system)
+    except SelectionError as error:
+        _fail([str(error)])
+    synth(selected)
 
 
 if __name__ == "__main__":
-    from examples.article import TOPOLOGY
-
-    run(TOPOLOGY)
+    main()

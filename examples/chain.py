@@ -33,6 +33,7 @@ TOPOLOGY = Topology(
         Service(
             name="worker",
             ports=(Port(name="worker", container_port=80, protocol="http"),),
+            health_check=HealthCheck(command=("CMD-SHELL", "curl -fsS http://localhost:80/ || exit 1")),
         ),
     )
 )

@@ -23,6 +23,7 @@ def configure_stack(stack: TerraformStack, stack_id: str, settings: Settings) ->
         stack,
         "aws",
         region=settings.region,
+        allowed_account_ids=[settings.account_id] if settings.account_id else None,
         default_tags=[AwsProviderDefaultTags(tags={"Project": settings.project, "ManagedBy": "cdktf", "Stack": stack_id})],
     )
     if settings.state is None:

@@ -39,7 +39,8 @@ class VpcFlowLogs(Construct):
             description="VPC flow logs delivery to its own log group",
             assume_role_policy=account.assume_role_policy("vpc-flow-logs.amazonaws.com"),
         )
-        IamRolePolicy(
+        # The flow log is created after its policy: one created first can stay in "Access error".
+        policy = IamRolePolicy(
             self,
             "policy",
             name="deliver-to-own-group",
@@ -70,4 +71,5 @@ class VpcFlowLogs(Construct):
             log_destination=group_arn,
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
+            depends_on=[policy],
         )

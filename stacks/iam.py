@@ -1,4 +1,4 @@
-"""IAM for one service: an execution role (image pull, its own logs) and a task role (ECS Exec).
+"""IAM for one service: an execution role (image pull, its own logs, its secrets) and a task role (ECS Exec, the app's permissions).
 
 Policies are written as JSON here rather than through ``aws_iam_policy_document``
 data sources, so the plan shows the exact document a reviewer approves.
@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
 from topology import AdoptedService, Service
+from topology.validate import SECRETS_MANAGER_ARN
 
 # The channel actions the ECS Exec agent (SSM) needs in the task role; ssmmessages
 # supports no resource-level permissions, so the resource is necessarily "*".
@@ -25,6 +28,11 @@ EXEC_ACTIONS = (
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 )
+
+# What the ECS Exec agent needs to write session logs to a CloudWatch log group (ECS developer guide,
+# "IAM permissions required for Amazon CloudWatch Logs"): find the group, then write streams in it.
+EXEC_AUDIT_FIND = "logs:DescribeLogGroups"
+EXEC_AUDIT_WRITE = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 
 PRIVATE_ECR_IMAGE = re.compile(r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
 
@@ -61,9 +69,20 @@ class AccountContext(Construct):
         return self._trust[service_principal]
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExecAudit:
+    """Where ECS Exec sessions are logged and the key that encrypts them (from the network stack)."""
+
+    log_group_arn: str
+    key_arn: str
+    region: str
+
+
 class ServiceRoles(Construct):
     execution_role: IamRole
     task_role: IamRole
+    policies: list[IamRolePolicy | IamRolePolicyAttachment]
+    """Everything granted to the two roles: the ECS service depends on all of it (first tasks must not hit AccessDenied)."""
 
     def __init__(
         self,
@@ -74,6 +93,7 @@ class ServiceRoles(Construct):
         project: str,
         log_group_arns: list[str],
         account: AccountContext,
+        exec_audit: ExecAudit | None = None,
         adopted: AdoptedService | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -86,13 +106,15 @@ class ServiceRoles(Construct):
             description=f"ECS agent for {service.name}: pull its image, write its own log groups",
             assume_role_policy=account.assume_role_policy("ecs-tasks.amazonaws.com"),
         )
-        IamRolePolicy(
+        self.policies = []
+        execution_policy = IamRolePolicy(
             self,
             "execution_policy",
             name="pull-and-log",
             role=self.execution_role.id,
             policy=policy_document(self._execution_statements(service, log_group_arns, account)),
         )
+        self.policies.append(execution_policy)
         self.task_role = IamRole(
             self,
             "task",
@@ -106,13 +128,58 @@ class ServiceRoles(Construct):
         if task_name:
             self.task_role.import_from(task_name)
         if service.enable_execute_command:
-            IamRolePolicy(
-                self,
-                "exec_policy",
-                name="ecs-exec",
-                role=self.task_role.id,
-                policy=policy_document([{"Sid": "EcsExec", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}]),
+            self.policies.append(
+                IamRolePolicy(
+                    self,
+                    "exec_policy",
+                    name="ecs-exec",
+                    role=self.task_role.id,
+                    policy=policy_document(self._exec_statements(exec_audit, account)),
+                )
             )
+        if service.permissions:
+            self.policies.append(
+                IamRolePolicy(
+                    self,
+                    "app_policy",
+                    name="app",
+                    role=self.task_role.id,
+                    policy=policy_document(self._app_statements(service)),
+                )
+            )
+        for index, arn in enumerate(service.managed_policies):
+            # An explicit opt-in: tools/verify.py reports every attachment, since it cannot read what it grants.
+            self.policies.append(IamRolePolicyAttachment(self, f"managed_{index}", role=self.task_role.name, policy_arn=arn))
+
+    @staticmethod
+    def _exec_statements(exec_audit: ExecAudit | None, account: AccountContext) -> list[dict[str, object]]:
+        statements: list[dict[str, object]] = [{"Sid": "EcsExec", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"}]
+        if exec_audit is None:
+            return statements
+        group = exec_audit.log_group_arn
+        return [
+            *statements,
+            {
+                "Sid": "ExecAuditFindGroup",
+                "Effect": "Allow",
+                "Action": EXEC_AUDIT_FIND,
+                "Resource": f"arn:{account.partition_name}:logs:{exec_audit.region}:{account.account_id}:log-group:*",
+            },
+            {"Sid": "ExecAuditWrite", "Effect": "Allow", "Action": list(EXEC_AUDIT_WRITE), "Resource": [group, f"{group}:log-stream:*"]},
+            {"Sid": "ExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": exec_audit.key_arn},
+        ]
+
+    @staticmethod
+    def _app_statements(service: Service) -> list[dict[str, object]]:
+        return [
+            {
+                "Sid": permission.sid or f"App{index}",
+                "Effect": "Allow",
+                "Action": list(permission.actions),
+                "Resource": list(permission.resources),
+            }
+            for index, permission in enumerate(service.permissions)
+        ]
 
     @staticmethod
     def _execution_statements(service: Service, log_group_arns: list[str], account: AccountContext) -> list[dict[str, object]]:
@@ -138,4 +205,20 @@ class ServiceRoles(Construct):
                     "Resource": repo_arn,
                 },
             ]
+        statements += ServiceRoles._secret_statements(service)
+        return statements
+
+    @staticmethod
+    def _secret_statements(service: Service) -> list[dict[str, object]]:
+        """Exactly the declared secrets and parameters, and decrypt with exactly the named keys."""
+        managed = sorted({s.arn for s in service.secrets if SECRETS_MANAGER_ARN.match(s.arn)})
+        parameters = sorted({s.arn for s in service.secrets if not SECRETS_MANAGER_ARN.match(s.arn)})
+        keys = sorted({s.kms_key_arn for s in service.secrets if s.kms_key_arn is not None})
+        statements: list[dict[str, object]] = []
+        if managed:
+            statements.append({"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": managed})
+        if parameters:
+            statements.append({"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": parameters})
+        if keys:
+            statements.append({"Sid": "DecryptSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": keys})
         return statements

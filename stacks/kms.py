@@ -2,7 +2,13 @@
 
 The key policy names every action explicitly (no ``kms:*``): the account may
 administer the key through IAM, and CloudWatch Logs in this region may use it
-only for this account's log groups (encryption-context condition).
+only for this project's log groups: the encryption-context condition names the
+project's log-group name prefixes (``/ecs/<cluster>/`` and ``/vpc/<project>/``), not
+``log-group:*``, so no other log group of the account can be encrypted with it.
+
+``ExecSessionKey`` encrypts ECS Exec session data between the operator and the
+container; IAM decides who may use it (task roles get ``kms:Decrypt`` on it, operators
+need ``kms:GenerateDataKey``), so its policy delegates use to the account's IAM.
 """
 
 from __future__ import annotations
@@ -49,9 +55,19 @@ LOGS_ACTIONS = (
 class LogsKey(Construct):
     key: KmsKey
 
-    def __init__(self, scope: Construct, construct_id: str, *, project: str, region: str, account: AccountContext) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        project: str,
+        region: str,
+        account: AccountContext,
+        log_group_prefixes: list[str],
+    ) -> None:
         super().__init__(scope, construct_id)
         partition, account_id = account.partition_name, account.account_id
+        groups = [f"arn:{partition}:logs:{region}:{account_id}:log-group:{prefix}*" for prefix in log_group_prefixes]
         policy = policy_document(
             [
                 {
@@ -62,14 +78,12 @@ class LogsKey(Construct):
                     "Resource": "*",
                 },
                 {
-                    "Sid": "CloudWatchLogsOfThisAccount",
+                    "Sid": "CloudWatchLogsOfThisProject",
                     "Effect": "Allow",
                     "Principal": {"Service": f"logs.{region}.amazonaws.com"},
                     "Action": list(LOGS_ACTIONS),
                     "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:log-group:*"}
-                    },
+                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
                 },
             ]
         )
@@ -82,3 +96,43 @@ class LogsKey(Construct):
             policy=policy,
         )
         KmsAlias(self, "alias", name=f"alias/{project}-logs", target_key_id=self.key.key_id)
+
+
+EXEC_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey")
+
+
+class ExecSessionKey(Construct):
+    """Encrypts ECS Exec session data (``execute_command_configuration.kms_key_id``)."""
+
+    key: KmsKey
+
+    def __init__(self, scope: Construct, construct_id: str, *, project: str, account: AccountContext) -> None:
+        super().__init__(scope, construct_id)
+        root = f"arn:{account.partition_name}:iam::{account.account_id}:root"
+        policy = policy_document(
+            [
+                {
+                    "Sid": "AccountAdministersThroughIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": root},
+                    "Action": list(KEY_ADMIN_ACTIONS),
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "AccountUsesThroughIam",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": root},
+                    "Action": list(EXEC_USE_ACTIONS),
+                    "Resource": "*",
+                },
+            ]
+        )
+        self.key = KmsKey(
+            self,
+            "key",
+            description=f"{project}: ECS Exec session data",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=policy,
+        )
+        KmsAlias(self, "alias", name=f"alias/{project}-exec", target_key_id=self.key.key_id)

@@ -7,9 +7,23 @@ Everything the services layer needs is an attribute of ``NetworkStack``; when
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
-from cdktf_cdktf_provider_aws.ecs_cluster import EcsCluster, EcsClusterServiceConnectDefaults, EcsClusterSetting
+from cdktf_cdktf_provider_aws.ecs_cluster import (
+    EcsCluster,
+    EcsClusterConfiguration,
+    EcsClusterConfigurationExecuteCommandConfiguration,
+    EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration,
+    EcsClusterServiceConnectDefaults,
+    EcsClusterSetting,
+)
+from cdktf_cdktf_provider_aws.ecs_cluster_capacity_providers import (
+    EcsClusterCapacityProviders,
+    EcsClusterCapacityProvidersDefaultCapacityProviderStrategy,
+)
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
@@ -25,10 +39,12 @@ from constructs import Construct
 from topology import ExistingNetwork, Settings
 
 from .common import configure_stack
-from .existing import ExistingCluster, ExistingNamespace, ExistingVpc
 from .flow_logs import VpcFlowLogs
 from .iam import AccountContext
-from .kms import LogsKey
+from .kms import ExecSessionKey, LogsKey
+
+if TYPE_CHECKING:
+    from .existing import ExistingCluster, ExistingNamespace, ExistingVpc
 
 
 class NetworkStack(TerraformStack):
@@ -42,6 +58,8 @@ class NetworkStack(TerraformStack):
     namespace: ServiceDiscoveryPrivateDnsNamespace | ServiceDiscoveryHttpNamespace
     logs_key: LogsKey
     flow_logs: VpcFlowLogs | None
+    exec_audit_group: CloudwatchLogGroup | None
+    exec_key: ExecSessionKey | None
     existing_vpc: ExistingVpc | None = None
     existing_cluster: ExistingCluster | None = None
     existing_namespace: ExistingNamespace | None = None
@@ -50,11 +68,12 @@ class NetworkStack(TerraformStack):
     cluster_arn: str
     namespace_arn: str
 
-    def __init__(self, scope: Construct, stack_id: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, stack_id: str, *, settings: Settings, fargate_spot: bool = False) -> None:
+        """``fargate_spot``: some service runs a share on Fargate Spot, so the cluster gets both capacity providers."""
         super().__init__(scope, stack_id)
         configure_stack(self, stack_id, settings)
         if settings.network.existing is not None:
-            self._adopt(settings, settings.network.existing)
+            self._adopt(settings, settings.network.existing, fargate_spot=fargate_spot)
             return
         net = settings.network
         self.vpc = Vpc(
@@ -68,7 +87,14 @@ class NetworkStack(TerraformStack):
         # The default SG allows all traffic between its members; nothing should use it, so empty it.
         DefaultSecurityGroup(self, "default_sg", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-default-unused"})
         account = AccountContext(self, "account")
-        self.logs_key = LogsKey(self, "logs_key", project=settings.project, region=settings.region, account=account)
+        self.logs_key = LogsKey(
+            self,
+            "logs_key",
+            project=settings.project,
+            region=settings.region,
+            account=account,
+            log_group_prefixes=[f"/ecs/{net.cluster_name}/", f"/vpc/{settings.project}/"],
+        )
         self.flow_logs = None
         if net.flow_logs:
             self.flow_logs = VpcFlowLogs(
@@ -82,7 +108,21 @@ class NetworkStack(TerraformStack):
                 account=account,
             )
         self._build_subnets(settings)
-        self._build_cluster(settings)
+        self._build_cluster(settings, account)
+        if fargate_spot:
+            self._capacity_providers()
+
+    def _capacity_providers(self) -> None:
+        """Both Fargate capacity providers on a cluster this project manages (an existing one's owner decides its own)."""
+        EcsClusterCapacityProviders(
+            self,
+            "capacity_providers",
+            cluster_name=self.cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategy=[
+                EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(capacity_provider="FARGATE", weight=1, base=0)
+            ],
+        )
 
     @property
     def private_subnet_ids(self) -> list[str]:
@@ -90,13 +130,26 @@ class NetworkStack(TerraformStack):
             return [subnet.id for subnet in self.existing_vpc.subnets]
         return [subnet.id for subnet in self.private_subnets]
 
-    def _adopt(self, settings: Settings, existing: ExistingNetwork) -> None:
+    def _adopt(self, settings: Settings, existing: ExistingNetwork, *, fargate_spot: bool) -> None:
         """Existing VPC mode: read the VPC and subnets (checked at plan time), create only what does not exist."""
+        # Imported here, not at the top: a default synth then loads none of the data sources' provider modules.
+        from .existing import ExistingCluster, ExistingNamespace, ExistingVpc
+
         net = settings.network
         self.existing_vpc = ExistingVpc(self, "existing", existing=existing)
         self.vpc_id = existing.vpc_id
-        self.logs_key = LogsKey(self, "logs_key", project=settings.project, region=settings.region, account=AccountContext(self, "account"))
+        account = AccountContext(self, "account")
+        self.logs_key = LogsKey(
+            self,
+            "logs_key",
+            project=settings.project,
+            region=settings.region,
+            account=account,
+            log_group_prefixes=[f"/ecs/{net.cluster_name}/"],
+        )
         self.flow_logs = None  # the VPC's owner decides its flow logs
+        # A cluster that is only read keeps its owner's ECS Exec configuration.
+        self.exec_audit_group, self.exec_key = None, None
         adopt = existing.adopt
         if existing.use_existing_namespace:
             self.existing_namespace = ExistingNamespace(self, "existing_namespace", name=net.namespace, namespace_type=net.namespace_type)
@@ -111,10 +164,12 @@ class NetworkStack(TerraformStack):
             self.cluster_arn = self.existing_cluster.cluster.arn
             cluster_name: str = self.existing_cluster.cluster.cluster_name
         else:
-            self._build_ecs_cluster(settings)
+            self._build_ecs_cluster(settings, account)
             cluster_name = self.cluster.name
             if adopt and adopt.cluster:
                 self.cluster.import_from(net.cluster_name)
+            if fargate_spot:
+                self._capacity_providers()
         self._outputs(cluster_name)
 
     def _build_subnets(self, settings: Settings) -> None:
@@ -164,10 +219,35 @@ class NetworkStack(TerraformStack):
             tags={"Name": f"{project}-{tier}-{index}", "Tier": tier},
         )
 
-    def _build_cluster(self, settings: Settings) -> None:
+    def _exec_configuration(self, settings: Settings, account: AccountContext) -> EcsClusterConfiguration:
+        """ECS Exec sessions: logged to an encrypted group of their own and encrypted with a CMK, or explicitly not logged."""
+        net = settings.network
+        self.exec_audit_group, self.exec_key = None, None
+        if not net.exec_audit_logs:
+            return EcsClusterConfiguration(execute_command_configuration=EcsClusterConfigurationExecuteCommandConfiguration(logging="NONE"))
+        self.exec_audit_group = CloudwatchLogGroup(
+            self,
+            "exec_audit",
+            name=f"/ecs/{net.cluster_name}/exec-audit",
+            retention_in_days=settings.log_retention_days,
+            kms_key_id=self.logs_key.key.arn,
+        )
+        self.exec_key = ExecSessionKey(self, "exec_key", project=settings.project, account=account)
+        return EcsClusterConfiguration(
+            execute_command_configuration=EcsClusterConfigurationExecuteCommandConfiguration(
+                kms_key_id=self.exec_key.key.arn,
+                logging="OVERRIDE",
+                log_configuration=EcsClusterConfigurationExecuteCommandConfigurationLogConfiguration(
+                    cloud_watch_log_group_name=self.exec_audit_group.name,
+                    cloud_watch_encryption_enabled=True,
+                ),
+            )
+        )
+
+    def _build_cluster(self, settings: Settings, account: AccountContext) -> None:
         self.vpc_id = self.vpc.id
         self._build_namespace(settings, vpc_id=self.vpc_id)
-        self._build_ecs_cluster(settings)
+        self._build_ecs_cluster(settings, account)
         self._outputs(self.cluster.name)
 
     def _build_namespace(self, settings: Settings, *, vpc_id: str, adopting: bool = False) -> None:
@@ -180,7 +260,7 @@ class NetworkStack(TerraformStack):
             self.namespace = ServiceDiscoveryPrivateDnsNamespace(self, "namespace", name=net.namespace, vpc=vpc_id, description=description)
         self.namespace_arn = self.namespace.arn
 
-    def _build_ecs_cluster(self, settings: Settings) -> None:
+    def _build_ecs_cluster(self, settings: Settings, account: AccountContext) -> None:
         net = settings.network
         self.cluster = EcsCluster(
             self,
@@ -188,6 +268,7 @@ class NetworkStack(TerraformStack):
             name=net.cluster_name,
             setting=[EcsClusterSetting(name="containerInsights", value="enabled" if net.container_insights else "disabled")],
             service_connect_defaults=EcsClusterServiceConnectDefaults(namespace=self.namespace_arn),
+            configuration=self._exec_configuration(settings, account),
         )
         self.cluster_arn = self.cluster.arn
 

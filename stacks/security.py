@@ -1,20 +1,20 @@
 """Security groups: one per service; ingress only from declared callers, only on Service Connect ingress ports.
 
-There is no CIDR ingress anywhere. Egress is HTTPS (image pull through NAT, the
-ECS, CloudWatch Logs and SSM endpoints) plus each called server's security
-group on that server's ingress ports, so a service can open connections only to
-what it declared it calls.
+There is no CIDR ingress anywhere. Egress is the service's declared ``egress``
+(by default HTTPS anywhere: image pull through NAT, the ECS, CloudWatch Logs, SSM
+and Secrets Manager endpoints; narrowed or extended per service to a security
+group, a CIDR or a prefix list) plus each called server's security group on that
+server's ingress ports, so a service can open connections only to what it declared.
 """
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from topology import AdoptedService, Service
+from topology import AdoptedService, Egress, Service
 
 
 class ServiceSecurityGroup(Construct):
@@ -31,6 +31,8 @@ class ServiceSecurityGroup(Construct):
         name, description = f"{project}-{service.name}", f"Tasks of {service.name}; ingress only from declared callers"
         if adopted and adopted.security_group_id:
             # Name and description cannot change in place: keep the running group's own, read from the account.
+            from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup  # only when adopting
+
             existing = DataAwsSecurityGroup(self, "existing", id=adopted.security_group_id)
             name, description = existing.name, existing.description
         self.group = SecurityGroup(
@@ -45,15 +47,22 @@ class ServiceSecurityGroup(Construct):
         if adopted and adopted.security_group_id:
             self.group.import_from(adopted.security_group_id)
         self.group_id = self.group.id  # read the token once: every read is a jsii round trip
+        for rule in service.egress:
+            self._egress(rule)
+
+    def _egress(self, rule: Egress) -> None:
+        destination = rule.security_group_id or rule.cidr or rule.prefix_list_id
         VpcSecurityGroupEgressRule(
             self,
-            "egress_https",
+            f"egress_{rule.name}",
             security_group_id=self.group_id,
-            description="HTTPS to AWS APIs and the image registry (through NAT)",
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4="0.0.0.0/0",
+            description=rule.description or f"{rule.name}: {rule.protocol}/{rule.port} to {destination}",
+            ip_protocol=rule.protocol,
+            from_port=rule.port,
+            to_port=rule.last_port,
+            cidr_ipv4=rule.cidr,
+            referenced_security_group_id=rule.security_group_id,
+            prefix_list_id=rule.prefix_list_id,
         )
 
     def allow_call(self, caller: ServiceSecurityGroup) -> None:

@@ -7,9 +7,10 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
+    EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
     EcsServiceNetworkConfiguration,
     EcsServiceServiceConnectConfiguration,
@@ -20,10 +21,15 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsServiceServiceConnectConfigurationServiceTls,
     EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority,
 )
-from cdktf_cdktf_provider_aws.ecs_task_definition import EcsTaskDefinition
+from cdktf_cdktf_provider_aws.ecs_task_definition import (
+    EcsTaskDefinition,
+    EcsTaskDefinitionEphemeralStorage,
+    EcsTaskDefinitionRuntimePlatform,
+)
 from constructs import Construct
 
-from topology import Port, Service
+from topology import Port, Secret, Service
+from topology.validate import SECRETS_MANAGER_ARN
 
 from .iam import ServiceRoles
 from .logs import ServiceLogs
@@ -64,6 +70,8 @@ def container_definition(service: Service, logs: ServiceLogs, region: str) -> di
         definition["portMappings"] = [_port_mapping(port) for port in service.ports]
     if service.environment:
         definition["environment"] = [{"name": key, "value": value} for key, value in service.environment]
+    if service.secrets:
+        definition["secrets"] = [{"name": secret.name, "valueFrom": secret_value_from(secret)} for secret in service.secrets]
     if service.command is not None:
         definition["command"] = list(service.command)
     if service.health_check is not None:
@@ -79,6 +87,27 @@ def container_definition(service: Service, logs: ServiceLogs, region: str) -> di
         # ECS Exec recommends an init process so the SSM agent's child processes are reaped.
         definition["linuxParameters"] = {"initProcessEnabled": True}
     return definition
+
+
+def secret_value_from(secret: Secret) -> str:
+    """ECS ``valueFrom``: the ARN, or for a Secrets Manager key/version ``<arn>:<json-key>:<version-stage>:<version-id>``."""
+    parts = (secret.json_key, secret.version_stage, secret.version_id)
+    if not SECRETS_MANAGER_ARN.match(secret.arn) or all(part is None for part in parts):
+        return secret.arn
+    return ":".join([secret.arn, *(part or "" for part in parts)])
+
+
+def capacity_strategy(service: Service) -> list[EcsServiceCapacityProviderStrategy] | None:
+    """Fargate Spot for ``spot_percent`` of the tasks; on-demand Fargate keeps the first task (base 1) unless all are Spot."""
+    spot = service.capacity.spot_percent
+    if spot == 0:
+        return None
+    if spot == 100:
+        return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]
+    return [
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=100 - spot),
+        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=spot),
+    ]
 
 
 def _port_mapping(port: Port) -> dict[str, Any]:
@@ -155,6 +184,16 @@ class EcsServiceUnit(Construct):
             execution_role_arn=roles.execution_role.arn,
             task_role_arn=roles.task_role.arn,
             container_definitions=json.dumps([container_definition(service, logs, placement.region)], sort_keys=True),
+            runtime_platform=(
+                EcsTaskDefinitionRuntimePlatform(cpu_architecture="ARM64", operating_system_family="LINUX")
+                if service.capacity.architecture == "ARM64"
+                else None
+            ),
+            ephemeral_storage=(
+                EcsTaskDefinitionEphemeralStorage(size_in_gib=service.capacity.ephemeral_storage_gib)
+                if service.capacity.ephemeral_storage_gib is not None
+                else None
+            ),
         )
         triggers = {
             f"service_connect_{unit.declaration.name}": service_connect_fingerprint(unit.declaration, placement.namespace_name)
@@ -162,6 +201,9 @@ class EcsServiceUnit(Construct):
         }
         depends_on: list[ITerraformDependable] = [unit.service for unit in servers]
         depends_on += logs.groups
+        depends_on += roles.policies  # a first task must not hit AccessDenied on its logs, image or secrets
+        strategy = capacity_strategy(service)
+        deployment = service.deployment
         self.service = EcsService(
             self,
             "service",
@@ -169,12 +211,16 @@ class EcsServiceUnit(Construct):
             cluster=placement.cluster_arn,
             task_definition=self.task_definition.arn,
             desired_count=service.desired_count,
-            launch_type="FARGATE",
+            launch_type=None if strategy else "FARGATE",
+            capacity_provider_strategy=strategy,
             platform_version="LATEST",
             enable_execute_command=service.enable_execute_command,
             propagate_tags="SERVICE",
             enable_ecs_managed_tags=True,
             deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
+            deployment_minimum_healthy_percent=deployment.minimum_healthy_percent,
+            deployment_maximum_percent=deployment.maximum_percent,
+            wait_for_steady_state=deployment.wait_for_steady_state,
             network_configuration=EcsServiceNetworkConfiguration(
                 subnets=placement.subnet_ids, security_groups=[security_group_id], assign_public_ip=False
             ),
@@ -182,6 +228,8 @@ class EcsServiceUnit(Construct):
             triggers=triggers or None,
             force_new_deployment=True if triggers else None,
             depends_on=depends_on,
+            # Once Application Auto Scaling owns the count, a plan must not set it back.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]) if service.autoscaling is not None else None,
         )
         if import_id is not None:
             self.service.import_from(import_id)  # adopt the running service: updated in place, never recreated

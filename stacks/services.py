@@ -9,24 +9,36 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from topology import Settings, Topology, call_edges, deploy_order, endpoint_host
+from topology import Port, Settings, Topology, call_edges, deploy_order, endpoint_host
 
+from .autoscaling import ServiceAutoscaling
 from .common import configure_stack
-from .existing import RunningProtocols
-from .iam import AccountContext, ServiceRoles
+from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
 from .security import ServiceSecurityGroup
 from .service import EcsServiceUnit, Placement
 
 
+def endpoint(port: Port, namespace: str) -> str:
+    """``http://<alias>.<namespace>:<port>`` for HTTP-speaking ports; ``<alias>.<namespace>:<port>`` for plain TCP (no URL scheme fits)."""
+    address = f"{endpoint_host(port, namespace)}:{port.effective_client_port}"
+    return address if port.protocol == "tcp" else f"http://{address}"
+
+
 def endpoint_urls(topology: Topology, namespace: str) -> dict[str, list[str]]:
-    """``{server: ["http://<alias>.<namespace>:<port>", ...]}`` for every server, declaration order."""
-    return {
-        service.name: [f"http://{endpoint_host(port, namespace)}:{port.effective_client_port}" for port in service.ports]
-        for service in topology.services
-        if service.is_server
-    }
+    """``{server: [endpoint, ...]}`` for every server, declaration order."""
+    return {service.name: [endpoint(port, namespace) for port in service.ports] for service in topology.services if service.is_server}
+
+
+def probe_command(port: Port, namespace: str) -> str:
+    """What the ECS Exec check runs in the caller: curl for HTTP ports (HTTP/2 without upgrade for http2 and
+    grpc, which is what their proxies expect), a TCP connect (bash's /dev/tcp) for TCP ports."""
+    if port.protocol == "tcp":
+        host, number = endpoint_host(port, namespace), port.effective_client_port
+        return f"bash -c 'exec 3<>/dev/tcp/{host}/{number} && echo connected to {host}:{number}'"
+    http2 = "--http2-prior-knowledge " if port.protocol in ("http2", "grpc") else ""
+    return f"curl -sS {http2}{endpoint(port, namespace)}"
 
 
 class ServicesStack(TerraformStack):
@@ -48,6 +60,9 @@ class ServicesStack(TerraformStack):
             region=settings.region,
         )
         account = AccountContext(self, "account")
+        exec_audit = None
+        if network.exec_audit_group is not None and network.exec_key is not None:
+            exec_audit = ExecAudit(log_group_arn=network.exec_audit_group.arn, key_arn=network.exec_key.key.arn, region=settings.region)
         vpc_id = network.vpc_id
         logs_key_arn = network.logs_key.key.arn
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
@@ -79,6 +94,7 @@ class ServicesStack(TerraformStack):
                 log_group_arns=[group.arn for group in logs.groups],
                 account=account,
                 adopted=adopted[name],
+                exec_audit=exec_audit if service.enable_execute_command else None,
             )
             self.logs[name], self.roles[name] = logs, roles
             self.units[name] = EcsServiceUnit(
@@ -94,7 +110,13 @@ class ServicesStack(TerraformStack):
                 import_id=f"{net.cluster_name}/{name}" if adopted[name] else None,
             )
             if adopted[name] and service.ports:
+                from .existing import RunningProtocols  # only when adopting: a default synth loads no data source modules
+
                 RunningProtocols(self, f"{name}_running", service=service, cluster_arn=placement.cluster_arn)
+            if service.autoscaling is not None:
+                ServiceAutoscaling(
+                    self, f"{name}_scaling", scaling=service.autoscaling, cluster_name=net.cluster_name, service=self.units[name].service
+                )
         self._outputs(topology, settings)
 
     def _outputs(self, topology: Topology, settings: Settings) -> None:
@@ -106,15 +128,16 @@ class ServicesStack(TerraformStack):
         for caller, server in call_edges(topology):
             if not topology.service(caller).enable_execute_command:
                 continue
-            url = endpoints[server][0]
+            port = topology.service(server).ports[0]
+            probe, verb = probe_command(port, net.namespace), "TCP connect" if port.protocol == "tcp" else "curl"
             TerraformOutput(
                 self,
                 f"check_{caller}_to_{server}",
-                description=f"Run in a shell with AWS credentials: curl from a {caller} task to {server} (ECS Exec)",
+                description=f"Run in a shell with AWS credentials: {verb} from a {caller} task to {server} (ECS Exec)",
                 value=(
                     f"aws ecs execute-command --region {settings.region} --cluster {net.cluster_name} "
                     f"--task $(aws ecs list-tasks --region {settings.region} --cluster {net.cluster_name} "
                     f"--service-name {caller} --query 'taskArns[0]' --output text) "
-                    f'--container {caller} --interactive --command "curl -sS {url}"'
+                    f'--container {caller} --interactive --command "{probe}"'
                 ),
             )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tools import diagram
+from topology import NetworkSettings, Port, Service, Settings, Topology
 
 FENCE = re.compile(r"^```.*?^```$", re.S | re.M)
 
@@ -55,13 +56,45 @@ def test_committed_diagrams_are_current() -> None:
 
 def test_diagram_is_drawn_from_the_declaration() -> None:
     from examples import chain
-    from topology import Settings
 
     text = diagram.mermaid(chain.TOPOLOGY, Settings())
-    assert 'web -- "http://api.serviceconnectns:8080" --> api' in text
-    assert 'api -- "http://worker.serviceconnectns:80" --> worker' in text
-    assert "SG worker: tcp/80 from api only" in text and "SG web: no ingress" in text
+    assert 'svc_web -- "http://api.serviceconnectns:8080" --> svc_api' in text
+    assert 'svc_api -- "http://worker.serviceconnectns:80" --> svc_worker' in text
+    assert "SG worker: tcp/80<br/>from api only" in text and "SG web: no ingress" in text
     assert ".-x cluster" in text  # the absent internet ingress is drawn
+
+
+def _chain(names: list[str]) -> Topology:
+    return Topology(
+        services=tuple(
+            Service(
+                name=name,
+                ports=(Port(name=name, container_port=8080),) if index else (),
+                calls=(names[index + 1],) if index + 1 < len(names) else (),
+            )
+            for index, name in enumerate(names)
+        )
+    )
+
+
+def test_a_chain_of_five_is_drawn_top_down_and_keywords_are_safe_names() -> None:
+    """Five services in a row outgrow a page left to right; ``edge`` and ``end`` are DOT/Mermaid keywords."""
+    five = _chain(["edge", "gateway", "end", "ledger", "archive"])
+    assert diagram.direction(five) == "TB" and diagram.direction(_chain(["a", "b", "c"])) == "LR"
+    svg = diagram.render_svg(diagram.dot(five, Settings()))
+    size = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', svg)
+    assert size is not None
+    width, height = float(size[1]), float(size[2])
+    assert width < 800 < height, (width, height)
+    assert diagram.mermaid(five, Settings()).startswith("flowchart TB\n")
+
+
+def test_nat_gateways_are_drawn_inside_the_public_subnets() -> None:
+    text = diagram.mermaid(_chain(["a", "b"]), Settings(network=NetworkSettings(nat="single")))
+    public = text.index('subgraph public["public subnets<br/>10.0.0.0/20 ap-northeast-1a')
+    assert text.index('nat["NAT gateway (1)"]') > public and text.index("subgraph private") > text.index('nat["')
+    svg = diagram.render_svg(diagram.dot(_chain(["a", "b"]), Settings()))
+    assert 'font-family="Courier,monospace"' in svg  # sized by exact metrics: no label outgrows its box
 
 
 def test_make_help_lists_every_target(project_root: Path) -> None:
@@ -73,8 +106,9 @@ def test_make_help_lists_every_target(project_root: Path) -> None:
     assert all(f"make {target} " in shown for target in documented)
 
 
-def test_every_example_module_is_registered(project_root: Path) -> None:
+def test_every_example_module_is_discovered(project_root: Path) -> None:
+    """Nothing to register: a new file in examples/ is covered by snapshots, diagrams and the checker."""
     import examples
 
     modules = sorted(p.stem for p in (project_root / "examples").glob("*.py") if p.stem != "__init__")
-    assert modules == sorted(examples.NAMES)
+    assert modules == sorted(examples.NAMES) == sorted(examples.discover())

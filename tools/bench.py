@@ -5,6 +5,11 @@ Scenarios, each a fresh process writing to a temporary outdir:
   (b) hundred  - a generated 100-service topology (chains and fan-outs), same app
   (c) stock    - (a) with ``STOCK_PROVIDER_IMPORT=1``: the provider imported the usual way
 
+(a) and (c) synthesize the selected system (``SYSTEM=``/``ENV=``, the article by
+default). Then, once per round: how long ``make diff`` takes to refuse when there
+are no AWS credentials (``python -m tools.aws diff`` with every AWS variable unset
+and an empty home, so no profile).
+
 Runs are interleaved (a, b, c, a, b, c, ...) after one warm-up round, so a noisy
 machine slows all three alike; the ratios a/c and b/a are what to read. Peak
 memory is the largest sum of RSS over the process tree (Python + the jsii Node
@@ -96,7 +101,7 @@ def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, float, 
         stderr = process.stderr.read().decode() if process.stderr else ""
         if process.returncode != 0:
             raise SystemExit(f"{' '.join(args)} failed:\n{stderr}")
-        if not (Path(outdir) / "stacks" / "services" / "cdk.tf.json").is_file():
+        if not list((Path(outdir) / "stacks").glob("services*/cdk.tf.json")):
             raise SystemExit(f"{' '.join(args)} wrote no services stack")
     return elapsed, peak, peak_python, peak_node
 
@@ -138,11 +143,25 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<12} {median[name]:>9.2f} {min(s.seconds):>7.2f} {max(s.seconds):>7.2f} "
             f"{max(s.peak_mb):>8.0f} {max(s.python_mb):>10.0f} {max(s.node_mb):>8.0f}"
         )
+    refusal = statistics.median(_no_credentials_refusal() for _ in range(options.runs))
+    print(f"no-credentials refusal of `make diff`: {refusal:.2f} s (median of {options.runs})")
     a_over_c = median["a default"] / median["c stock"]
     b_over_a = median["b hundred"] / median["a default"]
     peak_a = max(samples["a default"].peak_mb)
     print(f"a/c = {a_over_c:.2f} (target <= 0.30)   b/a = {b_over_a:.2f} (target <= 1.5)   peak(a) = {peak_a:.0f} MB (target <= 600)")
     return 0
+
+
+def _no_credentials_refusal() -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    with tempfile.TemporaryDirectory() as home:
+        env["HOME"] = home
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "tools.aws", "diff"], env=env, cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+    if done.returncode != 2 or "no usable AWS credentials" not in done.stderr:
+        raise SystemExit(f"tools.aws diff without credentials did not refuse: {done.returncode} {done.stderr[-500:]}")
+    return elapsed
 
 
 def _node_version() -> str:

@@ -3,11 +3,17 @@
 For each stack: counts of add / change / replace / destroy; every replacement of
 an ECS service or task definition; the services the change redeploys (and why);
 and **blocking findings**: every change that would widen who can reach a
-service: a new (source, port) ingress pair, a CIDR or prefix-list source, a
-public IP, a load balancer, target group or API gateway. The review is Markdown,
-fit to paste into a pull request; ``main`` exits 1 when a blocking finding exists.
+service, decided by the checker's reachability model (tools/verify/reach.py) on
+the state before and the state after: a new source of connections (a new
+caller, a CIDR or prefix-list range, a new member of an admitted security group
+such as an instance placed in a caller's group), a public IP, a load balancer,
+target group or API gateway. A port change for an existing caller is listed as a
+change (old and new rule side by side), not as a finding. Every changed resource
+is listed; a difference known to come from the emulator (README's table of
+gaps) is marked as such. The review is Markdown, fit to paste into a pull
+request; ``main`` exits 1 when a blocking finding exists.
 
-    python -m tools.plan_review build/plan/network.json build/plan/services.json -o build/plan/review.md
+    python -m tools.plan_review build/plan/network.json build/plan/services.json -o build/plan/review.md [--emulator]
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-INGRESS_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_security_group_rule")
 FRONT_DOOR_TYPES = (
     "aws_lb",
     "aws_alb",
@@ -44,6 +49,11 @@ class StackReview:
     blocking: list[str] = field(default_factory=list)
     replacements: list[str] = field(default_factory=list)
     redeploys: list[str] = field(default_factory=list)
+    reach_changes: list[str] = field(default_factory=list)
+    """Same callers, other ports: a change to read, not a widening."""
+    changed: list[str] = field(default_factory=list)
+    """Every changed resource, with its changed attributes; emulator-only differences marked."""
+    emulator_only: int = 0
     imports: list[str] = field(default_factory=list)
     """Every resource the plan adopts (``import`` blocks), and what the plan then does to it."""
     forced: list[str] = field(default_factory=list)
@@ -65,27 +75,19 @@ def _first(value: Any) -> dict[str, Any]:
 
 
 class Plan:
-    """One stack's plan JSON with lookups from IDs and references back to resource addresses."""
+    """One stack's plan JSON: its changes and the names of the resources they touch."""
 
     def __init__(self, stack: str, data: dict[str, Any]) -> None:
         self.stack = stack
         self.changes: list[dict[str, Any]] = data.get("resource_changes", [])
-        self.prior = {
-            r["address"]: r.get("values", {}) for r in self._walk(data.get("prior_state", {}).get("values", {}).get("root_module", {}))
-        }
-        self.config = {
-            r["address"]: r.get("expressions", {}) for r in data.get("configuration", {}).get("root_module", {}).get("resources", [])
-        }
-        self.by_id: dict[str, str] = {
-            str(values["id"]): address for address, values in self.prior.items() if isinstance(values.get("id"), str)
-        }
+        # Addresses already in the state before this plan: an ECS service there is running.
+        self.prior: set[str] = {r["address"] for r in self._walk(data.get("prior_state", {}).get("values", {}).get("root_module", {}))}
         self.names: dict[str, str] = {}
         for change in self.changes:
             values = change["change"].get("after") or change["change"].get("before") or {}
             name = values.get("name") or values.get("family") if isinstance(values, dict) else None
             if isinstance(name, str):
                 self.names[change["address"]] = name
-        self.group_owner = self._group_owners()
 
     @staticmethod
     def _walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -93,76 +95,75 @@ class Plan:
         for child in module.get("child_modules", []):
             yield from Plan._walk(child)
 
-    def _group_owners(self) -> dict[str, str]:
-        """Security group address -> name of the ECS service whose tasks use it."""
-        owners: dict[str, str] = {}
-        for address, expressions in self.config.items():
-            if not address.startswith("aws_ecs_service."):
-                continue
-            network = _first(expressions.get("network_configuration"))
-            for reference in network.get("security_groups", {}).get("references", []):
-                if reference.startswith("aws_security_group.") and reference.count(".") == 1:
-                    owners[reference] = self.names.get(address, address)
-        return owners
 
-    def group_address(self, value: Any, address: str, attribute: str, *, before: bool) -> str | None:
-        """The security group an ingress attribute points at: by its ID, or (unknown yet) by its reference."""
-        if isinstance(value, str) and value in self.by_id:
-            return self.by_id[value]
-        if before:
-            return None
-        references = self.config.get(address, {}).get(attribute, {}).get("references", [])
-        groups = [str(r) for r in references if r.startswith("aws_security_group.") and r.count(".") == 1]
-        return groups[0] if groups else None
-
-    def label(self, group: str | None) -> str:
-        if group is None:
-            return "an unknown security group"
-        return self.group_owner.get(group) or self.names.get(group) or group
+def _plan_address(where: str) -> str:
+    """``services:aws_x.y.ingress[0]`` (the checker's) -> ``aws_x.y.ingress[0]`` (the plan's)."""
+    return where.split(":", 1)[1] if ":" in where else where
 
 
-def _ingress_pairs(plan: Plan, address: str, rtype: str, values: dict[str, Any], *, before: bool) -> Iterator[tuple[str, str, str]]:
-    """(target, source, port) for one ingress rule's values; CIDR sources are prefixed with ``cidr:``."""
-    if rtype == "aws_security_group_rule" and values.get("type") != "ingress":
-        return
-    target = plan.group_address(values.get("security_group_id"), address, "security_group_id", before=before)
-    protocol = str(values.get("ip_protocol", values.get("protocol", "?")))
-    port = f"{protocol}/{values.get('from_port')}" + (
-        "" if values.get("from_port") == values.get("to_port") else f"-{values.get('to_port')}"
-    )
-    source_attribute = "referenced_security_group_id" if rtype == "aws_vpc_security_group_ingress_rule" else "source_security_group_id"
-    for cidr_field in ("cidr_ipv4", "cidr_ipv6", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_id", "prefix_list_ids"):
-        raw = values.get(cidr_field)
-        for cidr in raw if isinstance(raw, list) else [raw] if raw else []:
-            yield (plan.label(target), f"cidr:{cidr}", port)
-    if values.get(source_attribute) is not None or (not before and source_attribute in plan.config.get(address, {})):
-        yield (
-            plan.label(target),
-            plan.label(plan.group_address(values.get(source_attribute), address, source_attribute, before=before)),
-            port,
-        )
-    if values.get("self"):
-        yield (plan.label(target), "itself", port)
+def reach_findings(stack: str, data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(blocking, changes): sources of connections the plan adds to a service, and port moves of existing ones."""
+    from tools.verify.config import Config
+    from tools.verify.load import plan_stacks
+    from tools.verify.reach import Model, reach
 
-
-def _reach_findings(plan: Plan) -> list[str]:
-    before_pairs = {
-        pair
-        for address, values in plan.prior.items()
-        for rtype in INGRESS_TYPES
-        if address.startswith(f"{rtype}.")
-        for pair in _ingress_pairs(plan, address, rtype, values, before=True)
-    }
-    findings = []
-    for change in plan.changes:
-        actions, after = change["change"]["actions"], change["change"].get("after")
-        if change["type"] in INGRESS_TYPES and ("create" in actions or "update" in actions) and isinstance(after, dict):
-            for target, source, port in _ingress_pairs(plan, change["address"], change["type"], after, before=False):
-                if (target, source, port) in before_pairs:
-                    continue
+    before = reach(Model(Config(*plan_stacks(stack, data, prior=True), source="plan"), None))
+    after = reach(Model(Config(*plan_stacks(stack, data), source="plan"), None))
+    blocking, changes = [], []
+    for service, sources in sorted(after.items()):
+        for source, ports in sorted(sources.items()):
+            old = before.get(service, {}).get(source)
+            if old is None:
                 what = f"CIDR ingress {source.removeprefix('cidr:')}" if source.startswith("cidr:") else f"new ingress source {source}"
-                findings.append(f"`{change['address']}`: {what} -> {target} on {port}")
-    return findings
+                blocking += [f"`{_plan_address(where)}`: {what} -> {service} on {port}" for port, where in sorted(ports.items())]
+            elif set(ports) != set(old):
+                now = ", ".join(f"{p} (`{_plan_address(w)}`)" for p, w in sorted(ports.items()))
+                was = ", ".join(f"{p} (`{_plan_address(w)}`)" for p, w in sorted(old.items()))
+                changes.append(f"{source} -> {service}: port change, now {now}; removed {was}")
+    return blocking, changes
+
+
+def _system(plans: dict[str, dict[str, Any]], *, prior: bool) -> Any:
+    from tools.verify.config import Config
+    from tools.verify.load import plan_stacks
+
+    stacks: dict[str, dict[str, Any]] = {}
+    ids: dict[str, Any] = {}
+    for stack, data in plans.items():
+        found, known = plan_stacks(stack, data, prior=prior)
+        stacks.update(found)
+        ids.update(known)
+    return Config(stacks, ids, source="plan")
+
+
+def add_route_findings(reviews: list[StackReview], plans: dict[str, dict[str, Any]]) -> None:
+    """Routes cross stacks (subnets and routes in one, services in the other): with every stack's plan, a route
+    from a service's subnet to an internet gateway that the plan adds is a blocking finding of the stack it is in."""
+    from tools.verify.exposure import check_placement
+    from tools.verify.reach import Model
+
+    def routes(prior: bool) -> set[tuple[str, str, str]]:
+        model = Model(_system(plans, prior=prior), None)
+        return {
+            (ecs.name, v.resource, v.detail)
+            for ecs in model.services
+            for v in check_placement(model, ecs)
+            if v.rule == "private-subnets" and v.detail.endswith("to an internet gateway")
+        }
+
+    by_stack = {r.stack: r for r in reviews}
+    for service, resource, detail in sorted(routes(False) - routes(True)):
+        stack = resource.split(":", 1)[0]
+        if stack in by_stack:
+            by_stack[stack].blocking.append(f"`{_plan_address(resource)}`: {service} becomes reachable from the internet ({detail})")
+
+
+def _changed_attributes(change: dict[str, Any]) -> list[str]:
+    before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
+    unknown = change["change"].get("after_unknown") or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return sorted(k for k in set(before) | set(after) | set(unknown) if before.get(k) != after.get(k) or unknown.get(k) is True)
 
 
 def _exposure_findings(plan: Plan) -> Iterator[str]:
@@ -179,10 +180,6 @@ def _exposure_findings(plan: Plan) -> Iterator[str]:
                 yield f"`{change['address']}`: {name} gets a public IP (assign_public_ip = true)"
             if after.get("load_balancer") and not before.get("load_balancer"):
                 yield f"`{change['address']}`: {name} is attached to a load balancer"
-        if change["type"] == "aws_security_group" and ("create" in actions or "update" in actions):
-            for rule in after.get("ingress") or []:
-                for cidr in (rule.get("cidr_blocks") or []) + (rule.get("ipv6_cidr_blocks") or []):
-                    yield f"`{change['address']}`: inline CIDR ingress {cidr} on {rule.get('protocol')}/{rule.get('from_port')}"
         if change["type"] == "aws_subnet" and after.get("map_public_ip_on_launch") and not before.get("map_public_ip_on_launch"):
             yield f"`{change['address']}`: subnet starts giving public IPs (map_public_ip_on_launch = true)"
 
@@ -228,7 +225,8 @@ def _adoption(plan: Plan, result: StackReview) -> None:
             )
 
 
-def review(stack: str, data: dict[str, Any]) -> StackReview:
+def review(stack: str, data: dict[str, Any], *, gaps: frozenset[tuple[str, str]] = frozenset()) -> StackReview:
+    """``gaps``: (type, attribute) pairs the plan's target is known to misreport (the emulator's table of gaps)."""
     plan = Plan(stack, data)
     result = StackReview(stack)
     for change in plan.changes:
@@ -236,13 +234,19 @@ def review(stack: str, data: dict[str, Any]) -> StackReview:
         if kind is None:
             continue
         result.counts[kind] += 1
+        attributes = _changed_attributes(change) if kind == "change" else []
+        gap_only = bool(attributes) and all((change["type"], a) in gaps for a in attributes)
+        result.emulator_only += gap_only
+        detail = f": {', '.join(attributes)}" if attributes else ""
+        result.changed.append(f"`{change['address']}` {kind}{detail}" + (" (known emulator gap, not a real change)" if gap_only else ""))
         if kind == "replace" and change["type"] in WATCHED_REPLACEMENTS:
             result.replacements.append(f"`{change['address']}` ({plan.names.get(change['address'], '?')})")
-        if kind == "change" and change["type"] == "aws_ecs_service":
+        if kind == "change" and change["type"] == "aws_ecs_service" and not gap_only:
             line = _redeploy(change)
             if line:
                 result.redeploys.append(line)
-    result.blocking = _reach_findings(plan) + list(_exposure_findings(plan))
+    reach_blocking, result.reach_changes = reach_findings(stack, data)
+    result.blocking = reach_blocking + list(_exposure_findings(plan))
     _adoption(plan, result)
     return result
 
@@ -272,10 +276,15 @@ def markdown(reviews: list[StackReview]) -> str:
     running = running_services_line(reviews)
     if running:
         lines[4:4] = [running, ""]
+    gap_only = sum(r.emulator_only for r in reviews)
+    if gap_only:
+        lines += ["", f"{gap_only} change(s) differ only in attributes the emulator is known not to store (README's table of gaps)."]
     sections = [
         ("Blocking findings (approve explicitly or change the plan)", [f"{r.stack}: {line}" for r in reviews for line in r.blocking]),
+        ("Reachability changes that do not widen it", [f"{r.stack}: {line}" for r in reviews for line in r.reach_changes]),
         ("ECS services and task definitions replaced", [f"{r.stack}: {line}" for r in reviews for line in r.replacements]),
         ("Services this change redeploys", [f"{r.stack}: {line}" for r in reviews for line in r.redeploys]),
+        ("Every changed resource", [f"{r.stack}: {line}" for r in reviews for line in r.changed]),
     ]
     if any(r.imports for r in reviews):
         sections.insert(1, ("Adopted (imported) resources", [f"{r.stack}: {line}" for r in reviews for line in r.imports]))
@@ -287,12 +296,22 @@ def markdown(reviews: list[StackReview]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _emulator_gaps() -> frozenset[tuple[str, str]]:
+    from tools.emulator import KNOWN_GAPS
+
+    return KNOWN_GAPS
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("plans", nargs="+", type=Path, help="terraform show -json output, one per stack (<stack>.json)")
     parser.add_argument("-o", "--output", type=Path, help="write the Markdown here as well as to stdout")
+    parser.add_argument("--emulator", action="store_true", help="the plans are against the local emulator: mark its known gaps")
     args = parser.parse_args(argv)
-    reviews = [review(path.stem, json.loads(path.read_text(encoding="utf-8"))) for path in args.plans]
+    gaps = _emulator_gaps() if args.emulator else frozenset()
+    plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
+    reviews = [review(stack, data, gaps=gaps) for stack, data in plans.items()]
+    add_route_findings(reviews, plans)
     text = markdown(reviews)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -3,31 +3,50 @@
 from .graph import call_edges, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
+    HTTPS_ANYWHERE,
     AdoptedService,
     Adoption,
+    Autoscaling,
+    Capacity,
+    Deployment,
+    Egress,
     ExistingNetwork,
     HealthCheck,
     NetworkSettings,
+    Permission,
     Port,
     S3State,
+    ScheduledCapacity,
+    Secret,
     Service,
     Settings,
     Tls,
     Topology,
 )
-from .validate import TopologyError, check, endpoint_host, validate
+from .system import Environment, Sizing
+from .validate import TopologyError, check, endpoint_host, validate, warnings
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "HTTPS_ANYWHERE",
     "AdoptedService",
     "Adoption",
+    "Autoscaling",
+    "Capacity",
+    "Deployment",
+    "Egress",
+    "Environment",
     "ExistingNetwork",
     "HealthCheck",
     "NetworkSettings",
+    "Permission",
     "Port",
     "S3State",
+    "ScheduledCapacity",
+    "Secret",
     "Service",
     "Settings",
+    "Sizing",
     "Tls",
     "Topology",
     "TopologyError",
@@ -38,4 +57,5 @@ __all__ = [
     "endpoint_host",
     "find_cycle",
     "validate",
+    "warnings",
 ]

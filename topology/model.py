@@ -18,6 +18,8 @@ ECS then treats the port as opaque TCP (no per-request metrics or timeouts)."""
 
 NatMode = Literal["per_az", "single"]
 NamespaceType = Literal["private_dns", "http"]
+Architecture = Literal["X86_64", "ARM64"]
+EgressProtocol = Literal["tcp", "udp"]
 
 DEFAULT_IMAGE = "public.ecr.aws/nginx/nginx:latest"
 
@@ -89,6 +91,133 @@ class HealthCheck:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Secret:
+    """One container environment variable read from Secrets Manager or SSM Parameter Store at task start.
+
+    The execution role may read exactly ``arn`` (and decrypt with ``kms_key_arn`` when given); the
+    value never appears in the task definition or the Terraform state.
+    """
+
+    name: str
+    """Environment variable name in the container."""
+    arn: str
+    """``arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>`` (the complete ARN) or
+    ``arn:aws:ssm:<region>:<account>:parameter/<name>``."""
+    json_key: str | None = None
+    """Secrets Manager only: one key of a JSON secret instead of the whole string."""
+    version_stage: str | None = None
+    """Secrets Manager only: like ``AWSPREVIOUS``; ``AWSCURRENT`` if unset."""
+    version_id: str | None = None
+    """Secrets Manager only: a version id; the current version if unset."""
+    kms_key_arn: str | None = None
+    """Customer-managed KMS key the secret is encrypted with; the execution role may ``kms:Decrypt`` with it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Permission:
+    """One IAM statement (Allow) for the task role: what the application may do.
+
+    Every action is named (no ``*``) and checked against AWS's service authorization data; an
+    action that supports resource-level permissions must name its resources (no ``"*"``).
+    """
+
+    actions: tuple[str, ...]
+    """Like ``("s3:GetObject",)``."""
+    resources: tuple[str, ...]
+    """ARNs; ``("*",)`` only for actions that support no resource-level permissions."""
+    sid: str | None = None
+    """Statement id (letters and digits); ``App<index>`` if unset."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Egress:
+    """One outbound destination beyond Service Connect: exactly one of a security group, a CIDR or a prefix list."""
+
+    name: str
+    """Names the rule (its Terraform id and description)."""
+    port: int
+    to_port: int | None = None
+    """End of a port range; just ``port`` if unset."""
+    protocol: EgressProtocol = "tcp"
+    security_group_id: str | None = None
+    """Like ``sg-0123456789abcdef0`` (a database's)."""
+    cidr: str | None = None
+    """IPv4 network like ``10.0.0.0/16`` or ``0.0.0.0/0``."""
+    prefix_list_id: str | None = None
+    """Like ``pl-0123456789abcdef0`` (an S3 gateway endpoint's or a managed prefix list)."""
+    description: str | None = None
+
+    @property
+    def last_port(self) -> int:
+        return self.to_port if self.to_port is not None else self.port
+
+
+HTTPS_ANYWHERE = Egress(
+    name="https",
+    port=443,
+    cidr="0.0.0.0/0",
+    description="HTTPS to AWS APIs and the image registry (through NAT)",
+)
+"""The default egress: image pulls, the ECS, CloudWatch Logs, SSM and Secrets Manager endpoints."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduledCapacity:
+    """A scheduled step: at ``schedule``, set the scaler's min and max (target tracking works within them)."""
+
+    name: str
+    schedule: str
+    """``cron(0 9 ? * MON-FRI *)``, ``rate(1 day)`` or ``at(2026-12-24T18:00:00)`` (Application Auto Scaling syntax)."""
+    min_count: int
+    max_count: int
+    timezone: str | None = None
+    """IANA time zone of a cron or at schedule, like ``Asia/Tokyo``; UTC if unset."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Autoscaling:
+    """Application Auto Scaling of the desired count, target tracking on CPU and/or memory.
+
+    Once this exists, Terraform ignores later changes of ``desired_count`` (the scaler owns it).
+    """
+
+    min_count: int
+    max_count: int
+    cpu_target_percent: int | None = None
+    """Average CPU utilization to keep, 1-100."""
+    memory_target_percent: int | None = None
+    """Average memory utilization to keep, 1-100."""
+    scale_in_cooldown_seconds: int = 300
+    scale_out_cooldown_seconds: int = 60
+    schedule: tuple[ScheduledCapacity, ...] = ()
+    """Scheduled steps of min/max (business hours, nights)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capacity:
+    """Where and on what the tasks run."""
+
+    architecture: Architecture = "X86_64"
+    """``ARM64`` runs on Graviton (the image must have an arm64 variant)."""
+    spot_percent: int = 0
+    """Share of tasks, 0-100, on Fargate Spot through capacity providers (the rest on Fargate, which keeps one task)."""
+    ephemeral_storage_gib: int | None = None
+    """Task ephemeral storage, 21-200 GiB; Fargate's 20 GiB if unset."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deployment:
+    """How a deployment rolls; the circuit breaker with rollback is always on."""
+
+    wait_for_steady_state: bool = True
+    """``apply`` waits until the service runs its desired count of healthy tasks (and fails if it does not)."""
+    minimum_healthy_percent: int | None = None
+    """ECS default (100) if unset."""
+    maximum_percent: int | None = None
+    """ECS default (200) if unset."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Service:
     """An ECS service on Fargate: a server (has ports), a client (has calls), or both."""
 
@@ -107,6 +236,16 @@ class Service:
     enable_execute_command: bool = True
     proxy_logs: bool = True
     """Send the Service Connect proxy's logs to a log group of their own."""
+    secrets: tuple[Secret, ...] = ()
+    permissions: tuple[Permission, ...] = ()
+    """IAM statements of the task role (the application's AWS access)."""
+    managed_policies: tuple[str, ...] = ()
+    """AWS-managed policy ARNs attached to the task role: an explicit opt-in, flagged by the checker."""
+    egress: tuple[Egress, ...] = (HTTPS_ANYWHERE,)
+    """Outbound rules besides the called servers (always allowed); narrow or extend the HTTPS default."""
+    autoscaling: Autoscaling | None = None
+    capacity: Capacity = field(default_factory=Capacity)
+    deployment: Deployment = field(default_factory=Deployment)
 
     @property
     def is_server(self) -> bool:
@@ -205,6 +344,8 @@ class NetworkSettings:
     container_insights: bool = True
     flow_logs: bool = True
     """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."""
+    exec_audit_logs: bool = True
+    """ECS Exec sessions logged to ``/ecs/<cluster>/exec-audit`` (KMS-encrypted); ``False``: not logged (explicitly none)."""
     existing: ExistingNetwork | None = None
     """Use an existing VPC (and cluster, namespace) instead of creating one; ``cidr``, ``availability_zones``,
     ``nat`` and ``flow_logs`` then do not apply (the VPC's owner decides them)."""
@@ -236,6 +377,8 @@ class Settings:
     """Everything that is not a service: where, what names, where state lives."""
 
     region: str = "ap-northeast-1"
+    account_id: str | None = None
+    """The only AWS account these stacks may be applied to (the provider's ``allowed_account_ids``); any if unset."""
     project: str = "internal-api"
     """Tag value and name prefix of the IAM roles."""
     network: NetworkSettings = field(default_factory=NetworkSettings)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from collections.abc import Iterator
 
-from .graph import call_edges, find_cycle
-from .model import ExistingNetwork, Port, Service, Settings, Topology
+from .graph import call_edges, callers_of, find_cycle
+from .iam import permission_problems
+from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Topology
+from .regions import region_problem
+from .types import type_problems
 
 # ECS PortMapping.name, ServiceConnectService.portName / discoveryName:
 # "up to 64 characters ... lowercase letters, numbers, underscores (_) and hyphens (-).
@@ -56,6 +60,26 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
 # CloudWatch Logs PutRetentionPolicy.retentionInDays accepts exactly these values.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
+# Secrets: ECS ContainerDefinition.secrets[].valueFrom takes a Secrets Manager secret or an SSM parameter ARN.
+SECRETS_MANAGER_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$")
+SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
+AWS_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/[A-Za-z0-9+=,.@_/-]+$")
+SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
+
+SCHEDULE = re.compile(
+    r"^(cron\((\S+ ){5}\S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$"
+)
+
+# VPC quota "Inbound or outbound rules per security group": 60 by default (adjustable; rules per group
+# times groups per network interface may not exceed 1,000). Each caller adds one inbound rule per server port.
+RULES_PER_SECURITY_GROUP = 60
+
+# ECS: "we recommend adding 256 CPU units and at least 64 MiB of memory to your task CPU and memory for
+# the Service Connect container" (Service Connect concepts, "Proxy").
+PROXY_CPU_UNITS = 256
+
 # ECS HealthCheck limits.
 HEALTH_CHECK_LIMITS = {
     "interval_seconds": (5, 300),
@@ -81,6 +105,10 @@ def check(topology: Topology, settings: Settings) -> None:
 
 
 def validate(topology: Topology, settings: Settings) -> list[str]:
+    """One line per problem; wrong types first and alone (every later rule assumes the declared types)."""
+    typed = list(_type_problems(topology, settings))
+    if typed:
+        return typed
     return [*_settings_problems(settings), *_topology_problems(topology, settings), *_adoption_problems(topology, settings)]
 
 
@@ -121,6 +149,33 @@ def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
             yield f"{at}.ingress_rule_ids: rules can only be adopted with their security group (set security_group_id)"
 
 
+def warnings(topology: Topology, settings: Settings) -> list[str]:
+    """Lines about a valid declaration that AWS's guidance says will serve badly; they do not stop synth."""
+    lines = []
+    for service in topology.services:
+        where = f"service {service.name!r}"
+        if service.cpu < PROXY_CPU_UNITS * 2:
+            lines.append(
+                f"{where}: cpu: {service.cpu} units for the app and its Service Connect proxy together; AWS recommends adding "
+                f"{PROXY_CPU_UNITS} CPU units and 64 MiB for the proxy to what the app needs (cpu=512 or more)"
+            )
+        if service.is_server and service.health_check is None:
+            lines.append(f"{where}: health_check: not set; Service Connect then sends callers' traffic to new tasks before the app answers")
+    return lines
+
+
+def _type_problems(topology: Topology, settings: Settings) -> Iterator[str]:
+    yield from type_problems(settings, "settings: ")
+    if not isinstance(topology.services, tuple):
+        yield from type_problems(topology, "topology: ")
+        return
+    for index, service in enumerate(topology.services):
+        if not isinstance(service, Service):
+            yield f"topology: services[{index}]: must be Service(...), got {type(service).__name__}"
+            continue
+        yield from type_problems(service, f"service {service.name!r}: ")
+
+
 def dns_name_ok(name: str) -> bool:
     return len(name) <= 127 and all(DNS_LABEL.match(label) for label in name.split("."))
 
@@ -134,6 +189,8 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
     net = settings.network
     if not REGION.match(settings.region):
         yield f"settings: region: {settings.region!r} is not an AWS region name (like 'ap-northeast-1')"
+    else:
+        yield from region_problem("settings: region", settings.region)
     if not PROJECT.match(settings.project):
         yield f"settings: project: {settings.project!r} must be 1-20 characters of lowercase letters, digits or '-', starting with a letter"
     if settings.log_retention_days not in LOG_RETENTION_DAYS:
@@ -157,6 +214,8 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
             yield "settings: state.bucket: must name an S3 bucket"
         if not REGION.match(settings.state.region):
             yield f"settings: state.region: {settings.state.region!r} is not an AWS region name"
+        else:
+            yield from region_problem("settings: state.region", settings.state.region)
 
 
 def _existing_problems(existing: ExistingNetwork) -> Iterator[str]:
@@ -176,7 +235,7 @@ def _zone_problems(zones: tuple[str, ...], region: str) -> Iterator[str]:
     if not 1 <= len(zones) <= 6:
         yield f"settings: network.availability_zones: {len(zones)} zones given; 1 to 6 are supported"
     foreign = [zone for zone in zones if not (zone.startswith(region) and re.fullmatch(r"[a-z]", zone[len(region) :]))]
-    if foreign and REGION.match(region):
+    if foreign and REGION.match(region) and not list(region_problem("", region)):
         yield f"settings: network.availability_zones: {', '.join(map(repr, foreign))} not in region {region!r} (name zones like '{region}a')"
     if len(set(zones)) != len(zones):
         yield "settings: network.availability_zones: a zone is listed twice"
@@ -216,6 +275,7 @@ def _topology_problems(topology: Topology, settings: Settings) -> Iterator[str]:
             discovery_owner.setdefault(discovery, service.name)
             alias_owner.setdefault(host, service.name)
     yield from _call_problems(topology, by_name)
+    yield from _quota_problems(topology, by_name)
 
 
 def _service_problems(service: Service) -> Iterator[str]:
@@ -245,6 +305,22 @@ def _service_problems(service: Service) -> Iterator[str]:
             value = getattr(service.health_check, name)
             if not low <= value <= high:
                 yield f"{where}: health_check.{name}: {value} must be between {low} and {high}"
+    yield from _secret_problems(where, service)
+    for index, permission in enumerate(service.permissions):
+        yield from permission_problems(f"{where}: permissions[{index}]", permission)
+    sids = [permission.sid for permission in service.permissions if permission.sid is not None]
+    if len(set(sids)) != len(sids):
+        yield f"{where}: permissions: a sid is used twice (statement ids are unique in the policy)"
+    for index, arn in enumerate(service.managed_policies):
+        if not AWS_MANAGED_POLICY_ARN.match(arn):
+            yield f"{where}: managed_policies[{index}]: {arn!r} must be an AWS-managed policy ARN (arn:aws:iam::aws:policy/<name>)"
+    if len(set(service.managed_policies)) != len(service.managed_policies):
+        yield f"{where}: managed_policies: a policy is listed twice"
+    yield from _egress_problems(where, service.egress)
+    if service.autoscaling is not None:
+        yield from _autoscaling_problems(where, service.autoscaling, service.desired_count)
+    yield from _capacity_problems(where, service.capacity)
+    yield from _deployment_problems(where, service.deployment)
     port_names: set[str] = set()
     container_ports: set[int] = set()
     ingress_ports: set[int] = set()
@@ -303,3 +379,142 @@ def _call_problems(topology: Topology, by_name: dict[str, Service]) -> Iterator[
     cycle = find_cycle(known, edges)
     if cycle:
         yield f"service {cycle[0]!r}: calls: call cycle {' -> '.join(cycle)} (servers must be deployed before their callers, so calls cannot form a cycle)"
+
+
+def _secret_problems(where: str, service: Service) -> Iterator[str]:
+    names = {key for key, _ in service.environment}
+    for index, secret in enumerate(service.secrets):
+        yield from _one_secret_problems(f"{where}: secrets[{index}]", secret)
+        if secret.name in names:
+            yield f"{where}: secrets[{index}].name: {secret.name!r} is already set (environment or another secret)"
+        names.add(secret.name)
+
+
+def _one_secret_problems(where: str, secret: Secret) -> Iterator[str]:
+    if not ENV_NAME.match(secret.name):
+        yield f"{where}.name: {secret.name!r} is not a valid variable name"
+    managed = SECRETS_MANAGER_ARN.match(secret.arn)
+    if not managed and not SSM_PARAMETER_ARN.match(secret.arn):
+        yield (
+            f"{where}.arn: {secret.arn!r} must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>) "
+            "or an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>)"
+        )
+    elif not managed:
+        for field_name in ("json_key", "version_stage", "version_id"):
+            if getattr(secret, field_name) is not None:
+                yield f"{where}.{field_name}: only for Secrets Manager secrets, not SSM parameters"
+    if secret.version_stage is not None and secret.version_id is not None:
+        yield f"{where}.version_id: give a version_stage or a version_id, not both"
+    for field_name in ("json_key", "version_stage", "version_id"):
+        value = getattr(secret, field_name)
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_.+=@/-]{1,256}", value):
+            yield f"{where}.{field_name}: {value!r} must be 1-256 characters without ':' or spaces"
+    if secret.kms_key_arn is not None and not KMS_KEY_ARN.match(secret.kms_key_arn):
+        yield f"{where}.kms_key_arn: {secret.kms_key_arn!r} must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; IAM cannot grant through an alias)"
+
+
+def _egress_problems(where: str, egress: tuple[Egress, ...]) -> Iterator[str]:
+    seen: set[str] = set()
+    for index, rule in enumerate(egress):
+        at = f"{where}: egress[{index}]"
+        if not PORT_NAME.match(rule.name):
+            yield f"{at}.name: {rule.name!r} must be {PORT_NAME_RULE}"
+        if rule.name in seen:
+            yield f"{at}.name: {rule.name!r} is used twice in this service"
+        seen.add(rule.name)
+        destinations = [name for name in ("security_group_id", "cidr", "prefix_list_id") if getattr(rule, name) is not None]
+        if len(destinations) != 1:
+            yield f"{at}: name exactly one destination: security_group_id, cidr or prefix_list_id (got {len(destinations)})"
+        if rule.security_group_id is not None and not SECURITY_GROUP_ID.match(rule.security_group_id):
+            yield f"{at}.security_group_id: {rule.security_group_id!r} must be a security group id like 'sg-0123456789abcdef0'"
+        if rule.prefix_list_id is not None and not PREFIX_LIST_ID.match(rule.prefix_list_id):
+            yield f"{at}.prefix_list_id: {rule.prefix_list_id!r} must be a prefix list id like 'pl-0123456789abcdef0'"
+        if rule.cidr is not None:
+            try:
+                ipaddress.IPv4Network(rule.cidr)
+            except ValueError:
+                yield f"{at}.cidr: {rule.cidr!r} is not an IPv4 network like '10.0.0.0/16'"
+        if rule.protocol not in ("tcp", "udp"):
+            yield f"{at}.protocol: {rule.protocol!r} must be 'tcp' or 'udp'"
+        if not 1 <= rule.port <= 65535:
+            yield f"{at}.port: {rule.port} must be between 1 and 65535"
+        elif rule.to_port is not None and not rule.port <= rule.to_port <= 65535:
+            yield f"{at}.to_port: {rule.to_port} must be between port ({rule.port}) and 65535"
+
+
+def _autoscaling_problems(where: str, scaling: Autoscaling, desired_count: int) -> Iterator[str]:
+    at = f"{where}: autoscaling"
+    if not 0 <= scaling.min_count <= scaling.max_count:
+        yield f"{at}.min_count: {scaling.min_count} must be between 0 and max_count ({scaling.max_count})"
+    elif scaling.max_count < 1:
+        yield f"{at}.max_count: {scaling.max_count} must be 1 or more"
+    elif not scaling.min_count <= desired_count <= scaling.max_count:
+        yield f"{where}: desired_count: {desired_count} must be between autoscaling.min_count ({scaling.min_count}) and max_count ({scaling.max_count}) (it is the first deployment's count)"
+    if scaling.cpu_target_percent is None and scaling.memory_target_percent is None:
+        yield f"{at}: give cpu_target_percent and/or memory_target_percent (what to track)"
+    for field_name in ("cpu_target_percent", "memory_target_percent"):
+        value = getattr(scaling, field_name)
+        if value is not None and not 1 <= value <= 100:
+            yield f"{at}.{field_name}: {value} must be between 1 and 100"
+    for field_name in ("scale_in_cooldown_seconds", "scale_out_cooldown_seconds"):
+        value = getattr(scaling, field_name)
+        if not 0 <= value <= 3600:
+            yield f"{at}.{field_name}: {value} must be between 0 and 3600"
+    names: set[str] = set()
+    for index, step in enumerate(scaling.schedule):
+        where_step = f"{at}.schedule[{index}]"
+        if not PORT_NAME.match(step.name):
+            yield f"{where_step}.name: {step.name!r} must be {PORT_NAME_RULE}"
+        elif step.name in names:
+            yield f"{where_step}.name: {step.name!r} is used twice"
+        names.add(step.name)
+        # Application Auto Scaling PutScheduledAction.Schedule: at(...), rate(...) or cron(... 6 fields ...).
+        if not SCHEDULE.match(step.schedule):
+            yield f"{where_step}.schedule: {step.schedule!r} must be 'cron(<6 fields>)', 'rate(<n> <unit>)' or 'at(yyyy-mm-ddThh:mm:ss)'"
+        if not 0 <= step.min_count <= step.max_count:
+            yield f"{where_step}.min_count: {step.min_count} must be between 0 and max_count ({step.max_count})"
+        if step.timezone is not None and step.timezone not in _time_zones():
+            yield f"{where_step}.timezone: {step.timezone!r} is not an IANA time zone (like 'Asia/Tokyo')"
+
+
+def _capacity_problems(where: str, capacity: Capacity) -> Iterator[str]:
+    if capacity.architecture not in ("X86_64", "ARM64"):
+        yield f"{where}: capacity.architecture: {capacity.architecture!r} must be 'X86_64' or 'ARM64'"
+    if not 0 <= capacity.spot_percent <= 100:
+        yield f"{where}: capacity.spot_percent: {capacity.spot_percent} must be between 0 and 100"
+    # ECS EphemeralStorage.sizeInGiB: "The minimum supported value is 21 GiB and the maximum supported value is 200 GiB".
+    if capacity.ephemeral_storage_gib is not None and not 21 <= capacity.ephemeral_storage_gib <= 200:
+        yield f"{where}: capacity.ephemeral_storage_gib: {capacity.ephemeral_storage_gib} must be between 21 and 200"
+
+
+def _deployment_problems(where: str, deployment: Deployment) -> Iterator[str]:
+    low, high = deployment.minimum_healthy_percent, deployment.maximum_percent
+    if low is not None and not 0 <= low <= 100:
+        yield f"{where}: deployment.minimum_healthy_percent: {low} must be between 0 and 100"
+    if high is not None and not 100 <= high <= 200:
+        yield f"{where}: deployment.maximum_percent: {high} must be between 100 and 200"
+    if (low if low is not None else 100) == 100 and high == 100:
+        yield f"{where}: deployment.maximum_percent: 100 with a minimum healthy 100% leaves no room to replace a task (raise maximum_percent or lower minimum_healthy_percent)"
+
+
+def _quota_problems(topology: Topology, by_name: dict[str, Service]) -> Iterator[str]:
+    """Rules per security group: one per (caller, port) inbound, one per egress rule and called port outbound."""
+    for service in by_name.values():
+        callers = callers_of(topology, service.name)
+        inbound = len(callers) * len(service.ports)
+        if inbound > RULES_PER_SECURITY_GROUP:
+            yield (
+                f"service {service.name!r}: ports: {len(callers)} callers x {len(service.ports)} port(s) need {inbound} inbound rules in its "
+                f"security group; AWS allows {RULES_PER_SECURITY_GROUP} per group by default (VPC quota 'Inbound or outbound rules per security group')"
+            )
+        outbound = len(service.egress) + sum(len(by_name[name].ports) for name in set(service.calls) if name in by_name)
+        if outbound > RULES_PER_SECURITY_GROUP:
+            yield (
+                f"service {service.name!r}: calls: its calls and egress need {outbound} outbound rules in its security group; "
+                f"AWS allows {RULES_PER_SECURITY_GROUP} per group by default (VPC quota 'Inbound or outbound rules per security group')"
+            )
+
+
+def _time_zones() -> set[str]:
+    """IANA names from the system's or the ``tzdata`` package's database (maintained, not a hand list)."""
+    return zoneinfo.available_timezones()

@@ -205,11 +205,14 @@ def test_adoption_problems_are_one_line_each() -> None:
 
 
 def test_checker_says_existing_subnets_are_unproven_not_private(vpc_only: Synth) -> None:
-    from tools.verify import UNPROVEN, Config, declared_callers, main, verify
+    from tools.verify import Config, declared_callers, verify
+    from tools.verify.cli import main
+    from tools.verify.exposure import UNPROVEN
 
     violations = verify(Config.load(vpc_only.outdir), declared_callers("article"))
-    assert sorted((v.rule, v.detail.split(":")[0]) for v in violations) == [
-        (UNPROVEN, f"existing subnet {subnet}") for subnet in sorted(SUBNETS)
+    # The checker covers every ECS service (client and server), so each one's subnets are reported.
+    assert sorted((v.service, v.rule, v.detail.split(":")[0]) for v in violations) == [
+        (service, UNPROVEN, f"existing subnet {subnet}") for service in ("client-nginx", "internal-nginx") for subnet in sorted(SUBNETS)
     ]
     assert all("Terraform checks it at plan time" in v.detail for v in violations)
     assert main([str(vpc_only.outdir), "--example", "article"]) == 1  # fail closed by default

@@ -104,14 +104,66 @@ def test_provider_is_pinned_to_the_mirrored_release(article_synth: Synth) -> Non
 
 
 def test_logs_key_rotates_and_names_every_action(article_synth: Synth) -> None:
-    (key,) = article_synth.resources("network", "aws_kms_key").values()
+    key = article_synth.by_path("network", "aws_kms_key", "logs_key/key")[1]
     assert key["enable_key_rotation"] is True
     policy = json.loads(key["policy"])
     actions = [a for statement in policy["Statement"] for a in statement["Action"]]
     assert actions and not any("*" in action for action in actions)
-    (logs,) = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsOfThisAccount"]
+    (logs,) = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsOfThisProject"]
     assert logs["Principal"] == {"Service": "logs.ap-northeast-1.amazonaws.com"}
-    assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
+
+
+def test_logs_key_serves_only_this_projects_log_groups(article_synth: Synth) -> None:
+    """Finding 6: not every log group of the account (``log-group:*``), only the project's name prefixes."""
+    key = article_synth.by_path("network", "aws_kms_key", "logs_key/key")[1]
+    (logs,) = [s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "CloudWatchLogsOfThisProject"]
+    base = _account_arn(article_synth, "network") + ":log-group:"
+    assert logs["Condition"] == {
+        "ArnLike": {"kms:EncryptionContext:aws:logs:arn": [f"{base}/ecs/ServiceConnect/*", f"{base}/vpc/internal-api/*"]}
+    }
+    names = [g["name"] for g in article_synth.resources("network", "aws_cloudwatch_log_group").values()]
+    names += [g["name"] for g in article_synth.resources("services", "aws_cloudwatch_log_group").values()]
+    assert names and all(name.startswith(("/ecs/ServiceConnect/", "/vpc/internal-api/")) for name in names)
+
+
+def test_flow_log_is_created_after_its_roles_policy(article_synth: Synth) -> None:
+    """Finding 5: a flow log created before its role may write can stay in "Access error"."""
+    (flow,) = article_synth.resources("network", "aws_flow_log").values()
+    policy = article_synth.by_path("network", "aws_iam_role_policy", "flow_logs/policy")[0]
+    assert flow["depends_on"] == [f"aws_iam_role_policy.{policy}"]
+
+
+def test_exec_sessions_are_audited_to_an_encrypted_group_with_a_session_key(article_synth: Synth) -> None:
+    """Finding 4: ECS Exec sessions are logged (OVERRIDE, not DEFAULT) to a KMS-encrypted group of their own."""
+    cluster = article_synth.by_path("network", "aws_ecs_cluster", "cluster")[1]
+    group_name, group = article_synth.by_path("network", "aws_cloudwatch_log_group", "exec_audit")
+    key_name, key = article_synth.by_path("network", "aws_kms_key", "exec_key/key")
+    logs_key = article_synth.by_path("network", "aws_kms_key", "logs_key/key")[0]
+    assert cluster["configuration"] == {
+        "execute_command_configuration": {
+            "kms_key_id": f"${{aws_kms_key.{key_name}.arn}}",
+            "logging": "OVERRIDE",
+            "log_configuration": {
+                "cloud_watch_log_group_name": f"${{aws_cloudwatch_log_group.{group_name}.name}}",
+                "cloud_watch_encryption_enabled": True,
+            },
+        }
+    }
+    assert group["name"] == "/ecs/ServiceConnect/exec-audit"
+    assert group["kms_key_id"] == f"${{aws_kms_key.{logs_key}.arn}}" and group["retention_in_days"] == 365
+    assert key["enable_key_rotation"] is True
+    statements = json.loads(key["policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["AccountAdministersThroughIam", "AccountUsesThroughIam"]
+    assert statements[1]["Action"] == ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
+
+
+def test_exec_audit_can_be_switched_off_explicitly(synthesize: Synthesizer) -> None:
+    synth = synthesize(article.TOPOLOGY, Settings(network=NetworkSettings(exec_audit_logs=False)))
+    cluster = synth.by_path("network", "aws_ecs_cluster", "cluster")[1]
+    assert cluster["configuration"] == {"execute_command_configuration": {"logging": "NONE"}}
+    assert len(synth.resources("network", "aws_kms_key")) == 1
+    policies = [json.loads(b["policy"]) for b in synth.resources("services", "aws_iam_role_policy").values()]
+    assert not any(s["Sid"].startswith("Exec") and s["Sid"] != "EcsExec" for p in policies for s in p["Statement"])
 
 
 def test_flow_logs_record_all_traffic_to_an_encrypted_group(article_synth: Synth) -> None:
@@ -122,3 +174,11 @@ def test_flow_logs_record_all_traffic_to_an_encrypted_group(article_synth: Synth
     group = article_synth.resources("network", "aws_cloudwatch_log_group")[group_name]
     assert group["retention_in_days"] == 365
     assert ref(group["kms_key_id"])[0] == "aws_kms_key"
+
+
+def _account_arn(synth: Synth, stack: str) -> str:
+    """``arn:<partition>:logs:<region>:<account>`` as the stack writes it (references to its own lookups)."""
+    data = synth.stack(stack)["data"]
+    (partition,) = data["aws_partition"]
+    (identity,) = data["aws_caller_identity"]
+    return f"arn:${{data.aws_partition.{partition}.partition}}:logs:ap-northeast-1:${{data.aws_caller_identity.{identity}.account_id}}"

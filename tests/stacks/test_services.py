@@ -9,7 +9,7 @@ from examples import article
 from stacks.iam import EXEC_ACTIONS
 from stacks.service import service_connect_fingerprint
 from tools.verify import Address, Config
-from topology import Port, S3State, Settings
+from topology import Port, S3State, Service, Settings, Topology
 
 from ..conftest import Synthesizer
 from ..tfjson import Synth, ref
@@ -134,7 +134,8 @@ def _policies(synth: Synth) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_ecs_exec_task_role_has_exactly_the_four_channel_actions(article_synth: Synth) -> None:
+def test_ecs_exec_task_role_has_the_channel_actions_and_exactly_what_audit_logging_needs(article_synth: Synth) -> None:
+    """Finding 4: the agent writes session logs with the task role, so it needs these, scoped to the audit group."""
     assert sorted(EXEC_ACTIONS) == [
         "ssmmessages:CreateControlChannel",
         "ssmmessages:CreateDataChannel",
@@ -142,12 +143,65 @@ def test_ecs_exec_task_role_has_exactly_the_four_channel_actions(article_synth: 
         "ssmmessages:OpenDataChannel",
     ]
     policies = _policies(article_synth)
+    group = f"{REMOTE}cross-stack-output-aws_cloudwatch_log_groupexec_auditarn}}"
+    config = Config.load(article_synth.outdir)
+    exec_key = Address("network", "aws_kms_key", article_synth.by_path("network", "aws_kms_key", "exec_key/key")[0])
+    (key,) = [v for v in _key_refs(article_synth) if config.resolve("services", v) == exec_key]
+    account = _account_arn(article_synth, "services")
     for name in ("internal-nginx", "client-nginx"):
         assert _service(article_synth, name)["enable_execute_command"] is True
-        (statement,) = policies[f"services/{name}_iam/exec_policy"]["Statement"]
-        assert sorted(statement["Action"]) == sorted(EXEC_ACTIONS)
+        assert policies[f"services/{name}_iam/exec_policy"]["Statement"] == [
+            {"Sid": "EcsExec", "Effect": "Allow", "Action": list(EXEC_ACTIONS), "Resource": "*"},
+            {"Sid": "ExecAuditFindGroup", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": f"{account}:log-group:*"},
+            {
+                "Sid": "ExecAuditWrite",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                "Resource": [group, f"{group}:log-stream:*"],
+            },
+            {"Sid": "ExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key},
+        ]
         task_role = article_synth.by_path("services", "aws_ecs_task_definition", f"{name}/task")[1]["task_role_arn"]
         assert ref(task_role)[1] == article_synth.by_path("services", "aws_iam_role", f"{name}_iam/task")[0]
+
+
+def test_services_wait_for_steady_state(article_synth: Synth) -> None:
+    """Finding 2: apply fails when tasks crash-loop, and callers are created only once their server is steady."""
+    for name in ("internal-nginx", "client-nginx"):
+        service = _service(article_synth, name)
+        assert service["wait_for_steady_state"] is True
+        assert service["deployment_circuit_breaker"] == {"enable": True, "rollback": True}
+
+
+def test_services_are_created_after_every_policy_of_their_roles(article_synth: Synth) -> None:
+    """Finding 5: a first task must not hit AccessDenied writing logs (the circuit breaker would count it)."""
+    for name in ("internal-nginx", "client-nginx"):
+        depends_on = _service(article_synth, name)["depends_on"]
+        for policy in ("execution_policy", "exec_policy"):
+            address = article_synth.by_path("services", "aws_iam_role_policy", f"{name}_iam/{policy}")[0]
+            assert f"aws_iam_role_policy.{address}" in depends_on
+
+
+def test_servers_have_a_container_health_check(article_synth: Synth) -> None:
+    """Finding 3: Service Connect gates traffic to new tasks on the essential container's health check."""
+    assert _container(article_synth, "internal-nginx")["healthCheck"] == {
+        "command": ["CMD-SHELL", "curl -fsS http://localhost:80/ || exit 1"],
+        "interval": 30,
+        "timeout": 5,
+        "retries": 3,
+        "startPeriod": 0,
+    }
+
+
+def test_a_tcp_endpoint_is_host_port_and_its_check_is_a_tcp_probe(synthesize: Synthesizer) -> None:
+    """Finding 7: no http:// for a plain TCP port, and no curl against it."""
+    db = Service(name="db", ports=(Port(name="db", container_port=5432, protocol="tcp"),))
+    topology = Topology(services=(db, Service(name="api", calls=("db",))))
+    outputs = synthesize(topology, Settings()).stack("services")["output"]
+    assert outputs["endpoint_db"]["value"] == "db.serviceconnectns:5432"
+    assert outputs["check_api_to_db"]["value"].endswith(
+        "--container api --interactive --command \"bash -c 'exec 3<>/dev/tcp/db.serviceconnectns/5432 && echo connected to db.serviceconnectns:5432'\""
+    )
 
 
 def test_execution_role_only_writes_its_own_log_groups(article_synth: Synth) -> None:
@@ -223,3 +277,21 @@ def test_output_holds_no_machine_path(article_synth: Synth, project_root: object
         assert not any(needle in text for needle in needles), stack
     manifest = json.dumps(article_synth.manifest())
     assert not any(needle in manifest for needle in needles)
+
+
+def _account_arn(synth: Synth, stack: str) -> str:
+    """``arn:<partition>:logs:<region>:<account>`` as the stack writes it (references to its own lookups)."""
+    data = synth.stack(stack)["data"]
+    (partition,) = data["aws_partition"]
+    (identity,) = data["aws_caller_identity"]
+    return f"arn:${{data.aws_partition.{partition}.partition}}:logs:ap-northeast-1:${{data.aws_caller_identity.{identity}.account_id}}"
+
+
+def _key_refs(synth: Synth) -> set[str]:
+    """Every KMS key reference in the services stack's policies."""
+    return {
+        statement["Resource"]
+        for policy in _policies(synth).values()
+        for statement in policy["Statement"]
+        if statement["Action"] == "kms:Decrypt" and isinstance(statement["Resource"], str)
+    }

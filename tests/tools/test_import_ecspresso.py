@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,13 +22,14 @@ from examples import article
 from tools.import_ecspresso import main
 from tools.import_ecspresso.gotemplate import Values, render
 from tools.import_ecspresso.module import formatted
-from topology import Settings
+from topology import Secret, Settings
 
 from ..conftest import Synthesizer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ecspresso"
 ARTICLE = FIXTURES / "article"
 ARTICLE_JSONNET = FIXTURES / "article-jsonnet"
+ACCOUNT = ("--env", "AWS_ACCOUNT_ID=123456789012")  # ecspresso's CI files read it with must_env
 CI = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "ecspresso-ci"
 
 
@@ -58,6 +60,13 @@ def _section(lines: list[str], title: str) -> list[str]:
 
 # --- the article ------------------------------------------------------------------------------
 
+# The article's files have no container health check; examples/article.py adds one beyond the article (issue 11).
+ARTICLE_AS_WRITTEN = replace(
+    article.TOPOLOGY,
+    services=tuple(replace(service, health_check=None) for service in article.TOPOLOGY.services),
+)
+assert ARTICLE_AS_WRITTEN != article.TOPOLOGY  # the example still differs from the article only by its health check
+
 
 def test_article_import_equals_the_article_example_once_the_one_hidden_call_is_declared(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, synthesize: Synthesizer
@@ -73,8 +82,8 @@ def test_article_import_equals_the_article_example_once_the_one_hidden_call_is_d
     assert client.calls == ()
     assert '# calls: its ecspresso files do not show them; declare by hand, e.g. calls=("internal-nginx",)' in out.read_text()
     completed = replace(module.TOPOLOGY, services=(internal, replace(client, calls=("internal-nginx",))))
-    assert completed == article.TOPOLOGY
-    expected = synthesize(article.TOPOLOGY, Settings())
+    assert completed == ARTICLE_AS_WRITTEN
+    expected = synthesize(ARTICLE_AS_WRITTEN, Settings())
     imported = synthesize(completed, module.SETTINGS)
     for stack in ("network", "services"):
         assert imported.text(stack) == expected.text(stack)
@@ -86,7 +95,7 @@ def test_article_with_the_call_declared_on_the_command_line_is_complete(capsys: 
     assert code == 0
     assert _section(report, "Calls declared with --calls") == ["client-nginx -> internal-nginx"]
     assert _section(report, "Calls to declare by hand") == ["none"]
-    assert _load(out, "legacy_complete").TOPOLOGY == article.TOPOLOGY
+    assert _load(out, "legacy_complete").TOPOLOGY == ARTICLE_AS_WRITTEN
 
 
 def test_article_report_accounts_for_what_is_not_carried(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -126,7 +135,7 @@ def test_missing_external_variable_is_one_line_and_writes_nothing(capsys: pytest
 def test_generated_module_is_ruff_clean_deterministic_and_free_of_local_paths(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     first, second = tmp_path / "one" / "m.py", tmp_path / "two" / "m.py"
     for out in (first, second):
-        assert _run(capsys, "--out", out, CI / "nginx.yml", CI / "bash.yml")[0] == 0
+        assert _run(capsys, "--out", out, *ACCOUNT, CI / "nginx.yml", CI / "bash.yml")[0] == 0
     text = first.read_text()
     assert second.read_text() == text
     assert str(tmp_path) not in text and "/work/" not in text
@@ -161,7 +170,7 @@ def test_ci_fixture_is_present() -> None:
 
 def test_ci_server_and_client_only_service(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "ci.py"
-    code, report, errors = _run(capsys, "--out", out, CI / "nginx.yml", CI / "bash.yml")
+    code, report, errors = _run(capsys, "--out", out, *ACCOUNT, CI / "nginx.yml", CI / "bash.yml")
     assert (code, errors) == (0, [])
     module = _load(out, "ci_system")
     nginx, bash = module.TOPOLOGY.services
@@ -185,16 +194,34 @@ def test_ci_server_and_client_only_service(capsys: pytest.CaptureFixture[str], t
         ["nginx", "nginx-service.jsonnet", "loadBalancers[0]"],
         ["bash", "bash-service.jsonnet", "networkConfiguration.awsvpcConfiguration.assignPublicIp"],
     ]
+    # Secrets are carried as secrets (never as plain environment variables); a bare parameter name is not an ARN.
+    assert nginx.secrets == (
+        Secret(name="BAR", arn="arn:aws:ssm:ap-northeast-1:123456789012:parameter/ecspresso-test/bar"),
+        Secret(name="BAZ", arn="arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ecspresso-test/baz-06XQOH"),
+    )
     cannot = _section(report, "Cannot be expressed")
     secrets = [line for line in cannot if ".secrets[" in line]
-    assert [line.split(": ")[2] for line in secrets] == [f"containerDefinitions[0].secrets[{i}]" for i in range(3)]
-    assert all("secret " in line for line in secrets)
-    assert nginx.environment == ()  # secrets are not turned into plain environment variables
+    assert [line.split(": ")[2] for line in secrets] == ["containerDefinitions[0].secrets[0]"]
+    assert "secret FOO from '/ecspresso-test/foo': not a Secrets Manager or SSM parameter ARN" in secrets[0]
+    assert nginx.environment == () and bash.secrets == ()
 
 
 def test_ci_unresolved_values_in_dropped_fields_are_named_not_invented(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "ci.py"
-    _, report, _ = _run(capsys, "--out", out, CI / "nginx.yml")
+    # Secrets are carried, so their unresolved ARNs stop the import and are named.
+    code, _, errors = _run(capsys, "--out", out, CI / "nginx.yml")
+    assert code == 2 and not out.exists()
+    assert errors == [
+        f"error: service 'nginx': nginx-taskdef.jsonnet: containerDefinitions[0].secrets[{i}].valueFrom: {{{{ must_env `AWS_ACCOUNT_ID` }}}} unresolved in a carried field"
+        for i in (1, 2)
+    ] + ["error: 2 carried value(s) unresolved: supply them and run again; nothing written"]
+    # Without the secrets, the same unresolved call in fields not carried over is named, not invented.
+    project = tmp_path / "ci"
+    shutil.copytree(CI, project)
+    taskdef = project / "nginx-taskdef.jsonnet"
+    taskdef.write_text(re.sub(r"secrets: \[.*?\],\n", "secrets: [],\n", taskdef.read_text(), count=1, flags=re.S))
+    code, report, errors = _run(capsys, "--out", out, project / "nginx.yml")
+    assert (code, errors) == (0, [])
     uses = _section(report, "Template functions")
     assert (
         "nginx: nginx-taskdef.jsonnet: taskRoleArn: {{ must_env `AWS_ACCOUNT_ID` }}: unresolved, in a field not carried over: supply it with --env AWS_ACCOUNT_ID=VALUE"
@@ -220,7 +247,9 @@ def test_general_case_names_each_unresolved_input_one_step_at_a_time(capsys: pyt
     assert errors == [
         "error: service 'nginx': ecs-task-def.jsonnet: containerDefinitions[0].environment[0].value: {{ ssm `/ecspresso-test/foo` }} unresolved in a carried field",
         "error: service 'nginx': ecs-task-def.jsonnet: containerDefinitions[0].environment[1].value: {{ secretsmanager_arn `ecspresso-test/baz` }} unresolved in a carried field",
-        "error: 2 carried value(s) unresolved: supply them and run again; nothing written",
+        "error: service 'nginx': ecs-task-def.jsonnet: containerDefinitions[0].secrets[1].valueFrom: {{ must_env `AWS_ACCOUNT_ID` }} unresolved in a carried field",
+        "error: service 'nginx': ecs-task-def.jsonnet: containerDefinitions[0].secrets[2].valueFrom: {{ must_env `AWS_ACCOUNT_ID` }} unresolved in a carried field",
+        "error: 4 carried value(s) unresolved: supply them and run again; nothing written",
     ]
     assert "Traceback" not in "\n".join(report + errors)
     assert not out.exists()
@@ -243,11 +272,16 @@ def test_general_case_imports_with_supplied_values_and_lists_what_it_cannot_expr
         "/ecspresso-test/foo=foo-value",
         "--secretsmanager-arn",
         f"ecspresso-test/baz={baz}",
+        *ACCOUNT,
         CI / "ecspresso.yml",
     )
     assert (code, errors) == (0, [])
     (service,) = _load(out, "general").TOPOLOGY.services
     assert service.name == "nginx" and service.environment == (("FOO_ENV", "foo-value"), ("BAZ_ARN", baz))
+    assert service.secrets == (
+        Secret(name="BAR", arn="arn:aws:ssm:ap-northeast-1:123456789012:parameter/ecspresso-test/bar"),
+        Secret(name="BAZ", arn=baz),
+    )
     assert (service.cpu, service.memory, service.desired_count, service.ports) == (256, 512, 2, ())
     cannot = {line.split(": ")[2] for line in _section(report, "Cannot be expressed")}
     assert {
@@ -265,7 +299,7 @@ def test_general_case_imports_with_supplied_values_and_lists_what_it_cannot_expr
 
 
 def test_code_deploy_branch_of_the_jsonnet_is_followed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    args = ["--env", "SERVICE=nginx", "--ssm", "/ecspresso-test/foo=f", "--secretsmanager-arn", "ecspresso-test/baz=b"]
+    args = ["--env", "SERVICE=nginx", *ACCOUNT, "--ssm", "/ecspresso-test/foo=f", "--secretsmanager-arn", "ecspresso-test/baz=b"]
     _, report, _ = _run(capsys, "--out", tmp_path / "g.py", *args, "--ext-str", "DEPLOYMENT_CONTROLLER=CODE_DEPLOY", CI / "ecspresso.yml")
     cannot = {line.split(": ")[2] for line in _section(report, "Cannot be expressed")}
     assert "volumes" not in cannot and "containerDefinitions[1]" in cannot  # volumes are null with CodeDeploy
@@ -427,7 +461,7 @@ def test_adopt_vpc_writes_the_adoption_of_what_the_files_name(capsys: pytest.Cap
     assert _section(report, "Adoption") == [
         "internal-nginx: ingress_rule_ids: the files do not show the rules admitting its callers; add them (aws ec2 describe-security-group-rules)"
     ]
-    assert module.TOPOLOGY == article.TOPOLOGY
+    assert module.TOPOLOGY == ARTICLE_AS_WRITTEN
 
 
 def test_adopt_vpc_never_imports_a_shared_resource_twice(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -98,7 +98,16 @@ def test_second_plan_differs_only_in_known_emulator_gaps(deployed: tuple[Path, d
     assert done.returncode == 0, done.stderr[-3000:]
     changed = set().union(*(_changed_attributes(json.loads((tmp_path / f"{s}.json").read_text())) for s in ("network", "services")))
     assert changed == KNOWN_GAPS
-    assert "No change widens who can reach a service." in (tmp_path / "review.md").read_text(encoding="utf-8")
+    text = (tmp_path / "review.md").read_text(encoding="utf-8")
+    assert "No change widens who can reach a service." in text
+    assert "(known emulator gap, not a real change)" in text
+    proven = subprocess.run(
+        [sys.executable, "-m", "tools.verify", str(tmp_path / "network.json"), str(tmp_path / "services.json"), "--example", "article"],
+        cwd=local.ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert (proven.returncode, proven.stdout) == (0, ""), proven.stdout + proven.stderr
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +141,8 @@ def test_port_change_redeploys_the_client(
     services = _plan_variant(deployed[0], replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
     assert any(line.startswith("client-nginx: ") and "service_connect_internal-nginx" in line for line in services.redeploys)
     assert any("(internal-api-internal-nginx)" in line for line in services.replacements)  # new task definition revision
-    assert any("new ingress source client-nginx -> internal-nginx on tcp/8080" in line for line in services.blocking)
+    assert not any("client-nginx" in line for line in services.blocking)  # same caller, other port: a change
+    assert any(line.startswith("client-nginx -> internal-nginx: port change, now tcp/8080") for line in services.reach_changes)
 
 
 def test_a_new_caller_is_a_blocking_finding(

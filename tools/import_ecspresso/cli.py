@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NoReturn
 
@@ -154,8 +154,8 @@ def _service(draft: Draft, calls: list[str]) -> Service:
         enable_execute_command=draft.enable_execute_command,
         proxy_logs=draft.proxy_logs,
     )
-    if CARRY_SECRETS and "secrets" in {f.name for f in fields(Service)}:
-        service = replace(service, secrets=tuple(draft.secrets))  # type: ignore[call-arg]  # with issue 11
+    if CARRY_SECRETS:
+        service = replace(service, secrets=tuple(draft.secrets))
     return service
 
 

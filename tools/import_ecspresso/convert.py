@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from topology import HealthCheck, Port, Tls
+from topology import HealthCheck, Port, Secret, Tls
 from topology.validate import endpoint_host
 
 from .gotemplate import Use
@@ -30,10 +30,15 @@ from .sources import MISSING, PathKey, Source, Unresolved, show_path
 
 Kind = Literal["not-internal", "cannot", "derived", "same", "ignored", "default"]
 
-CARRY_SECRETS = False
-"""``Service.secrets`` arrives with issue 11; until then secrets are listed as ``cannot``.
-When it lands (as ``tuple[tuple[str, str], ...]`` like ``environment``), set this to True:
-the drafts already collect ``(name, valueFrom)`` pairs and the module writer emits them."""
+CARRY_SECRETS = True
+"""Secrets (``valueFrom``) are carried as ``Service.secrets`` (``Secret(name=..., arn=...)``). A value that is
+not a full Secrets Manager or SSM parameter ARN (a bare parameter name, say) is listed as ``cannot``."""
+
+SECRETS_MANAGER_VALUE = re.compile(
+    r"^(?P<arn>arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+)"
+    r"(?::(?P<json_key>[^:]*):(?P<version_stage>[^:]*):(?P<version_id>[^:]*))?$"
+)
+SSM_PARAMETER_VALUE = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$")
 
 APP_PROTOCOLS = ("http", "http2", "grpc")
 STATUS_NOTE = "read-only status field (as `ecspresso init` writes it), not a setting"
@@ -123,7 +128,7 @@ class Draft:
     desired_count: int | None = None
     ports: list[Port] = field(default_factory=list)
     environment: list[tuple[str, str]] = field(default_factory=list)
-    secrets: list[tuple[str, str]] = field(default_factory=list)
+    secrets: list[Secret] = field(default_factory=list)
     command: tuple[str, ...] | None = None
     health_check: HealthCheck | None = None
     enable_execute_command: bool = False
@@ -360,23 +365,41 @@ def _environment(draft: Draft, task: Source, base: PathKey, out: Collector) -> N
             draft.texts.append((task.where(*base, "environment", i, "value"), value))
 
 
+def secret_from(name: str, value_from: str) -> Secret | None:
+    """ECS ``valueFrom`` -> ``Secret``: a Secrets Manager ARN (with ``:json-key:stage:version-id`` when present)
+    or an SSM parameter ARN; None for anything else (a bare parameter name needs the account to become an ARN)."""
+    managed = SECRETS_MANAGER_VALUE.match(value_from)
+    if managed:
+        return Secret(
+            name=name,
+            arn=managed["arn"],
+            json_key=managed["json_key"] or None,
+            version_stage=managed["version_stage"] or None,
+            version_id=managed["version_id"] or None,
+        )
+    return Secret(name=name, arn=value_from) if SSM_PARAMETER_VALUE.match(value_from) else None
+
+
 def _secrets(draft: Draft, task: Source, base: PathKey, out: Collector) -> None:
     for i, entry in enumerate(task.get(*base, "secrets") or []):
         if not (isinstance(entry, dict) and isinstance(entry.get("name"), str) and "valueFrom" in entry):
             continue
         path = (*base, "secrets", i)
-        if CARRY_SECRETS:
-            out.take(draft.name, task, *path)
-            draft.secrets.append((entry["name"], _text(entry["valueFrom"])))
-        else:
-            out.add(
-                draft.name,
-                "cannot",
-                task,
-                path,
-                f"secret {entry['name']} from {_text(entry['valueFrom'])!r}: the declaration has no secrets yet (issue 11); "
-                "declare it by hand once it has",
-            )
+        value = entry["valueFrom"]
+        secret = secret_from(entry["name"], value) if CARRY_SECRETS and isinstance(value, str) else None
+        if CARRY_SECRETS and (secret is not None or isinstance(value, Unresolved)):
+            out.take(draft.name, task, *path)  # an unresolved ARN stops the import, like any carried value
+            if secret is not None:
+                draft.secrets.append(secret)
+            continue
+        out.add(
+            draft.name,
+            "cannot",
+            task,
+            path,
+            f"secret {entry['name']} from {_text(value)!r}: not a Secrets Manager or SSM parameter ARN; "
+            "declare it by hand as Secret(name=..., arn=<full ARN>)",
+        )
 
 
 def _health_check(draft: Draft, task: Source, base: PathKey, out: Collector) -> None:

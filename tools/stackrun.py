@@ -1,0 +1,102 @@
+"""Run Terraform on synthesized stacks with output a person can read, on a terminal or in a log.
+
+cdktf's own deploy UI redraws status lines (thousands of ANSI lines in a log) and
+prints every output, the cross-stack plumbing included, several times. Here each
+stack is ``terraform init`` (quiet, logged to a file), then ``apply``/``destroy``
+whose per-resource progress is passed through; on a terminal as Terraform colours
+it, in a log without escapes and without the "Still creating..." heartbeats.
+Outputs are read once at the end with ``terraform output -json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+CROSS_STACK = re.compile(r"^cross-stack-output-")
+HEARTBEAT = re.compile(r": Still (creating|destroying|modifying|reading)\.\.\. \[")
+PROGRESS = re.compile(
+    r"^(\S+: (Creating|Creation complete|Modifying|Modifications complete|Destroying|Destruction complete|Still \w+)\b"
+    r"|(Apply|Destroy) complete!|No changes\.)"
+)
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class StackError(RuntimeError):
+    """A Terraform command failed; the message says which stack and where its log is."""
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def init(workdir: Path, env: dict[str, str], log: Path) -> None:
+    with open(log, "w", encoding="utf-8") as out:
+        done = subprocess.run(
+            ["terraform", "init", "-input=false", "-no-color"], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    if done.returncode != 0:
+        raise StackError(f"terraform init failed in {workdir.name} (log: {log})")
+
+
+def stream(args: list[str], workdir: Path, env: dict[str, str], *, label: str, out: TextIO = sys.stdout) -> None:
+    """Run ``args`` (apply/destroy) and pass on its per-resource progress; on failure, the tail that says why.
+
+    The plan body and Terraform's "Outputs:" block are left out: the plan is what
+    ``make plan`` reviews, and the outputs are printed once, after every stack.
+    """
+    terminal = _is_terminal(out)
+    command = args if terminal else [*args, "-no-color"]
+    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    in_outputs = False
+    tail: list[str] = []
+    for line in process.stdout:
+        plain = ANSI.sub("", line).rstrip("\n")
+        tail = [*tail[-30:], plain]
+        if plain.strip() == "Outputs:":
+            in_outputs = True
+        if in_outputs or not PROGRESS.match(plain) or (not terminal and HEARTBEAT.search(plain)):
+            continue
+        out.write(f"{label}: {line if terminal else plain + chr(10)}")
+        out.flush()
+    if process.wait() != 0:
+        out.write("".join(f"{label}: {text}\n" for text in tail if text.strip()))
+        raise StackError(f"{label}: terraform {args[1]} failed (exit {process.returncode})")
+
+
+def outputs(workdir: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The stack's outputs, without cdktf's ``cross-stack-output-*`` plumbing."""
+    done = subprocess.run(["terraform", "output", "-json"], cwd=workdir, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StackError(f"{workdir.name}: terraform output failed: {done.stderr.strip()[-500:]}")
+    raw: dict[str, Any] = json.loads(done.stdout or "{}")
+    return {name: body["value"] for name, body in sorted(raw.items()) if not CROSS_STACK.match(name)}
+
+
+def resources_in_state(workdir: Path, env: dict[str, str]) -> list[str]:
+    """Addresses in the stack's state (after ``init``); empty when there is no state."""
+    done = subprocess.run(["terraform", "state", "list"], cwd=workdir, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        if "No state file was found" in done.stderr:
+            return []
+        raise StackError(f"{workdir.name}: terraform state list failed: {done.stderr.strip()[-500:]}")
+    return [line for line in done.stdout.splitlines() if line.strip()]
+
+
+def format_outputs(per_stack: dict[str, dict[str, Any]]) -> str:
+    """``stack.name = value`` lines, one per output, values as JSON when not plain strings."""
+    lines = []
+    for stack, values in per_stack.items():
+        for name, value in values.items():
+            shown = value if isinstance(value, str) else json.dumps(value)
+            lines.append(f"{stack}.{name} = {shown}")
+    return "\n".join(lines) + ("\n" if lines else "")

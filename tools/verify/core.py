@@ -1,0 +1,84 @@
+"""The proof: every check over every ECS service, as a sorted list of one-line violations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .config import Config
+from .exposure import check_front_doors, check_placement
+from .iam import check_role, untraceable_attachments
+from .model import Address, Unknown, Violation
+from .reach import Callers, Ecs, Model, check_identity, check_ingress, check_modules, truth
+
+
+def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
+    config = model.config
+    if isinstance(ecs.task, Unknown) or ecs.task.type != "aws_ecs_task_definition":
+        yield Violation(ecs.name, str(ecs.address), "exec-least-privilege", "task definition cannot be traced")
+        return
+    task_body = config.body(ecs.task)
+    exec_flag = truth(config.value(ecs.address.stack, ecs.body.get("enable_execute_command")))
+    exec_on = exec_flag is not False  # a computed flag is checked as if on: the stricter case
+    declared = model.declared(ecs.name)
+    for field in ("task_role_arn", "execution_role_arn"):
+        if task_body.get(field) is None:
+            continue
+        role = _role(config, ecs.task.stack, task_body[field])
+        if isinstance(role, Unknown):
+            yield Violation(ecs.name, str(ecs.task), "exec-least-privilege", f"{field} cannot be traced to an aws_iam_role")
+            continue
+        yield from check_role(
+            config,
+            ecs.name,
+            role,
+            task_role=field == "task_role_arn",
+            exec_on=exec_on,
+            declared_actions=(declared.actions if field == "task_role_arn" else ()) if declared is not None else None,
+            managed=declared.managed_policies if declared is not None else (),
+        )
+    for where, detail in untraceable_attachments(config):
+        yield Violation(ecs.name, where, "exec-least-privilege", detail)
+
+
+def _role(config: Config, stack: str, value: object) -> Address | Unknown:
+    target = config.resolve(stack, value)
+    if isinstance(target, Address):
+        return target if target.type == "aws_iam_role" and target.mode == "managed" else Unknown(f"{target} is not an aws_iam_role")
+    literal = config.value(stack, value)
+    if isinstance(literal, str) and ":role/" in literal:
+        for address, body in config.resources("aws_iam_role"):
+            if body.get("name") == literal.rsplit("/", 1)[-1]:
+                return address
+    return target
+
+
+def verify(config: Config, callers: Callers = None) -> list[Violation]:
+    """Every violation, sorted. ``callers``: the full declaration (``declared_callers``), or a mapping from a
+    server to its callers' names (only caller rules checked), or None (callers derived from the JSON)."""
+    model = Model(config, callers)
+    found: set[Violation] = set()
+    for ecs in model.services:
+        for check in (check_identity, check_placement, check_front_doors, check_ingress, check_iam, check_modules):
+            found.update(check(model, ecs))
+    found.update(_missing(model))
+    return sorted(found)
+
+
+def _missing(model: Model) -> Iterator[Violation]:
+    """A declared service with no ECS service, or no ECS service at all: nothing was proven, so it is a finding."""
+    names = {ecs.name for ecs in model.services if ecs.name_known}
+    if model.full and model.callers is not None:
+        for name in sorted(set(model.callers) - names):
+            yield Violation(
+                name, "-", "declared-services-only", "cannot prove: declared, but no aws_ecs_service in the input has this name"
+            )
+    if not model.services:
+        yield Violation(
+            "*", "-", "reads-everything", "cannot prove: the input has no aws_ecs_service (wrong folder, or nothing synthesized?)"
+        )
+
+
+def checked(config: Config) -> tuple[list[str], list[str]]:
+    """(Service Connect servers, every ECS service) the proof covered, by name, for the summary line."""
+    services = Model(config, None).services
+    return sorted({e.name for e in services if e.sc_served}), sorted({e.name for e in services})

@@ -1,0 +1,69 @@
+"""What the team declared, reduced to what the checker compares against.
+
+Where the declaration comes from (an example, or each environment of a system
+module) is decided in ``cli.declarations``; everything else takes the
+``Declared`` mapping a topology is turned into here.
+Fields added to ``Service`` later are read with ``getattr`` so the checker works
+before and after they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from topology import Topology, callers_of
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One declared service: who may call it, and what its task role may be given."""
+
+    callers: tuple[str, ...] = ()
+    managed_policies: tuple[str, ...] = ()
+    """ARNs of AWS-managed policies the team explicitly opted into."""
+    actions: tuple[str, ...] = ()
+    """IAM actions (patterns) its declared permissions grant the task role."""
+    server: bool = False
+
+
+Declaration = Mapping[str, Declared]
+"""Every service of the system by name; a name missing from it is an undeclared service."""
+
+
+def load_topology(example: str) -> Topology:
+    """The declared system. Rewire here (module, environment) without touching the checks."""
+    from examples import load
+
+    return load(example)
+
+
+def from_topology(topology: Topology) -> dict[str, Declared]:
+    return {
+        service.name: Declared(
+            callers=tuple(callers_of(topology, service.name)),
+            managed_policies=tuple(str(arn) for arn in getattr(service, "managed_policies", ()) or ()),
+            actions=tuple(_actions(getattr(service, "permissions", ()) or ())),
+            server=service.is_server,
+        )
+        for service in topology.services
+    }
+
+
+def _actions(permissions: Iterable[Any]) -> Iterable[str]:
+    """Actions of declared IAM statements, whether written as objects (``.actions``) or dicts (``Action``)."""
+    for statement in permissions:
+        raw = getattr(statement, "actions", None)
+        if raw is None and isinstance(statement, Mapping):
+            raw = statement.get("Action", statement.get("actions"))
+        if getattr(statement, "effect", "Allow") != "Allow" or (
+            isinstance(statement, Mapping) and statement.get("Effect", "Allow") != "Allow"
+        ):
+            continue
+        yield from ([raw] if isinstance(raw, str) else list(raw or ()))
+
+
+def declared_callers(topology: Topology | str) -> dict[str, Declared]:
+    """The declaration of a topology, or of ``examples/<name>.py`` for a ``str`` (kept under its old name)."""
+    return from_topology(load_topology(topology) if isinstance(topology, str) else topology)

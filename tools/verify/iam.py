@@ -1,0 +1,209 @@
+"""Effective permissions of every role a service's tasks can use, by every way a policy reaches a role.
+
+Attachment forms read: ``inline_policy`` blocks and ``managed_policy_arns`` on the
+role, ``aws_iam_role_policy``, ``aws_iam_role_policy_attachment``,
+``aws_iam_policy_attachment``, ``aws_iam_role_policy_attachments_exclusive``;
+a role named by reference, by its literal name or by its ARN. Actions are
+compared as IAM does: case-insensitively, with ``*`` and ``?`` wildcards; an
+``Allow`` with ``NotAction`` allows nearly everything. An AWS-managed policy, or
+a policy document the checker cannot read, fails closed unless declared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from .config import Config
+from .model import Address, Unknown, Violation, as_list, blocks
+
+EXEC_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
+# ECS Exec session logging to CloudWatch Logs and the session KMS key (stacks/iam.py, ExecAudit): part of exec.
+EXEC_AUDIT_ACTIONS = ("logs:DescribeLogGroups", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "kms:Decrypt")
+UNREADABLE = "a managed or unreadable policy is attached; cannot prove its actions"
+
+
+@dataclass(frozen=True)
+class Policy:
+    where: str
+    document: dict[str, Any] | Unknown
+    arn: str | None = None
+    """The literal ARN of an attached policy that is not in this configuration (AWS-managed or foreign)."""
+
+
+@lru_cache(maxsize=4096)
+def covers(pattern: str, action: str) -> bool:
+    """Whether every action that ``action`` (itself possibly a pattern) matches is also matched by ``pattern``."""
+    if not pattern:
+        return not action
+    head = pattern[0]
+    if head == "*":
+        return covers(pattern[1:], action) or (bool(action) and covers(pattern, action[1:]))
+    if not action or action[0] == "*":
+        return False
+    if head == "?":
+        return covers(pattern[1:], action[1:])
+    return action[0] != "?" and head == action[0] and covers(pattern[1:], action[1:])
+
+
+def _covered(action: str, allowed: tuple[str, ...]) -> bool:
+    lowered = action.lower()
+    return any(covers(pattern.lower(), lowered) for pattern in allowed)
+
+
+def role_policies(config: Config, role: Address) -> Iterator[Policy]:
+    body = config.body(role)
+    name = config.value(role.stack, body.get("name"))
+    inline = blocks(body.get("inline_policy"))
+    if isinstance(inline, Unknown) or "dynamic" in body:
+        yield Policy(f"{role}.inline_policy", Unknown("inline policies are computed (dynamic or expression)"))
+    else:
+        for index, item in enumerate(inline):
+            if item.get("policy") in (None, ""):
+                continue  # an empty inline_policy block grants nothing (it asks Terraform to remove inline policies)
+            yield Policy(f"{role}.inline_policy[{index}]", document(config, role.stack, item.get("policy")))
+    for index, arn in enumerate(_items(body.get("managed_policy_arns"))):
+        yield attached(config, role.stack, f"{role}.managed_policy_arns[{index}]", arn)
+    for address, item in config.resources("aws_iam_role_policy"):
+        if _names_role(config, address.stack, item.get("role"), role, name):
+            yield Policy(str(address), document(config, address.stack, item.get("policy")))
+    for rtype, role_field, policy_field in (
+        ("aws_iam_role_policy_attachment", "role", "policy_arn"),
+        ("aws_iam_policy_attachment", "roles", "policy_arn"),
+        ("aws_iam_role_policy_attachments_exclusive", "role_name", "policy_arns"),
+    ):
+        for address, item in config.resources(rtype):
+            if any(_names_role(config, address.stack, r, role, name) for r in _items(item.get(role_field))):
+                for arn in _items(item.get(policy_field)):
+                    yield attached(config, address.stack, str(address), arn)
+
+
+def untraceable_attachments(config: Config) -> Iterator[tuple[str, str]]:
+    """Attachments whose role cannot be resolved: they may grant any service's roles anything."""
+    for rtype, role_field in (
+        ("aws_iam_role_policy", "role"),
+        ("aws_iam_role_policy_attachment", "role"),
+        ("aws_iam_policy_attachment", "roles"),
+        ("aws_iam_role_policy_attachments_exclusive", "role_name"),
+    ):
+        for address, item in config.resources(rtype):
+            for value in _items(item.get(role_field)):
+                if isinstance(config.value(address.stack, value), Unknown) and isinstance(config.resolve(address.stack, value), Unknown):
+                    yield str(address), f"cannot prove: it attaches to role {value}, which cannot be traced"
+
+
+def _items(value: Any) -> list[Any]:
+    return as_list(value) if not isinstance(value, dict) else [value]
+
+
+def _names_role(config: Config, stack: str, value: Any, role: Address, name: Any) -> bool:
+    target = config.resolve(stack, value)
+    if isinstance(target, Address):
+        return target == role
+    literal = config.value(stack, value)
+    if isinstance(literal, str) and isinstance(name, str):
+        return literal == name or literal.endswith(f":role/{name}") or literal.endswith(f"/{name}")
+    return False
+
+
+def managed_arn(text: str) -> str:
+    """An ARN with its partition written generically: ``arn:${data.aws_partition.p.partition}:iam::aws:policy/X``,
+    ``arn:aws-cn:...`` and ``arn:aws:...`` all name the same AWS-managed policy."""
+    return re.sub(r"^arn:(\$\{[^}]*partition[^}]*\}|aws[a-z-]*):", "arn:aws:", text)
+
+
+def attached(config: Config, stack: str, where: str, arn: Any) -> Policy:
+    target = config.resolve(stack, arn)
+    if isinstance(target, Address) and target.type == "aws_iam_policy":
+        return Policy(where, document(config, target.stack, config.body(target).get("policy")))
+    literal = config.value(stack, arn)
+    if isinstance(literal, Unknown) and isinstance(arn, str) and "${" not in managed_arn(arn):
+        literal = managed_arn(arn)
+    if isinstance(literal, str):
+        for address, body in config.resources("aws_iam_policy"):
+            if isinstance(body.get("name"), str) and literal.endswith(f":policy/{body['name']}"):
+                return Policy(where, document(config, address.stack, body.get("policy")))
+        return Policy(where, Unknown(f"policy {literal} is not in this configuration"), arn=literal)
+    return Policy(where, Unknown(f"policy ARN {arn} cannot be traced"))
+
+
+def document(config: Config, stack: str, text: Any) -> dict[str, Any] | Unknown:
+    from .hcl_values import json_template
+
+    literal = config.value(stack, text)
+    if isinstance(literal, Unknown) and isinstance(text, str):
+        literal = text
+    parsed = json_template(literal) if isinstance(literal, str) else literal
+    if isinstance(parsed, Unknown):
+        return parsed
+    return parsed if isinstance(parsed, dict) else Unknown("policy document is not an object")
+
+
+def allowed_actions(policy: dict[str, Any]) -> Iterator[str | Unknown]:
+    """Each action an ``Allow`` statement grants; ``NotAction:<x>`` for NotAction; Unknown for what is unclear."""
+    statements = policy.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict):
+            yield Unknown("a statement is not an object")
+            continue
+        effect = statement.get("Effect")
+        if effect == "Deny":
+            continue
+        if effect != "Allow":
+            yield Unknown(f"statement effect {effect!r} is not Allow or Deny")
+            continue
+        for action in as_list(statement.get("Action")):
+            yield action if isinstance(action, str) and "${" not in action else Unknown(f"action {action!r} is computed")
+        for action in as_list(statement.get("NotAction")):
+            yield f"NotAction:{action}"
+
+
+def check_role(
+    config: Config,
+    service: str,
+    role: Address,
+    *,
+    task_role: bool,
+    exec_on: bool,
+    declared_actions: tuple[str, ...] | None,
+    managed: tuple[str, ...],
+) -> Iterator[Violation]:
+    """Every policy of ``role``: wildcards and NotAction, and for the task role, nothing beyond what is declared."""
+    for policy in role_policies(config, role):
+        if isinstance(policy.document, Unknown):
+            if policy.arn is not None and managed_arn(policy.arn) in {managed_arn(m) for m in managed}:
+                continue
+            yield Violation(service, policy.where, "exec-least-privilege", UNREADABLE)
+            continue
+        actions = list(allowed_actions(policy.document))
+        for action in actions:
+            if isinstance(action, Unknown):
+                yield Violation(service, policy.where, "exec-least-privilege", f"cannot prove: {action}")
+            elif action.startswith("NotAction:") or (("*" in action or "?" in action) and not _covered(action, declared_actions or ())):
+                yield Violation(service, policy.where, "no-wildcard-action", f"allows {action!r}")
+        if task_role:
+            yield from _beyond(service, policy.where, [a for a in actions if isinstance(a, str)], exec_on, declared_actions)
+
+
+def _beyond(service: str, where: str, actions: list[str], exec_on: bool, declared: tuple[str, ...] | None) -> Iterator[Violation]:
+    """Task-role actions outside the exec channel (when exec is on) and the declared permissions."""
+    if declared is None and not exec_on:
+        return  # no declaration and no exec: only wildcards are checked (callers-only mode, as before)
+    allowed = (EXEC_ACTIONS + EXEC_AUDIT_ACTIONS if exec_on else ()) + (declared or ())
+    extra = sorted({a for a in actions if not a.startswith("NotAction:") and not _covered(a, allowed)})
+    if not extra:
+        return
+    if declared:
+        scope = "the ssmmessages channel actions and its declared permissions" if exec_on else "its declared permissions"
+    else:
+        scope = "the ssmmessages channel actions" if exec_on else "its declared permissions (none)"
+    rule = "exec-least-privilege" if exec_on else "least-privilege"
+    yield Violation(service, where, rule, f"task role allows {', '.join(extra)} beyond {scope}")

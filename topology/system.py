@@ -1,0 +1,239 @@
+"""A system: the team's own declaration, found by module name, in one or several environments.
+
+A *system* is any importable Python module that defines ``TOPOLOGY`` (a
+``Topology``) and optionally ``SETTINGS`` (a ``Settings``) and ``ENVIRONMENTS``
+(a tuple of ``Environment``). Nothing is registered anywhere: ``SYSTEM=acme.shop``
+(make) or ``INTERNAL_API_SYSTEM=acme.shop`` (plain ``cdktf``) names it.
+
+An environment changes *where* and *how big*, never *who may call whom*: it
+overrides settings (account, region, zones, NAT, state, log retention, ...) and
+per-service sizing, and the call graph stays the system's. Each environment gets
+its own pair of stacks (``network-<env>``, ``services-<env>``) and so its own
+state; a system without environments keeps ``network`` and ``services``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+from typing import TypeVar
+
+from .model import NatMode, S3State, Service, Settings, Topology
+
+T = TypeVar("T")
+
+DEFAULT_SYSTEM = "examples.article"
+"""What every command acts on when no system is named: the article's two services."""
+
+ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,9}$")
+ENV_NAME_RULE = "1-10 lowercase letters or digits, starting with a letter"
+
+
+class SelectionError(Exception):
+    """A system that cannot be loaded or selected; the message is one line for the user."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sizing:
+    """How big one service is in one environment; ``None`` keeps the declaration's value."""
+
+    desired_count: int | None = None
+    cpu: int | None = None
+    memory: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Environment:
+    """One place the system runs (dev, staging, prod): settings overrides and sizing, same call graph.
+
+    Every field left as ``None`` keeps the system's ``SETTINGS`` value, with two
+    exceptions that let environments live side by side in one account without
+    name clashes: ``project`` defaults to ``<project>-<env>`` and ``cluster_name``
+    to ``<cluster_name>-<env>``. The Service Connect namespace stays the same, so
+    the endpoints (``http://api.serviceconnectns:8080``) are identical everywhere.
+    """
+
+    name: str
+    """Suffix of the stack names (``network-<name>``, ``services-<name>``) and of their state."""
+    account_id: str | None = None
+    """The AWS account this environment must be deployed to (the provider's ``allowed_account_ids``)."""
+    region: str | None = None
+    availability_zones: tuple[str, ...] | None = None
+    cidr: str | None = None
+    nat: NatMode | None = None
+    project: str | None = None
+    cluster_name: str | None = None
+    container_insights: bool | None = None
+    flow_logs: bool | None = None
+    log_retention_days: int | None = None
+    state: S3State | None = None
+    """Remote state for this environment; keys are ``<key_prefix>/<stack>.tfstate``, so distinct per environment."""
+    sizing: Mapping[str, Sizing] = field(default_factory=dict)
+    """Per service name; a name that is not a declared service is an error."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class System:
+    """What a system module declares."""
+
+    module: str
+    topology: Topology
+    settings: Settings
+    environments: tuple[Environment, ...] = ()
+
+    def environment_names(self) -> list[str]:
+        return [environment.name for environment in self.environments]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deployment:
+    """One environment of a system, resolved: what one pair of stacks is built from."""
+
+    environment: str | None
+    topology: Topology
+    settings: Settings
+
+    @property
+    def suffix(self) -> str:
+        return f"-{self.environment}" if self.environment else ""
+
+    @property
+    def network_stack(self) -> str:
+        return f"network{self.suffix}"
+
+    @property
+    def services_stack(self) -> str:
+        return f"services{self.suffix}"
+
+    @property
+    def stacks(self) -> tuple[str, str]:
+        return self.network_stack, self.services_stack
+
+
+def load_system(module_name: str) -> System:
+    """Import ``module_name`` and read its declaration; ``SelectionError`` (one line) if it is not a system."""
+    module = _import(module_name)
+    topology = getattr(module, "TOPOLOGY", None)
+    if topology is None:
+        raise SelectionError(
+            f"system {module_name!r}: the module defines no TOPOLOGY "
+            "(a system module sets TOPOLOGY = Topology(...), and optionally SETTINGS and ENVIRONMENTS)"
+        )
+    if not isinstance(topology, Topology):
+        raise SelectionError(f"system {module_name!r}: TOPOLOGY is a {type(topology).__name__}, not a Topology")
+    settings = getattr(module, "SETTINGS", None) or Settings()
+    if not isinstance(settings, Settings):
+        raise SelectionError(f"system {module_name!r}: SETTINGS is a {type(settings).__name__}, not a Settings")
+    environments = getattr(module, "ENVIRONMENTS", ())
+    if not isinstance(environments, (tuple, list)) or not all(isinstance(e, Environment) for e in environments):
+        raise SelectionError(f"system {module_name!r}: ENVIRONMENTS must be a tuple of Environment(...)")
+    return System(module=module_name, topology=topology, settings=settings, environments=tuple(environments))
+
+
+def _import(module_name: str) -> ModuleType:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", module_name):
+        raise SelectionError(f"system {module_name!r}: not a Python module name (write a dotted name like 'examples.chain' or 'acme.shop')")
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        if error.name and (module_name == error.name or module_name.startswith(f"{error.name}.")):
+            raise SelectionError(
+                f"system {module_name!r}: no such module on the import path "
+                "(put it under the project root, e.g. acme/shop.py for 'acme.shop', or add its folder to PYTHONPATH)"
+            ) from None
+        raise SelectionError(f"system {module_name!r}: importing it failed: {_one_line(error)}") from None
+    except Exception as error:  # the user's module raised: say where, in one line
+        raise SelectionError(f"system {module_name!r}: importing it failed: {_one_line(error)}") from None
+
+
+def _one_line(error: BaseException) -> str:
+    where = ""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    if trace is not None:
+        where = f" ({trace.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}, line {trace.tb_lineno})"
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}{where}"
+
+
+def deployments(system: System, environment: str | None = None) -> list[Deployment]:
+    """The selected environment, or every environment (``None``), or the system itself when it declares none."""
+    if not system.environments:
+        if environment:
+            raise SelectionError(f"system {system.module!r} declares no environments, so ENV={environment!r} cannot be selected (drop ENV)")
+        return [Deployment(environment=None, topology=system.topology, settings=system.settings)]
+    chosen = system.environments
+    if environment:
+        chosen = tuple(e for e in system.environments if e.name == environment)
+        if not chosen:
+            declared = ", ".join(system.environment_names())
+            raise SelectionError(f"system {system.module!r}: environment {environment!r} is not declared (declared: {declared})")
+    return [resolve(system, env) for env in chosen]
+
+
+def resolve(system: System, environment: Environment) -> Deployment:
+    """Apply an environment's overrides; sizing never touches ports or calls."""
+    base = system.settings
+    net = base.network
+    network = replace(
+        net,
+        cidr=_pick(environment.cidr, net.cidr),
+        availability_zones=_pick(environment.availability_zones, net.availability_zones),
+        nat=_pick(environment.nat, net.nat),
+        cluster_name=_pick(environment.cluster_name, f"{net.cluster_name}-{environment.name}"),
+        container_insights=_pick(environment.container_insights, net.container_insights),
+        flow_logs=_pick(environment.flow_logs, net.flow_logs),
+    )
+    settings = replace(
+        base,
+        account_id=_pick(environment.account_id, base.account_id),
+        region=_pick(environment.region, base.region),
+        project=_pick(environment.project, f"{base.project}-{environment.name}"),
+        network=network,
+        log_retention_days=_pick(environment.log_retention_days, base.log_retention_days),
+        state=_pick(environment.state, base.state),
+    )
+    services = tuple(
+        _sized(service, environment.sizing[service.name]) if service.name in environment.sizing else service
+        for service in system.topology.services
+    )
+    return Deployment(environment=environment.name, topology=Topology(services=services), settings=settings)
+
+
+def _pick(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
+def _sized(service: Service, sizing: Sizing) -> Service:
+    changes = {key: value for key, value in vars(sizing).items() if value is not None}
+    return replace(service, **changes)
+
+
+def environment_problems(system: System) -> list[str]:
+    """One line per bad environment: names, and overrides that name undeclared services."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    known = [service.name for service in system.topology.services]
+    for index, environment in enumerate(system.environments):
+        where = f"environment {environment.name!r}"
+        if not isinstance(environment.name, str) or not ENV_NAME.match(environment.name):
+            problems.append(f"environments[{index}]: name: {environment.name!r} must be {ENV_NAME_RULE}")
+            continue
+        if environment.name in seen:
+            problems.append(f"{where}: name: declared more than once (environment names must be unique)")
+        seen.add(environment.name)
+        if environment.account_id is not None and not re.fullmatch(r"[0-9]{12}", environment.account_id):
+            problems.append(f"{where}: account_id: {environment.account_id!r} must be a 12-digit AWS account ID")
+        if not isinstance(environment.sizing, Mapping):
+            problems.append(f"{where}: sizing: must be a dict of service name -> Sizing(...)")
+            continue
+        for name, sizing in environment.sizing.items():
+            if name not in known:
+                problems.append(f"{where}: sizing: {name!r} is not a declared service (declared: {', '.join(sorted(known))})")
+            elif not isinstance(sizing, Sizing):
+                problems.append(f"{where}: sizing[{name!r}]: must be Sizing(desired_count=..., cpu=..., memory=...)")
+    return problems
