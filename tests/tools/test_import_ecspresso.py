@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -159,6 +160,26 @@ def test_module_is_selectable_by_dotted_name(capsys: pytest.CaptureFixture[str],
     module = importlib.import_module("systems.legacy_article")
     assert {service.name for service in module.TOPOLOGY.services} == {"internal-nginx", "client-nginx"}
     assert isinstance(module.SETTINGS, Settings)
+
+
+def test_written_module_is_a_system_that_make_synth_selects(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """``make synth SYSTEM=<module>`` runs ``main.py`` with INTERNAL_API_SYSTEM; the module must be such a system."""
+    package = tmp_path / "imported_systems"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    out = package / "legacy_article.py"
+    args = ("--calls", "client-nginx=internal-nginx", ARTICLE / "internal.yml", ARTICLE / "client.yml")
+    assert _run(capsys, "--out", out, *args)[0] == 0
+    root = Path(__file__).resolve().parents[2]
+    outdir = tmp_path / "cdktf.out"
+    env = dict(os.environ, INTERNAL_API_SYSTEM="imported_systems.legacy_article", PYTHONPATH=str(tmp_path), CDKTF_OUTDIR=str(outdir))
+    env.pop("INTERNAL_API_ENV", None)
+    done = subprocess.run([sys.executable, "main.py"], cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in (outdir / "stacks").iterdir()) == ["network", "services"]
+    services = json.loads((outdir / "stacks" / "services" / "cdk.tf.json").read_text())
+    names = sorted(body["name"] for body in services["resource"]["aws_ecs_service"].values())
+    assert names == ["client-nginx", "internal-nginx"]
 
 
 # --- ecspresso's own CI configuration -----------------------------------------------------------
