@@ -145,7 +145,7 @@ class NetworkStack(TerraformStack):
             project=settings.project,
             region=settings.region,
             account=account,
-            log_group_prefixes=[f"/ecs/{net.cluster_name}/"],
+            log_group_prefixes=[f"/ecs/{net.cluster_name}/", *self._adopted_log_groups(existing, f"/ecs/{net.cluster_name}/")],
         )
         self.flow_logs = None  # the VPC's owner decides its flow logs
         # A cluster that is only read keeps its owner's ECS Exec configuration.
@@ -171,6 +171,13 @@ class NetworkStack(TerraformStack):
             if fargate_spot:
                 self._capacity_providers()
         self._outputs(cluster_name)
+
+    @staticmethod
+    def _adopted_log_groups(existing: ExistingNetwork, prefix: str) -> list[str]:
+        """Adopted log groups named outside ``prefix``: the logs key must let CloudWatch Logs use it for them too."""
+        adopted = existing.adopt.services if existing.adopt else ()
+        names = {name for a in adopted for name in (a.log_group_name, a.proxy_log_group_name) if name}
+        return sorted(name for name in names if not name.startswith(prefix))
 
     def _build_subnets(self, settings: Settings) -> None:
         net = settings.network

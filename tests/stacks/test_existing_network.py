@@ -172,6 +172,10 @@ def test_adopted_resources_are_imported_and_keep_their_names(synthesize: Synthes
         "internal-nginx-execution",
         "internal-nginx-task",
     ]
+    # The logs key admits the adopted groups too (they are named outside /ecs/<cluster>/), and only as named.
+    (policy,) = [body["policy"] for body in synth.resources("network", "aws_kms_key").values() if "log-group:" in body["policy"]]
+    for group in ("/ecs/ServiceConnect/*", "/ecs/internal-nginx*", "/ecs/internal-nginx/service-connect*"):
+        assert f"log-group:{group}" in policy
     network = {to.split(".")[0]: value for to, value in _imports(synth, "network").items()}
     assert network == {"aws_ecs_cluster": "ServiceConnect", "aws_service_discovery_private_dns_namespace": f"ns-abcdefgh12345678:{VPC}"}
     (namespace,) = synth.resources("network", "aws_service_discovery_private_dns_namespace").values()
