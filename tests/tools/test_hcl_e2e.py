@@ -102,7 +102,12 @@ def _pair_generated(pairs: dict[str, str], expected: dict[str, Any], actual: dic
 
 def _translate(value: Any, pairs: dict[str, str]) -> Any:
     if isinstance(value, str):
-        return pairs.get(value, value)
+        if value in pairs:
+            return pairs[value]
+        # A generated ARN inside a document (the exec session key's in an IAM policy): translated in place.
+        for old in sorted((o for o in pairs if o.startswith("arn:") and o in value), key=len, reverse=True):
+            value = value.replace(old, pairs[old])
+        return value
     if isinstance(value, list):
         return [_translate(v, pairs) for v in value]
     if isinstance(value, dict):
