@@ -6,6 +6,16 @@ data "aws_partition" "account_partition" {}
 
 resource "aws_ecs_cluster" "cluster" {
   name = "ServiceConnect"
+  configuration {
+    execute_command_configuration {
+      kms_key_id = aws_kms_key.exec_key.arn
+      logging    = "OVERRIDE"
+      log_configuration {
+        cloud_watch_encryption_enabled = true
+        cloud_watch_log_group_name     = aws_cloudwatch_log_group.exec_audit.name
+      }
+    }
+  }
   service_connect_defaults {
     namespace = aws_service_discovery_private_dns_namespace.namespace.arn
   }
@@ -22,6 +32,67 @@ resource "aws_default_security_group" "default_sg" {
   vpc_id = aws_vpc.vpc.id
 }
 
+resource "aws_cloudwatch_log_group" "exec_audit" {
+  kms_key_id        = aws_kms_key.logs_key.arn
+  name              = "/ecs/ServiceConnect/exec-audit"
+  retention_in_days = 365
+}
+
+resource "aws_kms_key" "exec_key" {
+  deletion_window_in_days = 30
+  description             = "internal-api: ECS Exec session data"
+  enable_key_rotation     = true
+  policy = jsonencode({
+    Statement = [
+      {
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:DisableKey",
+          "kms:DisableKeyRotation",
+          "kms:EnableKey",
+          "kms:EnableKeyRotation",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListGrants",
+          "kms:ListKeyPolicies",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RevokeGrant",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:${data.aws_partition.account_partition.partition}:iam::${data.aws_caller_identity.account_identity.account_id}:root"
+        }
+        Resource = "*"
+        Sid      = "AccountAdministersThroughIam"
+      },
+      {
+        Action = ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
+        Effect = "Allow"
+        Principal = {
+          AWS = "arn:${data.aws_partition.account_partition.partition}:iam::${data.aws_caller_identity.account_identity.account_id}:root"
+        }
+        Resource = "*"
+        Sid      = "AccountUsesThroughIam"
+      },
+    ]
+    Version = "2012-10-17"
+  })
+}
+
+resource "aws_kms_alias" "exec_key_alias" {
+  name          = "alias/internal-api-exec"
+  target_key_id = aws_kms_key.exec_key.key_id
+}
+
 resource "aws_flow_log" "flow_logs_flow_log" {
   iam_role_arn             = aws_iam_role.flow_logs_role.arn
   log_destination          = aws_cloudwatch_log_group.flow_logs_group.arn
@@ -29,6 +100,9 @@ resource "aws_flow_log" "flow_logs_flow_log" {
   max_aggregation_interval = 60
   traffic_type             = "ALL"
   vpc_id                   = aws_vpc.vpc.id
+  depends_on = [
+    aws_iam_role_policy.flow_logs_policy,
+  ]
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs_group" {
@@ -139,7 +213,10 @@ resource "aws_kms_key" "logs_key" {
         ]
         Condition = {
           ArnLike = {
-            "kms:EncryptionContext:aws:logs:arn" = "arn:${data.aws_partition.account_partition.partition}:logs:ap-northeast-1:${data.aws_caller_identity.account_identity.account_id}:log-group:*"
+            "kms:EncryptionContext:aws:logs:arn" = [
+              "arn:${data.aws_partition.account_partition.partition}:logs:ap-northeast-1:${data.aws_caller_identity.account_identity.account_id}:log-group:/ecs/ServiceConnect/*",
+              "arn:${data.aws_partition.account_partition.partition}:logs:ap-northeast-1:${data.aws_caller_identity.account_identity.account_id}:log-group:/vpc/internal-api/*",
+            ]
           }
         }
         Effect = "Allow"
@@ -147,7 +224,7 @@ resource "aws_kms_key" "logs_key" {
           Service = "logs.ap-northeast-1.amazonaws.com"
         }
         Resource = "*"
-        Sid      = "CloudWatchLogsOfThisAccount"
+        Sid      = "CloudWatchLogsOfThisProject"
       },
     ]
     Version = "2012-10-17"

@@ -5,6 +5,16 @@
 # Once every state this runs against has been applied with this HCL, they can go.
 
 moved {
+  from = aws_kms_key.exec_key_A1B58062
+  to   = aws_kms_key.exec_key
+}
+
+moved {
+  from = aws_kms_alias.exec_key_alias_D91B556B
+  to   = aws_kms_alias.exec_key_alias
+}
+
+moved {
   from = aws_flow_log.flow_logs_flow_log_D28ABB80
   to   = aws_flow_log.flow_logs_flow_log
 }

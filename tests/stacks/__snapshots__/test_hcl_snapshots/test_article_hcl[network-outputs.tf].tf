@@ -16,8 +16,18 @@ output "vpc_id" {
   value = aws_vpc.vpc.id
 }
 
+output "cross_stack_exec_audit_arn" {
+  value     = aws_cloudwatch_log_group.exec_audit.arn
+  sensitive = true
+}
+
 output "cross_stack_cluster_arn" {
   value     = aws_ecs_cluster.cluster.arn
+  sensitive = true
+}
+
+output "cross_stack_exec_key_arn" {
+  value     = aws_kms_key.exec_key.arn
   sensitive = true
 }
 

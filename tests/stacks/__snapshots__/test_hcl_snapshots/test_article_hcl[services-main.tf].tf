@@ -27,6 +27,27 @@ resource "aws_iam_role_policy" "client_nginx_iam_exec_policy" {
         Resource = "*"
         Sid      = "EcsExec"
       },
+      {
+        Action   = "logs:DescribeLogGroups"
+        Effect   = "Allow"
+        Resource = "arn:${data.aws_partition.account_partition.partition}:logs:ap-northeast-1:${data.aws_caller_identity.account_identity.account_id}:log-group:*"
+        Sid      = "ExecAuditFindGroup"
+      },
+      {
+        Action = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Effect = "Allow"
+        Resource = [
+          data.terraform_remote_state.network.outputs.cross_stack_exec_audit_arn,
+          "${data.terraform_remote_state.network.outputs.cross_stack_exec_audit_arn}:log-stream:*",
+        ]
+        Sid = "ExecAuditWrite"
+      },
+      {
+        Action   = "kms:Decrypt"
+        Effect   = "Allow"
+        Resource = data.terraform_remote_state.network.outputs.cross_stack_exec_key_arn
+        Sid      = "ExecSessionKey"
+      },
     ]
     Version = "2012-10-17"
   })
@@ -122,6 +143,7 @@ resource "aws_ecs_service" "client_nginx_service" {
   triggers = {
     service_connect_internal-nginx = "67dd5762e8e212a2"
   }
+  wait_for_steady_state = true
   deployment_circuit_breaker {
     enable   = true
     rollback = true
@@ -150,6 +172,8 @@ resource "aws_ecs_service" "client_nginx_service" {
     aws_ecs_service.internal_nginx_service,
     aws_cloudwatch_log_group.client_nginx_logs_app,
     aws_cloudwatch_log_group.client_nginx_logs_proxy,
+    aws_iam_role_policy.client_nginx_iam_execution_policy,
+    aws_iam_role_policy.client_nginx_iam_exec_policy,
   ]
 }
 
@@ -223,6 +247,27 @@ resource "aws_iam_role_policy" "internal_nginx_iam_exec_policy" {
         Effect   = "Allow"
         Resource = "*"
         Sid      = "EcsExec"
+      },
+      {
+        Action   = "logs:DescribeLogGroups"
+        Effect   = "Allow"
+        Resource = "arn:${data.aws_partition.account_partition.partition}:logs:ap-northeast-1:${data.aws_caller_identity.account_identity.account_id}:log-group:*"
+        Sid      = "ExecAuditFindGroup"
+      },
+      {
+        Action = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Effect = "Allow"
+        Resource = [
+          data.terraform_remote_state.network.outputs.cross_stack_exec_audit_arn,
+          "${data.terraform_remote_state.network.outputs.cross_stack_exec_audit_arn}:log-stream:*",
+        ]
+        Sid = "ExecAuditWrite"
+      },
+      {
+        Action   = "kms:Decrypt"
+        Effect   = "Allow"
+        Resource = data.terraform_remote_state.network.outputs.cross_stack_exec_key_arn
+        Sid      = "ExecSessionKey"
       },
     ]
     Version = "2012-10-17"
@@ -315,6 +360,7 @@ resource "aws_ecs_service" "internal_nginx_service" {
   platform_version        = "LATEST"
   propagate_tags          = "SERVICE"
   task_definition         = aws_ecs_task_definition.internal_nginx_task.arn
+  wait_for_steady_state   = true
   deployment_circuit_breaker {
     enable   = true
     rollback = true
@@ -348,6 +394,8 @@ resource "aws_ecs_service" "internal_nginx_service" {
   depends_on = [
     aws_cloudwatch_log_group.internal_nginx_logs_app,
     aws_cloudwatch_log_group.internal_nginx_logs_proxy,
+    aws_iam_role_policy.internal_nginx_iam_execution_policy,
+    aws_iam_role_policy.internal_nginx_iam_exec_policy,
   ]
 }
 
@@ -383,7 +431,14 @@ resource "aws_ecs_task_definition" "internal_nginx_task" {
   container_definitions = jsonencode([
     {
       essential = true
-      image     = "public.ecr.aws/nginx/nginx:latest"
+      healthCheck = {
+        command     = ["CMD-SHELL", "curl -fsS http://localhost:80/ || exit 1"]
+        interval    = 30
+        retries     = 3
+        startPeriod = 0
+        timeout     = 5
+      }
+      image = "public.ecr.aws/nginx/nginx:latest"
       linuxParameters = {
         initProcessEnabled = true
       }
