@@ -92,6 +92,28 @@ the awslogs options map in Go's map order): compared as parsed JSON. Every other
 policies) is compared as text."""
 
 
+def _json_document(value: str) -> Any:
+    """The parsed object of a JSON document stored as a string (a policy), else ``None``."""
+    if not value.startswith("{"):
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _normalized(value: Any) -> Any:
+    """The HCL side's values with JSON documents written the way ``_translate`` writes the JSON side's."""
+    if isinstance(value, str):
+        document = _json_document(value)
+        return json.dumps(document, sort_keys=True) if document is not None else value
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalized(v) for k, v in value.items()}
+    return value
+
+
 def _pair_generated(pairs: dict[str, str], expected: dict[str, Any], actual: dict[str, Any]) -> None:
     for address, attributes in expected.items():
         for key in GENERATED & set(attributes):
@@ -102,12 +124,10 @@ def _pair_generated(pairs: dict[str, str], expected: dict[str, Any], actual: dic
 
 def _translate(value: Any, pairs: dict[str, str]) -> Any:
     if isinstance(value, str):
-        if value in pairs:
-            return pairs[value]
-        # A generated ARN inside a document (the exec session key's in an IAM policy): translated in place.
-        for old in sorted((o for o in pairs if o.startswith("arn:") and o in value), key=len, reverse=True):
-            value = value.replace(old, pairs[old])
-        return value
+        document = _json_document(value)
+        if document is not None:  # an IAM policy naming a generated ARN (the exec session key): translate inside
+            return json.dumps(_translate(document, pairs), sort_keys=True)
+        return pairs.get(value, value)
     if isinstance(value, list):
         return [_translate(v, pairs) for v in value]
     if isinstance(value, dict):
@@ -176,6 +196,7 @@ def _state_differences(json_states: Path, hcl_states: Path, converted: hcl.Conve
                 assert attributes.pop("config")["value"]["path"] == "../../../state/network.tfstate"
                 assert actual[address].pop("config")["value"] == {"path": "../../state/network.tfstate"}
             translated = _translate(attributes, pairs)
+            actual[address] = _normalized(actual[address])
             if address.startswith(rtype):  # a managed resource (data sources hold no sets here)
                 translated, actual[address] = (
                     _sets_sorted(translated, schemas[rtype]["block"]),
