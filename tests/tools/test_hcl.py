@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -115,7 +116,7 @@ def test_output_is_deterministic_and_has_no_machine_paths(converted: Converter, 
     assert _files(first) == _files(again / "hcl")
     assert sorted(_files(first)) == [f"{s}/{f}" for s in done.stacks for f in sorted(hcl.FILES)]
     for text in _files(first).values():
-        for machine in (str(project_root), str(first.parent), str(Path.home()), "cdktf.out", "/tmp/"):
+        for machine in (str(project_root), str(first.parent), str(Path.home()), "cdktf.out", tempfile.gettempdir()):
             assert machine.encode() not in text
 
 
