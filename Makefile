@@ -16,7 +16,7 @@ SYSTEM      ?= $(or $(if $(EXAMPLE),examples.$(EXAMPLE)),$(INTERNAL_API_SYSTEM),
 ENV         ?= $(INTERNAL_API_ENV)
 export INTERNAL_API_SYSTEM := $(SYSTEM)
 export INTERNAL_API_ENV := $(ENV)
-SELECTED     = $(shell $(PY) -m tools.selection stacks --system $(SYSTEM) $(if $(ENV),--env $(ENV)))
+SELECTED     = $(shell $(PY) -m topology.selection stacks --system $(SYSTEM) $(if $(ENV),--env $(ENV)))
 # Where output goes; tests and CI jobs point these elsewhere.
 OUTDIR        ?= cdktf.out
 EMULATOR_HOME ?= build/emulator
@@ -24,8 +24,8 @@ PLANDIR       ?= build/plan
 DIAGRAMS      ?= build/diagrams
 export CDKTF_OUTDIR := $(OUTDIR)
 CDKTF       := node_modules/.bin/cdktf
-CHECKOV_VENV := tools/checkov/.venv
-EMULATOR_VENV := tools/emulator/.venv
+CHECKOV_VENV := proof/checkov/.venv
+EMULATOR_VENV := emulator/.venv
 
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -47,21 +47,21 @@ $(VENV)/.synced: Pipfile.lock
 	@touch $@
 
 # checkov has its own lock file: its pins (packaging<24) conflict with pytest's.
-$(CHECKOV_VENV)/.synced: tools/checkov/Pipfile.lock $(VENV)/.synced
-	cd tools/checkov && $(PYTHON) -m pipenv sync
+$(CHECKOV_VENV)/.synced: proof/checkov/Pipfile.lock $(VENV)/.synced
+	cd proof/checkov && $(PYTHON) -m pipenv sync
 	@touch $@
 
 # moto (the local AWS emulator) too: botocore's python-dateutil<3 conflicts with the app's resolution.
-$(EMULATOR_VENV)/.synced: tools/emulator/Pipfile.lock $(VENV)/.synced
-	cd tools/emulator && $(PYTHON) -m pipenv sync
+$(EMULATOR_VENV)/.synced: emulator/Pipfile.lock $(VENV)/.synced
+	cd emulator && $(PYTHON) -m pipenv sync
 	@touch $@
 
 node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-build/terraform.rc: $(VENV)/.synced tools/tf_mirror.py
-	$(PY) -m tools.tf_mirror $@
+build/terraform.rc: $(VENV)/.synced toolchain/tf_mirror.py
+	$(PY) -m toolchain.tf_mirror $@
 
 synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article), every environment
 	rm -rf $(OUTDIR)
@@ -69,7 +69,7 @@ synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article)
 	@echo "synthesized $(SYSTEM): $(OUTDIR)/stacks/{$$(ls $(OUTDIR)/stacks | paste -sd, -)}"
 
 hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack>/ (README "Plain Terraform")
-	$(PY) -m tools.hcl $(OUTDIR) hcl
+	$(PY) -m writers.hcl $(OUTDIR) hcl
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
 
@@ -91,39 +91,39 @@ snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a r
 	$(PY) -m pytest tests/stacks/test_snapshots.py tests/stacks/test_hcl_snapshots.py --snapshot-update
 
 diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
-	$(PY) -m tools.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))
+	$(PY) -m writers.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))
 
-verify: synth ## Prove internal-only for the selected stacks (tools/verify/) and run checkov with the justified skips
-	$(PY) -m tools.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
-	$(PY) -m tools.scan $(OUTDIR)
+verify: synth ## Prove internal-only for the selected stacks (proof/verify/) and run checkov with the justified skips
+	$(PY) -m proof.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
+	$(PY) -m proof.scan $(OUTDIR)
 
 validate: synth ## terraform init + validate on the selected stacks
 	for s in $(SELECTED); do (cd $(OUTDIR)/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done
 
 deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
-	$(PY) -m tools.local deploy --home $(EMULATOR_HOME)
+	$(PY) -m emulator.local deploy --home $(EMULATOR_HOME)
 
 plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
-	$(PY) -m tools.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR)
+	$(PY) -m emulator.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR)
 
 destroy-local: setup ## Destroy services then network in the local emulator, and forget it
-	$(PY) -m tools.local destroy --home $(EMULATOR_HOME)
+	$(PY) -m emulator.local destroy --home $(EMULATOR_HOME)
 
 diff: setup ## cdktf diff of the selected stacks (asks AWS STS for the caller first)
-	$(PY) -m tools.aws diff
+	$(PY) -m aws.commands diff
 
 deploy: setup ## cdktf deploy network then services of the selection (needs AWS credentials)
-	$(PY) -m tools.aws deploy
+	$(PY) -m aws.commands deploy
 
 destroy: setup ## cdktf destroy, services first; says so when there is nothing to destroy
-	$(PY) -m tools.aws destroy
+	$(PY) -m aws.commands destroy
 
 import-ecspresso: setup ## Import ecspresso configs as a module: CONFIG="a.yml [b.yml]" OUT=systems/x.py [ARGS="--ext-str K=V --env K=V"]
 	@test -n "$(CONFIG)" -a -n "$(OUT)" || { echo 'error: set CONFIG="<ecspresso.yml> [more.yml ...]" and OUT=<module file>' >&2; exit 2; }
-	$(PY) -m tools.import_ecspresso --out $(OUT) $(CONFIG) $(ARGS)
+	$(PY) -m importers.ecspresso --out $(OUT) $(CONFIG) $(ARGS)
 
 bench: setup ## Whole-process synth timings and peak memory (see README)
-	$(PY) -m tools.bench
+	$(PY) -m toolchain.bench
 
 clean: ## Remove generated output (keeps installed packages and state/)
 	rm -rf cdktf.out hcl build .pytest_cache .mypy_cache .ruff_cache

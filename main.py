@@ -24,7 +24,7 @@ from topology.system import DEFAULT_SYSTEM, Deployment, SelectionError, deployme
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 EMULATOR_FLAG = "INTERNAL_API_EMULATOR"
-"""Set by ``tools.local``: synthesize for the local emulator (local state, no account pin)."""
+"""Set by ``emulator.local``: synthesize for the local emulator (local state, no account pin)."""
 
 
 def _fail(lines: list[str]) -> None:

@@ -148,7 +148,7 @@ class ServiceRoles(Construct):
                 )
             )
         for index, arn in enumerate(service.managed_policies):
-            # An explicit opt-in: tools/verify.py reports every attachment, since it cannot read what it grants.
+            # An explicit opt-in: proof/verify.py reports every attachment, since it cannot read what it grants.
             self.policies.append(IamRolePolicyAttachment(self, f"managed_{index}", role=self.task_role.name, policy_arn=arn))
 
     @staticmethod

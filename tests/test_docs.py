@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tools import diagram
 from topology import NetworkSettings, Port, Service, Settings, Topology
+from writers import diagram
 
 FENCE = re.compile(r"^```.*?^```$", re.S | re.M)
 

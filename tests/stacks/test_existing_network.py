@@ -209,11 +209,11 @@ def test_adoption_problems_are_one_line_each() -> None:
 
 
 def test_checker_says_existing_subnets_are_unproven_not_private(vpc_only: Synth) -> None:
-    from tools.verify import Config, declared_callers, verify
-    from tools.verify.cli import main
-    from tools.verify.exposure import UNPROVEN
+    from proof.verify import declared_callers, load, verify
+    from proof.verify.cli import main
+    from proof.verify.exposure import UNPROVEN
 
-    violations = verify(Config.load(vpc_only.outdir), declared_callers("article"))
+    violations = verify(load([vpc_only.outdir]), declared_callers("article"))
     # The checker covers every ECS service (client and server), so each one's subnets are reported.
     assert sorted((v.service, v.rule, v.detail.split(":")[0]) for v in violations) == [
         (service, UNPROVEN, f"existing subnet {subnet}") for service in ("client-nginx", "internal-nginx") for subnet in sorted(SUBNETS)
@@ -224,7 +224,7 @@ def test_checker_says_existing_subnets_are_unproven_not_private(vpc_only: Synth)
 
 
 def test_checker_refuses_an_existing_subnet_without_plan_time_checks(vpc_only: Synth) -> None:
-    from tools.verify import Config, declared_callers, verify
+    from proof.verify import Config, declared_callers, verify
 
     stacks = {name: json.loads(vpc_only.text(name)) for name in ("network", "services")}
     for body in stacks["network"]["data"]["aws_subnet"].values():

@@ -15,8 +15,8 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from examples import article
-from tools import hcl
 from topology import Settings
+from writers import hcl
 
 from ..conftest import Synthesizer
 

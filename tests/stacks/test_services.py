@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from examples import article
+from proof.verify import Address, load
 from stacks.iam import EXEC_ACTIONS
 from stacks.service import service_connect_fingerprint
-from tools.verify import Address, Config
 from topology import Port, S3State, Service, Settings, Topology
 
 from ..conftest import Synthesizer
@@ -144,7 +144,7 @@ def test_ecs_exec_task_role_has_the_channel_actions_and_exactly_what_audit_loggi
     ]
     policies = _policies(article_synth)
     group = f"{REMOTE}cross-stack-output-aws_cloudwatch_log_groupexec_auditarn}}"
-    config = Config.load(article_synth.outdir)
+    config = load([article_synth.outdir])
     exec_key = Address("network", "aws_kms_key", article_synth.by_path("network", "aws_kms_key", "exec_key/key")[0])
     (key,) = [v for v in _key_refs(article_synth) if config.resolve("services", v) == exec_key]
     account = _account_arn(article_synth, "services")
@@ -226,7 +226,7 @@ def test_log_groups_keep_a_year_and_are_encrypted_with_the_network_key(article_s
     groups = article_synth.resources("services", "aws_cloudwatch_log_group").values()
     assert len(groups) == 4
     assert {g["retention_in_days"] for g in groups} == {365}
-    config = Config.load(article_synth.outdir)
+    config = load([article_synth.outdir])
     keys = {config.resolve("services", g["kms_key_id"]) for g in groups}
     assert keys == {Address("network", "aws_kms_key", article_synth.by_path("network", "aws_kms_key", "logs_key/key")[0])}
 

@@ -1,7 +1,7 @@
 """``terraform init`` + ``terraform validate`` on every synthesized stack.
 
 Needs terraform on PATH and hashicorp/aws 5.100.0 from the registry or a local
-mirror (found by tools/tf_mirror.py). When either is missing these tests fail:
+mirror (found by toolchain/tf_mirror.py). When either is missing these tests fail:
 they never skip.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import tf_mirror
+from toolchain import tf_mirror
 from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer

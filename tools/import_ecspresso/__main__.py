@@ -1,14 +1,5 @@
-"""``python -m tools.import_ecspresso``: see the package docstring."""
+"""Alias kept so that `python -m tools.import_ecspresso` keeps working: the package is now ``importers.ecspresso``."""
 
-import os
-import sys
+import runpy
 
-from .cli import main
-
-try:
-    code = main()
-    sys.stdout.flush()
-except BrokenPipeError:  # the report piped into `head`: not an error of the import
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    code = 141  # as a shell reports a writer stopped by SIGPIPE
-raise SystemExit(code)
+runpy.run_module("importers.ecspresso", run_name="__main__", alter_sys=True)

@@ -1,5 +1,5 @@
-"""``python -m tools.verify``: see ``tools.verify.cli``."""
+"""Alias kept so that `python -m tools.verify` keeps working: the package is now ``proof.verify``."""
 
-from .cli import main
+import runpy
 
-raise SystemExit(main())
+runpy.run_module("proof.verify", run_name="__main__", alter_sys=True)

@@ -1,0 +1,128 @@
+"""Commands against a real AWS account, each after asking AWS who the caller is.
+
+    python -m aws.commands diff    [--system M] [--env E]   # cdktf diff of the selected stacks
+    python -m aws.commands deploy  [--system M] [--env E]   # cdktf deploy, network then services
+    python -m aws.commands destroy [--system M] [--env E]   # cdktf destroy, services then network
+
+Without credentials, Terraform spends seconds retrying and then prints three
+errors; here STS ``GetCallerIdentity`` is asked first, through botocore's default
+credential chain (environment, shared config and credentials files with profiles,
+SSO, credential_process, web identity, container and instance metadata: the same
+sources, in the same order, as the Terraform AWS provider), and a failure is one
+line that points to ``make deploy-local``. botocore comes from the emulator's
+locked environment (``emulator/``), so nothing new is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from toolchain.stackrun import StackError, init, resources_in_state, say
+from topology.selection import add_arguments, select
+from topology.system import Deployment, SelectionError
+
+ROOT = Path(__file__).resolve().parent.parent
+SDK_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
+CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
+WHOAMI = """
+import json, sys
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+try:
+    identity = boto3.client("sts", region_name=sys.argv[1]).get_caller_identity()
+except (BotoCoreError, ClientError) as error:
+    print(json.dumps({"error": " ".join(str(error).split())}))
+else:
+    print(json.dumps({"account": identity["Account"], "arn": identity["Arn"]}))
+"""
+NO_CREDENTIALS = "no usable AWS credentials ({reason}); set AWS_PROFILE or AWS_ACCESS_KEY_ID, or try it locally with `make deploy-local`"
+
+
+class PreflightError(RuntimeError):
+    """The account cannot be used: no credentials, or not the environment's account."""
+
+
+def whoami(region: str, env: dict[str, str]) -> dict[str, str]:
+    if not SDK_PYTHON.is_file():
+        raise PreflightError(f"{SDK_PYTHON.relative_to(ROOT)} is missing: run `make setup`")
+    done = subprocess.run([str(SDK_PYTHON), "-c", WHOAMI, region], env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise PreflightError(f"asking AWS STS who the caller is failed: {done.stderr.strip().splitlines()[-1:]}")
+    answer: dict[str, str] = json.loads(done.stdout)
+    return answer
+
+
+def preflight(deployment: Deployment, env: dict[str, str]) -> str:
+    """The caller's account, after checking it is the environment's; ``PreflightError`` (one line) otherwise."""
+    answer = whoami(deployment.settings.region, env)
+    if "error" in answer:
+        raise PreflightError(NO_CREDENTIALS.format(reason=answer["error"]))
+    expected = deployment.settings.account_id
+    if expected and answer["account"] != expected:
+        where = f"environment {deployment.environment!r}" if deployment.environment else "this system"
+        raise PreflightError(
+            f"{where} must be deployed to account {expected}, but the credentials are for {answer['account']} ({answer['arn']})"
+        )
+    say(f"AWS: {answer['arn']} (account {answer['account']})")
+    return answer["account"]
+
+
+def _lock_flags(env: dict[str, str]) -> list[str]:
+    config = Path(env.get("TF_CLI_CONFIG_FILE", ""))
+    return ["--skip-provider-lock"] if config.is_file() and "filesystem_mirror" in config.read_text(encoding="utf-8") else []
+
+
+def _outdir(env: dict[str, str]) -> Path:
+    return Path(env.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
+
+
+def _synth(env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(done.returncode)
+
+
+def nothing_to_destroy(deployment: Deployment, env: dict[str, str]) -> bool:
+    """True when no selected stack has a resource in its state (local file or S3 key)."""
+    for stack in deployment.stacks:
+        workdir = _outdir(env) / "stacks" / stack
+        init(workdir, env, ROOT / "build" / f"{stack}.init.log")
+        if resources_in_state(workdir, env):
+            return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("command", choices=["diff", "deploy", "destroy"])
+    add_arguments(parser)
+    parser.add_argument("--auto-approve", action="store_true", help="deploy/destroy without asking")
+    args = parser.parse_args(argv)
+    try:
+        selection = select(args.system, args.env)
+        deployment = selection.one()
+        env = {**os.environ, **selection.environ(), "CHECKPOINT_DISABLE": "1"}
+        preflight(deployment, env)
+        _synth(env)
+        stacks = list(deployment.stacks)
+        if args.command == "destroy":
+            (ROOT / "build").mkdir(exist_ok=True)
+            if nothing_to_destroy(deployment, env):
+                say(f"nothing to destroy: the state of {', '.join(stacks)} holds no resources")
+                return 0
+            stacks.reverse()
+        approve = ["--auto-approve"] if args.auto_approve and args.command != "diff" else []
+        command = [str(CDKTF), args.command, *stacks, "--skip-synth", "--output", str(_outdir(env)), *approve, *_lock_flags(env)]
+        return subprocess.run(command, env=env, cwd=ROOT).returncode
+    except (PreflightError, SelectionError, StackError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

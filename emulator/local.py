@@ -1,0 +1,247 @@
+"""Deploy, plan and destroy the selected system against the local AWS emulator (or AWS, for ``plan --target aws``).
+
+    python -m emulator.local deploy  [--system M] [--env E]   # synth; apply network then services; print outputs once
+    python -m emulator.local plan    [--system M] [--env E]   # saved plan + JSON per stack, build/plan/review.md (exit 1 if blocking)
+    python -m emulator.local destroy [--system M] [--env E]   # destroy services then network; forget the account once empty
+
+The selection defaults to make's ``SYSTEM=``/``ENV=`` (``INTERNAL_API_SYSTEM``/
+``INTERNAL_API_ENV``), else the article. Emulator runs work in ``build/emulator/``
+as if it were the project root: the JSON in ``build/emulator/cdktf.out`` (synthesized
+with local state and no account pin), state in ``build/emulator/state`` (never the
+project's ``state/``), and the emulated account in ``build/emulator/recording.jsonl``
+(see emulator/server.py), shared by every system and environment deployed there, so
+two environments run side by side. Terraform runs with ``-parallelism=1`` there, so
+the account can be replayed identically next time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from proof.plan_review import add_route_findings, markdown, review
+from toolchain import tf_mirror
+from toolchain.stackrun import StackError, format_outputs, init, outputs, say, stream
+from topology.selection import Selection, add_arguments, select
+from topology.system import Deployment, SelectionError
+
+from .server import KNOWN_GAPS, Emulator, EmulatorError, forget, pointed
+
+ROOT = Path(__file__).resolve().parent.parent
+EMULATOR_HOME = ROOT / "build" / "emulator"
+STACKS = ("network", "services")
+"""The stacks of a system without environments, in deploy order."""
+
+
+def base_env(outdir: Path, *, emulator: bool, selection: Selection | None = None) -> dict[str, str]:
+    env = dict(os.environ, CHECKPOINT_DISABLE="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", CDKTF_OUTDIR=str(outdir))
+    if not Path(env.get("TF_CLI_CONFIG_FILE", "")).is_file():  # outside make: the config make would write
+        config = ROOT / "build" / "terraform.rc"
+        if not config.is_file():
+            tf_mirror.main([str(config)])
+        env["TF_CLI_CONFIG_FILE"] = str(config)
+    if selection is not None:
+        env.update(selection.environ())
+    if emulator:
+        for name in ("INTERNAL_API_STATE_BUCKET", "INTERNAL_API_LOCAL_STATE_DIR"):
+            env.pop(name, None)  # never point an emulator run at a real account's state
+        env["INTERNAL_API_EMULATOR"] = "1"
+    return env
+
+
+def synth(outdir: Path, env: dict[str, str]) -> None:
+    """``main.py`` for the selection, from the folder that plays the project root (state paths are relative)."""
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=outdir.parent, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(done.returncode)
+
+
+def _announce(selection: Selection, deployment: Deployment, verb: str) -> None:
+    where = f", environment {deployment.environment}" if deployment.environment else ""
+    order = reversed(deployment.stacks) if verb == "destroying" else deployment.stacks
+    say(f"{verb} system {selection.system.module}{where}: stacks {' then '.join(order)}")
+
+
+def _emulator_started(aws: dict[str, str], workdir: Path) -> None:
+    say(f"emulator: moto listening on {aws['AWS_ENDPOINT_URL']} (account kept in {_shown(workdir / 'recording.jsonl')})")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def deploy(selection: Selection, outdir: Path, workdir: Path) -> dict[str, dict[str, object]]:
+    deployment = selection.one()
+    env = base_env(outdir, emulator=True, selection=selection)
+    _announce(selection, deployment, "deploying")
+    synth(outdir, env)
+    result: dict[str, dict[str, object]] = {}
+    with Emulator(workdir, region=deployment.settings.region) as aws:
+        _emulator_started(aws, workdir)
+        try:
+            for stack in deployment.stacks:
+                stack_dir = outdir / "stacks" / stack
+                init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
+                stream(["terraform", "apply", "-input=false", "-auto-approve", "-parallelism=1"], stack_dir, pointed(env, aws), label=stack)
+                result[stack] = outputs(stack_dir, pointed(env, aws))
+        finally:
+            say("emulator: stopped")
+    _merge_outputs(workdir / "outputs.json", result)
+    return result
+
+
+def _merge_outputs(path: Path, result: dict[str, dict[str, object]]) -> None:
+    """``outputs.json`` holds every stack deployed in this emulator home (environments side by side)."""
+    known: dict[str, dict[str, object]] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    known.update(result)
+    path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+# Provider errors that a precondition cannot pre-empt (no data source lists Cloud Map namespaces,
+# so "does it exist" cannot be asked before the read), put in words a person can act on.
+MISSING_NAMESPACE = re.compile(r"reading Service Discovery (?P<name>\S+) Namespace \((?P<type>DNS_PRIVATE|HTTP)\): empty result")
+
+
+def explain_plan_failure(stderr: str) -> list[str]:
+    """One line per failure this project can explain better than the provider does."""
+    lines = []
+    for match in MISSING_NAMESPACE.finditer(stderr):
+        kind = "private DNS" if match["type"] == "DNS_PRIVATE" else "HTTP"
+        lines.append(
+            f"error: Service Connect namespace {match['name']} ({kind}) does not exist in this account and region: create it, "
+            "or set network.existing.use_existing_namespace = False to let this project create it"
+        )
+    return lines
+
+
+def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
+    deployment = selection.one()
+    env = base_env(outdir, emulator=True, selection=selection)
+    _announce(selection, deployment, "destroying")
+    synth(outdir, env)
+    state_dir = outdir.parent / "state"
+    if not any((state_dir / f"{stack}.tfstate").exists() for stack in deployment.stacks):
+        say(f"nothing to destroy: no state for {', '.join(deployment.stacks)} in {_shown(state_dir)}")
+        return
+    with Emulator(workdir, region=deployment.settings.region) as aws:
+        _emulator_started(aws, workdir)
+        try:
+            for stack in reversed(deployment.stacks):
+                stack_dir = outdir / "stacks" / stack
+                init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
+                stream(
+                    ["terraform", "destroy", "-input=false", "-auto-approve", "-parallelism=1"], stack_dir, pointed(env, aws), label=stack
+                )
+        finally:
+            say("emulator: stopped")
+    for stack in deployment.stacks:
+        for leftover in (state_dir / f"{stack}.tfstate", state_dir / f"{stack}.tfstate.backup"):
+            leftover.unlink(missing_ok=True)
+    _drop_outputs(workdir / "outputs.json", deployment.stacks)
+    if not any(state_dir.glob("*.tfstate")):
+        forget(workdir)
+        say("emulator: nothing deployed any more; the emulated account was forgotten")
+
+
+def _drop_outputs(path: Path, stacks: tuple[str, ...]) -> None:
+    if path.exists():
+        known = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({k: v for k, v in known.items() if k not in stacks}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...] = ("network", "services")) -> list[Path]:
+    """A saved plan and its JSON per stack; ``services`` before its ``network`` exists is skipped with a note."""
+    plandir.mkdir(parents=True, exist_ok=True)
+    planned: list[Path] = []
+    for stack in stacks:
+        workdir = outdir / "stacks" / stack
+        init(workdir, env, plandir / f"{stack}.init.log")
+        plan_file = plandir / f"{stack}.tfplan"
+        done = subprocess.run(
+            ["terraform", "plan", "-input=false", "-no-color", "-parallelism=1", f"-out={plan_file}"],
+            env=env,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+        )
+        (plandir / f"{stack}.plan.txt").write_text(done.stdout + done.stderr, encoding="utf-8")
+        if done.returncode != 0:
+            if stack.startswith("services") and planned and "Unable to find remote state" in done.stderr:
+                say(f"{stack}: not planned: it reads {planned[-1].stem}'s outputs, so that stack must be applied first")
+                continue
+            explained = "".join(f"{line}\n" for line in explain_plan_failure(done.stderr))
+            raise SystemExit(f"{explained}terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
+        shown = subprocess.run(
+            ["terraform", "show", "-json", str(plan_file)], env=env, cwd=workdir, capture_output=True, text=True, check=True
+        )
+        target = plandir / f"{stack}.json"
+        target.write_text(shown.stdout, encoding="utf-8")
+        planned.append(target)
+    return planned
+
+
+def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, target: str) -> int:
+    deployment = selection.one()
+    env = base_env(outdir, emulator=target == "emulator", selection=selection)
+    _announce(selection, deployment, f"planning ({target})")
+    synth(outdir, env)
+    if target == "emulator":
+        with Emulator(workdir, region=deployment.settings.region, record=False) as aws:
+            _emulator_started(aws, workdir)
+            try:
+                planned = plan_stacks(outdir, plandir, pointed(env, aws), deployment.stacks)
+            finally:
+                say("emulator: stopped")
+    else:
+        from aws.commands import preflight
+
+        preflight(deployment, env)
+        planned = plan_stacks(outdir, plandir, env, deployment.stacks)
+    gaps = KNOWN_GAPS if target == "emulator" else frozenset()
+    plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
+    reviews = [review(stack, data, gaps=gaps) for stack, data in plans.items()]
+    add_route_findings(reviews, plans)
+    text = markdown(reviews)
+    (plandir / "review.md").write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    say(f"\nreview written to {_shown(plandir / 'review.md')}")
+    return 1 if any(r.blocking for r in reviews) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("command", choices=["deploy", "plan", "destroy"])
+    parser.add_argument("--target", choices=["emulator", "aws"], default="emulator", help="plan only: where to plan against")
+    parser.add_argument("--home", type=Path, default=EMULATOR_HOME, help="emulator runs: cdktf.out/, state/, recording")
+    parser.add_argument("--plandir", type=Path, default=ROOT / "build" / "plan")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    home = args.home.resolve()
+    real_outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
+    outdir = real_outdir if args.command == "plan" and args.target == "aws" else home / "cdktf.out"
+    try:
+        selection = select(args.system, args.env)
+        if args.command == "deploy":
+            sys.stdout.write(format_outputs(deploy(selection, outdir, home)))
+            return 0
+        if args.command == "destroy":
+            destroy(selection, outdir, home)
+            return 0
+        return plan(selection, outdir, home, args.plandir.resolve(), target=args.target)
+    except (EmulatorError, SelectionError, StackError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,159 @@
+"""A local AWS emulator (moto's server) that lives exactly as long as the command that needs it.
+
+``with Emulator(...) as env:`` starts ``moto_server`` on a free loopback port,
+restores the emulated account from earlier commands, and yields the environment
+(``AWS_ENDPOINT_URL``, fake credentials, region) under which the AWS provider
+talks to it. On exit, also on failure or Ctrl-C, it stops the server.
+
+Persistence between commands (deploy now, plan or destroy later): moto keeps its
+state in memory, so every request that changes it is recorded (moto's recorder)
+to ``<workdir>/recording.jsonl`` and replayed into the next server, after seeding
+moto's ID generator with the same seed. Replayed in order from the same seed, the
+same requests produce the same IDs, so the Terraform state written by an earlier
+command still matches. That only holds if requests arrive in a deterministic
+order: Terraform must run with ``-parallelism=1`` against the emulator.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+from proof.known_gaps import KNOWN_GAPS, KNOWN_REPLACEMENTS
+
+ROOT = Path(__file__).resolve().parent.parent
+MOTO_SERVER = ROOT / "emulator" / ".venv" / "bin" / "moto_server"
+EMULATOR_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
+SERVE = ROOT / "emulator" / "serve.py"
+"""moto's server with ECS services reaching their desired count (so ``wait_for_steady_state`` returns)."""
+SEED = 42
+STARTUP_TIMEOUT = 60.0
+
+
+__all__ = ["KNOWN_GAPS", "KNOWN_REPLACEMENTS", "Emulator", "EmulatorError", "forget", "pointed"]
+
+
+class EmulatorError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _post(url: str, data: bytes | None = None, headers: dict[str, str] | None = None, method: str = "POST") -> bytes:
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body: bytes = response.read()
+            return body
+    except urllib.error.HTTPError as error:  # an AWS error response is a valid replay outcome
+        return error.read()
+
+
+def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmulatorError(f"moto_server exited with {process.returncode} during start-up")
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise EmulatorError(f"moto_server did not answer on {endpoint} within {STARTUP_TIMEOUT:.0f} s")
+
+
+def replay(recording: Path, endpoint: str) -> int:
+    """Send every recorded request to ``endpoint``, in order; returns how many."""
+    count = 0
+    target = urlparse(endpoint)
+    for line in recording.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        body = entry.get("body") or b""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body)
+        elif isinstance(body, str):
+            body = body.encode("utf-8")
+        original = urlparse(entry["url"])
+        url = original._replace(scheme=target.scheme, netloc=target.netloc).geturl()
+        headers = {k: v for k, v in entry.get("headers", {}).items() if k.lower() not in ("host", "content-length", "transfer-encoding")}
+        _post(url, data=body or None, headers=headers, method=entry["method"])
+        count += 1
+    return count
+
+
+def emulator_environment(endpoint: str, region: str) -> dict[str, str]:
+    """The AWS variables that point the provider at the emulator with fake credentials (see ``pointed``)."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "emulator",
+        "AWS_SECRET_ACCESS_KEY": "emulator",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def pointed(env: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
+    """``env`` with every other AWS_* variable (profile, session token, ...) removed and ``aws`` applied."""
+    return {**{k: v for k, v in env.items() if not k.startswith("AWS_")}, **aws}
+
+
+@contextmanager
+def Emulator(workdir: Path, *, region: str, record: bool = True) -> Iterator[dict[str, str]]:
+    """Run moto_server for the duration of the block; ``workdir`` keeps the recording between runs.
+
+    ``record=False`` for read-only work (plans): the account is restored but nothing is appended.
+    """
+    if not MOTO_SERVER.is_file():
+        raise EmulatorError(f"{MOTO_SERVER} is missing: run `make setup` (it installs moto from emulator/Pipfile.lock)")
+    workdir.mkdir(parents=True, exist_ok=True)
+    recording = workdir / "recording.jsonl"
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(recording)}
+    env.pop("MOTO_ENABLE_RECORDING", None)
+    with open(workdir / "moto.log", "ab") as log_file:
+        process = subprocess.Popen(
+            [str(EMULATOR_PYTHON), str(SERVE), "-H", "127.0.0.1", "-p", str(port)], stdout=log_file, stderr=log_file, env=env
+        )
+        try:
+            _wait_until_up(endpoint, process)
+            _post(f"{endpoint}/moto-api/seed?a={SEED}")
+            if recording.exists():
+                replay(recording, endpoint)
+            if record:
+                _post(f"{endpoint}/moto-api/recorder/start-recording")
+            yield emulator_environment(endpoint, region)
+            if record:
+                _post(f"{endpoint}/moto-api/recorder/stop-recording")
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def forget(workdir: Path) -> None:
+    """Drop the recorded account (after a destroy, or to start over); the last recording stays readable as a log."""
+    recording = workdir / "recording.jsonl"
+    if recording.exists():
+        recording.replace(workdir / "last-recording.jsonl")

@@ -1,0 +1,22 @@
+"""What the local emulator (moto 5.2.5) does not store, so that the plan review can mark it.
+
+The table lives with the proof, which reads it, rather than with the emulator, which
+only re-exports it: the emulator's commands run the review, so the arrow points one way.
+"""
+
+# What moto 5.2.5 does not store or return, so a plan right after a deploy shows these
+# attributes as changes. Everything else must plan as "no changes" (tested).
+KNOWN_GAPS = frozenset(
+    {
+        ("aws_ecs_service", "availability_zone_rebalancing"),
+        ("aws_ecs_service", "enable_ecs_managed_tags"),
+        ("aws_ecs_service", "enable_execute_command"),
+        ("aws_vpc_security_group_egress_rule", "description"),
+        ("aws_vpc_security_group_ingress_rule", "description"),
+    }
+)
+
+# What moto 5.2.5 drops so that a plan right after a deploy *replaces* the resource: it does not keep an ECS
+# service's capacityProviderStrategy (and reports launchType EC2), so a service with a Fargate Spot share
+# (capacity providers) is planned for replacement. Tested: nothing else is replaced.
+KNOWN_REPLACEMENTS = frozenset({("aws_ecs_service", "capacity_provider_strategy")})

@@ -1,0 +1,101 @@
+"""Run checkov over the synthesized Terraform JSON, with the repo's justified skip list.
+
+checkov lives in its own locked environment (``proof/checkov/``: its pins conflict
+with pytest's), installed by ``make setup``. Offline by design: ``--skip-download``.
+
+    python -m proof.scan [cdktf.out]     # exit 1 on a failed check or a stale skip
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "checkov"
+CHECKOV = HERE / ".venv" / "bin" / "checkov"
+SKIPS = HERE / "skips.toml"
+
+
+@dataclass(frozen=True)
+class Finding:
+    check_id: str
+    resource: str
+    file: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.check_id} {self.file}: {self.resource}: {self.name}"
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    passed: int
+    findings: list[Finding]
+    parsing_errors: int
+
+
+def skips() -> dict[str, str]:
+    table = tomllib.loads(SKIPS.read_text(encoding="utf-8"))
+    return {check: str(entry.get("reason", "")).strip() for check, entry in table.items()}
+
+
+def scan(outdir: Path) -> ScanResult:
+    """All of checkov's findings (no skips applied), so stale skips can be detected too."""
+    if not CHECKOV.is_file():
+        raise SystemExit(f"{CHECKOV} is missing: run `make setup` (it installs checkov from proof/checkov/Pipfile.lock)")
+    done = subprocess.run(
+        [str(CHECKOV), "-d", str(outdir), "--framework", "terraform_json", "--skip-download", "-o", "json", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
+    )
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"checkov failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    reports = json.loads(done.stdout or "[]")
+    reports = reports if isinstance(reports, list) else [reports]
+    findings, passed, parsing_errors = [], 0, 0
+    for report in reports:
+        summary = report.get("summary", {})
+        passed += summary.get("passed", 0)
+        parsing_errors += summary.get("parsing_errors", 0)
+        for failed in report.get("results", {}).get("failed_checks", []):
+            findings.append(Finding(failed["check_id"], failed["resource"], failed["file_path"], failed["check_name"]))
+    return ScanResult(passed, sorted(findings, key=str), parsing_errors)
+
+
+def judge(result: ScanResult, skip_reasons: dict[str, str]) -> list[str]:
+    """Problems: unskipped findings, skips without a reason, files checkov could not parse."""
+    problems = [f"failed: {finding}" for finding in result.findings if finding.check_id not in skip_reasons]
+    problems += [f"skip {check} has no reason in {SKIPS.name}" for check, reason in skip_reasons.items() if not reason]
+    if result.parsing_errors:
+        problems.append(f"checkov could not parse {result.parsing_errors} file(s)")
+    return problems
+
+
+def stale_skips(results: list[ScanResult], skip_reasons: dict[str, str]) -> list[str]:
+    """Skips that none of ``results`` (e.g. every example) needs any more."""
+    found = {finding.check_id for result in results for finding in result.findings}
+    return [check for check in skip_reasons if check not in found]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("outdir", nargs="?", default="cdktf.out", type=Path)
+    args = parser.parse_args(argv)
+    result = scan(args.outdir)
+    problems = judge(result, skips())
+    for problem in problems:
+        print(problem)
+    print(f"checkov: {result.passed} passed, {len(result.findings)} failed (skipped by reason: {sorted(skips())})", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

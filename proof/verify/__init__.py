@@ -1,0 +1,31 @@
+"""Prove "internal only" from what Terraform will actually run.
+
+Input: a cdktf.out folder, stack folders (every ``*.tf.json`` and ``*.tf``, with
+overrides merged), or ``terraform show -json`` plans. For every ECS service:
+who can reach each port it serves (security groups, their rules, every member
+of every admitted group), whether anything from outside has a path in, and the
+effective permissions of its roles. Whatever cannot be resolved is a finding
+("cannot prove: ..."), never a pass. See ``cli`` for the command line and exit codes.
+"""
+
+from __future__ import annotations
+
+from .config import Config
+from .core import verify
+from .declaration import Declared, declared_callers, from_topology, load_topology
+from .load import load
+from .model import Address, CheckerError, Unknown, Violation
+
+__all__ = [
+    "Address",
+    "CheckerError",
+    "Config",
+    "Declared",
+    "Unknown",
+    "Violation",
+    "declared_callers",
+    "from_topology",
+    "load",
+    "load_topology",
+    "verify",
+]

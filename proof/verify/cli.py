@@ -1,0 +1,107 @@
+"""``python -m proof.verify [INPUT ...] [--example NAME | --system MODULE [--env NAME]]``.
+
+Exit 0 proven, 1 violations, 2 usage (bad arguments, unknown example, system or
+environment), 3 the checker's own failure (unreadable input, internal error):
+always one line on stderr, never a traceback (``--traceback`` to debug the checker).
+
+INPUT is a cdktf.out folder (default ``cdktf.out``), a stack folder (``*.tf.json``
+/ ``*.tf``), a folder of stack folders (``hcl/``), a ``terraform show -json`` plan
+file, or a folder of plan files (``build/plan``); several may be given and are
+read as one system. The declaration (declared callers, managed policies,
+permissions) comes from ``--example`` or from each selected environment of
+``--system`` (its stacks only); without either, callers are derived from the
+Terraform alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .core import checked, verify
+from .declaration import Declaration, from_topology, load_topology
+from .exposure import UNPROVEN
+from .load import load
+from .model import CheckerError
+
+EXIT_PROVEN, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_CHECKER = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A mistake on the command line: one line, exit 2."""
+
+
+def declarations(args: argparse.Namespace) -> list[tuple[tuple[str, ...] | None, Declaration | None]]:
+    """(stacks to read, declaration) per selected deployment; ``(None, None)``: every stack, callers from the Terraform.
+
+    The one place that finds the declaration: an example by name, or each environment of a system module."""
+    if args.example:
+        try:
+            return [(None, from_topology(load_topology(args.example)))]
+        except SystemExit as error:  # examples.load reports an unknown name this way
+            raise UsageError(str(error)) from None
+    if not args.system:
+        return [(None, None)]
+    from topology.selection import select
+    from topology.system import SelectionError
+
+    try:
+        chosen = select(args.system, args.env).chosen
+    except SelectionError as error:
+        raise UsageError(str(error)) from None
+    return [(deployment.stacks, from_topology(deployment.topology)) for deployment in chosen]
+
+
+def parser() -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(description="Prove that internal services are reachable only by their declared callers.")
+    result.add_argument(
+        "inputs", nargs="*", type=Path, help="cdktf.out, stack folders, plan JSON files or folders of them (default: cdktf.out)"
+    )
+    result.add_argument("--example", help="take the declaration from examples/<name>.py (default: derive callers from the Terraform)")
+    result.add_argument("--system", help="take the declaration from this system module, per environment (e.g. acme.shop)")
+    result.add_argument("--env", help="with --system: only this environment's stacks")
+    result.add_argument(
+        "--plan", action="append", type=Path, default=[], help="a terraform show -json plan (repeatable; same as giving it as INPUT)"
+    )
+    result.add_argument(
+        "--accept-plan-time-checks",
+        action="store_true",
+        help="existing subnets: accept Terraform's plan-time postconditions instead of a proof from the Terraform (listed, not counted)",
+    )
+    result.add_argument("--traceback", action="store_true", help="on a checker failure, raise instead of printing one line (debugging)")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    inputs = [*args.inputs, *args.plan] or [Path("cdktf.out")]
+    failed = False
+    try:
+        for stacks, declared in declarations(args):
+            config = load(inputs, only=stacks)
+            violations = verify(config, declared)
+            if args.accept_plan_time_checks:
+                for violation in (v for v in violations if v.rule == UNPROVEN):
+                    print(f"unproven here, checked by Terraform at plan time: {violation}")
+                violations = [v for v in violations if v.rule != UNPROVEN]
+            for violation in violations:
+                print(violation)
+            servers, services = checked(config)
+            where = f"{', '.join(stacks)}: " if stacks else ""
+            status = "FAILED" if violations else "ok"
+            summary = f"servers checked: {', '.join(servers) or 'none'}; services checked: {', '.join(services) or 'none'}"
+            print(f"{where}{status}: {len(violations)} violation(s); {summary}; input: {config.source}", file=sys.stderr)
+            failed = failed or bool(violations)
+    except UsageError as error:
+        print(f"verify: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except CheckerError as error:
+        print(f"verify: checker failure: {error}", file=sys.stderr)
+        return EXIT_CHECKER
+    except Exception as error:  # never a traceback: CI must tell the checker's failure from a finding
+        if args.traceback:
+            raise
+        print(f"verify: checker failure: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_CHECKER
+    return EXIT_VIOLATIONS if failed else EXIT_PROVEN

@@ -1,0 +1,132 @@
+"""Existing network mode against the emulator: the plan-time checks speak to a person, and a fit VPC plans cleanly.
+
+The VPC, subnets, cluster and namespace are created with plain AWS API calls
+(``tests/builders/legacy_article.py``, as the article's CDK did); this project then plans
+its ``network`` stack over them. Fails (never skips) when moto, terraform or the
+provider mirror is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import local
+from emulator.server import Emulator, pointed
+from examples import article
+from proof.plan_review import review
+from topology import ExistingNetwork, NetworkSettings, Settings
+
+from ..conftest import Synthesizer
+
+EMULATOR_PYTHON = local.ROOT / "emulator" / ".venv" / "bin" / "python"
+
+
+def seed(aws: dict[str, str], what: str = "network") -> dict[str, Any]:
+    """Create the legacy system in the running emulator; its IDs."""
+    done = subprocess.run(
+        [str(EMULATOR_PYTHON), "-m", "tests.builders.legacy_article", "--endpoint", aws["AWS_ENDPOINT_URL"], "--what", what],
+        cwd=local.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@pytest.fixture(scope="module")
+def legacy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+    with Emulator(tmp_path_factory.mktemp("legacy"), region="ap-northeast-1", record=False) as aws:
+        yield aws, seed(aws)
+
+
+def _plan_network(synthesize: Synthesizer, settings: Settings, aws: dict[str, str], tmp: Path) -> Path:
+    variant = tmp / "variant"
+    shutil.copytree(synthesize(article.TOPOLOGY, settings).outdir, variant / "cdktf.out", ignore=shutil.ignore_patterns(".terraform*"))
+    env = local.base_env(variant / "cdktf.out", emulator=True)
+    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("network",))
+    return planned
+
+
+def _failure(synthesize: Synthesizer, settings: Settings, aws: dict[str, str], tmp: Path) -> str:
+    with pytest.raises(SystemExit) as failed:
+        _plan_network(synthesize, settings, aws, tmp)
+    return re.sub(r"\s+", " ", str(failed.value))
+
+
+def _existing(ids: dict[str, Any], subnets: tuple[str, ...], *, cluster: bool = False, namespace: bool = False) -> Settings:
+    existing = ExistingNetwork(
+        vpc_id=ids["vpc_id"], private_subnet_ids=subnets, use_existing_cluster=cluster, use_existing_namespace=namespace
+    )
+    return Settings(network=NetworkSettings(existing=existing))
+
+
+def test_a_subnet_routed_to_an_internet_gateway_is_refused(
+    legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    aws, ids = legacy
+    public = ids["public_subnet_ids"][0]
+    message = _failure(synthesize, _existing(ids, (ids["private_subnet_ids"][0], public)), aws, tmp_path)
+    assert "Resource postcondition failed" in message
+    assert re.search(
+        rf"Subnet {public} has a route to an internet gateway \(route table rtb-[0-9a-f]+\): it is a public subnet, "
+        "and tasks there could be reached from the internet.",
+        message,
+    ), message
+    assert ids["private_subnet_ids"][0] not in message  # the private one passes
+
+
+def test_a_subnet_of_another_vpc_is_refused(legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+    aws, ids = legacy
+    message = _failure(synthesize, _existing(ids, (ids["other_subnet_id"],)), aws, tmp_path)
+    assert (
+        f"Subnet {ids['other_subnet_id']} is in VPC {ids['other_vpc_id']}, not in the VPC the settings name ({ids['vpc_id']}): "
+        "name subnets of that VPC in network.existing.private_subnet_ids." in message
+    )
+
+
+def test_a_missing_namespace_is_named(legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+    aws, ids = legacy
+    existing = ExistingNetwork(vpc_id=ids["vpc_id"], private_subnet_ids=tuple(ids["private_subnet_ids"]), use_existing_namespace=True)
+    settings = Settings(network=NetworkSettings(existing=existing, namespace="OrdersNS"))
+    message = _failure(synthesize, settings, aws, tmp_path)
+    assert message.startswith(
+        "error: Service Connect namespace OrdersNS (private DNS) does not exist in this account and region: create it, "
+        "or set network.existing.use_existing_namespace = False to let this project create it"
+    ), message
+
+
+def test_a_missing_cluster_is_named(legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+    aws, ids = legacy
+    existing = ExistingNetwork(vpc_id=ids["vpc_id"], private_subnet_ids=tuple(ids["private_subnet_ids"]), use_existing_cluster=True)
+    settings = Settings(network=NetworkSettings(existing=existing, cluster_name="Orders"))
+    message = _failure(synthesize, settings, aws, tmp_path)
+    assert "Resource precondition failed" in message
+    assert (
+        "ECS cluster Orders does not exist in ap-northeast-1: create it first, or set network.existing.use_existing_cluster = False"
+        in message
+    )
+
+
+def test_a_fit_vpc_with_its_cluster_and_namespace_plans_only_the_key(
+    legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    aws, ids = legacy
+    settings = _existing(ids, tuple(ids["private_subnet_ids"]), cluster=True, namespace=True)
+    plan = json.loads(_plan_network(synthesize, settings, aws, tmp_path).read_text(encoding="utf-8"))
+    created = sorted({change["type"] for change in plan["resource_changes"] if change["change"]["actions"] == ["create"]})
+    assert created == ["aws_kms_alias", "aws_kms_key"]  # the logs key: nothing of the network exists twice
+    assert review("network", plan).blocking == []
+    outputs = plan["planned_values"]["outputs"]
+    assert outputs["private_subnet_ids"]["value"] == ids["private_subnet_ids"]
+    assert outputs["cluster_name"]["value"] == "ServiceConnect"
+    assert outputs["namespace_arn"]["value"] == ids["namespace_arn"]

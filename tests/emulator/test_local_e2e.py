@@ -1,0 +1,221 @@
+"""End to end against the local AWS emulator: deploy in order, outputs, a second plan, reviews, destroy.
+
+Uses the same commands as ``make deploy-local`` / ``make plan`` / ``make destroy-local``
+(the pinned cdktf CLI, terraform, moto). Nothing is fetched; when moto, terraform or
+the provider is missing these tests fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import local
+from emulator.server import KNOWN_GAPS, Emulator, pointed
+from examples import article
+from proof.plan_review import StackReview, review
+from topology import Service, Settings, Topology
+
+from ..conftest import Synthesizer
+
+INTERNAL = article.TOPOLOGY.service("internal-nginx")
+
+
+def _local(command: str, home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.local", command, "--home", str(home), *extra],
+        cwd=local.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any]]]:
+    home = tmp_path_factory.mktemp("emulator-home")
+    done = _local("deploy", home)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    yield home, json.loads((home / "outputs.json").read_text(encoding="utf-8"))
+    if (home / "recording.jsonl").exists():  # the destroy test did not run or failed: clean up anyway
+        _local("destroy", home)
+
+
+def _requests(recording: Path) -> list[str]:
+    """Each recorded request as one searchable line: its API operation header and decoded body."""
+    lines = []
+    for raw in recording.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(raw)
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        lines.append(f"{entry['headers'].get('X-Amz-Target', '')} {body}")
+    return lines
+
+
+def _first(lines: list[str], *needles: str) -> int:
+    return next(i for i, line in enumerate(lines) if all(n in line for n in needles))
+
+
+def test_deploy_applies_network_then_servers_then_callers(deployed: tuple[Path, dict[str, Any]]) -> None:
+    home, outputs = deployed
+    assert outputs["services"]["endpoint_internal-nginx"] == "http://internal-nginx.serviceconnectns:80"
+    assert outputs["services"]["cluster_name"] == outputs["network"]["cluster_name"] == "ServiceConnect"
+    assert "curl -sS http://internal-nginx.serviceconnectns:80" in outputs["services"]["check_client-nginx_to_internal-nginx"]
+    assert str(outputs["network"]["vpc_id"]).startswith("vpc-") and len(outputs["network"]["private_subnet_ids"]) == 2
+    lines = _requests(home / "recording.jsonl")
+    create_vpc = _first(lines, "Action=CreateVpc")
+    create_server = _first(lines, "CreateService", "internal-nginx")
+    create_client = _first(lines, "CreateService", "client-nginx")
+    assert create_vpc < create_server < create_client
+
+
+def _changed_attributes(plan: dict[str, Any]) -> set[tuple[str, str]]:
+    changed = set()
+    for change in plan["resource_changes"]:
+        actions = change["change"]["actions"]
+        assert actions in (["no-op"], ["update"], ["read"]), f"{change['address']}: {actions}"
+        if actions == ["update"]:
+            before, after = change["change"]["before"], change["change"]["after"]
+            changed |= {(change["type"], key) for key in set(before) | set(after) if before.get(key) != after.get(key)}
+    return changed
+
+
+def test_second_plan_differs_only_in_known_emulator_gaps(deployed: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    home, _ = deployed
+    done = _local("plan", home, "--plandir", str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
+    changed = set().union(*(_changed_attributes(json.loads((tmp_path / f"{s}.json").read_text())) for s in ("network", "services")))
+    assert changed == KNOWN_GAPS
+    text = (tmp_path / "review.md").read_text(encoding="utf-8")
+    assert "No change widens who can reach a service." in text
+    assert "(known emulator gap, not a real change)" in text
+    proven = subprocess.run(
+        [sys.executable, "-m", "proof.verify", str(tmp_path / "network.json"), str(tmp_path / "services.json"), "--example", "article"],
+        cwd=local.ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert (proven.returncode, proven.stdout) == (0, ""), proven.stdout + proven.stderr
+
+
+@pytest.fixture(scope="module")
+def replayed(deployed: tuple[Path, dict[str, Any]]) -> Iterator[dict[str, str]]:
+    """One emulator with the deployed account replayed, shared by the read-only variant plans."""
+    with Emulator(deployed[0], region="ap-northeast-1", record=False) as aws:
+        yield aws
+
+
+def _plan_variant(home: Path, aws: dict[str, str], variant: Path, tmp: Path) -> StackReview:
+    """Plan ``variant/cdktf.out``'s services stack (network is unchanged) against the deployed account and state."""
+    (variant / "state").symlink_to(home / "state")
+    env = local.base_env(variant / "cdktf.out", emulator=True)
+    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",))
+    return review(planned.stem, json.loads(planned.read_text(encoding="utf-8")))
+
+
+def _synth_variant(synthesize: Synthesizer, topology: Topology, tmp: Path) -> Path:
+    import shutil
+
+    variant = tmp / "variant"
+    shutil.copytree(synthesize(topology, Settings()).outdir, variant / "cdktf.out", ignore=shutil.ignore_patterns(".terraform*"))
+    return variant
+
+
+def test_port_change_redeploys_the_client(
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    moved = replace(INTERNAL, ports=(replace(INTERNAL.ports[0], container_port=8080),))
+    topology = Topology(services=(moved, article.TOPOLOGY.service("client-nginx")))
+    services = _plan_variant(deployed[0], replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
+    assert any(line.startswith("client-nginx: ") and "service_connect_internal-nginx" in line for line in services.redeploys)
+    assert any("(internal-api-internal-nginx)" in line for line in services.replacements)  # new task definition revision
+    assert not any("client-nginx" in line for line in services.blocking)  # same caller, other port: a change
+    assert any(line.startswith("client-nginx -> internal-nginx: port change, now tcp/8080") for line in services.reach_changes)
+
+
+def test_a_new_caller_is_a_blocking_finding(
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    topology = Topology(services=(*article.TOPOLOGY.services, Service(name="reporter", calls=("internal-nginx",))))
+    services = _plan_variant(deployed[0], replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
+    assert [line for line in services.blocking if "reporter" in line] == [next(line for line in services.blocking if "reporter" in line)]
+    assert any("new ingress source reporter -> internal-nginx on tcp/80" in line for line in services.blocking)
+    assert services.counts["add"] > 0 and services.counts["destroy"] == 0
+
+
+def _mutated(synthesize: Synthesizer, tmp: Path, mutate: Any) -> Path:
+    variant = _synth_variant(synthesize, article.TOPOLOGY, tmp)
+    path = variant / "cdktf.out" / "stacks" / "services" / "cdk.tf.json"
+    body = json.loads(path.read_text(encoding="utf-8"))
+    mutate(body["resource"])
+    path.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    return variant
+
+
+def test_opening_the_api_to_the_internet_is_blocking(
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    def open_up(resources: dict[str, Any]) -> None:
+        (sg,) = [n for n, b in resources["aws_security_group"].items() if b["name"] == "internal-api-internal-nginx"]
+        resources["aws_vpc_security_group_ingress_rule"]["world"] = {
+            "security_group_id": f"${{aws_security_group.{sg}.id}}",
+            "cidr_ipv4": "0.0.0.0/0",
+            "ip_protocol": "tcp",
+            "from_port": 80,
+            "to_port": 80,
+        }
+
+    services = _plan_variant(deployed[0], replayed, _mutated(synthesize, tmp_path, open_up), tmp_path)
+    assert services.blocking == ["`aws_vpc_security_group_ingress_rule.world`: CIDR ingress 0.0.0.0/0 -> internal-nginx on tcp/80"]
+
+
+def test_a_public_ip_is_blocking(
+    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    def public(resources: dict[str, Any]) -> None:
+        for body in resources["aws_ecs_service"].values():
+            if body["name"] == "internal-nginx":
+                body["network_configuration"]["assign_public_ip"] = True
+
+    services = _plan_variant(deployed[0], replayed, _mutated(synthesize, tmp_path, public), tmp_path)
+    assert [line for line in services.blocking if "public IP" in line] == [next(line for line in services.blocking if "public IP" in line)]
+    assert "internal-nginx gets a public IP" in " ".join(services.blocking)
+
+
+def test_first_deploy_review_against_an_empty_account(synthesize: Synthesizer, tmp_path: Path) -> None:
+    variant = _synth_variant(synthesize, article.TOPOLOGY, tmp_path)
+    env = local.base_env(variant / "cdktf.out", emulator=True)
+    with Emulator(tmp_path / "empty", region="ap-northeast-1", record=False) as aws:
+        planned = local.plan_stacks(variant / "cdktf.out", tmp_path / "plan", pointed(env, aws))
+    assert [p.stem for p in planned] == ["network"]  # services reads network's outputs: planned after network exists
+    network = review("network", json.loads(planned[0].read_text(encoding="utf-8")))
+    expected = sum(len(v) for v in json.loads((variant / "cdktf.out/stacks/network/cdk.tf.json").read_text())["resource"].values())
+    assert network.counts == {"add": expected, "change": 0, "replace": 0, "destroy": 0}
+    assert network.blocking == []
+
+
+def test_destroy_removes_callers_then_servers_then_network(deployed: tuple[Path, dict[str, Any]]) -> None:
+    """Last in this file: destroys what the module deployed, and reads the order from the emulator's log."""
+    home, _ = deployed
+    done = _local("destroy", home)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = _requests(home / "last-recording.jsonl")
+    client = _first(lines, "DeleteService", "client-nginx")
+    server = _first(lines, "DeleteService", "internal-nginx")
+    cluster = _first(lines, "DeleteCluster")
+    vpc = _first(lines, "Action=DeleteVpc")
+    assert client < server < cluster < vpc
+    assert not (home / "recording.jsonl").exists()
+    assert not (home / "state" / "services.tfstate").exists()

@@ -1,0 +1,247 @@
+"""Draw a topology: Mermaid (renders where Markdown renders) and SVG via Graphviz.
+
+Drawn from the same declaration the stacks are built from (topology + settings),
+never from a hand-kept list. Graphviz is the WebAssembly build pinned in
+package.json (``@hpcc-js/wasm-graphviz``), run by ``writers/render_svg.mjs``, so no
+system package is needed and the SVG is byte-stable.
+
+    python -m writers.diagram                  # every example -> docs/diagrams/, and the README block
+    python -m writers.diagram --check          # exit 1 if a committed file is out of date
+    python -m writers.diagram --system acme.shop [--env dev] [--out build/diagrams]
+                                             # one system, one drawing per environment
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from examples import NAMES
+from topology import Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
+from topology.selection import select
+from topology.system import SelectionError
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "diagrams"
+README_BLOCK = re.compile(r"(<!-- diagram:article:start -->\n)(.*?)(<!-- diagram:article:end -->)", re.S)
+NO_INGRESS = "no ingress: no load balancer, no public IP, no CIDR rule"
+
+
+def _id(name: str) -> str:
+    """A node ID that is never a DOT or Mermaid keyword (a service may be called ``edge`` or ``end``)."""
+    return "svc_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def _endpoint(service: Service, namespace: str) -> list[str]:
+    return [f"http://{endpoint_host(port, namespace)}:{port.effective_client_port}" for port in service.ports]
+
+
+def _service_label(service: Service) -> str:
+    served = ", ".join(f"{port.name}:{port.container_port} ({port.protocol})" for port in service.ports)
+    return f"{service.name}<br/>serves {served}" if served else f"{service.name}<br/>client only"
+
+
+def _node_label(service: Service, namespace: str) -> str:
+    """The service and, for a server, the URLs its callers use."""
+    return "<br/>".join([service.name, *_endpoint(service, namespace)] if service.is_server else [service.name, "client only"])
+
+
+def _group_label(topology: Topology, service: Service) -> str:
+    callers = callers_of(topology, service.name)
+    if not service.is_server or not callers:
+        return f"SG {service.name}: no ingress"
+    ports = ", ".join(f"tcp/{port.ingress_port}" for port in service.ports)
+    return f"SG {service.name}: {ports}<br/>from {', '.join(callers)} only"
+
+
+def _subnets_label(tier: str, blocks: list[str], settings: Settings) -> str:
+    zones = "<br/>".join(f"{block} {zone}" for block, zone in zip(blocks, settings.network.availability_zones, strict=True))
+    return f"{tier} subnets<br/>{zones}"
+
+
+def _nat_label(settings: Settings) -> str:
+    net = settings.network
+    count = net.az_count if net.nat == "per_az" else 1
+    return f"NAT gateway{'s' if count > 1 else ''} ({count})"
+
+
+def longest_chain(topology: Topology) -> int:
+    """Services on the longest call path: past a few, a left-to-right drawing outgrows a page."""
+    depth: dict[str, int] = {}
+    for name in deploy_order(topology):  # servers first, so every callee is known
+        callees = topology.service(name).calls
+        depth[name] = 1 + max((depth[callee] for callee in callees), default=0)
+    return max(depth.values(), default=0)
+
+
+def direction(topology: Topology) -> str:
+    """Left to right for short chains (the article), top-down from four services in a row."""
+    return "TB" if longest_chain(topology) >= 4 else "LR"
+
+
+def mermaid(topology: Topology, settings: Settings) -> str:
+    net = settings.network
+    public, private = net.subnet_cidrs()
+    lines = [
+        f"flowchart {direction(topology)}",
+        '  internet(["Internet"])',
+        f'  subgraph vpc["VPC {net.cidr}, {settings.region}"]',
+        f'    subgraph public["{_subnets_label("public", public, settings)}"]',
+        f'      nat["{_nat_label(settings)}"]',
+        "    end",
+        f'    subgraph private["{_subnets_label("private", private, settings)}"]',
+        f'      subgraph cluster["ECS cluster {net.cluster_name}<br/>Service Connect namespace {net.namespace}"]',
+    ]
+    for service in topology.services:
+        lines += [
+            f'        subgraph sg_{_id(service.name)}["{_group_label(topology, service)}"]',
+            f'          {_id(service.name)}["{_service_label(service)}"]',
+            "        end",
+        ]
+    lines += ["      end", "    end", "  end"]
+    for caller, server in call_edges(topology):
+        label = " ".join(_endpoint(topology.service(server), net.namespace))
+        lines.append(f'  {_id(caller)} -- "{label}" --> {_id(server)}')
+    lines += [
+        '  private -- "egress tcp/443 only" --> nat --> internet',
+        f'  internet -. "{NO_INGRESS}" .-x cluster',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+FONT = "Courier"
+"""Graphviz sizes boxes from its own font metrics; only for Courier are they exact for every
+renderer's substitute (monospace fonts share the 0.6 em advance), so no label outgrows its box."""
+
+
+def dot(topology: Topology, settings: Settings) -> str:
+    net = settings.network
+    public, private = net.subnet_cidrs()
+
+    def label(text: str) -> str:
+        return '"' + text.replace("<br/>", "\\l").replace('"', '\\"') + '\\l"'
+
+    def centred(text: str) -> str:
+        return '"' + text.replace("<br/>", "\\n").replace('"', '\\"') + '"'
+
+    lines = [
+        "digraph topology {",
+        f'  graph [rankdir={direction(topology)}, fontname="{FONT}", fontsize=11, compound=true, newrank=true,'
+        " labeljust=l, nodesep=0.4, ranksep=0.6, margin=0.2];",
+        f'  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="{FONT}", fontsize=10, margin="0.2,0.08"];',
+        f'  edge [fontname="{FONT}", fontsize=9];',
+        '  internet [label="Internet", shape=ellipse, fillcolor="#eeeeee"];',
+        f"  subgraph cluster_vpc {{ label={label(f'VPC {net.cidr}, {settings.region}')}; style=dashed; margin=14;",
+        f"  subgraph cluster_public {{ label={label(_subnets_label('public', public, settings))}; style=dashed; margin=12; labelloc=b;",
+        f'    nat [label={centred(_nat_label(settings))}, fillcolor="#eeeeee"];',
+        "  }",
+        f"  subgraph cluster_private {{ label={label(_subnets_label('private', private, settings))}; style=dashed; margin=12;",
+        f"  subgraph cluster_ecs {{ label={label(f'ECS cluster {net.cluster_name}<br/>Service Connect namespace {net.namespace}')};"
+        ' style="rounded,filled"; fillcolor="#f4f8ff"; margin=12;',
+    ]
+    for service in topology.services:
+        fill = "#e8f5e9" if service.is_server else "#fff8e1"
+        lines += [
+            f"    subgraph cluster_sg_{_id(service.name)} {{ label={label(_group_label(topology, service))}; style=rounded; margin=10;",
+            f"      {_id(service.name)} [label={centred(_node_label(service, net.namespace))}, fillcolor={centred(fill)}];",
+            "    }",
+        ]
+    anchor = _id(topology.services[0].name) if topology.services else "nat"
+    lines += ["  }", "  }", "  }"]
+    for caller, server in call_edges(topology):  # the endpoint is in the server's box: edge labels overrun clusters
+        lines.append(f"  {_id(caller)} -> {_id(server)};")
+    lines += [
+        f'  blocked [label={centred(NO_INGRESS.replace(": ", ":<br/>").replace(", ", "<br/>"))}, shape=note, color="#c62828", fontcolor="#c62828"];',
+        '  internet -> blocked [style=dashed, color="#c62828", arrowhead=none];',
+        f'  blocked -> {anchor} [lhead=cluster_ecs, style=dashed, color="#c62828", arrowhead=tee];',
+        f'  {anchor} -> nat [ltail=cluster_private, lhead=cluster_public, label="egress tcp/443 only", style=dotted, constraint=false];',
+        "  { rank=same; blocked; nat; }",
+        "  nat -> internet [style=dotted, constraint=false];",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _last_error(stderr: str) -> str:
+    errors = [line.strip() for line in stderr.splitlines() if line.strip().startswith("Error")]
+    return errors[-1] if errors else (stderr.strip().splitlines() or ["no output"])[-1][:300]
+
+
+def render_svg(dot_text: str) -> str:
+    done = subprocess.run(
+        ["node", str(ROOT / "writers" / "render_svg.mjs")], input=dot_text, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"Graphviz (node writers/render_svg.mjs) failed: {_last_error(done.stderr)}")
+    return done.stdout
+
+
+def drawings(out: Path, stem: str, topology: Topology, settings: Settings) -> dict[Path, str]:
+    return {out / f"{stem}.mmd": mermaid(topology, settings), out / f"{stem}.svg": render_svg(dot(topology, settings))}
+
+
+def expected_files() -> dict[Path, str]:
+    """The committed drawings: every example, as its module declares it (settings included)."""
+    files: dict[Path, str] = {}
+    for name in NAMES:
+        for deployment in select(f"examples.{name}").chosen:
+            files.update(drawings(OUT, name + deployment.suffix, deployment.topology, deployment.settings))
+    return files
+
+
+def system_files(system: str, env: str | None, out: Path) -> dict[Path, str]:
+    """One system's drawings, one pair per selected environment: ``<module>[-<env>].mmd/.svg``."""
+    files: dict[Path, str] = {}
+    for deployment in select(system, env).chosen:
+        files.update(drawings(out, system + deployment.suffix, deployment.topology, deployment.settings))
+    return files
+
+
+def readme_with_diagram(readme: str, diagram: str) -> str:
+    if not README_BLOCK.search(readme):
+        raise SystemExit("README has no <!-- diagram:article:start --> ... <!-- diagram:article:end --> block")
+    return README_BLOCK.sub(lambda m: f"{m[1]}```mermaid\n{diagram}```\n{m[3]}", readme, count=1)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Draw a system (default: every example into docs/diagrams/)")
+    parser.add_argument("--check", action="store_true", help="fail if a committed diagram is out of date")
+    parser.add_argument("--system", help="draw this system module instead of the examples (e.g. acme.shop)")
+    parser.add_argument("--env", help="with --system: only this environment")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "diagrams", help="with --system: output folder")
+    args = parser.parse_args(argv)
+    try:
+        if args.system:
+            files = system_files(args.system, args.env, args.out.resolve())
+        else:
+            files = expected_files()
+            article = select("examples.article").chosen[0]
+            for readme in (ROOT / "README.md", ROOT / "README.ja.md"):
+                if readme.exists():
+                    text = readme.read_text(encoding="utf-8")
+                    files[readme] = readme_with_diagram(text, mermaid(article.topology, article.settings))
+    except SelectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
+    if args.check:
+        for path in stale:
+            print(f"out of date: {_shown(path)} (run make diagram)")
+        return 1 if stale else 0
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[path], encoding="utf-8")
+    for path in files:
+        print(f"{'wrote' if path in stale else 'unchanged'} {_shown(path)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
