@@ -30,7 +30,10 @@ EMULATOR_VENV := emulator/.venv
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
 export CHECKPOINT_DISABLE := 1
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# The project's pinned LTS Node (npm's `node` package, package-lock.json) runs jsii and the cdktf CLI.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_NODE := $(CURDIR)/node_modules/.bin/node
+export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 

@@ -20,9 +20,6 @@ from topology import Settings, Topology, TopologyError, validate, warnings
 from topology.env import with_env_overrides
 from topology.system import DEFAULT_SYSTEM, Deployment, SelectionError, deployments, environment_problems, load_system
 
-# jsii's own switch for its Node end-of-life banner; set before jsii starts its Node process.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 EMULATOR_FLAG = "INTERNAL_API_EMULATOR"
 """Set by ``emulator.local``: synthesize for the local emulator (local state, no account pin)."""
 

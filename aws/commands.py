@@ -22,13 +22,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from toolchain.paths import CDKTF, command_env, lock_flags, outdir
 from toolchain.stackrun import StackError, init, resources_in_state, say
 from topology.selection import add_arguments, select
 from topology.system import Deployment, SelectionError
 
 ROOT = Path(__file__).resolve().parent.parent
 SDK_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
-CDKTF = ROOT / "node_modules" / ".bin" / "cdktf"
 WHOAMI = """
 import json, sys
 import boto3
@@ -72,15 +72,6 @@ def preflight(deployment: Deployment, env: dict[str, str]) -> str:
     return answer["account"]
 
 
-def _lock_flags(env: dict[str, str]) -> list[str]:
-    config = Path(env.get("TF_CLI_CONFIG_FILE", ""))
-    return ["--skip-provider-lock"] if config.is_file() and "filesystem_mirror" in config.read_text(encoding="utf-8") else []
-
-
-def _outdir(env: dict[str, str]) -> Path:
-    return Path(env.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
-
-
 def _synth(env: dict[str, str]) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=ROOT)
     if done.returncode != 0:
@@ -90,7 +81,7 @@ def _synth(env: dict[str, str]) -> None:
 def nothing_to_destroy(deployment: Deployment, env: dict[str, str]) -> bool:
     """True when no selected stack has a resource in its state (local file or S3 key)."""
     for stack in deployment.stacks:
-        workdir = _outdir(env) / "stacks" / stack
+        workdir = outdir(env) / "stacks" / stack
         init(workdir, env, ROOT / "build" / f"{stack}.init.log")
         if resources_in_state(workdir, env):
             return False
@@ -106,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         selection = select(args.system, args.env)
         deployment = selection.one()
-        env = {**os.environ, **selection.environ(), "CHECKPOINT_DISABLE": "1"}
+        env = command_env({**os.environ, **selection.environ()})
         preflight(deployment, env)
         _synth(env)
         stacks = list(deployment.stacks)
@@ -117,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             stacks.reverse()
         approve = ["--auto-approve"] if args.auto_approve and args.command != "diff" else []
-        command = [str(CDKTF), args.command, *stacks, "--skip-synth", "--output", str(_outdir(env)), *approve, *_lock_flags(env)]
+        command = [str(CDKTF), args.command, *stacks, "--skip-synth", "--output", str(outdir(env)), *approve, *lock_flags(env)]
         return subprocess.run(command, env=env, cwd=ROOT).returncode
     except (PreflightError, SelectionError, StackError) as error:
         print(f"error: {error}", file=sys.stderr)

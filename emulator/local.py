@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from proof.plan_review import add_route_findings, markdown, review
-from toolchain import tf_mirror
+from toolchain.paths import command_env
 from toolchain.stackrun import StackError, format_outputs, init, outputs, say, stream
 from topology.selection import Selection, add_arguments, select
 from topology.system import Deployment, SelectionError
@@ -39,12 +39,7 @@ STACKS = ("network", "services")
 
 
 def base_env(outdir: Path, *, emulator: bool, selection: Selection | None = None) -> dict[str, str]:
-    env = dict(os.environ, CHECKPOINT_DISABLE="1", JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", CDKTF_OUTDIR=str(outdir))
-    if not Path(env.get("TF_CLI_CONFIG_FILE", "")).is_file():  # outside make: the config make would write
-        config = ROOT / "build" / "terraform.rc"
-        if not config.is_file():
-            tf_mirror.main([str(config)])
-        env["TF_CLI_CONFIG_FILE"] = str(config)
+    env = command_env({**os.environ, "CDKTF_OUTDIR": str(outdir)})
     if selection is not None:
         env.update(selection.environ())
     if emulator:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 import examples
 from examples import article
 from topology import Settings, Topology

@@ -20,10 +20,16 @@ run(Topology(services=(
 
 
 def run_python(args: list[str], cwd: Path, project_root: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run Python as a user would: no CDKTF_OUTDIR, and no jsii silencing switch unless main.py sets it."""
+    """Run Python as a user would outside make: no CDKTF_OUTDIR, no jsii switches, the machine's own PATH.
+
+    So the project must find its pinned Node by itself: with the machine's end-of-life Node, jsii
+    prints a banner on stderr, which the tests below would see.
+    """
     environ = dict(os.environ, PYTHONPATH=str(project_root), **env)
-    for name in ("CDKTF_OUTDIR", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"):
+    for name in ("CDKTF_OUTDIR", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "JSII_NODE"):
         environ.pop(name, None)
+    own_bin = str(project_root / "node_modules" / ".bin")
+    environ["PATH"] = os.pathsep.join(part for part in environ.get("PATH", "").split(os.pathsep) if part != own_bin)
     return subprocess.run([sys.executable, *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=300)
 
 

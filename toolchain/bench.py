@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolchain.node import node, use_project_node
 from topology import Port, Service, Topology
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
 
         run(hundred_services())
         return 0
-    env = dict(os.environ, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20")
+    env = dict(os.environ)
+    use_project_node(env)
     env.pop("STOCK_PROVIDER_IMPORT", None)
     scenarios = {
         "a default": ([sys.executable, "main.py"], env),
@@ -166,7 +168,7 @@ def _no_credentials_refusal() -> float:
 
 def _node_version() -> str:
     try:
-        return "Node " + subprocess.run(["node", "--version"], capture_output=True, text=True, check=True).stdout.strip()
+        return "Node " + subprocess.run([node(), "--version"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "Node ?"
 

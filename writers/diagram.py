@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from examples import NAMES
+from toolchain.node import node
 from topology import Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
 from topology.selection import select
 from topology.system import SelectionError
@@ -172,7 +173,7 @@ def _last_error(stderr: str) -> str:
 
 def render_svg(dot_text: str) -> str:
     done = subprocess.run(
-        ["node", str(ROOT / "writers" / "render_svg.mjs")], input=dot_text, capture_output=True, text=True, cwd=ROOT, timeout=120
+        [node(), str(ROOT / "writers" / "render_svg.mjs")], input=dot_text, capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     if done.returncode != 0:
         raise SystemExit(f"Graphviz (node writers/render_svg.mjs) failed: {_last_error(done.stderr)}")
