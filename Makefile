@@ -126,7 +126,7 @@ import-ecspresso: setup ## Import ecspresso configs as a module: CONFIG="a.yml [
 	$(PY) -m importers.ecspresso --out $(OUT) $(CONFIG) $(ARGS)
 
 bench: setup ## Whole-process synth timings and peak memory (see README)
-	$(PY) -m toolchain.bench
+	$(PY) -m benchmarks.bench
 
 clean: ## Remove generated output (keeps installed packages and state/)
 	rm -rf cdktf.out hcl build .pytest_cache .mypy_cache .ruff_cache

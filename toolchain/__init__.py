@@ -1,1 +1,1 @@
-"""The toolchain: how Terraform, its provider mirror and the cdktf CLI are found and run, and the benchmark."""
+"""The toolchain: how Node, Terraform, its provider mirror and the cdktf CLI are found and run."""

@@ -3,5 +3,5 @@
 ``python -m tools.verify`` runs ``proof.verify``; likewise ``tools.local`` (``emulator.local``),
 ``tools.aws`` (``aws.commands``), ``tools.hcl`` and ``tools.diagram`` (``writers``), ``tools.scan``
 and ``tools.plan_review`` (``proof``), ``tools.import_ecspresso`` (``importers.ecspresso``),
-``tools.selection`` (``topology.selection``), ``tools.tf_mirror`` and ``tools.bench`` (``toolchain``).
+``tools.selection`` (``topology.selection``), ``tools.tf_mirror`` (``toolchain``) and ``tools.bench`` (``benchmarks``).
 """

@@ -1,5 +1,5 @@
-"""Alias kept so that `python -m tools.bench` keeps working: the module is now ``toolchain.bench``."""
+"""Alias kept so that `python -m tools.bench` keeps working: the module is now ``benchmarks.bench``."""
 
 import runpy
 
-runpy.run_module("toolchain.bench", run_name="__main__", alter_sys=True)
+runpy.run_module("benchmarks.bench", run_name="__main__", alter_sys=True)

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     env.pop("STOCK_PROVIDER_IMPORT", None)
     scenarios = {
         "a default": ([sys.executable, "main.py"], env),
-        "b hundred": ([sys.executable, "-m", "toolchain.bench", "--synth-hundred"], env),
+        "b hundred": ([sys.executable, "-m", "benchmarks.bench", "--synth-hundred"], env),
         "c stock": ([sys.executable, "main.py"], {**env, "STOCK_PROVIDER_IMPORT": "1"}),
     }
     samples = {name: Sample() for name in scenarios}
