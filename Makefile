@@ -37,7 +37,7 @@ export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth hcl diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
+.PHONY: help setup synth hcl docs diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ pytest: setup
 
 snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a reviewed change
 	$(PY) -m pytest tests/stacks/test_snapshots.py tests/stacks/test_hcl_snapshots.py --snapshot-update
+
+docs: $(VENV)/.synced ## Regenerate docs/reference.md from the declaration's types and docstrings (a test keeps it true)
+	$(PY) -m writers.reference
 
 diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
 	$(PY) -m writers.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))

@@ -46,8 +46,11 @@ class Port:
     """
 
     name: str
+    """ECS port-mapping name, and the host label callers use unless ``discovery_name``/``dns_name`` say otherwise; 1-64 lowercase letters, digits, '-' or '_'."""
     container_port: int
+    """The port the application listens on in its container, 1-65535."""
     protocol: AppProtocol = "http"
+    """What the Service Connect proxy speaks on this port: ``http``, ``http2``, ``grpc`` or ``tcp`` (see Value types)."""
     discovery_name: str | None = None
     """Cloud Map service name; ECS uses the port name if unset."""
     dns_name: str | None = None
@@ -61,6 +64,7 @@ class Port:
     per_request_timeout_seconds: int | None = None
     """Upstream response timeout (http/http2/grpc only); ECS default 15 s if unset. 0 disables it."""
     tls: Tls | None = None
+    """Proxy-to-proxy TLS through an AWS Private CA; plain traffic inside the VPC if unset."""
 
     @property
     def effective_discovery_name(self) -> str:
@@ -85,9 +89,13 @@ class HealthCheck:
     command: tuple[str, ...]
     """Like ``("CMD-SHELL", "curl -f http://localhost/ || exit 1")``."""
     interval_seconds: int = 30
+    """Seconds between checks, 5-300."""
     timeout_seconds: int = 5
+    """Seconds one check may take before it counts as failed, 2-120."""
     retries: int = 3
+    """Consecutive failures before the container is unhealthy, 1-10."""
     start_period_seconds: int = 0
+    """Grace period after start during which failures do not count, 0-300."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,9 +144,11 @@ class Egress:
     name: str
     """Names the rule (its Terraform id and description)."""
     port: int
+    """First (or only) destination port, 1-65535."""
     to_port: int | None = None
     """End of a port range; just ``port`` if unset."""
     protocol: EgressProtocol = "tcp"
+    """``tcp`` or ``udp``."""
     security_group_id: str | None = None
     """Like ``sg-0123456789abcdef0`` (a database's)."""
     cidr: str | None = None
@@ -146,6 +156,7 @@ class Egress:
     prefix_list_id: str | None = None
     """Like ``pl-0123456789abcdef0`` (an S3 gateway endpoint's or a managed prefix list)."""
     description: str | None = None
+    """Rule description in AWS; derived from ``name`` if unset."""
 
     @property
     def last_port(self) -> int:
@@ -166,10 +177,13 @@ class ScheduledCapacity:
     """A scheduled step: at ``schedule``, set the scaler's min and max (target tracking works within them)."""
 
     name: str
+    """Names the scheduled action (1-64 lowercase letters, digits, '-' or '_')."""
     schedule: str
     """``cron(0 9 ? * MON-FRI *)``, ``rate(1 day)`` or ``at(2026-12-24T18:00:00)`` (Application Auto Scaling syntax)."""
     min_count: int
+    """Minimum task count from ``schedule`` on, 0-``max_count``."""
     max_count: int
+    """Maximum task count from ``schedule`` on."""
     timezone: str | None = None
     """IANA time zone of a cron or at schedule, like ``Asia/Tokyo``; UTC if unset."""
 
@@ -182,13 +196,17 @@ class Autoscaling:
     """
 
     min_count: int
+    """Fewest tasks the scaler keeps, 0-``max_count``; ``desired_count`` must lie within min and max."""
     max_count: int
+    """Most tasks the scaler may run, 1 or more."""
     cpu_target_percent: int | None = None
     """Average CPU utilization to keep, 1-100."""
     memory_target_percent: int | None = None
     """Average memory utilization to keep, 1-100."""
     scale_in_cooldown_seconds: int = 300
+    """Seconds after a scale-in before the next one, 0-3600."""
     scale_out_cooldown_seconds: int = 60
+    """Seconds after a scale-out before the next one, 0-3600."""
     schedule: tuple[ScheduledCapacity, ...] = ()
     """Scheduled steps of min/max (business hours, nights)."""
 
@@ -222,21 +240,31 @@ class Service:
     """An ECS service on Fargate: a server (has ports), a client (has calls), or both."""
 
     name: str
+    """ECS service, container and log names; 1-32 lowercase letters, digits or '-', unique in the topology."""
     image: str = DEFAULT_IMAGE
+    """Container image reference, like ``123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/orders:v1.42.0``."""
     ports: tuple[Port, ...] = ()
+    """What the service serves through Service Connect; empty for a client-only service."""
     calls: tuple[str, ...] = ()
     """Names of the services this one calls; it may reach each of their ports."""
     cpu: int = 256
+    """Fargate task CPU units (256, 512, 1024, 2048, 4096, 8192, 16384), for the app and its Service Connect proxy together."""
     memory: int = 512
+    """Fargate task memory in MiB; must fit ``cpu`` (e.g. 512-2048 for 256 units)."""
     desired_count: int = 1
+    """Tasks to run, 0 or more; with ``autoscaling`` only the first deployment's count."""
     environment: tuple[tuple[str, str], ...] = ()
     """Pairs rather than a dict so the declaration stays hashable and ordered."""
     command: tuple[str, ...] | None = None
+    """Container command overriding the image's; the image's own if unset."""
     health_check: HealthCheck | None = None
+    """Container health check; none if unset, which a server is warned about (Service Connect would send traffic to tasks before the app answers)."""
     enable_execute_command: bool = True
+    """Allow ECS Exec (``aws ecs execute-command``) into the tasks; sessions are audit-logged."""
     proxy_logs: bool = True
     """Send the Service Connect proxy's logs to a log group of their own."""
     secrets: tuple[Secret, ...] = ()
+    """Environment variables read from Secrets Manager or SSM Parameter Store at task start."""
     permissions: tuple[Permission, ...] = ()
     """IAM statements of the task role (the application's AWS access)."""
     managed_policies: tuple[str, ...] = ()
@@ -244,8 +272,11 @@ class Service:
     egress: tuple[Egress, ...] = (HTTPS_ANYWHERE,)
     """Outbound rules besides the called servers (always allowed); narrow or extend the HTTPS default."""
     autoscaling: Autoscaling | None = None
+    """Target-tracking and scheduled scaling of the desired count; a fixed ``desired_count`` if unset."""
     capacity: Capacity = field(default_factory=Capacity)
+    """CPU architecture, Fargate Spot share, ephemeral storage."""
     deployment: Deployment = field(default_factory=Deployment)
+    """How deployments roll and whether ``apply`` waits for them."""
 
     @property
     def is_server(self) -> bool:
@@ -261,6 +292,7 @@ class Topology:
     """Every service of the system, in declaration order (the order is kept in the output)."""
 
     services: tuple[Service, ...]
+    """Every service of the system; each name once. Order is kept in the output."""
 
     def service(self, name: str) -> Service:
         for service in self.services:
@@ -286,9 +318,13 @@ class AdoptedService:
     """``(caller, rule ID)`` (``caller:port_name`` for a server with several ports): the existing rules that
     already admit a declared caller; imported, so they are not created twice."""
     execution_role_name: str | None = None
+    """Existing execution role to import and keep; a new role is created if unset."""
     task_role_name: str | None = None
+    """Existing task role to import and keep; a new role is created if unset."""
     log_group_name: str | None = None
+    """Existing application log group to import and keep; a new one is created if unset."""
     proxy_log_group_name: str | None = None
+    """Existing Service Connect proxy log group to import and keep; a new one is created if unset."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -296,6 +332,7 @@ class Adoption:
     """What of a running system to import, so that the first apply updates in place and replaces nothing."""
 
     services: tuple[AdoptedService, ...] = ()
+    """The running ECS services to take over, one per declared service to adopt."""
     cluster: bool = False
     """Import the cluster ``NetworkSettings.cluster_name`` (when this project is to manage it, not just read it)."""
     namespace_id: str | None = None
@@ -316,6 +353,7 @@ class ExistingNetwork:
     """
 
     vpc_id: str
+    """The existing VPC, like ``vpc-0123456789abcdef0``."""
     private_subnet_ids: tuple[str, ...]
     """Where the tasks run; at least one, all in ``vpc_id``."""
     use_existing_cluster: bool = False
@@ -331,17 +369,20 @@ class NetworkSettings:
     """The network/cluster layer. Defaults are the article's (CDK ``Vpc`` with 2 AZs)."""
 
     cidr: str = "10.0.0.0/16"
+    """IPv4 block of the VPC this project creates, /16 to /24; each subnet gets 1/16 of it."""
     availability_zones: tuple[str, ...] = ("ap-northeast-1a", "ap-northeast-1c")
     """Named, not "the first N": the set cannot silently change when AWS adds a zone (the article's CDK
     ``maxAzs: 2`` picks these two in ap-northeast-1). They must belong to ``Settings.region``."""
     nat: NatMode = "per_az"
     """``per_az``: one NAT gateway per AZ (survives an AZ outage); ``single``: one for all (cheaper)."""
     cluster_name: str = "ServiceConnect"
+    """ECS cluster name, 1-255 letters, digits, '-' or '_'."""
     namespace: str = "ServiceConnectNS"
     """Cloud Map namespace; endpoints read ``<alias>.serviceconnectns`` (DNS names are case-insensitive)."""
     namespace_type: NamespaceType = "private_dns"
     """``private_dns`` as the article's CDK default; ``http`` skips the Route 53 private zone."""
     container_insights: bool = True
+    """CloudWatch Container Insights on the cluster."""
     flow_logs: bool = True
     """VPC flow logs (all traffic) to a KMS-encrypted CloudWatch log group."""
     exec_audit_logs: bool = True
@@ -368,8 +409,11 @@ class S3State:
     """Remote state in S3 with Terraform's S3-native lock file (no DynamoDB table)."""
 
     bucket: str
+    """Existing S3 bucket that holds the state files."""
     region: str
+    """Region of the bucket."""
     key_prefix: str = "internal-api"
+    """Folder of the state keys: ``<key_prefix>/<stack>.tfstate``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -377,11 +421,13 @@ class Settings:
     """Everything that is not a service: where, what names, where state lives."""
 
     region: str = "ap-northeast-1"
+    """AWS region of every resource, like ``ap-northeast-1`` (checked against botocore's list)."""
     account_id: str | None = None
     """The only AWS account these stacks may be applied to (the provider's ``allowed_account_ids``); any if unset."""
     project: str = "internal-api"
     """Tag value and name prefix of the IAM roles."""
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    """The VPC, subnets, NAT, cluster and namespace layer."""
     log_retention_days: int = 365
     """Applies to every log group (app, proxy, flow logs); all are encrypted with one KMS key."""
     state: S3State | None = None

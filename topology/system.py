@@ -41,8 +41,11 @@ class Sizing:
     """How big one service is in one environment; ``None`` keeps the declaration's value."""
 
     desired_count: int | None = None
+    """Tasks to run in this environment; the declaration's if unset."""
     cpu: int | None = None
+    """Fargate CPU units in this environment; the declaration's if unset."""
     memory: int | None = None
+    """Fargate memory (MiB) in this environment; the declaration's if unset."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,14 +64,23 @@ class Environment:
     account_id: str | None = None
     """The AWS account this environment must be deployed to (the provider's ``allowed_account_ids``)."""
     region: str | None = None
+    """Region of this environment; ``SETTINGS.region`` if unset."""
     availability_zones: tuple[str, ...] | None = None
+    """Zones of this environment (in its region); the system's if unset."""
     cidr: str | None = None
+    """VPC block of this environment; the system's if unset."""
     nat: NatMode | None = None
+    """``per_az`` or ``single`` NAT gateways in this environment; the system's if unset."""
     project: str | None = None
+    """Name prefix and tag of this environment; ``<project>-<name>`` if unset."""
     cluster_name: str | None = None
+    """ECS cluster of this environment; ``<cluster_name>-<name>`` if unset."""
     container_insights: bool | None = None
+    """Container Insights in this environment; the system's if unset."""
     flow_logs: bool | None = None
+    """VPC flow logs in this environment; the system's if unset."""
     log_retention_days: int | None = None
+    """Log retention in this environment (a CloudWatch Logs value); the system's if unset."""
     state: S3State | None = None
     """Remote state for this environment; keys are ``<key_prefix>/<stack>.tfstate``, so distinct per environment."""
     sizing: Mapping[str, Sizing] = field(default_factory=dict)
