@@ -112,3 +112,22 @@ def test_every_example_module_is_discovered(project_root: Path) -> None:
 
     modules = sorted(p.stem for p in (project_root / "examples").glob("*.py") if p.stem != "__init__")
     assert modules == sorted(examples.NAMES) == sorted(examples.discover())
+
+
+def test_the_readme_fits_a_newcomer(project_root: Path) -> None:
+    """README.md is read to the end: at most 20 KB; the reference and design notes live in docs/."""
+    assert (project_root / "README.md").stat().st_size <= 20 * 1024
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_every_relative_link_in_the_docs_resolves(project_root: Path) -> None:
+    pages = [project_root / "README.md", project_root / "README.ja.md", *sorted((project_root / "docs").rglob("*.md"))]
+    broken = [
+        f"{page.relative_to(project_root)}: {target}"
+        for page in pages
+        for target in LINK.findall(FENCE.sub("", page.read_text(encoding="utf-8")))
+        if "://" not in target and not (page.parent / target).exists()
+    ]
+    assert broken == []
