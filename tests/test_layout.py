@@ -107,3 +107,30 @@ def test_the_declaration_imports_nothing_of_the_terraform_side(project_root: Pat
 )
 def test_the_cycle_finder_finds_cycles(graph: dict[str, set[str]], expected: list[str] | None) -> None:
     assert _cycle(graph) == expected
+
+
+ALIASES = {
+    "tools.verify": "proof.verify",
+    "tools.local": "emulator.local",
+    "tools.aws": "aws.commands",
+    "tools.hcl": "writers.hcl",
+    "tools.diagram": "writers.diagram",
+    "tools.scan": "proof.scan",
+    "tools.plan_review": "proof.plan_review",
+    "tools.import_ecspresso": "importers.ecspresso",
+    "tools.selection": "topology.selection",
+    "tools.tf_mirror": "toolchain.tf_mirror",
+    "tools.bench": "benchmarks.bench",
+}
+
+
+@pytest.mark.parametrize(("alias", "module"), sorted(ALIASES.items()))
+def test_older_command_lines_still_run_the_moved_module(alias: str, module: str, project_root: Path) -> None:
+    """``python -m tools.<name> --help`` keeps working after the move, and prints the moved module's own help."""
+    import subprocess
+    import sys
+
+    old = subprocess.run([sys.executable, "-m", alias, "--help"], cwd=project_root, capture_output=True, text=True, timeout=120)
+    new = subprocess.run([sys.executable, "-m", module, "--help"], cwd=project_root, capture_output=True, text=True, timeout=120)
+    assert old.returncode == 0 == new.returncode, old.stderr + new.stderr
+    assert old.stdout.split("\n\n", 1)[1] == new.stdout.split("\n\n", 1)[1]  # same options; only the usage (prog) differs
