@@ -37,7 +37,7 @@ export NODE_OPTIONS := $(strip $(NODE_OPTIONS) --disable-warning=DEP0044)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/build/terraform.rc
 export TF_IN_AUTOMATION := 1
 
-.PHONY: help setup synth hcl docs diagram verify deploy-local plan destroy-local test lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
+.PHONY: help setup synth hcl docs diagram verify deploy-local plan destroy-local test test-fast lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -74,7 +74,10 @@ synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article)
 hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack>/ (README "Plain Terraform")
 	$(PY) -m writers.hcl $(OUTDIR) hcl
 
-test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs)
+test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs); prints the 15 slowest tests
+
+test-fast: setup ## The edit-test loop: every test that needs no emulator and no terraform (marker `slow`, tests/conftest.py)
+	$(PY) -m pytest -m "not slow" --durations=5
 
 lint: $(VENV)/.synced ## ruff lint + format check
 	$(PY) -m ruff check .
@@ -88,7 +91,7 @@ typecheck: $(VENV)/.synced ## mypy over the project
 	$(PY) -m mypy
 
 pytest: setup
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
 
 snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a reviewed change
 	$(PY) -m pytest tests/stacks/test_snapshots.py tests/stacks/test_hcl_snapshots.py --snapshot-update

@@ -10,8 +10,9 @@ as if it were the project root: the JSON in ``build/emulator/cdktf.out`` (synthe
 with local state and no account pin), state in ``build/emulator/state`` (never the
 project's ``state/``), and the emulated account in ``build/emulator/recording.jsonl``
 (see emulator/server.py), shared by every system and environment deployed there, so
-two environments run side by side. Terraform runs with ``-parallelism=1`` there, so
-the account can be replayed identically next time.
+two environments run side by side. Terraform runs at its default parallelism: the
+emulator handles requests one at a time and records them in that order (emulator/serve.py),
+so the account is replayed identically next time.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def deploy(selection: Selection, outdir: Path, workdir: Path) -> dict[str, dict[
             for stack in deployment.stacks:
                 stack_dir = outdir / "stacks" / stack
                 init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
-                stream(["terraform", "apply", "-input=false", "-auto-approve", "-parallelism=1"], stack_dir, pointed(env, aws), label=stack)
+                stream(["terraform", "apply", "-input=false", "-auto-approve"], stack_dir, pointed(env, aws), label=stack)
                 result[stack] = outputs(stack_dir, pointed(env, aws))
         finally:
             say("emulator: stopped")
@@ -134,9 +135,7 @@ def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
             for stack in reversed(deployment.stacks):
                 stack_dir = outdir / "stacks" / stack
                 init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
-                stream(
-                    ["terraform", "destroy", "-input=false", "-auto-approve", "-parallelism=1"], stack_dir, pointed(env, aws), label=stack
-                )
+                stream(["terraform", "destroy", "-input=false", "-auto-approve"], stack_dir, pointed(env, aws), label=stack)
         finally:
             say("emulator: stopped")
     for stack in deployment.stacks:
@@ -163,7 +162,7 @@ def plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[
         init(workdir, env, plandir / f"{stack}.init.log")
         plan_file = plandir / f"{stack}.tfplan"
         done = subprocess.run(
-            ["terraform", "plan", "-input=false", "-no-color", "-parallelism=1", f"-out={plan_file}"],
+            ["terraform", "plan", "-input=false", "-no-color", f"-out={plan_file}"],
             env=env,
             cwd=workdir,
             capture_output=True,

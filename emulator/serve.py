@@ -1,4 +1,4 @@
-"""moto's server with two gaps filled that our Terraform needs (run with the emulator's Python).
+"""moto's server with two gaps filled that our Terraform needs, one request at a time (run with the emulator's Python).
 
 1. moto starts no tasks: a new service reports ``runningCount`` 0 (or the one global
    ``MOTO_ECS_SERVICE_RUNNING``) forever, so an ``aws_ecs_service`` with
@@ -10,7 +10,13 @@
    error until it times out. Here the tags given at registration or by ``TagResource``
    are kept per ARN and returned by ``ListTagsForResource``.
 
-Nothing else changes (both are listed in README's table of emulator gaps). Deterministic:
+3. Requests are handled one at a time, each recorded as it is handled (moto records a
+   request just before its handler runs). Terraform may then send requests in parallel:
+   the recording is the order in which moto drew its (seeded) random IDs, so replaying
+   it in that order, one at a time, recreates every ID. moto answers in milliseconds;
+   what parallelism saves is the provider's own waits (polling delays), which overlap.
+
+Nothing else changes (1 and 2 are listed in README's table of emulator gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
     emulator/.venv/bin/python emulator/serve.py -H 127.0.0.1 -p 5000
@@ -20,10 +26,12 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
 
 from moto.applicationautoscaling import responses as autoscaling
 from moto.ecs import models
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.server import main
 
 _TAGS: dict[str, dict[str, str]] = {}
@@ -64,6 +72,18 @@ def _untag_resource(self: Any) -> str:
     return "{}"
 
 
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def _serialized(call: Any) -> Any:
+    def patched(self: Any, environ: Any, start_response: Any) -> Any:
+        with _ONE_AT_A_TIME:
+            return call(self, environ, start_response)
+
+    return patched
+
+
+DomainDispatcherApplication.__call__ = _serialized(DomainDispatcherApplication.__call__)
 models.Service.__init__ = _steady(models.Service.__init__)
 Response = autoscaling.ApplicationAutoScalingResponse
 Response.register_scalable_target = _register_keeps_tags(Response.register_scalable_target)

@@ -6,12 +6,14 @@ restores the emulated account from earlier commands, and yields the environment
 talks to it. On exit, also on failure or Ctrl-C, it stops the server.
 
 Persistence between commands (deploy now, plan or destroy later): moto keeps its
-state in memory, so every request that changes it is recorded (moto's recorder)
-to ``<workdir>/recording.jsonl`` and replayed into the next server, after seeding
+state in memory, so every request is recorded (moto's recorder) to
+``<workdir>/recording.jsonl`` and replayed into the next server, after seeding
 moto's ID generator with the same seed. Replayed in order from the same seed, the
 same requests produce the same IDs, so the Terraform state written by an earlier
-command still matches. That only holds if requests arrive in a deterministic
-order: Terraform must run with ``-parallelism=1`` against the emulator.
+command still matches. The order that matters is the order in which moto handled
+them: emulator/serve.py handles one request at a time and records each as it
+handles it, so Terraform may send requests in parallel (its default, 10 at once).
+A crash loses nothing that was answered: each request is on disk before its answer.
 """
 
 from __future__ import annotations

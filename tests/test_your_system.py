@@ -20,6 +20,8 @@ import pytest
 
 from .systems import SERVICES, write_shop
 
+pytestmark = pytest.mark.slow  # runs the real make targets, deploy-local included: `make test-fast` leaves it out
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,6 +1,6 @@
 """The project's declaration language: typed, cdktf-free, validated on its own."""
 
-from .graph import call_edges, callers_of, deploy_order, find_cycle
+from .graph import call_edges, callers_by_server, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
     HTTPS_ANYWHERE,
@@ -51,6 +51,7 @@ __all__ = [
     "Topology",
     "TopologyError",
     "call_edges",
+    "callers_by_server",
     "callers_of",
     "check",
     "deploy_order",

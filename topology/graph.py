@@ -7,6 +7,7 @@ topological order of the call graph, servers first.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 
 from .model import Topology
@@ -16,17 +17,24 @@ Edge = tuple[str, str]
 
 
 def call_edges(topology: Topology) -> list[Edge]:
-    """Every declared call, in declaration order, duplicates removed."""
-    edges: list[Edge] = []
-    for service in topology.services:
-        for server in service.calls:
-            if (service.name, server) not in edges:
-                edges.append((service.name, server))
-    return edges
+    """Every declared call, in declaration order, duplicates removed (a dict keeps order: linear in calls)."""
+    return list(dict.fromkeys((service.name, server) for service in topology.services for server in service.calls))
+
+
+def callers_by_server(topology: Topology) -> dict[str, list[str]]:
+    """``{server: [callers in declaration order]}`` for every called name, built in one pass over the edges.
+
+    Ask this once rather than ``callers_of`` per service: that walks every edge each time.
+    """
+    callers: dict[str, list[str]] = {}
+    for caller, server in call_edges(topology):
+        callers.setdefault(server, []).append(caller)
+    return callers
 
 
 def callers_of(topology: Topology, server: str) -> list[str]:
-    return [caller for caller, callee in call_edges(topology) if callee == server]
+    """The callers of one server; for many servers use ``callers_by_server`` (one pass for all)."""
+    return callers_by_server(topology).get(server, [])
 
 
 def find_cycle(names: Iterable[str], edges: Iterable[Edge]) -> list[str] | None:
@@ -65,12 +73,23 @@ def deploy_order(topology: Topology) -> list[str]:
     Raises ``ValueError`` on a cycle; validation reports cycles before this is reached.
     """
     names = [service.name for service in topology.services]
-    pending = {name: {server for caller, server in call_edges(topology) if caller == name} for name in names}
+    index = {name: position for position, name in enumerate(names)}
+    waiting = dict.fromkeys(names, 0)  # servers not yet placed, per caller
+    callers: dict[str, list[str]] = {}
+    for caller, server in call_edges(topology):
+        if caller in waiting and server in index:
+            waiting[caller] += 1
+            callers.setdefault(server, []).append(caller)
+    ready = [index[name] for name, count in waiting.items() if count == 0]
+    heapq.heapify(ready)  # the earliest declared of the ready services goes next: O((services + calls) log services)
     order: list[str] = []
-    while pending:
-        ready = [name for name in names if name in pending and not pending[name] - set(order)]
-        if not ready:
-            raise ValueError(f"call cycle: {' -> '.join(find_cycle(names, call_edges(topology)) or [])}")
-        order.append(ready[0])
-        del pending[ready[0]]
+    while ready:
+        name = names[heapq.heappop(ready)]
+        order.append(name)
+        for caller in callers.get(name, []):
+            waiting[caller] -= 1
+            if waiting[caller] == 0:
+                heapq.heappush(ready, index[caller])
+    if len(order) < len(names):
+        raise ValueError(f"call cycle: {' -> '.join(find_cycle(names, call_edges(topology)) or [])}")
     return order

@@ -11,6 +11,7 @@ Values are only checked for *type* here; what a value may be (ranges, names, one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -38,9 +39,17 @@ ELEMENT_NOUNS: dict[tuple[str, str], str] = {
 
 def type_problems(value: Any, where: str) -> Iterator[str]:
     """Every field of dataclass ``value`` (recursively) whose value does not have its annotated type."""
-    hints = typing.get_type_hints(type(value))
-    for field in dataclasses.fields(value):
-        yield from _check(getattr(value, field.name), hints[field.name], f"{where}{field.name}", (type(value).__name__, field.name))
+    cls: type = type(value)
+    for name, hint in _field_hints(cls):
+        yield from _check(getattr(value, name), hint, f"{where}{name}", (cls.__name__, name))
+
+
+@functools.cache
+def _field_hints(cls: type) -> tuple[tuple[str, Any], ...]:
+    """``(field name, resolved hint)`` of a dataclass, once per class: resolving hints evaluates annotation strings,
+    which costs more than checking a value (it was 90 % of validating 1,000 services)."""
+    hints = typing.get_type_hints(cls)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
 
 
 def _check(value: Any, hint: Any, where: str, owner: tuple[str, str]) -> Iterator[str]:

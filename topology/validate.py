@@ -12,7 +12,7 @@ import re
 import zoneinfo
 from collections.abc import Iterator
 
-from .graph import call_edges, callers_of, find_cycle
+from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Topology
 from .regions import region_problem
@@ -499,8 +499,9 @@ def _deployment_problems(where: str, deployment: Deployment) -> Iterator[str]:
 
 def _quota_problems(topology: Topology, by_name: dict[str, Service]) -> Iterator[str]:
     """Rules per security group: one per (caller, port) inbound, one per egress rule and called port outbound."""
+    callers_of = callers_by_server(topology)
     for service in by_name.values():
-        callers = callers_of(topology, service.name)
+        callers = callers_of.get(service.name, [])
         inbound = len(callers) * len(service.ports)
         if inbound > RULES_PER_SECURITY_GROUP:
             yield (

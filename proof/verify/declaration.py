@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from topology import Topology, callers_of
+from topology import Topology, callers_by_server
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,10 @@ def load_topology(example: str) -> Topology:
 
 
 def from_topology(topology: Topology) -> dict[str, Declared]:
+    callers = callers_by_server(topology)  # one pass over the calls, not one per service
     return {
         service.name: Declared(
-            callers=tuple(callers_of(topology, service.name)),
+            callers=tuple(callers.get(service.name, ())),
             managed_policies=tuple(str(arn) for arn in getattr(service, "managed_policies", ()) or ()),
             actions=tuple(_actions(getattr(service, "permissions", ()) or ())),
             server=service.is_server,

@@ -84,7 +84,7 @@ class Adopted:
 
 def _terraform_apply(outdir: Path, stack: str, plan: Path, env: dict[str, str]) -> None:
     done = subprocess.run(
-        ["terraform", "apply", "-input=false", "-no-color", "-parallelism=1", str(plan)],
+        ["terraform", "apply", "-input=false", "-no-color", str(plan)],
         cwd=outdir / "stacks" / stack,
         env=env,
         capture_output=True,

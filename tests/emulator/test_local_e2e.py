@@ -7,9 +7,7 @@ the provider is missing these tests fail.
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,50 +24,25 @@ from proof.plan_review import StackReview, review
 from topology import Service, Settings, Topology
 
 from ..conftest import Synthesizer
+from ..deployments import Deploy, Deployed, local_command, request_lines
 
 INTERNAL = article.TOPOLOGY.service("internal-nginx")
-
-
-def _local(command: str, home: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    return subprocess.run(
-        [sys.executable, "-m", "emulator.local", command, "--home", str(home), *extra],
-        cwd=local.ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+_local = local_command
+_requests = request_lines
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any]]]:
-    home = tmp_path_factory.mktemp("emulator-home")
-    done = _local("deploy", home)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    yield home, json.loads((home / "outputs.json").read_text(encoding="utf-8"))
-    if (home / "recording.jsonl").exists():  # the destroy test did not run or failed: clean up anyway
-        _local("destroy", home)
-
-
-def _requests(recording: Path) -> list[str]:
-    """Each recorded request as one searchable line: its API operation header and decoded body."""
-    lines = []
-    for raw in recording.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(raw)
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode("utf-8", "replace")
-        lines.append(f"{entry['headers'].get('X-Amz-Target', '')} {body}")
-    return lines
+def article_deployed(deployed: Deploy) -> Deployed:
+    """The article deployed once for the session (tests/deployments.py), shared with the HCL equivalence."""
+    return deployed("examples.article")
 
 
 def _first(lines: list[str], *needles: str) -> int:
     return next(i for i, line in enumerate(lines) if all(n in line for n in needles))
 
 
-def test_deploy_applies_network_then_servers_then_callers(deployed: tuple[Path, dict[str, Any]]) -> None:
-    home, outputs = deployed
+def test_deploy_applies_network_then_servers_then_callers(article_deployed: Deployed) -> None:
+    home, outputs = article_deployed.home, article_deployed.outputs
     assert outputs["services"]["endpoint_internal-nginx"] == "http://internal-nginx.serviceconnectns:80"
     assert outputs["services"]["cluster_name"] == outputs["network"]["cluster_name"] == "ServiceConnect"
     assert "curl -sS http://internal-nginx.serviceconnectns:80" in outputs["services"]["check_client-nginx_to_internal-nginx"]
@@ -92,8 +65,8 @@ def _changed_attributes(plan: dict[str, Any]) -> set[tuple[str, str]]:
     return changed
 
 
-def test_second_plan_differs_only_in_known_emulator_gaps(deployed: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
-    home, _ = deployed
+def test_second_plan_differs_only_in_known_emulator_gaps(article_deployed: Deployed, tmp_path: Path) -> None:
+    home = article_deployed.copy(tmp_path / "home")  # plan re-synthesizes and re-inits in its home
     done = _local("plan", home, "--plandir", str(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     changed = set().union(*(_changed_attributes(json.loads((tmp_path / f"{s}.json").read_text())) for s in ("network", "services")))
@@ -111,9 +84,9 @@ def test_second_plan_differs_only_in_known_emulator_gaps(deployed: tuple[Path, d
 
 
 @pytest.fixture(scope="module")
-def replayed(deployed: tuple[Path, dict[str, Any]]) -> Iterator[dict[str, str]]:
+def replayed(article_deployed: Deployed) -> Iterator[dict[str, str]]:
     """One emulator with the deployed account replayed, shared by the read-only variant plans."""
-    with Emulator(deployed[0], region="ap-northeast-1", record=False) as aws:
+    with Emulator(article_deployed.home, region="ap-northeast-1", record=False) as aws:
         yield aws
 
 
@@ -134,11 +107,11 @@ def _synth_variant(synthesize: Synthesizer, topology: Topology, tmp: Path) -> Pa
 
 
 def test_port_change_redeploys_the_client(
-    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+    article_deployed: Deployed, replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
 ) -> None:
     moved = replace(INTERNAL, ports=(replace(INTERNAL.ports[0], container_port=8080),))
     topology = Topology(services=(moved, article.TOPOLOGY.service("client-nginx")))
-    services = _plan_variant(deployed[0], replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
+    services = _plan_variant(article_deployed.home, replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
     assert any(line.startswith("client-nginx: ") and "service_connect_internal-nginx" in line for line in services.redeploys)
     assert any("(internal-api-internal-nginx)" in line for line in services.replacements)  # new task definition revision
     assert not any("client-nginx" in line for line in services.blocking)  # same caller, other port: a change
@@ -146,10 +119,10 @@ def test_port_change_redeploys_the_client(
 
 
 def test_a_new_caller_is_a_blocking_finding(
-    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+    article_deployed: Deployed, replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
 ) -> None:
     topology = Topology(services=(*article.TOPOLOGY.services, Service(name="reporter", calls=("internal-nginx",))))
-    services = _plan_variant(deployed[0], replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
+    services = _plan_variant(article_deployed.home, replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
     assert [line for line in services.blocking if "reporter" in line] == [next(line for line in services.blocking if "reporter" in line)]
     assert any("new ingress source reporter -> internal-nginx on tcp/80" in line for line in services.blocking)
     assert services.counts["add"] > 0 and services.counts["destroy"] == 0
@@ -165,7 +138,7 @@ def _mutated(synthesize: Synthesizer, tmp: Path, mutate: Any) -> Path:
 
 
 def test_opening_the_api_to_the_internet_is_blocking(
-    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+    article_deployed: Deployed, replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
 ) -> None:
     def open_up(resources: dict[str, Any]) -> None:
         (sg,) = [n for n, b in resources["aws_security_group"].items() if b["name"] == "internal-api-internal-nginx"]
@@ -177,19 +150,17 @@ def test_opening_the_api_to_the_internet_is_blocking(
             "to_port": 80,
         }
 
-    services = _plan_variant(deployed[0], replayed, _mutated(synthesize, tmp_path, open_up), tmp_path)
+    services = _plan_variant(article_deployed.home, replayed, _mutated(synthesize, tmp_path, open_up), tmp_path)
     assert services.blocking == ["`aws_vpc_security_group_ingress_rule.world`: CIDR ingress 0.0.0.0/0 -> internal-nginx on tcp/80"]
 
 
-def test_a_public_ip_is_blocking(
-    deployed: tuple[Path, dict[str, Any]], replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
-) -> None:
+def test_a_public_ip_is_blocking(article_deployed: Deployed, replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path) -> None:
     def public(resources: dict[str, Any]) -> None:
         for body in resources["aws_ecs_service"].values():
             if body["name"] == "internal-nginx":
                 body["network_configuration"]["assign_public_ip"] = True
 
-    services = _plan_variant(deployed[0], replayed, _mutated(synthesize, tmp_path, public), tmp_path)
+    services = _plan_variant(article_deployed.home, replayed, _mutated(synthesize, tmp_path, public), tmp_path)
     assert [line for line in services.blocking if "public IP" in line] == [next(line for line in services.blocking if "public IP" in line)]
     assert "internal-nginx gets a public IP" in " ".join(services.blocking)
 
@@ -206,9 +177,9 @@ def test_first_deploy_review_against_an_empty_account(synthesize: Synthesizer, t
     assert network.blocking == []
 
 
-def test_destroy_removes_callers_then_servers_then_network(deployed: tuple[Path, dict[str, Any]]) -> None:
-    """Last in this file: destroys what the module deployed, and reads the order from the emulator's log."""
-    home, _ = deployed
+def test_destroy_removes_callers_then_servers_then_network(article_deployed: Deployed, tmp_path: Path) -> None:
+    """Destroys a copy of the shared deployment, and reads the order from the emulator's log."""
+    home = article_deployed.copy(tmp_path / "home")
     done = _local("destroy", home)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = _requests(home / "last-recording.jsonl")

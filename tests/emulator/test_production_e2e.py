@@ -63,11 +63,11 @@ def applied(synthesize: Synthesizer, tmp_path_factory: pytest.TempPathFactory) -
         for stack in local.STACKS:
             cwd = outdir / "stacks" / stack
             _terraform(["init", "-input=false", "-no-color"], pointed_env, cwd)
-            _terraform(["apply", "-input=false", "-no-color", "-auto-approve", "-parallelism=1"], pointed_env, cwd)
+            _terraform(["apply", "-input=false", "-no-color", "-auto-approve"], pointed_env, cwd)
             outputs[stack] = json.loads(_terraform(["output", "-json"], pointed_env, cwd).stdout)
         yield home, pointed_env, outputs
         for stack in reversed(local.STACKS):
-            _terraform(["destroy", "-input=false", "-no-color", "-auto-approve", "-parallelism=1"], pointed_env, outdir / "stacks" / stack)
+            _terraform(["destroy", "-input=false", "-no-color", "-auto-approve"], pointed_env, outdir / "stacks" / stack)
 
 
 def test_production_applies_servers_before_callers(applied: tuple[Path, dict[str, str], dict[str, Any]]) -> None:
@@ -111,7 +111,7 @@ def test_a_second_plan_differs_only_in_known_emulator_gaps(applied: tuple[Path, 
     replaced: dict[str, list[list[str]]] = {}
     for stack in local.STACKS:
         cwd = home / "cdktf.out" / "stacks" / stack
-        _terraform(["plan", "-input=false", "-no-color", "-parallelism=1", "-out=second.tfplan"], env, cwd)
+        _terraform(["plan", "-input=false", "-no-color", "-out=second.tfplan"], env, cwd)
         stack_changed, stack_replaced = _changes(json.loads(_terraform(["show", "-json", "second.tfplan"], env, cwd).stdout))
         changed |= stack_changed
         replaced.update(stack_replaced)

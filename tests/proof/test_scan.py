@@ -13,6 +13,8 @@ from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
 
+pytestmark = pytest.mark.slow  # checkov: `make test-fast` leaves it out
+
 
 @pytest.fixture(scope="session")
 def example_scans(synthesize: Synthesizer) -> dict[str, scan.ScanResult]:

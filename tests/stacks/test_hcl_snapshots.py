@@ -20,6 +20,8 @@ from writers import hcl
 
 from ..conftest import Synthesizer
 
+pytestmark = pytest.mark.slow  # terraform (provider schema, fmt): `make test-fast` leaves it out
+
 
 class TerraformHcl(SingleFileSnapshotExtension):
     """One ``.tf`` file per generated file, stored exactly as written."""

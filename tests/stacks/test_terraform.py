@@ -19,6 +19,8 @@ from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
 
+pytestmark = pytest.mark.slow  # terraform init + validate: `make test-fast` leaves it out
+
 
 @pytest.fixture(scope="session")
 def terraform_env(tmp_path_factory: pytest.TempPathFactory, project_root: Path) -> dict[str, str]:

@@ -22,6 +22,8 @@ from writers import hcl
 
 from ..conftest import EXAMPLES, Synthesizer
 
+pytestmark = pytest.mark.slow  # terraform (provider schema, fmt, validate): `make test-fast` leaves it out
+
 Converter = Callable[[str], tuple[Path, hcl.Converted]]
 
 

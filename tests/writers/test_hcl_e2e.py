@@ -1,12 +1,13 @@
 """The HCL of ``make hcl`` deploys the same thing as the JSON: compare the two states, not the two texts.
 
-For the article and the chain example: apply the synthesized JSON stacks (network,
-then services) into one emulated account, and the HCL stacks written by
-writers/hcl.py into another, both with plain ``terraform init/apply -parallelism=1``
-against moto (emulator/server.py, same seed). Then every resource of one state must
-be in the other under its renamed address, with equal attributes, and the outputs
-must be equal. Nothing is fetched; when terraform, moto or the provider mirror is
-missing these tests fail.
+For the article and the chain example: the synthesized JSON stacks (network, then
+services) as ``make deploy-local`` applied them into one emulated account (the session's
+shared deployment, tests/deployments.py: the same apply the local end-to-end tests read),
+and the HCL stacks written by writers/hcl.py applied into another with plain
+``terraform init/apply`` against moto (emulator/server.py, same seed). Then every
+resource of one state must be in the other under its renamed address, with equal
+attributes, and the outputs must be equal. Nothing is fetched; when terraform, moto or
+the provider mirror is missing these tests fail.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 import pytest
 
 from emulator.server import KNOWN_GAPS, Emulator, pointed
-from topology import Settings
 from writers import hcl
 
-from ..conftest import EXAMPLES, Synthesizer
+from ..deployments import Deploy
+
+pytestmark = pytest.mark.slow  # the emulator and terraform: `make test-fast` leaves it out
 
 REGION = "ap-northeast-1"
 
@@ -40,7 +42,7 @@ def _apply(home: Path, workdirs: list[Path]) -> None:
     with Emulator(home, region=REGION) as aws:
         for workdir in workdirs:
             _terraform(["init", "-input=false"], workdir, pointed(env, aws))
-            _terraform(["apply", "-input=false", "-auto-approve", "-parallelism=1"], workdir, pointed(env, aws))
+            _terraform(["apply", "-input=false", "-auto-approve"], workdir, pointed(env, aws))
 
 
 def _state(path: Path) -> dict[str, Any]:
@@ -136,13 +138,12 @@ def _translate(value: Any, pairs: dict[str, str]) -> Any:
 
 
 @pytest.mark.parametrize("example", ["article", "chain"])
-def test_hcl_and_json_deploy_the_same_resources(example: str, synthesize: Synthesizer, tmp_path: Path) -> None:
-    json_home, hcl_home = tmp_path / "json", tmp_path / "hcl"
-    shutil.copytree(synthesize(EXAMPLES[example], Settings()).outdir, json_home / "cdktf.out", ignore=shutil.ignore_patterns(".terraform*"))
+def test_hcl_and_json_deploy_the_same_resources(example: str, deployed: Deploy, tmp_path: Path) -> None:
+    json_home = deployed(f"examples.{example}").copy(tmp_path / "json")  # the adoption below applies over its state
+    hcl_home = tmp_path / "hcl"
     converted = hcl.convert(json_home / "cdktf.out", hcl_home / "hcl")
     assert converted.stacks == ("network", "services")
 
-    _apply(json_home, [json_home / "cdktf.out" / "stacks" / s for s in converted.stacks])
     _apply(hcl_home, [hcl_home / "hcl" / s for s in converted.stacks])
 
     schemas = _provider_schema(json_home / "cdktf.out" / "stacks" / "network")
@@ -229,7 +230,7 @@ def _renamed_remote_outputs(attributes: dict[str, Any], converted: hcl.Converted
 
 def _changes(workdir: Path, env: dict[str, str]) -> list[tuple[str, list[str], set[str]]]:
     """``(address, actions, changed attributes)`` of each resource change that is not a plain no-op."""
-    _terraform(["plan", "-input=false", "-parallelism=1", "-out=adopt.tfplan"], workdir, env)
+    _terraform(["plan", "-input=false", "-out=adopt.tfplan"], workdir, env)
     shown = subprocess.run(["terraform", "show", "-json", "adopt.tfplan"], cwd=workdir, env=env, capture_output=True, text=True, check=True)
     found = []
     for change in json.loads(shown.stdout)["resource_changes"]:
@@ -255,4 +256,4 @@ def _assert_hcl_adopts_the_json_state(json_home: Path) -> None:
             _terraform(["init", "-input=false"], workdir, env)
             unexpected = [(a, act, ch - gaps) for a, act, ch in _changes(workdir, env) if act != ["update"] or ch - gaps]
             assert unexpected == [], stack
-            _terraform(["apply", "-input=false", "-parallelism=1", "adopt.tfplan"], workdir, env)
+            _terraform(["apply", "-input=false", "adopt.tfplan"], workdir, env)

@@ -1,0 +1,104 @@
+"""Emulator deployments shared by the whole test session: one ``make deploy-local`` per system and environment.
+
+A deploy costs tens of seconds of Terraform (the AWS provider alone takes seconds of
+CPU per command), so every test that needs "the article, deployed" asks the session
+fixture ``deployed`` (tests/conftest.py) for it and gets the same deployment::
+
+    def test_x(deployed: Deploy) -> None:
+        article = deployed("examples.article")             # or deployed("acme.shop", "dev")
+        article.outputs["services"]["cluster_name"]        # outputs.json of the deploy
+        article.requests()                                  # the emulator's request log, one line per request
+        with Emulator(article.home, region=..., record=False) as aws: ...   # read-only: plans
+
+The deployment lives in files only (``home``: cdktf.out/, state/, the recording, as
+``make deploy-local`` leaves them); no emulator runs between tests, so nothing is torn
+down. It is shared, so a test must not change it: a test that applies, imports or
+destroys works on ``article.copy(tmp_path / "x")``, a private home with the same
+account and state.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def local_command(command: str, home: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m emulator.local <command> --home <home> ...``, what ``make deploy-local``/``plan``/``destroy-local`` run."""
+    return subprocess.run(
+        [sys.executable, "-m", "emulator.local", command, "--home", str(home), *extra],
+        cwd=ROOT,
+        env=env if env is not None else dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+def request_lines(recording: Path) -> list[str]:
+    """Each recorded request as one searchable line: its API operation header and decoded body."""
+    lines = []
+    for raw in recording.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(raw)
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        lines.append(f"{entry['headers'].get('X-Amz-Target', '')} {body}")
+    return lines
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """One system (and environment) deployed into its own emulated account; shared, so read it, never change it."""
+
+    home: Path
+    """The emulator home: ``cdktf.out/``, ``state/``, ``recording.jsonl``, ``outputs.json``."""
+    outputs: dict[str, dict[str, Any]]
+    """``outputs.json`` after the deploy: ``{stack: {output: value}}``."""
+    stdout: str
+    """What the deploy printed (progress, then the outputs)."""
+    stderr: str
+    """What the deploy said about itself (selection, emulator start and stop)."""
+
+    def requests(self) -> list[str]:
+        """The emulator's request log of the deploy (see ``request_lines``)."""
+        return request_lines(self.home / "recording.jsonl")
+
+    def copy(self, where: Path) -> Path:
+        """A private home holding the same account and state, for a test that applies, imports or destroys."""
+        shutil.copytree(self.home, where, symlinks=True)
+        return where
+
+
+Deploy = Callable[..., Deployed]
+
+
+@dataclass
+class Deployments:
+    """The session's deployments, made on first request (the fixture ``deployed`` is its ``get``)."""
+
+    root: Path
+    made: dict[tuple[str, str | None], Deployed] = field(default_factory=dict)
+
+    def get(self, system: str, env: str | None = None, *, pythonpath: Path | None = None) -> Deployed:
+        key = (system, env)
+        if key not in self.made:
+            home = self.root / f"{system}-{env or 'default'}"
+            environ = dict(os.environ)
+            if pythonpath is not None:
+                environ["PYTHONPATH"] = str(pythonpath)
+            done = local_command("deploy", home, "--system", system, *(["--env", env] if env else []), env=environ)
+            assert done.returncode == 0, f"deploy of {system} {env or ''} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            outputs = json.loads((home / "outputs.json").read_text(encoding="utf-8"))
+            self.made[key] = Deployed(home=home, outputs=outputs, stdout=done.stdout, stderr=done.stderr)
+        return self.made[key]
