@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf import ITerraformDependable, Postcondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceCapacityProviderStrategy,
@@ -228,11 +228,31 @@ class EcsServiceUnit(Construct):
             triggers=triggers or None,
             force_new_deployment=True if triggers else None,
             depends_on=depends_on,
-            # Once Application Auto Scaling owns the count, a plan must not set it back.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]) if service.autoscaling is not None else None,
+            lifecycle=TerraformResourceLifecycle(
+                # Once Application Auto Scaling owns the count, a plan must not set it back.
+                ignore_changes=["desired_count"] if service.autoscaling is not None else None,
+                postcondition=[self._runs_new_revision(service.name)],
+            ),
         )
         if import_id is not None:
             self.service.import_from(import_id)  # adopt the running service: updated in place, never recreated
+
+    def _runs_new_revision(self, name: str) -> Postcondition:
+        """Apply fails when the service does not run the revision this apply registered.
+
+        With the circuit breaker's rollback, ``wait_for_steady_state`` returns once the
+        *old* revision is steady again, and provider 5.x reports success
+        (hashicorp/terraform-provider-aws#20858). The service read after the update then
+        names the old task definition, which this postcondition catches.
+        """
+        registered = f"{self.task_definition.fqn}.arn"
+        return Postcondition(
+            condition=f"${{self.task_definition == {registered}}}",
+            error_message=f"ECS service {name} runs ${{self.task_definition}}, not the revision this apply registered "
+            f"(${{{registered}}}): the deployment failed and the circuit breaker rolled it back. Read the service's events "
+            f"(aws ecs describe-services --cluster ${{self.cluster}} --services {name}) and its stopped tasks' reasons, fix, "
+            "and apply again.",
+        )
 
     @staticmethod
     def _service_connect(service: Service, placement: Placement, logs: ServiceLogs) -> EcsServiceServiceConnectConfiguration:

@@ -210,7 +210,8 @@ class Deployment:
     """How a deployment rolls; the circuit breaker with rollback is always on."""
 
     wait_for_steady_state: bool = True
-    """``apply`` waits until the service runs its desired count of healthy tasks (and fails if it does not)."""
+    """``apply`` waits until the service runs its desired count of healthy tasks. A deployment the circuit breaker
+    rolls back also ends steady (on the old revision); a postcondition on the service then fails the apply."""
     minimum_healthy_percent: int | None = None
     """ECS default (100) if unset."""
     maximum_percent: int | None = None

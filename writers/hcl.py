@@ -390,6 +390,9 @@ class Renderer:
                     inner.append(f"{pad}  ignore_changes = [{', '.join(value)}]\n")
                 elif name == "replace_triggered_by":
                     inner.append(f"{pad}  replace_triggered_by = [{', '.join(self.expression(v) for v in value)}]\n")
+                elif name in ("precondition", "postcondition"):  # blocks in HCL, lists of objects in JSON
+                    for check in value:
+                        inner.extend(self.block(name, [], check, {}, indent + 1))
                 else:
                     inner.append(f"{pad}  {name} = {self.value(value, indent + 1)}\n")
             return [f"{pad}{head} {{\n", *inner, f"{pad}}}\n"]
