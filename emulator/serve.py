@@ -10,7 +10,12 @@
    error until it times out. Here the tags given at registration or by ``TagResource``
    are kept per ARN and returned by ``ListTagsForResource``.
 
-Nothing else changes (both are listed in README's table of emulator gaps). Deterministic:
+3. moto 5.2.5's ``CreateService`` drops ``capacityProviderStrategy`` and reports
+   ``launchType EC2`` instead, so the next plan would replace every service (its strategy
+   read back empty). Here a service created with a strategy keeps it and has no launch
+   type, as in ECS (``UpdateService`` already keeps a new strategy).
+
+Nothing else changes (all are listed in README's table of emulator gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
     emulator/.venv/bin/python emulator/serve.py -H 127.0.0.1 -p 5000
@@ -24,6 +29,7 @@ from typing import Any
 
 from moto.applicationautoscaling import responses as autoscaling
 from moto.ecs import models
+from moto.ecs import responses as ecs_responses
 from moto.server import main
 
 _TAGS: dict[str, dict[str, str]] = {}
@@ -35,6 +41,20 @@ def _steady(init: Any) -> Any:
         self.running_count, self.pending_count = self.desired_count, 0
         for deployment in self.deployments:
             deployment.update(runningCount=self.desired_count, pendingCount=0, rolloutState="COMPLETED")
+
+    return patched
+
+
+def _create_keeps_strategy(create: Any) -> Any:
+    def patched(self: Any) -> Any:
+        result = create(self)
+        strategy = self._get_param("capacityProviderStrategy")
+        if strategy:
+            service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+            service.capacity_provider_strategy, service.launch_type = strategy, None
+            for deployment in service.deployments:
+                deployment.update(launchType=None, capacityProviderStrategy=strategy)
+        return result
 
     return patched
 
@@ -65,6 +85,7 @@ def _untag_resource(self: Any) -> str:
 
 
 models.Service.__init__ = _steady(models.Service.__init__)
+ecs_responses.EC2ContainerServiceResponse.create_service = _create_keeps_strategy(ecs_responses.EC2ContainerServiceResponse.create_service)
 Response = autoscaling.ApplicationAutoScalingResponse
 Response.register_scalable_target = _register_keeps_tags(Response.register_scalable_target)
 Response.list_tags_for_resource = _list_tags_for_resource

@@ -190,7 +190,8 @@ class Autoscaling:
     scale_in_cooldown_seconds: int = 300
     scale_out_cooldown_seconds: int = 60
     schedule: tuple[ScheduledCapacity, ...] = ()
-    """Scheduled steps of min/max (business hours, nights)."""
+    """Scheduled steps of min/max (business hours, nights). With steps, ``min_count``/``max_count`` are only the
+    starting values: the steps own min/max afterwards, and Terraform no longer sets them back (or changes them)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -179,7 +179,7 @@ def test_adopted_resources_are_imported_and_keep_their_names(synthesize: Synthes
     network = {to.split(".")[0]: value for to, value in _imports(synth, "network").items()}
     assert network == {"aws_ecs_cluster": "ServiceConnect", "aws_service_discovery_private_dns_namespace": f"ns-abcdefgh12345678:{VPC}"}
     (namespace,) = synth.resources("network", "aws_service_discovery_private_dns_namespace").values()
-    assert "description" not in namespace  # immutable: an adopted namespace keeps its own
+    assert namespace["lifecycle"] == {"ignore_changes": ["description"]}  # it keeps the account's (issue 20, finding 7)
 
 
 def test_adoption_problems_are_one_line_each() -> None:

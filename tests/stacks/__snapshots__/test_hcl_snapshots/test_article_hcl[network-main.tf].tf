@@ -4,6 +4,16 @@ data "aws_caller_identity" "account_identity" {}
 
 data "aws_partition" "account_partition" {}
 
+resource "aws_ecs_cluster_capacity_providers" "capacity_providers" {
+  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
+  cluster_name       = aws_ecs_cluster.cluster.name
+  default_capacity_provider_strategy {
+    base              = 0
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
+}
+
 resource "aws_ecs_cluster" "cluster" {
   name = "ServiceConnect"
   configuration {

@@ -135,7 +135,6 @@ resource "aws_ecs_service" "client_nginx_service" {
   enable_ecs_managed_tags = true
   enable_execute_command  = true
   force_new_deployment    = true
-  launch_type             = "FARGATE"
   name                    = "client-nginx"
   platform_version        = "LATEST"
   propagate_tags          = "SERVICE"
@@ -144,6 +143,10 @@ resource "aws_ecs_service" "client_nginx_service" {
     service_connect_internal-nginx = "67dd5762e8e212a2"
   }
   wait_for_steady_state = true
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
   deployment_circuit_breaker {
     enable   = true
     rollback = true
@@ -361,12 +364,16 @@ resource "aws_ecs_service" "internal_nginx_service" {
   desired_count           = 1
   enable_ecs_managed_tags = true
   enable_execute_command  = true
-  launch_type             = "FARGATE"
+  force_new_deployment    = true
   name                    = "internal-nginx"
   platform_version        = "LATEST"
   propagate_tags          = "SERVICE"
   task_definition         = aws_ecs_task_definition.internal_nginx_task.arn
   wait_for_steady_state   = true
+  capacity_provider_strategy {
+    capacity_provider = "FARGATE"
+    weight            = 1
+  }
   deployment_circuit_breaker {
     enable   = true
     rollback = true
