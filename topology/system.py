@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
@@ -149,7 +151,21 @@ def _import(module_name: str) -> ModuleType:
         raise SelectionError(f"system {module_name!r}: importing it failed: {_one_line(error)}") from None
 
 
+def _importable_path(filename: str) -> str:
+    """``acme/shop.py``: the file as seen from its import-path root (no machine path in the message)."""
+    path = Path(filename).resolve()
+    for root in sys.path:
+        try:
+            return path.relative_to(Path(root or ".").resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
 def _one_line(error: BaseException) -> str:
+    if isinstance(error, SyntaxError) and error.filename:  # raised by the compiler: its frames are importlib's, not the user's
+        column = f", column {error.offset}" if error.offset else ""
+        return f"{type(error).__name__}: {error.msg} ({_importable_path(error.filename)}, line {error.lineno}{column})"
     where = ""
     trace = error.__traceback__
     while trace is not None and trace.tb_next is not None:
