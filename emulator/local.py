@@ -107,21 +107,21 @@ def _merge_outputs(path: Path, result: dict[str, dict[str, object]]) -> None:
     path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-# Provider errors that a precondition cannot pre-empt (no data source lists Cloud Map namespaces,
-# so "does it exist" cannot be asked before the read), put in words a person can act on.
-MISSING_NAMESPACE = re.compile(r"reading Service Discovery (?P<name>\S+) Namespace \((?P<type>DNS_PRIVATE|HTTP)\): empty result")
+# Provider errors that a precondition cannot pre-empt, put in words a person can act on. An existing
+# private DNS namespace is checked through its Route 53 private zone, read by name in the VPC; when
+# there is none, the read itself fails (no data source lists zones by name and VPC beforehand).
+MISSING_ZONE = re.compile(r"no matching Route 53 Hosted Zone found")
 
 
 def explain_plan_failure(stderr: str) -> list[str]:
     """One line per failure this project can explain better than the provider does."""
-    lines = []
-    for match in MISSING_NAMESPACE.finditer(stderr):
-        kind = "private DNS" if match["type"] == "DNS_PRIVATE" else "HTTP"
-        lines.append(
-            f"error: Service Connect namespace {match['name']} ({kind}) does not exist in this account and region: create it, "
-            "or set network.existing.use_existing_namespace = False to let this project create it"
-        )
-    return lines
+    if MISSING_ZONE.search(stderr) and "existing_namespace" in stderr:
+        return [
+            "error: the existing namespace is not a private DNS namespace of network.existing.vpc_id under network.namespace's "
+            "name (Cloud Map's private zone of that name is not in that VPC): check network.namespace, "
+            "network.namespace_type and network.existing.namespace_id"
+        ]
+    return []
 
 
 def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:

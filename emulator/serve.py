@@ -15,6 +15,12 @@
    read back empty). Here a service created with a strategy keeps it and has no launch
    type, as in ECS (``UpdateService`` already keeps a new strategy).
 
+4. moto 5.2.5's ``CreatePrivateDnsNamespace`` creates its Route 53 private zone as
+   ``<name>-hz``, in no VPC, without a linked service. In AWS the zone has the namespace's
+   name, is associated with its VPC, and is linked to Cloud Map (``LinkedService``:
+   ``servicediscovery.amazonaws.com``, the namespace's ARN). Existing namespaces are checked
+   through that zone, so here it is made so.
+
 Nothing else changes (all are listed in README's table of emulator gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
@@ -30,7 +36,9 @@ from typing import Any
 from moto.applicationautoscaling import responses as autoscaling
 from moto.ecs import models
 from moto.ecs import responses as ecs_responses
+from moto.route53.models import route53_backends
 from moto.server import main
+from moto.servicediscovery import models as servicediscovery
 
 _TAGS: dict[str, dict[str, str]] = {}
 
@@ -55,6 +63,19 @@ def _create_keeps_strategy(create: Any) -> Any:
             for deployment in service.deployments:
                 deployment.update(launchType=None, capacityProviderStrategy=strategy)
         return result
+
+    return patched
+
+
+def _namespace_zone_as_in_aws(create: Any) -> Any:
+    def patched(self: Any, name: str, creator_request_id: str, description: str, vpc: str, tags: Any, properties: Any) -> Any:
+        operation = create(self, name, creator_request_id, description, vpc, tags, properties)
+        namespace = next(ns for ns in self.namespaces.values() if ns.name == name and ns.vpc == vpc)
+        zone = route53_backends[self.account_id]["aws"].zones[namespace.dns_properties["HostedZoneId"].split("/")[-1]]
+        zone.name = name
+        zone.add_vpc(vpc, self.region_name)
+        zone.linked_service = {"ServicePrincipal": "servicediscovery.amazonaws.com", "Description": namespace.arn}
+        return operation
 
     return patched
 
@@ -86,6 +107,8 @@ def _untag_resource(self: Any) -> str:
 
 models.Service.__init__ = _steady(models.Service.__init__)
 ecs_responses.EC2ContainerServiceResponse.create_service = _create_keeps_strategy(ecs_responses.EC2ContainerServiceResponse.create_service)
+Backend = servicediscovery.ServiceDiscoveryBackend
+Backend.create_private_dns_namespace = _namespace_zone_as_in_aws(Backend.create_private_dns_namespace)
 Response = autoscaling.ApplicationAutoScalingResponse
 Response.register_scalable_target = _register_keeps_tags(Response.register_scalable_target)
 Response.list_tags_for_resource = _list_tags_for_resource

@@ -153,8 +153,17 @@ class NetworkStack(TerraformStack):
         # A cluster that is only read keeps its owner's ECS Exec configuration.
         self.exec_audit_group, self.exec_key = None, None
         adopt = existing.adopt
-        if existing.use_existing_namespace:
-            self.existing_namespace = ExistingNamespace(self, "existing_namespace", name=net.namespace, namespace_type=net.namespace_type)
+        if existing.namespace_id is not None:
+            self.existing_namespace = ExistingNamespace(
+                self,
+                "existing_namespace",
+                namespace_id=existing.namespace_id,
+                name=net.namespace,
+                namespace_type=net.namespace_type,
+                vpc_id=existing.vpc_id,
+                region=settings.region,
+                account=account,
+            )
             self.namespace_arn = self.existing_namespace.arn
         else:
             namespace_id = adopt.namespace_id if adopt else None

@@ -322,8 +322,12 @@ class ExistingNetwork:
     """Where the tasks run; at least one, all in ``vpc_id``."""
     use_existing_cluster: bool = False
     """Look up ``NetworkSettings.cluster_name`` instead of creating it."""
+    namespace_id: str | None = None
+    """Use this existing Cloud Map namespace instead of creating one: its ID (``ns-...``) or ARN. Named by ID, not
+    looked up by name (two namespaces of one name, in other VPCs or environments, make the lookup fail). Its name must
+    be ``NetworkSettings.namespace``; a private DNS namespace must be this VPC's (both checked at plan time)."""
     use_existing_namespace: bool = False
-    """Look up ``NetworkSettings.namespace`` (of ``namespace_type``) instead of creating it."""
+    """Replaced by ``namespace_id``: ``True`` is refused with a message that says so."""
     adopt: Adoption | None = None
     """Import the running system's resources (``import`` blocks) instead of creating them."""
 

@@ -42,6 +42,8 @@ REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+NAMESPACE_ID = re.compile(r"ns-[a-z0-9]{8,32}")
+NAMESPACE_ARN = re.compile(r"arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:namespace/(?P<id>ns-[a-z0-9]{8,32})")
 
 # AWS Private CA ARN, as required by ServiceConnectTlsCertificateAuthority.awsPcaAuthorityArn.
 PCA_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-f-]+$")
@@ -120,9 +122,9 @@ def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
     if adopt.cluster and existing.use_existing_cluster:
         yield f"{where}.cluster: the cluster is read (use_existing_cluster), so it cannot also be imported; choose one"
     if adopt.namespace_id is not None:
-        if existing.use_existing_namespace:
-            yield f"{where}.namespace_id: the namespace is read (use_existing_namespace), so it cannot also be imported; choose one"
-        if not re.fullmatch(r"ns-[a-z0-9]{8,32}", adopt.namespace_id):
+        if existing.namespace_id is not None:
+            yield f"{where}.namespace_id: the namespace is read (network.existing.namespace_id), so it cannot also be imported; choose one"
+        if not NAMESPACE_ID.fullmatch(adopt.namespace_id):
             yield f"{where}.namespace_id: {adopt.namespace_id!r} is not a Cloud Map namespace ID (like 'ns-abcdefgh12345678')"
     names = [service.name for service in topology.services]
     seen: set[str] = set()
@@ -229,6 +231,18 @@ def _existing_problems(existing: ExistingNetwork) -> Iterator[str]:
             yield f"{where}.private_subnet_ids[{index}]: {subnet!r} is not a subnet ID (like 'subnet-0123456789abcdef0')"
     if len(set(existing.private_subnet_ids)) != len(existing.private_subnet_ids):
         yield f"{where}.private_subnet_ids: a subnet is listed twice"
+    if existing.use_existing_namespace:
+        yield (
+            f"{where}.use_existing_namespace: a namespace is no longer looked up by name (the lookup fails once two "
+            "namespaces share it); set network.existing.namespace_id to its ID or ARN (aws servicediscovery list-namespaces)"
+        )
+    if existing.namespace_id is not None and not (
+        NAMESPACE_ID.fullmatch(existing.namespace_id) or NAMESPACE_ARN.fullmatch(existing.namespace_id)
+    ):
+        yield (
+            f"{where}.namespace_id: {existing.namespace_id!r} is not a Cloud Map namespace ID or ARN "
+            "(like 'ns-abcdefgh12345678' or 'arn:aws:servicediscovery:<region>:<account>:namespace/ns-abcdefgh12345678')"
+        )
 
 
 def _zone_problems(zones: tuple[str, ...], region: str) -> Iterator[str]:
