@@ -264,7 +264,13 @@ def _display(path: Path) -> str:
 
 
 def report(result: Result, *, out_name: str, configs: list[str]) -> list[str]:
-    lines = [f"Imported {len(result.drafts)} service(s) from {', '.join(configs)} into {out_name}", ""]
+    """The findings; the first line says what became of ``out_name`` (never "imported into" when nothing is written)."""
+    read = f"{len(result.drafts)} service(s) from {', '.join(configs)}"
+    if result.collector.blocking:
+        first = f"Read {read}; {out_name} not written: {len(result.collector.blocking)} carried value(s) unresolved (below)"
+    else:
+        first = f"Imported {read} into {out_name}"
+    lines = [first, ""]
     net = result.settings.network
     lines += [f"Settings: region {result.settings.region!r}, cluster {net.cluster_name!r}, namespace {net.namespace!r}", ""]
     lines.append("Carried over:")

@@ -232,8 +232,10 @@ def test_ci_server_and_client_only_service(capsys: pytest.CaptureFixture[str], t
 def test_ci_unresolved_values_in_dropped_fields_are_named_not_invented(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "ci.py"
     # Secrets are carried, so their unresolved ARNs stop the import and are named.
-    code, _, errors = _run(capsys, "--out", out, CI / "nginx.yml")
+    code, report, errors = _run(capsys, "--out", out, CI / "nginx.yml")
     assert code == 2 and not out.exists()
+    # Issue 20: the report's first line does not say "Imported ... into" what is not written.
+    assert report[0] == f"Read 1 service(s) from nginx.yml; {out.as_posix()} not written: 2 carried value(s) unresolved (below)"
     assert errors == [
         f"error: service 'nginx': nginx-taskdef.jsonnet: containerDefinitions[0].secrets[{i}].valueFrom: {{{{ must_env `AWS_ACCOUNT_ID` }}}} unresolved in a carried field"
         for i in (1, 2)
