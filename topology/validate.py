@@ -42,6 +42,12 @@ REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+CYCLE_REASON = (
+    "refused because Service Connect writes a task's /etc/hosts names for the servers it calls when the task starts, "
+    "so a server must run before its callers, and in a cycle one side would start without the other's name; "
+    "instead, make one direction asynchronous (a queue or topic both reach through their egress), "
+    "or merge the services, or move what both need into a third service that both call"
+)
 NAMESPACE_ID = re.compile(r"ns-[a-z0-9]{8,32}")
 NAMESPACE_ARN = re.compile(r"arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:namespace/(?P<id>ns-[a-z0-9]{8,32})")
 
@@ -392,7 +398,7 @@ def _call_problems(topology: Topology, by_name: dict[str, Service]) -> Iterator[
     edges = [(caller, server) for caller, server in call_edges(topology) if server in by_name]
     cycle = find_cycle(known, edges)
     if cycle:
-        yield f"service {cycle[0]!r}: calls: call cycle {' -> '.join(cycle)} (servers must be deployed before their callers, so calls cannot form a cycle)"
+        yield f"service {cycle[0]!r}: calls: call cycle {' -> '.join(cycle)}: {CYCLE_REASON}"
 
 
 def _secret_problems(where: str, service: Service) -> Iterator[str]:
