@@ -63,7 +63,7 @@ node_modules/.installed: package-lock.json
 build/terraform.rc: $(VENV)/.synced toolchain/tf_mirror.py
 	$(PY) -m toolchain.tf_mirror $@
 
-synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article), every environment
+synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article): ENV=<name> only, else every environment
 	rm -rf $(OUTDIR)
 	$(PY) main.py
 	@echo "synthesized $(SYSTEM): $(OUTDIR)/stacks/{$$(ls $(OUTDIR)/stacks | paste -sd, -)}"
