@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from proof.plan_review import add_route_findings, markdown, review
+from proof.plan_review import Declared, add_route_findings, markdown, review
 from toolchain import tf_mirror
 from toolchain.stackrun import StackError, format_outputs, init, outputs, say, stream
 from topology.selection import Selection, add_arguments, select
@@ -209,7 +209,8 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
         planned = plan_stacks(outdir, plandir, env, deployment.stacks)
     gaps = KNOWN_GAPS if target == "emulator" else frozenset()
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
-    reviews = [review(stack, data, gaps=gaps) for stack, data in plans.items()]
+    declared = Declared.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
+    reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
     text = markdown(reviews)
     (plandir / "review.md").write_text(text, encoding="utf-8")
