@@ -95,7 +95,7 @@ diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redr
 
 verify: synth ## Prove internal-only for the selected stacks (proof/verify/) and run checkov with the justified skips
 	$(PY) -m proof.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
-	$(PY) -m proof.scan $(OUTDIR)
+	$(PY) -m proof.scan $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
 
 validate: synth ## terraform init + validate on the selected stacks
 	for s in $(SELECTED); do (cd $(OUTDIR)/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done

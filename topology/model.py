@@ -379,6 +379,20 @@ class S3State:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Skip:
+    """A checkov check this system does not meet on purpose, and why: ``make verify`` prints both.
+
+    Recorded next to the declaration it excuses (``Settings`` or one ``Environment``), not in the
+    project's own list (proof/checkov/skips.toml), and only for that system's (environment's) stacks.
+    """
+
+    check: str
+    """checkov check ID, like ``CKV_AWS_338`` (log groups keep logs for at least a year)."""
+    reason: str
+    """Why the finding is accepted here, like "staging keeps logs for 30 days: nothing there is evidence"; required."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything that is not a service: where, what names, where state lives."""
 
@@ -394,3 +408,6 @@ class Settings:
     """``None``: local state files under ``local_state_dir`` in the project (relative paths)."""
     local_state_dir: str = "state"
     """Project-relative folder of local state; emulator runs use their own (``build/emulator/state``)."""
+    checkov_skips: tuple[Skip, ...] = ()
+    """checkov checks this system's stacks may fail, each with its reason (printed by ``make verify``); a skip
+    that no finding needs is reported, so the list cannot outlive its reasons."""

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
-from .model import NatMode, S3State, Service, Settings, Topology
+from .model import NatMode, S3State, Service, Settings, Skip, Topology
 
 T = TypeVar("T")
 
@@ -75,6 +75,9 @@ class Environment:
     """Remote state for this environment; keys are ``<key_prefix>/<stack>.tfstate``, so distinct per environment."""
     sizing: Mapping[str, Sizing] = field(default_factory=dict)
     """Per service name; a name that is not a declared service is an error."""
+    checkov_skips: tuple[Skip, ...] = ()
+    """checkov checks only this environment's stacks may fail (like a short log retention in staging), each
+    with its reason; added to ``Settings.checkov_skips``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,6 +215,7 @@ def resolve(system: System, environment: Environment) -> Deployment:
         network=network,
         log_retention_days=_pick(environment.log_retention_days, base.log_retention_days),
         state=_pick(environment.state, base.state),
+        checkov_skips=base.checkov_skips + environment.checkov_skips,
     )
     services = tuple(
         _sized(service, environment.sizing[service.name]) if service.name in environment.sizing else service

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from .graph import call_edges, callers_of, find_cycle
 from .iam import permission_problems
-from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Topology
+from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
 from .regions import region_problem
 from .types import type_problems
 
@@ -48,6 +48,7 @@ CYCLE_REASON = (
     "instead, make one direction asynchronous (a queue or topic both reach through their egress), "
     "or merge the services, or move what both need into a third service that both call"
 )
+CHECKOV_ID = re.compile(r"CKV2?_[A-Z0-9]+_\d+")
 NAMESPACE_ID = re.compile(r"ns-[a-z0-9]{8,32}")
 NAMESPACE_ARN = re.compile(r"arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:namespace/(?P<id>ns-[a-z0-9]{8,32})")
 
@@ -215,6 +216,7 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
         yield f"settings: network.namespace_type: {net.namespace_type!r} must be 'private_dns' or 'http'"
     if net.existing is not None:
         yield from _existing_problems(net.existing)
+    yield from _skip_problems(settings.checkov_skips)
     if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
         yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
     if settings.state is not None:
@@ -249,6 +251,19 @@ def _existing_problems(existing: ExistingNetwork) -> Iterator[str]:
             f"{where}.namespace_id: {existing.namespace_id!r} is not a Cloud Map namespace ID or ARN "
             "(like 'ns-abcdefgh12345678' or 'arn:aws:servicediscovery:<region>:<account>:namespace/ns-abcdefgh12345678')"
         )
+
+
+def _skip_problems(skips: tuple[Skip, ...]) -> Iterator[str]:
+    seen: set[str] = set()
+    for index, skip in enumerate(skips):
+        where = f"settings: checkov_skips[{index}]"
+        if not CHECKOV_ID.fullmatch(skip.check):
+            yield f"{where}.check: {skip.check!r} is not a checkov check ID (like 'CKV_AWS_338')"
+        elif skip.check in seen:
+            yield f"{where}.check: {skip.check} is skipped twice (the system's and its environment's?): keep one, with its reason"
+        seen.add(skip.check)
+        if not skip.reason.strip():
+            yield f"{where}.reason: say why {skip.check} is accepted here (make verify prints it)"
 
 
 def _zone_problems(zones: tuple[str, ...], region: str) -> Iterator[str]:

@@ -190,7 +190,7 @@ def dot(topology: Topology, settings: Settings) -> str:
         f'  blocked [label={centred(NO_INGRESS.replace(": ", ":<br/>").replace(", ", "<br/>"))}, shape=note, color="#c62828", fontcolor="#c62828"];',
         '  internet -> blocked [style=dashed, color="#c62828", arrowhead=none];',
         f'  blocked -> {anchor} [lhead=cluster_ecs, style=dashed, color="#c62828", arrowhead=tee];',
-        f'  {anchor} -> nat [ltail=cluster_private, lhead=cluster_public, label={centred(nat_egress_label(topology))}, style=dotted, constraint=false];',
+        f"  {anchor} -> nat [ltail=cluster_private, lhead=cluster_public, label={centred(nat_egress_label(topology))}, style=dotted, constraint=false];",
         "  { rank=same; blocked; nat; }",
         "  nat -> internet [style=dotted, constraint=false];",
         "}",
