@@ -66,7 +66,7 @@ node_modules/.installed: package-lock.json
 build/terraform.rc: $(VENV)/.synced toolchain/tf_mirror.py
 	$(PY) -m toolchain.tf_mirror $@
 
-synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article), every environment
+synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article): ENV=<name> only, else every environment
 	rm -rf $(OUTDIR)
 	$(PY) main.py
 	@echo "synthesized $(SYSTEM): $(OUTDIR)/stacks/{$$(ls $(OUTDIR)/stacks | paste -sd, -)}"
@@ -104,7 +104,7 @@ diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redr
 
 verify: synth ## Prove internal-only for the selected stacks (proof/verify/) and run checkov with the justified skips
 	$(PY) -m proof.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
-	$(PY) -m proof.scan $(OUTDIR)
+	$(PY) -m proof.scan $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
 
 validate: synth ## terraform init + validate on the selected stacks
 	for s in $(SELECTED); do (cd $(OUTDIR)/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done

@@ -4,7 +4,7 @@
 system named by ``INTERNAL_API_SYSTEM`` (a module name such as ``acme.shop``;
 the article, ``examples.article``, if unset). A system with environments gets
 ``network-<env>`` + ``services-<env>`` for each of them; ``INTERNAL_API_ENV``,
-when set, must name one of them (commands act on that pair). A bad declaration
+when set, must name one of them, and only that pair is written (commands act on it). A bad declaration
 prints one line per problem and exits with status 2 before anything is written
 to ``cdktf.out/``.
 """
@@ -74,8 +74,9 @@ def main() -> None:
         bad = environment_problems(system)
         if bad:
             _fail(bad)
-        deployments(system, os.environ.get("INTERNAL_API_ENV") or None)  # an unknown ENV is an error here too
-        selected = deployments(system)
+        # ENV selects one environment: only its stacks are written, so what reads cdktf.out (checkov,
+        # validate, the checker) acts on that environment alone. Without ENV, every environment.
+        selected = deployments(system, os.environ.get("INTERNAL_API_ENV") or None)
     except SelectionError as error:
         _fail([str(error)])
     synth(selected)

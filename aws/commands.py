@@ -32,15 +32,23 @@ SDK_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
 WHOAMI = """
 import json, sys
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ConnectTimeoutError, EndpointConnectionError
+config = Config(connect_timeout=10, retries={"max_attempts": 2})
 try:
-    identity = boto3.client("sts", region_name=sys.argv[1]).get_caller_identity()
+    identity = boto3.client("sts", region_name=sys.argv[1], config=config).get_caller_identity()
+except (EndpointConnectionError, ConnectTimeoutError, ConnectionError) as error:
+    print(json.dumps({"unreachable": " ".join(str(error).split())}))
 except (BotoCoreError, ClientError) as error:
     print(json.dumps({"error": " ".join(str(error).split())}))
 else:
     print(json.dumps({"account": identity["Account"], "arn": identity["Arn"]}))
 """
 NO_CREDENTIALS = "no usable AWS credentials ({reason}); set AWS_PROFILE or AWS_ACCESS_KEY_ID, or try it locally with `make deploy-local`"
+UNREACHABLE = (
+    "the AWS endpoint is unreachable ({reason}): credentials were found, but there is no network route to AWS STS; "
+    "check the network (proxy, VPN, firewall, AWS_ENDPOINT_URL), or try it locally with `make deploy-local`"
+)
 
 
 class PreflightError(RuntimeError):
@@ -60,6 +68,8 @@ def whoami(region: str, env: dict[str, str]) -> dict[str, str]:
 def preflight(deployment: Deployment, env: dict[str, str]) -> str:
     """The caller's account, after checking it is the environment's; ``PreflightError`` (one line) otherwise."""
     answer = whoami(deployment.settings.region, env)
+    if "unreachable" in answer:  # botocore found credentials (it signs before it connects) but got no answer
+        raise PreflightError(UNREACHABLE.format(reason=answer["unreachable"]))
     if "error" in answer:
         raise PreflightError(NO_CREDENTIALS.format(reason=answer["error"]))
     expected = deployment.settings.account_id

@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from proof.plan_review import add_route_findings, markdown, review
+from proof.plan_review import Declared, add_route_findings, markdown, review
 from toolchain.paths import command_env
 from toolchain.stackrun import StackError, format_outputs, init, outputs, say, stream
 from topology.selection import Selection, add_arguments, select
@@ -103,21 +103,21 @@ def _merge_outputs(path: Path, result: dict[str, dict[str, object]]) -> None:
     path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-# Provider errors that a precondition cannot pre-empt (no data source lists Cloud Map namespaces,
-# so "does it exist" cannot be asked before the read), put in words a person can act on.
-MISSING_NAMESPACE = re.compile(r"reading Service Discovery (?P<name>\S+) Namespace \((?P<type>DNS_PRIVATE|HTTP)\): empty result")
+# Provider errors that a precondition cannot pre-empt, put in words a person can act on. An existing
+# private DNS namespace is checked through its Route 53 private zone, read by name in the VPC; when
+# there is none, the read itself fails (no data source lists zones by name and VPC beforehand).
+MISSING_ZONE = re.compile(r"no matching Route 53 Hosted Zone found")
 
 
 def explain_plan_failure(stderr: str) -> list[str]:
     """One line per failure this project can explain better than the provider does."""
-    lines = []
-    for match in MISSING_NAMESPACE.finditer(stderr):
-        kind = "private DNS" if match["type"] == "DNS_PRIVATE" else "HTTP"
-        lines.append(
-            f"error: Service Connect namespace {match['name']} ({kind}) does not exist in this account and region: create it, "
-            "or set network.existing.use_existing_namespace = False to let this project create it"
-        )
-    return lines
+    if MISSING_ZONE.search(stderr) and "existing_namespace" in stderr:
+        return [
+            "error: the existing namespace is not a private DNS namespace of network.existing.vpc_id under network.namespace's "
+            "name (Cloud Map's private zone of that name is not in that VPC): check network.namespace, "
+            "network.namespace_type and network.existing.namespace_id"
+        ]
+    return []
 
 
 def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
@@ -203,7 +203,8 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
         planned = plan_stacks(outdir, plandir, env, deployment.stacks)
     gaps = KNOWN_GAPS if target == "emulator" else frozenset()
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
-    reviews = [review(stack, data, gaps=gaps) for stack, data in plans.items()]
+    declared = Declared.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
+    reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
     text = markdown(reviews)
     (plandir / "review.md").write_text(text, encoding="utf-8")

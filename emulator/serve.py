@@ -1,4 +1,4 @@
-"""moto's server with two gaps filled that our Terraform needs, one request at a time (run with the emulator's Python).
+"""moto's server with the gaps filled that our Terraform needs, one request at a time (run with the emulator's Python).
 
 1. moto starts no tasks: a new service reports ``runningCount`` 0 (or the one global
    ``MOTO_ECS_SERVICE_RUNNING``) forever, so an ``aws_ecs_service`` with
@@ -16,7 +16,18 @@
    it in that order, one at a time, recreates every ID. moto answers in milliseconds;
    what parallelism saves is the provider's own waits (polling delays), which overlap.
 
-Nothing else changes (1 and 2 are listed in README's table of emulator gaps). Deterministic:
+4. moto 5.2.5's ``CreateService`` drops ``capacityProviderStrategy`` and reports
+   ``launchType EC2`` instead, so the next plan would replace every service (its strategy
+   read back empty). Here a service created with a strategy keeps it and has no launch
+   type, as in ECS (``UpdateService`` already keeps a new strategy).
+
+5. moto 5.2.5's ``CreatePrivateDnsNamespace`` creates its Route 53 private zone as
+   ``<name>-hz``, in no VPC, without a linked service. In AWS the zone has the namespace's
+   name, is associated with its VPC, and is linked to Cloud Map (``LinkedService``:
+   ``servicediscovery.amazonaws.com``, the namespace's ARN). Existing namespaces are checked
+   through that zone, so here it is made so.
+
+Nothing else changes (1, 2, 4 and 5 are listed in docs/emulator.md's table of gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
     emulator/.venv/bin/python emulator/serve.py -H 127.0.0.1 -p 5000
@@ -31,8 +42,11 @@ from typing import Any
 
 from moto.applicationautoscaling import responses as autoscaling
 from moto.ecs import models
+from moto.ecs import responses as ecs_responses
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.route53.models import route53_backends
 from moto.server import main
+from moto.servicediscovery import models as servicediscovery
 
 _TAGS: dict[str, dict[str, str]] = {}
 
@@ -43,6 +57,33 @@ def _steady(init: Any) -> Any:
         self.running_count, self.pending_count = self.desired_count, 0
         for deployment in self.deployments:
             deployment.update(runningCount=self.desired_count, pendingCount=0, rolloutState="COMPLETED")
+
+    return patched
+
+
+def _create_keeps_strategy(create: Any) -> Any:
+    def patched(self: Any) -> Any:
+        result = create(self)
+        strategy = self._get_param("capacityProviderStrategy")
+        if strategy:
+            service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+            service.capacity_provider_strategy, service.launch_type = strategy, None
+            for deployment in service.deployments:
+                deployment.update(launchType=None, capacityProviderStrategy=strategy)
+        return result
+
+    return patched
+
+
+def _namespace_zone_as_in_aws(create: Any) -> Any:
+    def patched(self: Any, name: str, creator_request_id: str, description: str, vpc: str, tags: Any, properties: Any) -> Any:
+        operation = create(self, name, creator_request_id, description, vpc, tags, properties)
+        namespace = next(ns for ns in self.namespaces.values() if ns.name == name and ns.vpc == vpc)
+        zone = route53_backends[self.account_id]["aws"].zones[namespace.dns_properties["HostedZoneId"].split("/")[-1]]
+        zone.name = name
+        zone.add_vpc(vpc, self.region_name)
+        zone.linked_service = {"ServicePrincipal": "servicediscovery.amazonaws.com", "Description": namespace.arn}
+        return operation
 
     return patched
 
@@ -85,6 +126,9 @@ def _serialized(call: Any) -> Any:
 
 DomainDispatcherApplication.__call__ = _serialized(DomainDispatcherApplication.__call__)
 models.Service.__init__ = _steady(models.Service.__init__)
+ecs_responses.EC2ContainerServiceResponse.create_service = _create_keeps_strategy(ecs_responses.EC2ContainerServiceResponse.create_service)
+Backend = servicediscovery.ServiceDiscoveryBackend
+Backend.create_private_dns_namespace = _namespace_zone_as_in_aws(Backend.create_private_dns_namespace)
 Response = autoscaling.ApplicationAutoScalingResponse
 Response.register_scalable_target = _register_keeps_tags(Response.register_scalable_target)
 Response.list_tags_for_resource = _list_tags_for_resource

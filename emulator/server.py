@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
-from proof.known_gaps import KNOWN_GAPS, KNOWN_REPLACEMENTS
+from proof.known_gaps import KNOWN_GAPS
 
 ROOT = Path(__file__).resolve().parent.parent
 MOTO_SERVER = ROOT / "emulator" / ".venv" / "bin" / "moto_server"
@@ -42,7 +42,7 @@ SEED = 42
 STARTUP_TIMEOUT = 60.0
 
 
-__all__ = ["KNOWN_GAPS", "KNOWN_REPLACEMENTS", "Emulator", "EmulatorError", "forget", "pointed"]
+__all__ = ["KNOWN_GAPS", "Emulator", "EmulatorError", "forget", "pointed"]
 
 
 class EmulatorError(RuntimeError):

@@ -16,7 +16,5 @@ KNOWN_GAPS = frozenset(
     }
 )
 
-# What moto 5.2.5 drops so that a plan right after a deploy *replaces* the resource: it does not keep an ECS
-# service's capacityProviderStrategy (and reports launchType EC2), so a service with a Fargate Spot share
-# (capacity providers) is planned for replacement. Tested: nothing else is replaced.
-KNOWN_REPLACEMENTS = frozenset({("aws_ecs_service", "capacity_provider_strategy")})
+# Nothing is replaced: moto's CreateService dropped capacityProviderStrategy (so every service with one
+# was planned for replacement); emulator/serve.py now keeps it. Tested: a second plan replaces nothing.

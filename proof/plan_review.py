@@ -7,8 +7,10 @@ service, decided by the checker's reachability model (proof/verify/reach.py) on
 the state before and the state after: a new source of connections (a new
 caller, a CIDR or prefix-list range, a new member of an admitted security group
 such as an instance placed in a caller's group), a public IP, a load balancer,
-target group or API gateway. A port change for an existing caller is listed as a
-change (old and new rule side by side), not as a finding. Every changed resource
+target group or API gateway. A new source the declaration asks for (a new call)
+is listed as **declared** and does not block; only what it does not explain blocks,
+and the review says what to do. A port change for an existing caller is listed as a
+change (each rule once: old port -> new port), not as a finding. Every changed resource
 is listed; a difference known to come from the emulator (README's table of
 gaps) is marked as such. The review is Markdown, fit to paste into a pull
 request; ``main`` exits 1 when a blocking finding exists.
@@ -42,6 +44,41 @@ FRONT_DOOR_TYPES = (
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
 
 
+@dataclass(frozen=True)
+class Declared:
+    """What the declaration asks for: a widening it explains is listed as *declared* and does not block.
+
+    ``reasons`` maps ``(service, source)`` (the reachability model's names: the source is a
+    caller's service name, or ``cidr:<range>``) to why it is declared. Calls fill it; other
+    kinds of declared reach (entry routes) add their own pairs with ``merged``, and the review
+    does not change.
+    """
+
+    reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @classmethod
+    def calls(cls, topology: Any) -> Declared:
+        """Every (server, caller) pair of the topology's ``calls``."""
+        from topology import call_edges
+
+        return cls({(server, caller): f"declared: {caller} calls {server}" for caller, server in call_edges(topology)})
+
+    def merged(self, other: Declared) -> Declared:
+        return Declared({**self.reasons, **other.reasons})
+
+    def explain(self, service: str, source: str) -> str | None:
+        return self.reasons.get((service, source))
+
+
+NOTHING_DECLARED = Declared()
+
+WHAT_TO_DO = (
+    "What to do: each blocking line names the resource that adds the reach. If the reach is intended, declare it in the "
+    "system module (a caller: add the server to the caller's `calls`) and run `make plan` again: it is then listed as "
+    "declared and does not block. Otherwise remove what adds it. The review exits 1 while a blocking finding remains."
+)
+
+
 @dataclass
 class StackReview:
     stack: str
@@ -51,6 +88,8 @@ class StackReview:
     redeploys: list[str] = field(default_factory=list)
     reach_changes: list[str] = field(default_factory=list)
     """Same callers, other ports: a change to read, not a widening."""
+    declared: list[str] = field(default_factory=list)
+    """Widenings the declaration asks for (a new call): listed, not blocking."""
     changed: list[str] = field(default_factory=list)
     """Every changed resource, with its changed attributes; emulator-only differences marked."""
     emulator_only: int = 0
@@ -101,26 +140,52 @@ def _plan_address(where: str) -> str:
     return where.split(":", 1)[1] if ":" in where else where
 
 
-def reach_findings(stack: str, data: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(blocking, changes): sources of connections the plan adds to a service, and port moves of existing ones."""
+def reach_findings(stack: str, data: dict[str, Any], declared: Declared = NOTHING_DECLARED) -> tuple[list[str], list[str], list[str]]:
+    """(blocking, declared, changes): new sources of connections to a service, unexplained then explained by the
+    declaration, and port moves of existing ones."""
     from proof.verify.config import Config
     from proof.verify.load import plan_stacks
     from proof.verify.reach import Model, reach
 
     before = reach(Model(Config(*plan_stacks(stack, data, prior=True), source="plan"), None))
     after = reach(Model(Config(*plan_stacks(stack, data), source="plan"), None))
-    blocking, changes = [], []
+    blocking, asked, changes = [], [], []
     for service, sources in sorted(after.items()):
         for source, ports in sorted(sources.items()):
             old = before.get(service, {}).get(source)
             if old is None:
                 what = f"CIDR ingress {source.removeprefix('cidr:')}" if source.startswith("cidr:") else f"new ingress source {source}"
-                blocking += [f"`{_plan_address(where)}`: {what} -> {service} on {port}" for port, where in sorted(ports.items())]
+                lines = [f"`{_plan_address(where)}`: {what} -> {service} on {port}" for port, where in sorted(ports.items())]
+                reason = declared.explain(service, source)
+                if reason:
+                    asked += [f"{line} ({reason})" for line in lines]
+                else:
+                    blocking += lines
             elif set(ports) != set(old):
-                now = ", ".join(f"{p} (`{_plan_address(w)}`)" for p, w in sorted(ports.items()))
-                was = ", ".join(f"{p} (`{_plan_address(w)}`)" for p, w in sorted(old.items()))
-                changes.append(f"{source} -> {service}: port change, now {now}; removed {was}")
-    return blocking, changes
+                changes.append(f"{source} -> {service}: {_port_change(ports, old)}")
+    return blocking, asked, changes
+
+
+def _port_change(now: dict[str, str], was: dict[str, str]) -> str:
+    """A rule whose port changed is one line ``tcp/80 -> tcp/8080 (`rule`)``, never both "now" and "removed"."""
+    now_by_rule: dict[str, list[str]] = {}
+    was_by_rule: dict[str, list[str]] = {}
+    for port, where in now.items():
+        now_by_rule.setdefault(_plan_address(where), []).append(port)
+    for port, where in was.items():
+        was_by_rule.setdefault(_plan_address(where), []).append(port)
+    parts = []
+    for rule in sorted(set(now_by_rule) | set(was_by_rule)):
+        old, new = sorted(was_by_rule.get(rule, [])), sorted(now_by_rule.get(rule, []))
+        if old == new:
+            continue
+        if old and new:
+            parts.append(f"{', '.join(old)} -> {', '.join(new)} (`{rule}`)")
+        elif new:
+            parts.append(f"added {', '.join(new)} (`{rule}`)")
+        else:
+            parts.append(f"removed {', '.join(old)} (`{rule}`)")
+    return "port change, " + "; ".join(parts)
 
 
 def _system(plans: dict[str, dict[str, Any]], *, prior: bool) -> Any:
@@ -225,8 +290,11 @@ def _adoption(plan: Plan, result: StackReview) -> None:
             )
 
 
-def review(stack: str, data: dict[str, Any], *, gaps: frozenset[tuple[str, str]] = frozenset()) -> StackReview:
-    """``gaps``: (type, attribute) pairs the plan's target is known to misreport (the emulator's table of gaps)."""
+def review(
+    stack: str, data: dict[str, Any], *, gaps: frozenset[tuple[str, str]] = frozenset(), declared: Declared = NOTHING_DECLARED
+) -> StackReview:
+    """``gaps``: (type, attribute) pairs the plan's target is known to misreport (the emulator's table of gaps);
+    ``declared``: what the declaration asks for (without it, every widening blocks)."""
     plan = Plan(stack, data)
     result = StackReview(stack)
     for change in plan.changes:
@@ -245,7 +313,7 @@ def review(stack: str, data: dict[str, Any], *, gaps: frozenset[tuple[str, str]]
             line = _redeploy(change)
             if line:
                 result.redeploys.append(line)
-    reach_blocking, result.reach_changes = reach_findings(stack, data)
+    reach_blocking, result.declared, result.reach_changes = reach_findings(stack, data, declared)
     result.blocking = reach_blocking + list(_exposure_findings(plan))
     _adoption(plan, result)
     return result
@@ -264,10 +332,17 @@ def running_services_line(reviews: list[StackReview]) -> str | None:
 
 def markdown(reviews: list[StackReview]) -> str:
     blocking = sum(1 for r in reviews for line in r.blocking if "the running ECS service" not in line)
+    asked = sum(len(r.declared) for r in reviews)
+    if blocking:
+        headline = f"**BLOCKING: {blocking} change(s) widen who can reach a service, and the declaration does not explain them.**"
+    elif asked:
+        headline = f"**No unexplained widening: {asked} change(s) widen who can reach a service, as the declaration asks.**"
+    else:
+        headline = "**No change widens who can reach a service.**"
     lines = [
         f"## Plan review: {', '.join(r.stack for r in reviews)}",
         "",
-        f"**{'BLOCKING: ' + str(blocking) + ' change(s) widen who can reach a service' if blocking else 'No change widens who can reach a service.'}**",
+        headline,
         "",
         "| stack | add | change | replace | destroy |",
         "|---|---|---|---|---|",
@@ -281,6 +356,10 @@ def markdown(reviews: list[StackReview]) -> str:
         lines += ["", f"{gap_only} change(s) differ only in attributes the emulator is known not to store (README's table of gaps)."]
     sections = [
         ("Blocking findings (approve explicitly or change the plan)", [f"{r.stack}: {line}" for r in reviews for line in r.blocking]),
+        (
+            "Declared widenings (the declaration asks for them; not blocking)",
+            [f"{r.stack}: {line}" for r in reviews for line in r.declared],
+        ),
         ("Reachability changes that do not widen it", [f"{r.stack}: {line}" for r in reviews for line in r.reach_changes]),
         ("ECS services and task definitions replaced", [f"{r.stack}: {line}" for r in reviews for line in r.replacements]),
         ("Services this change redeploys", [f"{r.stack}: {line}" for r in reviews for line in r.redeploys]),
@@ -293,6 +372,8 @@ def markdown(reviews: list[StackReview]) -> str:
     for title, items in sections:
         lines += ["", f"### {title}", ""]
         lines += [f"- {item}" for item in items] or ["- none"]
+        if title.startswith("Blocking") and items:
+            lines += ["", WHAT_TO_DO]
     return "\n".join(lines) + "\n"
 
 
@@ -307,10 +388,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("plans", nargs="+", type=Path, help="terraform show -json output, one per stack (<stack>.json)")
     parser.add_argument("-o", "--output", type=Path, help="write the Markdown here as well as to stdout")
     parser.add_argument("--emulator", action="store_true", help="the plans are against the local emulator: mark its known gaps")
+    parser.add_argument("--system", help="the system module whose declaration explains widenings (without it, every widening blocks)")
+    parser.add_argument("--env", help="its environment")
     args = parser.parse_args(argv)
     gaps = _emulator_gaps() if args.emulator else frozenset()
+    declared = NOTHING_DECLARED
+    if args.system:
+        from topology.selection import select
+
+        declared = Declared.calls(select(args.system, args.env).one().topology)
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
-    reviews = [review(stack, data, gaps=gaps) for stack, data in plans.items()]
+    reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
     text = markdown(reviews)
     if args.output:

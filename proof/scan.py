@@ -3,7 +3,11 @@
 checkov lives in its own locked environment (``proof/checkov/``: its pins conflict
 with pytest's), installed by ``make setup``. Offline by design: ``--skip-download``.
 
-    python -m proof.scan [cdktf.out]     # exit 1 on a failed check or a stale skip
+    python -m proof.scan [cdktf.out] [--system M [--env E]]    # exit 1 on a failed check or a stale skip
+
+A system records its own justified exceptions next to its declaration (``Settings`` or an
+``Environment``'s ``checkov_skips``): they apply to that system's (environment's) stacks only,
+and each is printed with its reason.
 """
 
 from __future__ import annotations
@@ -70,13 +74,56 @@ def scan(outdir: Path) -> ScanResult:
     return ScanResult(passed, sorted(findings, key=str), parsing_errors)
 
 
-def judge(result: ScanResult, skip_reasons: dict[str, str]) -> list[str]:
-    """Problems: unskipped findings, skips without a reason, files checkov could not parse."""
-    problems = [f"failed: {finding}" for finding in result.findings if finding.check_id not in skip_reasons]
+@dataclass(frozen=True)
+class DeclaredSkips:
+    """A system's (environment's) own justified skips: ``Settings.checkov_skips``, for its stacks only."""
+
+    stacks: tuple[str, ...]
+    reasons: dict[str, str]
+
+    def covers(self, finding: Finding) -> bool:
+        return finding.check_id in self.reasons and stack_of(finding) in self.stacks
+
+
+def stack_of(finding: Finding) -> str:
+    """``/stacks/network-staging/cdk.tf.json`` -> ``network-staging``."""
+    parts = Path(finding.file).parts
+    return parts[parts.index("stacks") + 1] if "stacks" in parts[:-1] else ""
+
+
+def declared_skips(system: str | None, env: str | None) -> list[DeclaredSkips]:
+    """The selected deployments' skips (each environment's with the system's), one entry per deployment."""
+    from topology.selection import select
+
+    chosen = select(system, env).chosen
+    return [DeclaredSkips(d.stacks, {skip.check: skip.reason for skip in d.settings.checkov_skips}) for d in chosen]
+
+
+def judge(result: ScanResult, skip_reasons: dict[str, str], declared: list[DeclaredSkips] | None = None) -> list[str]:
+    """Problems: unskipped findings, skips without a reason, files checkov could not parse, declared skips no finding needs."""
+    declared = declared or []
+    problems = [
+        f"failed: {finding}"
+        for finding in result.findings
+        if finding.check_id not in skip_reasons and not any(entry.covers(finding) for entry in declared)
+    ]
+    for entry in declared:
+        for check in sorted(entry.reasons):
+            if not any(entry.covers(finding) for finding in result.findings):
+                problems.append(f"skip {check} of {', '.join(entry.stacks)} matches no finding: remove it from the declaration")
     problems += [f"skip {check} has no reason in {SKIPS.name}" for check, reason in skip_reasons.items() if not reason]
     if result.parsing_errors:
         problems.append(f"checkov could not parse {result.parsing_errors} file(s)")
     return problems
+
+
+def declared_lines(declared: list[DeclaredSkips]) -> list[str]:
+    """What ``make verify`` prints of the declaration's skips: each check, where, and why."""
+    return [
+        f"checkov: skipped by the declaration: {check} in {', '.join(entry.stacks)}: {' '.join(reason.split())}"
+        for entry in declared
+        for check, reason in sorted(entry.reasons.items())
+    ]
 
 
 def stale_skips(results: list[ScanResult], skip_reasons: dict[str, str]) -> list[str]:
@@ -88,11 +135,16 @@ def stale_skips(results: list[ScanResult], skip_reasons: dict[str, str]) -> list
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", nargs="?", default="cdktf.out", type=Path)
+    parser.add_argument("--system", help="the system module whose declared skips (Settings/Environment.checkov_skips) apply")
+    parser.add_argument("--env", help="its environment")
     args = parser.parse_args(argv)
     result = scan(args.outdir)
-    problems = judge(result, skips())
+    declared = declared_skips(args.system, args.env) if args.system else []
+    problems = judge(result, skips(), declared)
     for problem in problems:
         print(problem)
+    for line in declared_lines(declared):
+        print(line, file=sys.stderr)
     print(f"checkov: {result.passed} passed, {len(result.findings)} failed (skipped by reason: {sorted(skips())})", file=sys.stderr)
     return 1 if problems else 0
 

@@ -16,8 +16,7 @@ SERVICES = "services"
 
 def add_deployment(app: App, deployment: Deployment) -> None:
     """One environment's pair of stacks; each has its own state (named after the stack)."""
-    fargate_spot = any(service.capacity.spot_percent > 0 for service in deployment.topology.services)
-    network = NetworkStack(app, deployment.network_stack, settings=deployment.settings, fargate_spot=fargate_spot)
+    network = NetworkStack(app, deployment.network_stack, settings=deployment.settings)
     ServicesStack(app, deployment.services_stack, topology=deployment.topology, settings=deployment.settings, network=network)
 
 

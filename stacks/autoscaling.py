@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -24,7 +25,11 @@ METRICS = {
 
 
 class ServiceAutoscaling(Construct):
-    """Scales ``service`` between ``min_count`` and ``max_count``; the ECS service ignores ``desired_count`` changes."""
+    """Scales ``service`` between ``min_count`` and ``max_count``; the ECS service ignores ``desired_count`` changes.
+
+    With a schedule, the scalable target's min/max belong to the scheduled steps once created:
+    Terraform sets them at creation and then ignores their changes.
+    """
 
     target: AppautoscalingTarget
 
@@ -38,6 +43,9 @@ class ServiceAutoscaling(Construct):
             resource_id=f"service/{cluster_name}/{service.name}",  # the reference orders it after the service
             min_capacity=scaling.min_count,
             max_capacity=scaling.max_count,
+            # A scheduled step sets min/max through RegisterScalableTarget; without this, any apply
+            # during its window sets them back (terraform-aws-modules/terraform-aws-ecs#422).
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["min_capacity", "max_capacity"]) if scaling.schedule else None,
         )
         for metric, (field_name, metric_type) in METRICS.items():
             value = getattr(scaling, field_name)

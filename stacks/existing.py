@@ -8,7 +8,7 @@ where the read itself would fail with a provider error):
 - each subnet is in the given VPC and does not map public IPs on launch;
 - each subnet's route table (its own, or the VPC's main table it falls back to) has no route to an internet gateway;
 - the cluster exists and is active;
-- the namespace is of the declared type (Service Connect uses HTTP and private DNS namespaces).
+- a private DNS namespace (named by ID) is this VPC's, under the declared name.
 """
 
 from __future__ import annotations
@@ -20,15 +20,17 @@ from cdktf_cdktf_provider_aws.data_aws_ecs_cluster import DataAwsEcsCluster
 from cdktf_cdktf_provider_aws.data_aws_ecs_clusters import DataAwsEcsClusters
 from cdktf_cdktf_provider_aws.data_aws_ecs_service import DataAwsEcsService
 from cdktf_cdktf_provider_aws.data_aws_ecs_task_definition import DataAwsEcsTaskDefinition
+from cdktf_cdktf_provider_aws.data_aws_route53_zone import DataAwsRoute53Zone
 from cdktf_cdktf_provider_aws.data_aws_route_table import DataAwsRouteTable, DataAwsRouteTableFilter
 from cdktf_cdktf_provider_aws.data_aws_route_tables import DataAwsRouteTables, DataAwsRouteTablesFilter
-from cdktf_cdktf_provider_aws.data_aws_service_discovery_dns_namespace import DataAwsServiceDiscoveryDnsNamespace
-from cdktf_cdktf_provider_aws.data_aws_service_discovery_http_namespace import DataAwsServiceDiscoveryHttpNamespace
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from constructs import Construct
 
 from topology import ExistingNetwork, Service
+from topology.validate import NAMESPACE_ARN
+
+from .iam import AccountContext
 
 NO_IGW_ROUTE = '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}'
 
@@ -130,32 +132,55 @@ class ExistingCluster(Construct):
 
 
 class ExistingNamespace(Construct):
-    """A Cloud Map namespace by name and type; Service Connect uses HTTP and private DNS namespaces."""
+    """A Cloud Map namespace by ID or ARN; a private DNS one is checked to be ``vpc_id``'s, under the declared name.
+
+    Not looked up by name: the 5.x namespace data sources assert a single result, so a
+    plan failed with "too many results" as soon as the account held two namespaces of
+    the name (other VPCs, other environments). No data source reads a namespace by ID,
+    so its ARN is built from the ID. For a private DNS namespace, Cloud Map's own
+    Route 53 private zone is read by name *and VPC* (a VPC cannot hold two private
+    zones of one name), and must be the namespace's (its linked service names it).
+    """
 
     arn: str
 
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, namespace_type: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        namespace_id: str,
+        name: str,
+        namespace_type: str,
+        vpc_id: str,
+        region: str,
+        account: AccountContext,
+    ) -> None:
         super().__init__(scope, construct_id)
-        if namespace_type == "http":
-            self.namespace: DataAwsServiceDiscoveryHttpNamespace | DataAwsServiceDiscoveryDnsNamespace = (
-                DataAwsServiceDiscoveryHttpNamespace(self, "namespace", name=name)
-            )
+        arn = NAMESPACE_ARN.fullmatch(namespace_id)
+        bare_id = arn["id"] if arn else namespace_id
+        if arn:
+            self.arn = namespace_id
         else:
-            self.namespace = DataAwsServiceDiscoveryDnsNamespace(
+            self.arn = f"arn:{account.partition_name}:servicediscovery:{region}:{account.account_id}:namespace/{bare_id}"
+        if namespace_type == "private_dns":
+            DataAwsRoute53Zone(
                 self,
-                "namespace",
+                "zone",
                 name=name,
-                type="DNS_PRIVATE",
+                private_zone=True,
+                vpc_id=vpc_id,
                 lifecycle=_lifecycle(
                     post=[
                         (
-                            '${self.hosted_zone != ""}',
-                            f"Namespace {name} has no private hosted zone: Service Connect cannot resolve its names.",
+                            f'${{self.linked_service_principal == "servicediscovery.amazonaws.com" && strcontains(self.linked_service_description, "{bare_id}")}}',
+                            f"The private zone {name} of VPC {vpc_id} (${{self.zone_id}}) is not namespace {bare_id}'s "
+                            '(it belongs to ${self.linked_service_description == "" ? "no Cloud Map namespace" : self.linked_service_description}): '
+                            "network.existing.namespace_id must name the private DNS namespace of that name in that VPC.",
                         )
                     ]
                 ),
             )
-        self.arn = self.namespace.arn
 
 
 class RunningProtocols(Construct):

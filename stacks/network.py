@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformOutput, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.ecs_cluster import (
@@ -68,12 +68,11 @@ class NetworkStack(TerraformStack):
     cluster_arn: str
     namespace_arn: str
 
-    def __init__(self, scope: Construct, stack_id: str, *, settings: Settings, fargate_spot: bool = False) -> None:
-        """``fargate_spot``: some service runs a share on Fargate Spot, so the cluster gets both capacity providers."""
+    def __init__(self, scope: Construct, stack_id: str, *, settings: Settings) -> None:
         super().__init__(scope, stack_id)
         configure_stack(self, stack_id, settings)
         if settings.network.existing is not None:
-            self._adopt(settings, settings.network.existing, fargate_spot=fargate_spot)
+            self._adopt(settings, settings.network.existing)
             return
         net = settings.network
         self.vpc = Vpc(
@@ -109,11 +108,14 @@ class NetworkStack(TerraformStack):
             )
         self._build_subnets(settings)
         self._build_cluster(settings, account)
-        if fargate_spot:
-            self._capacity_providers()
+        self._capacity_providers()
 
     def _capacity_providers(self) -> None:
-        """Both Fargate capacity providers on a cluster this project manages (an existing one's owner decides its own)."""
+        """Both Fargate capacity providers on a cluster this project manages (an existing one's owner decides its own).
+
+        Always both: every service names a capacity provider (so that Spot turns on and off in
+        place), and a strategy may only name providers associated with the cluster.
+        """
         EcsClusterCapacityProviders(
             self,
             "capacity_providers",
@@ -130,7 +132,7 @@ class NetworkStack(TerraformStack):
             return [subnet.id for subnet in self.existing_vpc.subnets]
         return [subnet.id for subnet in self.private_subnets]
 
-    def _adopt(self, settings: Settings, existing: ExistingNetwork, *, fargate_spot: bool) -> None:
+    def _adopt(self, settings: Settings, existing: ExistingNetwork) -> None:
         """Existing VPC mode: read the VPC and subnets (checked at plan time), create only what does not exist."""
         # Imported here, not at the top: a default synth then loads none of the data sources' provider modules.
         from .existing import ExistingCluster, ExistingNamespace, ExistingVpc
@@ -151,8 +153,17 @@ class NetworkStack(TerraformStack):
         # A cluster that is only read keeps its owner's ECS Exec configuration.
         self.exec_audit_group, self.exec_key = None, None
         adopt = existing.adopt
-        if existing.use_existing_namespace:
-            self.existing_namespace = ExistingNamespace(self, "existing_namespace", name=net.namespace, namespace_type=net.namespace_type)
+        if existing.namespace_id is not None:
+            self.existing_namespace = ExistingNamespace(
+                self,
+                "existing_namespace",
+                namespace_id=existing.namespace_id,
+                name=net.namespace,
+                namespace_type=net.namespace_type,
+                vpc_id=existing.vpc_id,
+                region=settings.region,
+                account=account,
+            )
             self.namespace_arn = self.existing_namespace.arn
         else:
             namespace_id = adopt.namespace_id if adopt else None
@@ -168,8 +179,7 @@ class NetworkStack(TerraformStack):
             cluster_name = self.cluster.name
             if adopt and adopt.cluster:
                 self.cluster.import_from(net.cluster_name)
-            if fargate_spot:
-                self._capacity_providers()
+            self._capacity_providers()
         self._outputs(cluster_name)
 
     @staticmethod
@@ -259,12 +269,19 @@ class NetworkStack(TerraformStack):
 
     def _build_namespace(self, settings: Settings, *, vpc_id: str, adopting: bool = False) -> None:
         net = settings.network
-        # A namespace's description cannot change in place: an adopted one keeps whatever it has.
-        description = None if adopting else "Service Connect namespace"
+        description = "Service Connect namespace"
+        # An adopted namespace keeps the description it has in the account: provider 5.x replaces an
+        # HTTP namespace when it changes (ForceNew) and clears a private DNS one's if unset. No data
+        # source reads a namespace by ID, so Terraform leaves the attribute to the account instead.
+        lifecycle = TerraformResourceLifecycle(ignore_changes=["description"]) if adopting else None
         if net.namespace_type == "http":
-            self.namespace = ServiceDiscoveryHttpNamespace(self, "namespace", name=net.namespace, description=description)
+            self.namespace = ServiceDiscoveryHttpNamespace(
+                self, "namespace", name=net.namespace, description=description, lifecycle=lifecycle
+            )
         else:
-            self.namespace = ServiceDiscoveryPrivateDnsNamespace(self, "namespace", name=net.namespace, vpc=vpc_id, description=description)
+            self.namespace = ServiceDiscoveryPrivateDnsNamespace(
+                self, "namespace", name=net.namespace, vpc=vpc_id, description=description, lifecycle=lifecycle
+            )
         self.namespace_arn = self.namespace.arn
 
     def _build_ecs_cluster(self, settings: Settings, account: AccountContext) -> None:

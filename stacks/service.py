@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf import ITerraformDependable, Postcondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceCapacityProviderStrategy,
@@ -97,17 +97,35 @@ def secret_value_from(secret: Secret) -> str:
     return ":".join([secret.arn, *(part or "" for part in parts)])
 
 
-def capacity_strategy(service: Service) -> list[EcsServiceCapacityProviderStrategy] | None:
-    """Fargate Spot for ``spot_percent`` of the tasks; on-demand Fargate keeps the first task (base 1) unless all are Spot."""
+def capacity_strategy(service: Service) -> list[EcsServiceCapacityProviderStrategy]:
+    """Fargate Spot for ``spot_percent`` of the tasks; on-demand Fargate keeps the first task (base 1) unless all are Spot.
+
+    Never empty, even without Spot: provider 5.x replaces the service when its strategy
+    changes unless ``force_new_deployment`` is set *and* neither the old nor the new
+    strategy is empty (``capacityProviderStrategyCustomizeDiff``). A service with a
+    strategy of plain ``FARGATE`` therefore turns Spot on and off in place.
+    """
     spot = service.capacity.spot_percent
     if spot == 0:
-        return None
+        return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
     if spot == 100:
         return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]
     return [
         EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=100 - spot),
         EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=spot),
     ]
+
+
+def launch(service: Service, *, adopting: bool) -> tuple[str | None, list[EcsServiceCapacityProviderStrategy] | None]:
+    """``(launch_type, capacity_provider_strategy)``: always a strategy, except for an adopted service without Spot.
+
+    An adopted service may run with ``launchType FARGATE``; importing it gives an empty
+    strategy, and a non-empty one would replace it at adoption. It keeps its launch type
+    (changing its Spot share later replaces it: docs/audit.md, finding 5).
+    """
+    if adopting and service.capacity.spot_percent == 0:
+        return "FARGATE", None
+    return None, capacity_strategy(service)
 
 
 def _port_mapping(port: Port) -> dict[str, Any]:
@@ -202,7 +220,7 @@ class EcsServiceUnit(Construct):
         depends_on: list[ITerraformDependable] = [unit.service for unit in servers]
         depends_on += logs.groups
         depends_on += roles.policies  # a first task must not hit AccessDenied on its logs, image or secrets
-        strategy = capacity_strategy(service)
+        launch_type, strategy = launch(service, adopting=import_id is not None)
         deployment = service.deployment
         self.service = EcsService(
             self,
@@ -211,7 +229,7 @@ class EcsServiceUnit(Construct):
             cluster=placement.cluster_arn,
             task_definition=self.task_definition.arn,
             desired_count=service.desired_count,
-            launch_type=None if strategy else "FARGATE",
+            launch_type=launch_type,
             capacity_provider_strategy=strategy,
             platform_version="LATEST",
             enable_execute_command=service.enable_execute_command,
@@ -226,13 +244,34 @@ class EcsServiceUnit(Construct):
             ),
             service_connect_configuration=self._service_connect(service, placement, logs),
             triggers=triggers or None,
-            force_new_deployment=True if triggers else None,
+            # Needed for ``triggers`` to redeploy, and for a capacity-provider change to be made in place.
+            force_new_deployment=True,
             depends_on=depends_on,
-            # Once Application Auto Scaling owns the count, a plan must not set it back.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["desired_count"]) if service.autoscaling is not None else None,
+            lifecycle=TerraformResourceLifecycle(
+                # Once Application Auto Scaling owns the count, a plan must not set it back.
+                ignore_changes=["desired_count"] if service.autoscaling is not None else None,
+                postcondition=[self._runs_new_revision(service.name)],
+            ),
         )
         if import_id is not None:
             self.service.import_from(import_id)  # adopt the running service: updated in place, never recreated
+
+    def _runs_new_revision(self, name: str) -> Postcondition:
+        """Apply fails when the service does not run the revision this apply registered.
+
+        With the circuit breaker's rollback, ``wait_for_steady_state`` returns once the
+        *old* revision is steady again, and provider 5.x reports success
+        (hashicorp/terraform-provider-aws#20858). The service read after the update then
+        names the old task definition, which this postcondition catches.
+        """
+        registered = f"{self.task_definition.fqn}.arn"
+        return Postcondition(
+            condition=f"${{self.task_definition == {registered}}}",
+            error_message=f"ECS service {name} runs ${{self.task_definition}}, not the revision this apply registered "
+            f"(${{{registered}}}): the deployment failed and the circuit breaker rolled it back. Read the service's events "
+            f"(aws ecs describe-services --cluster ${{self.cluster}} --services {name}) and its stopped tasks' reasons, fix, "
+            "and apply again.",
+        )
 
     @staticmethod
     def _service_connect(service: Service, placement: Placement, logs: ServiceLogs) -> EcsServiceServiceConnectConfiguration:

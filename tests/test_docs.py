@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from topology import NetworkSettings, Port, Service, Settings, Topology
+from topology import Egress, NetworkSettings, Port, Service, Settings, Topology
 from writers import diagram
 
 FENCE = re.compile(r"^```.*?^```$", re.S | re.M)
@@ -62,6 +62,25 @@ def test_diagram_is_drawn_from_the_declaration() -> None:
     assert 'svc_api -- "http://worker.serviceconnectns:80" --> svc_worker' in text
     assert "SG worker: tcp/80<br/>from api only" in text and "SG web: no ingress" in text
     assert ".-x cluster" in text  # the absent internet ingress is drawn
+
+
+def test_tcp_endpoints_and_egress_beyond_https_are_drawn() -> None:
+    """Issue 20: a tcp port is dialled as host:port (no http://); the database on 5432 and the NAT egress as declared."""
+    from examples import production
+
+    redis = Service(name="cache", ports=(Port(name="redis", container_port=6379, protocol="tcp"),), egress=())
+    app = Service(name="app", calls=("cache",), egress=(Egress(name="s3", port=443, prefix_list_id="pl-61a54008"),))
+    text = diagram.mermaid(Topology(services=(app, redis)), Settings())
+    assert 'svc_app -- "redis.serviceconnectns:6379" --> svc_cache' in text
+    assert "cache<br/>serves redis:6379 (tcp)" in text
+    assert 'egress_app_s3["pl-61a54008 (s3)"]' in text and 'svc_app -- "tcp/443" --> egress_app_s3' in text
+    assert 'private -- "no egress through NAT" --> nat' in text  # neither reaches a CIDR
+    drawn = diagram.mermaid(production.TOPOLOGY, Settings())
+    assert 'svc_api -- "tcp/5432" --> egress_api_postgres' in drawn
+    assert 'egress_api_postgres["sg-0a1b2c3d4e5f60718 (postgres)"]' in drawn
+    assert 'private -- "egress tcp/443 to 0.0.0.0/0" --> nat --> internet' in drawn
+    dot = diagram.dot(production.TOPOLOGY, Settings())
+    assert 'svc_api -> egress_api_postgres [label="tcp/5432", style=dotted];' in dot
 
 
 def _chain(names: list[str]) -> Topology:

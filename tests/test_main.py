@@ -71,3 +71,14 @@ def test_output_is_identical_across_processes_directories_and_import_modes(
     assert set(expected) == {"manifest.json", "stacks/network/cdk.tf.json", "stacks/services/cdk.tf.json"}
     assert _stack_bytes(fast / "cdktf.out") == expected
     assert _stack_bytes(stock / "cdktf.out") == expected
+
+
+def test_env_writes_only_that_environments_stacks(tmp_path: Path, project_root: Path) -> None:
+    """Issue 20: ``make synth ENV=dev`` wrote every environment; checkov then scanned them all."""
+    from .systems import write_shop
+
+    write_shop(tmp_path / "src")
+    environ = {"PYTHONPATH": f"{project_root}{os.pathsep}{tmp_path / 'src'}", "INTERNAL_API_SYSTEM": "acme.shop"}
+    done = run_python([str(project_root / "main.py")], tmp_path, project_root, **environ, INTERNAL_API_ENV="dev")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(path.name for path in (tmp_path / "cdktf.out" / "stacks").iterdir()) == ["network-dev", "services-dev"]

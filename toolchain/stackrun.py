@@ -58,13 +58,14 @@ def stream(args: list[str], workdir: Path, env: dict[str, str], *, label: str, o
     process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     in_outputs = False
-    tail: list[str] = []
+    tail: list[str] = []  # what was not passed on: on failure, the part that says why (progress is not said twice)
     for line in process.stdout:
         plain = ANSI.sub("", line).rstrip("\n")
-        tail = [*tail[-30:], plain]
         if plain.strip() == "Outputs:":
             in_outputs = True
         if in_outputs or not PROGRESS.match(plain) or (not terminal and HEARTBEAT.search(plain)):
+            if not HEARTBEAT.search(plain):
+                tail = [*tail[-30:], plain]
             continue
         out.write(f"{label}: {line if terminal else plain + chr(10)}")
         out.flush()

@@ -20,6 +20,7 @@ from .model import (
     Secret,
     Service,
     Settings,
+    Skip,
     Tls,
     Topology,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Service",
     "Settings",
     "Sizing",
+    "Skip",
     "Tls",
     "Topology",
     "TopologyError",

@@ -208,7 +208,8 @@ class Autoscaling:
     scale_out_cooldown_seconds: int = 60
     """Seconds after a scale-out before the next one, 0-3600."""
     schedule: tuple[ScheduledCapacity, ...] = ()
-    """Scheduled steps of min/max (business hours, nights)."""
+    """Scheduled steps of min/max (business hours, nights). With steps, ``min_count``/``max_count`` are only the
+    starting values: the steps own min/max afterwards, and Terraform no longer sets them back (or changes them)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,7 +229,8 @@ class Deployment:
     """How a deployment rolls; the circuit breaker with rollback is always on."""
 
     wait_for_steady_state: bool = True
-    """``apply`` waits until the service runs its desired count of healthy tasks (and fails if it does not)."""
+    """``apply`` waits until the service runs its desired count of healthy tasks. A deployment the circuit breaker
+    rolls back also ends steady (on the old revision); a postcondition on the service then fails the apply."""
     minimum_healthy_percent: int | None = None
     """ECS default (100) if unset."""
     maximum_percent: int | None = None
@@ -358,8 +360,12 @@ class ExistingNetwork:
     """Where the tasks run; at least one, all in ``vpc_id``."""
     use_existing_cluster: bool = False
     """Look up ``NetworkSettings.cluster_name`` instead of creating it."""
+    namespace_id: str | None = None
+    """Use this existing Cloud Map namespace instead of creating one: its ID (``ns-...``) or ARN. Named by ID, not
+    looked up by name (two namespaces of one name, in other VPCs or environments, make the lookup fail). Its name must
+    be ``NetworkSettings.namespace``; a private DNS namespace must be this VPC's (both checked at plan time)."""
     use_existing_namespace: bool = False
-    """Look up ``NetworkSettings.namespace`` (of ``namespace_type``) instead of creating it."""
+    """Replaced by ``namespace_id``: ``True`` is refused with a message that says so."""
     adopt: Adoption | None = None
     """Import the running system's resources (``import`` blocks) instead of creating them."""
 
@@ -417,6 +423,20 @@ class S3State:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Skip:
+    """A checkov check this system does not meet on purpose, and why: ``make verify`` prints both.
+
+    Recorded next to the declaration it excuses (``Settings`` or one ``Environment``), not in the
+    project's own list (proof/checkov/skips.toml), and only for that system's (environment's) stacks.
+    """
+
+    check: str
+    """checkov check ID, like ``CKV_AWS_338`` (log groups keep logs for at least a year)."""
+    reason: str
+    """Why the finding is accepted here, like "staging keeps logs for 30 days: nothing there is evidence"; required."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything that is not a service: where, what names, where state lives."""
 
@@ -434,3 +454,6 @@ class Settings:
     """``None``: local state files under ``local_state_dir`` in the project (relative paths)."""
     local_state_dir: str = "state"
     """Project-relative folder of local state; emulator runs use their own (``build/emulator/state``)."""
+    checkov_skips: tuple[Skip, ...] = ()
+    """checkov checks this system's stacks may fail, each with its reason (printed by ``make verify``); a skip
+    that no finding needs is reported, so the list cannot outlive its reasons."""

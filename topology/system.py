@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
-from .model import NatMode, S3State, Service, Settings, Topology
+from .model import NatMode, S3State, Service, Settings, Skip, Topology
 
 T = TypeVar("T")
 
@@ -85,6 +87,9 @@ class Environment:
     """Remote state for this environment; keys are ``<key_prefix>/<stack>.tfstate``, so distinct per environment."""
     sizing: Mapping[str, Sizing] = field(default_factory=dict)
     """Per service name; a name that is not a declared service is an error."""
+    checkov_skips: tuple[Skip, ...] = ()
+    """checkov checks only this environment's stacks may fail (like a short log retention in staging), each
+    with its reason; added to ``Settings.checkov_skips``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,7 +166,21 @@ def _import(module_name: str) -> ModuleType:
         raise SelectionError(f"system {module_name!r}: importing it failed: {_one_line(error)}") from None
 
 
+def _importable_path(filename: str) -> str:
+    """``acme/shop.py``: the file as seen from its import-path root (no machine path in the message)."""
+    path = Path(filename).resolve()
+    for root in sys.path:
+        try:
+            return path.relative_to(Path(root or ".").resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
 def _one_line(error: BaseException) -> str:
+    if isinstance(error, SyntaxError) and error.filename:  # raised by the compiler: its frames are importlib's, not the user's
+        column = f", column {error.offset}" if error.offset else ""
+        return f"{type(error).__name__}: {error.msg} ({_importable_path(error.filename)}, line {error.lineno}{column})"
     where = ""
     trace = error.__traceback__
     while trace is not None and trace.tb_next is not None:
@@ -208,6 +227,7 @@ def resolve(system: System, environment: Environment) -> Deployment:
         network=network,
         log_retention_days=_pick(environment.log_retention_days, base.log_retention_days),
         state=_pick(environment.state, base.state),
+        checkov_skips=base.checkov_skips + environment.checkov_skips,
     )
     services = tuple(
         _sized(service, environment.sizing[service.name]) if service.name in environment.sizing else service

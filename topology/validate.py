@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
-from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Topology
+from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
 from .regions import region_problem
 from .types import type_problems
 
@@ -42,6 +42,15 @@ REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+CYCLE_REASON = (
+    "refused because Service Connect writes a task's /etc/hosts names for the servers it calls when the task starts, "
+    "so a server must run before its callers, and in a cycle one side would start without the other's name; "
+    "instead, make one direction asynchronous (a queue or topic both reach through their egress), "
+    "or merge the services, or move what both need into a third service that both call"
+)
+CHECKOV_ID = re.compile(r"CKV2?_[A-Z0-9]+_\d+")
+NAMESPACE_ID = re.compile(r"ns-[a-z0-9]{8,32}")
+NAMESPACE_ARN = re.compile(r"arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:namespace/(?P<id>ns-[a-z0-9]{8,32})")
 
 # AWS Private CA ARN, as required by ServiceConnectTlsCertificateAuthority.awsPcaAuthorityArn.
 PCA_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-f-]+$")
@@ -120,9 +129,9 @@ def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
     if adopt.cluster and existing.use_existing_cluster:
         yield f"{where}.cluster: the cluster is read (use_existing_cluster), so it cannot also be imported; choose one"
     if adopt.namespace_id is not None:
-        if existing.use_existing_namespace:
-            yield f"{where}.namespace_id: the namespace is read (use_existing_namespace), so it cannot also be imported; choose one"
-        if not re.fullmatch(r"ns-[a-z0-9]{8,32}", adopt.namespace_id):
+        if existing.namespace_id is not None:
+            yield f"{where}.namespace_id: the namespace is read (network.existing.namespace_id), so it cannot also be imported; choose one"
+        if not NAMESPACE_ID.fullmatch(adopt.namespace_id):
             yield f"{where}.namespace_id: {adopt.namespace_id!r} is not a Cloud Map namespace ID (like 'ns-abcdefgh12345678')"
     names = [service.name for service in topology.services]
     seen: set[str] = set()
@@ -207,6 +216,7 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
         yield f"settings: network.namespace_type: {net.namespace_type!r} must be 'private_dns' or 'http'"
     if net.existing is not None:
         yield from _existing_problems(net.existing)
+    yield from _skip_problems(settings.checkov_skips)
     if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
         yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
     if settings.state is not None:
@@ -229,6 +239,31 @@ def _existing_problems(existing: ExistingNetwork) -> Iterator[str]:
             yield f"{where}.private_subnet_ids[{index}]: {subnet!r} is not a subnet ID (like 'subnet-0123456789abcdef0')"
     if len(set(existing.private_subnet_ids)) != len(existing.private_subnet_ids):
         yield f"{where}.private_subnet_ids: a subnet is listed twice"
+    if existing.use_existing_namespace:
+        yield (
+            f"{where}.use_existing_namespace: a namespace is no longer looked up by name (the lookup fails once two "
+            "namespaces share it); set network.existing.namespace_id to its ID or ARN (aws servicediscovery list-namespaces)"
+        )
+    if existing.namespace_id is not None and not (
+        NAMESPACE_ID.fullmatch(existing.namespace_id) or NAMESPACE_ARN.fullmatch(existing.namespace_id)
+    ):
+        yield (
+            f"{where}.namespace_id: {existing.namespace_id!r} is not a Cloud Map namespace ID or ARN "
+            "(like 'ns-abcdefgh12345678' or 'arn:aws:servicediscovery:<region>:<account>:namespace/ns-abcdefgh12345678')"
+        )
+
+
+def _skip_problems(skips: tuple[Skip, ...]) -> Iterator[str]:
+    seen: set[str] = set()
+    for index, skip in enumerate(skips):
+        where = f"settings: checkov_skips[{index}]"
+        if not CHECKOV_ID.fullmatch(skip.check):
+            yield f"{where}.check: {skip.check!r} is not a checkov check ID (like 'CKV_AWS_338')"
+        elif skip.check in seen:
+            yield f"{where}.check: {skip.check} is skipped twice (the system's and its environment's?): keep one, with its reason"
+        seen.add(skip.check)
+        if not skip.reason.strip():
+            yield f"{where}.reason: say why {skip.check} is accepted here (make verify prints it)"
 
 
 def _zone_problems(zones: tuple[str, ...], region: str) -> Iterator[str]:
@@ -378,7 +413,7 @@ def _call_problems(topology: Topology, by_name: dict[str, Service]) -> Iterator[
     edges = [(caller, server) for caller, server in call_edges(topology) if server in by_name]
     cycle = find_cycle(known, edges)
     if cycle:
-        yield f"service {cycle[0]!r}: calls: call cycle {' -> '.join(cycle)} (servers must be deployed before their callers, so calls cannot form a cycle)"
+        yield f"service {cycle[0]!r}: calls: call cycle {' -> '.join(cycle)}: {CYCLE_REASON}"
 
 
 def _secret_problems(where: str, service: Service) -> Iterator[str]:

@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 
 from examples import NAMES
-from toolchain.node import node
-from topology import Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
+from toolchain.node import node as node_executable
+from topology import Egress, Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
 from topology.selection import select
 from topology.system import SelectionError
 
@@ -37,7 +37,33 @@ def _id(name: str) -> str:
 
 
 def _endpoint(service: Service, namespace: str) -> list[str]:
-    return [f"http://{endpoint_host(port, namespace)}:{port.effective_client_port}" for port in service.ports]
+    """What a caller dials: a URL for http/http2/grpc, ``host:port`` for a plain TCP port (no scheme to speak)."""
+    return [
+        f"{'' if port.protocol == 'tcp' else 'http://'}{endpoint_host(port, namespace)}:{port.effective_client_port}"
+        for port in service.ports
+    ]
+
+
+def _ports(egress: Egress) -> str:
+    return f"{egress.protocol}/{egress.port}" + (f"-{egress.last_port}" if egress.last_port != egress.port else "")
+
+
+def nat_egress_label(topology: Topology) -> str:
+    """Egress to CIDRs (through the NAT gateways), as declared: ``egress tcp/443 to 0.0.0.0/0``, not an assumed 443."""
+    rules = sorted({f"{_ports(rule)} to {rule.cidr}" for service in topology.services for rule in service.egress if rule.cidr})
+    return f"egress {', '.join(rules)}" if rules else "no egress through NAT"
+
+
+def direct_egress(topology: Topology) -> list[tuple[str, str, str, str]]:
+    """``(service, node id, destination label, ports)`` for egress to a security group or prefix list (a database on 5432)."""
+    found = []
+    for service in topology.services:
+        for rule in service.egress:
+            target = rule.security_group_id or rule.prefix_list_id
+            if target:
+                node = "egress_" + re.sub(r"[^A-Za-z0-9_]", "_", f"{service.name}_{rule.name}")
+                found.append((service.name, node, f"{target} ({rule.name})", _ports(rule)))
+    return found
 
 
 def _service_label(service: Service) -> str:
@@ -106,8 +132,10 @@ def mermaid(topology: Topology, settings: Settings) -> str:
     for caller, server in call_edges(topology):
         label = " ".join(_endpoint(topology.service(server), net.namespace))
         lines.append(f'  {_id(caller)} -- "{label}" --> {_id(server)}')
+    for name, node, target, ports in direct_egress(topology):
+        lines += [f'  {node}["{target}"]', f'  {_id(name)} -- "{ports}" --> {node}']
     lines += [
-        '  private -- "egress tcp/443 only" --> nat --> internet',
+        f'  private -- "{nat_egress_label(topology)}" --> nat --> internet',
         f'  internet -. "{NO_INGRESS}" .-x cluster',
     ]
     return "\n".join(lines) + "\n"
@@ -154,11 +182,16 @@ def dot(topology: Topology, settings: Settings) -> str:
     lines += ["  }", "  }", "  }"]
     for caller, server in call_edges(topology):  # the endpoint is in the server's box: edge labels overrun clusters
         lines.append(f"  {_id(caller)} -> {_id(server)};")
+    for name, node, target, ports in direct_egress(topology):
+        lines += [
+            f'  {node} [label={centred(target)}, shape=cylinder, fillcolor="#eeeeee"];',
+            f"  {_id(name)} -> {node} [label={centred(ports)}, style=dotted];",
+        ]
     lines += [
         f'  blocked [label={centred(NO_INGRESS.replace(": ", ":<br/>").replace(", ", "<br/>"))}, shape=note, color="#c62828", fontcolor="#c62828"];',
         '  internet -> blocked [style=dashed, color="#c62828", arrowhead=none];',
         f'  blocked -> {anchor} [lhead=cluster_ecs, style=dashed, color="#c62828", arrowhead=tee];',
-        f'  {anchor} -> nat [ltail=cluster_private, lhead=cluster_public, label="egress tcp/443 only", style=dotted, constraint=false];',
+        f"  {anchor} -> nat [ltail=cluster_private, lhead=cluster_public, label={centred(nat_egress_label(topology))}, style=dotted, constraint=false];",
         "  { rank=same; blocked; nat; }",
         "  nat -> internet [style=dotted, constraint=false];",
         "}",
@@ -173,7 +206,7 @@ def _last_error(stderr: str) -> str:
 
 def render_svg(dot_text: str) -> str:
     done = subprocess.run(
-        [node(), str(ROOT / "writers" / "render_svg.mjs")], input=dot_text, capture_output=True, text=True, cwd=ROOT, timeout=120
+        [node_executable(), str(ROOT / "writers" / "render_svg.mjs")], input=dot_text, capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     if done.returncode != 0:
         raise SystemExit(f"Graphviz (node writers/render_svg.mjs) failed: {_last_error(done.stderr)}")

@@ -16,6 +16,7 @@ import argparse
 import ast
 import dataclasses
 import inspect
+import itertools
 import sys
 import textwrap
 import typing
@@ -44,10 +45,11 @@ def _attribute_docs(cls: type) -> dict[str, str]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     body = next(node for node in tree.body if isinstance(node, ast.ClassDef)).body
     docs: dict[str, str] = {}
-    for this, after in zip(body, body[1:], strict=False):
-        if isinstance(this, ast.AnnAssign) and isinstance(this.target, ast.Name):
-            if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str):
-                docs[this.target.id] = inspect.cleandoc(after.value.value)
+    for this, after in itertools.pairwise(body):
+        if not (isinstance(this, ast.AnnAssign) and isinstance(this.target, ast.Name)):
+            continue
+        if isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) and isinstance(after.value.value, str):
+            docs[this.target.id] = inspect.cleandoc(after.value.value)
     return docs
 
 
@@ -86,7 +88,7 @@ def _default(field: dataclasses.Field[Any], constants: dict[int, str]) -> str:
 
 def undocumented(classes: list[type]) -> list[str]:
     """``Class.field`` for every field without an attribute docstring, and ``Class`` without a class docstring."""
-    missing = [cls.__name__ for cls in classes if not (cls.__doc__ or "").strip() or cls.__doc__.startswith(f"{cls.__name__}(")]
+    missing = [cls.__name__ for cls in classes if not (cls.__doc__ or "").strip() or (cls.__doc__ or "").startswith(f"{cls.__name__}(")]
     for cls in classes:
         docs = _attribute_docs(cls)
         missing += [f"{cls.__name__}.{field.name}" for field in dataclasses.fields(cls) if field.name not in docs]

@@ -243,11 +243,17 @@ def _adopting(settings: Settings, drafts: list[Draft], vpc_id: str, notes: list[
             notes.append(
                 f"{draft.name}: ingress_rule_ids: the files do not show the rules admitting its callers; add them (aws ec2 describe-security-group-rules)"
             )
+    namespace = settings.network.namespace
+    # The files name the namespace, not its ID; a lookup by name fails once two namespaces share it (issue 20).
+    notes.append(
+        f"network.existing.namespace_id: the files name namespace {namespace!r}, not its ID: set it "
+        f"(aws servicediscovery list-namespaces --query \"Namespaces[?Name=='{namespace}'].[Id,Type]\"); "
+        "until then this project would create a namespace of that name"
+    )
     existing = ExistingNetwork(
         vpc_id=vpc_id,
         private_subnet_ids=tuple(subnets),
         use_existing_cluster=True,
-        use_existing_namespace=True,
         adopt=Adoption(services=tuple(adopted)),
     )
     return replace(settings, network=replace(settings.network, existing=existing))
@@ -258,7 +264,13 @@ def _display(path: Path) -> str:
 
 
 def report(result: Result, *, out_name: str, configs: list[str]) -> list[str]:
-    lines = [f"Imported {len(result.drafts)} service(s) from {', '.join(configs)} into {out_name}", ""]
+    """The findings; the first line says what became of ``out_name`` (never "imported into" when nothing is written)."""
+    read = f"{len(result.drafts)} service(s) from {', '.join(configs)}"
+    if result.collector.blocking:
+        first = f"Read {read}; {out_name} not written: {len(result.collector.blocking)} carried value(s) unresolved (below)"
+    else:
+        first = f"Imported {read} into {out_name}"
+    lines = [first, ""]
     net = result.settings.network
     lines += [f"Settings: region {result.settings.region!r}, cluster {net.cluster_name!r}, namespace {net.namespace!r}", ""]
     lines.append("Carried over:")

@@ -57,7 +57,7 @@ def adoption_settings(ids: dict[str, Any], *, log_groups: bool, manage_cluster: 
         vpc_id=ids["vpc_id"],
         private_subnet_ids=tuple(ids["private_subnet_ids"]),
         use_existing_cluster=not manage_cluster,
-        use_existing_namespace=not manage_cluster,
+        namespace_id=None if manage_cluster else ids["namespace_arn"],
         adopt=Adoption(
             services=services,
             cluster=manage_cluster,

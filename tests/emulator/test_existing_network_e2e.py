@@ -65,7 +65,10 @@ def _failure(synthesize: Synthesizer, settings: Settings, aws: dict[str, str], t
 
 def _existing(ids: dict[str, Any], subnets: tuple[str, ...], *, cluster: bool = False, namespace: bool = False) -> Settings:
     existing = ExistingNetwork(
-        vpc_id=ids["vpc_id"], private_subnet_ids=subnets, use_existing_cluster=cluster, use_existing_namespace=namespace
+        vpc_id=ids["vpc_id"],
+        private_subnet_ids=subnets,
+        use_existing_cluster=cluster,
+        namespace_id=ids["namespace_arn"].rsplit("/", 1)[-1] if namespace else None,  # by ID: the ARN is built
     )
     return Settings(network=NetworkSettings(existing=existing))
 
@@ -94,14 +97,34 @@ def test_a_subnet_of_another_vpc_is_refused(legacy: tuple[dict[str, str], dict[s
     )
 
 
-def test_a_missing_namespace_is_named(legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+def test_a_namespace_of_another_vpc_is_refused(
+    legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    """Issue 20, finding 2: the namespace named by ID must be a private DNS namespace of the VPC the settings name."""
     aws, ids = legacy
-    existing = ExistingNetwork(vpc_id=ids["vpc_id"], private_subnet_ids=tuple(ids["private_subnet_ids"]), use_existing_namespace=True)
-    settings = Settings(network=NetworkSettings(existing=existing, namespace="OrdersNS"))
-    message = _failure(synthesize, settings, aws, tmp_path)
+    namespace_id = ids["namespace_arn"].rsplit("/", 1)[-1]
+    existing = ExistingNetwork(vpc_id=ids["other_vpc_id"], private_subnet_ids=(ids["other_subnet_id"],), namespace_id=namespace_id)
+    message = _failure(synthesize, Settings(network=NetworkSettings(existing=existing)), aws, tmp_path)
     assert message.startswith(
-        "error: Service Connect namespace OrdersNS (private DNS) does not exist in this account and region: create it, "
-        "or set network.existing.use_existing_namespace = False to let this project create it"
+        "error: the existing namespace is not a private DNS namespace of network.existing.vpc_id under network.namespace's "
+        "name (Cloud Map's private zone of that name is not in that VPC): check network.namespace, "
+        "network.namespace_type and network.existing.namespace_id"
+    ), message
+
+
+def test_another_namespaces_id_is_refused(legacy: tuple[dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path) -> None:
+    """The VPC's zone of that name exists, but it is another namespace's: the ID names the wrong one."""
+    aws, ids = legacy
+    existing = ExistingNetwork(
+        vpc_id=ids["vpc_id"], private_subnet_ids=tuple(ids["private_subnet_ids"]), namespace_id="ns-aaaaaaaaaaaaaaaa"
+    )
+    message = _failure(synthesize, Settings(network=NetworkSettings(existing=existing)), aws, tmp_path)
+    assert "Resource postcondition failed" in message
+    assert re.search(
+        rf"The private zone ServiceConnectNS of VPC {ids['vpc_id']} \([A-Z0-9]+\) is not namespace ns-aaaaaaaaaaaaaaaa's "
+        rf"\(it belongs to {re.escape(ids['namespace_arn'])}\): network.existing.namespace_id must name the private DNS "
+        "namespace of that name in that VPC.",
+        message,
     ), message
 
 

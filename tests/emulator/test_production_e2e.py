@@ -14,15 +14,16 @@ import shutil
 import subprocess
 import urllib.parse
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator import local
-from emulator.server import KNOWN_GAPS, KNOWN_REPLACEMENTS, Emulator, _post, pointed
+from emulator.server import KNOWN_GAPS, Emulator, _post, pointed
 from examples import production
-from topology import Settings
+from topology import Settings, Topology
 
 from ..conftest import Synthesizer
 from .test_local_e2e import _first, _requests
@@ -116,7 +117,39 @@ def test_a_second_plan_differs_only_in_known_emulator_gaps(applied: tuple[Path, 
         changed |= stack_changed
         replaced.update(stack_replaced)
     assert changed <= KNOWN_GAPS, sorted(changed - KNOWN_GAPS)
-    # Only web (the service with a Fargate Spot share) is replaced, and only for what moto drops.
-    (address,) = replaced
-    assert address.startswith("aws_ecs_service.web_service_")
-    assert {("aws_ecs_service", path[0]) for path in replaced[address]} == KNOWN_REPLACEMENTS
+    assert replaced == {}  # also web, the service with a Fargate Spot share (the emulator keeps its strategy)
+
+
+def test_spot_on_and_off_plans_in_place(
+    applied: tuple[Path, dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    """Issue 20, finding 5: web's Spot share off and worker's (calls nobody) on: both updated in place, not replaced."""
+    home, env, _ = applied
+    services = {
+        service.name: replace(service, capacity=replace(service.capacity, spot_percent={"web": 0, "worker": 50}.get(service.name, 0)))
+        for service in production.TOPOLOGY.services
+    }
+    changed = synthesize(Topology(services=tuple(services.values())), Settings())
+    cwd = home / "cdktf.out" / "stacks" / "services"
+    declared = cwd / "cdk.tf.json"
+    kept = tmp_path / "cdk.tf.json"
+    shutil.copy(declared, kept)
+    try:
+        shutil.copy(changed.outdir / "stacks" / "services" / "cdk.tf.json", declared)
+        _terraform(["plan", "-input=false", "-no-color", "-parallelism=1", "-out=spot.tfplan"], env, cwd)
+        plan = json.loads(_terraform(["show", "-json", "spot.tfplan"], env, cwd).stdout)
+    finally:
+        shutil.copy(kept, declared)
+    services_planned = {
+        change["address"].split(".")[1].split("_service_")[0]: change["change"]
+        for change in plan["resource_changes"]
+        if change["type"] == "aws_ecs_service"
+    }
+    assert {name: change["actions"] for name, change in services_planned.items()} == {
+        "web": ["update"],
+        "api": ["update"],  # only the emulator's known gaps (the second plan's)
+        "worker": ["update"],
+    }
+    strategies = {name: change["after"]["capacity_provider_strategy"] for name, change in services_planned.items()}
+    assert strategies["web"] == [{"base": 0, "capacity_provider": "FARGATE", "weight": 1}]
+    assert sorted(item["capacity_provider"] for item in strategies["worker"]) == ["FARGATE", "FARGATE_SPOT"]

@@ -232,8 +232,10 @@ def test_ci_server_and_client_only_service(capsys: pytest.CaptureFixture[str], t
 def test_ci_unresolved_values_in_dropped_fields_are_named_not_invented(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "ci.py"
     # Secrets are carried, so their unresolved ARNs stop the import and are named.
-    code, _, errors = _run(capsys, "--out", out, CI / "nginx.yml")
+    code, report, errors = _run(capsys, "--out", out, CI / "nginx.yml")
     assert code == 2 and not out.exists()
+    # Issue 20: the report's first line does not say "Imported ... into" what is not written.
+    assert report[0] == f"Read 1 service(s) from nginx.yml; {out.as_posix()} not written: 2 carried value(s) unresolved (below)"
     assert errors == [
         f"error: service 'nginx': nginx-taskdef.jsonnet: containerDefinitions[0].secrets[{i}].valueFrom: {{{{ must_env `AWS_ACCOUNT_ID` }}}} unresolved in a carried field"
         for i in (1, 2)
@@ -470,7 +472,7 @@ def test_adopt_vpc_writes_the_adoption_of_what_the_files_name(capsys: pytest.Cap
         "vpc-0a1b2c3d4e5f60001",
         ("subnet-0a1b2c3d4e5f60010", "subnet-0a1b2c3d4e5f60011"),
     )
-    assert existing.use_existing_cluster and existing.use_existing_namespace
+    assert existing.use_existing_cluster and existing.namespace_id is None  # the files do not give its ID: a note says so
     internal = existing.adopt.service("internal-nginx")
     assert (internal.security_group_id, internal.execution_role_name, internal.task_role_name) == (
         "sg-0a1b2c3d4e5f60002",
@@ -482,7 +484,10 @@ def test_adopt_vpc_writes_the_adoption_of_what_the_files_name(capsys: pytest.Cap
         "/ecs/ServiceConnect/internal-nginx/service-connect",
     )
     assert _section(report, "Adoption") == [
-        "internal-nginx: ingress_rule_ids: the files do not show the rules admitting its callers; add them (aws ec2 describe-security-group-rules)"
+        "internal-nginx: ingress_rule_ids: the files do not show the rules admitting its callers; add them (aws ec2 describe-security-group-rules)",
+        "network.existing.namespace_id: the files name namespace 'ServiceConnectNS', not its ID: set it "
+        "(aws servicediscovery list-namespaces --query \"Namespaces[?Name=='ServiceConnectNS'].[Id,Type]\"); "
+        "until then this project would create a namespace of that name",
     ]
     assert module.TOPOLOGY == ARTICLE_AS_WRITTEN
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from emulator.server import KNOWN_GAPS
-from proof.plan_review import add_route_findings, markdown, review
+from proof.plan_review import WHAT_TO_DO, Declared, add_route_findings, markdown, review
 from proof.verify import declared_callers, load, verify
 from proof.verify.cli import main
 
@@ -118,6 +118,39 @@ def test_a_new_caller_known_only_after_apply_is_traced_through_references(tmp_pa
     )
 
 
+def test_a_widening_the_declaration_asks_for_is_declared_not_blocking() -> None:
+    """Issue 20: a caller added on purpose (declared in ``calls``) is listed as declared; the rest still blocks."""
+    plan = _plan("services")
+    _new_caller(plan)
+    line = "`aws_vpc_security_group_ingress_rule.from_reporter`: new ingress source reporter -> internal-nginx on tcp/80"
+    declared = Declared({("internal-nginx", "reporter"): "declared: reporter calls internal-nginx"})
+    result = review("services", plan, declared=declared)
+    assert (result.blocking, result.declared) == ([], [f"{line} (declared: reporter calls internal-nginx)"])
+    text = markdown([result])
+    assert "**No unexplained widening: 1 change(s) widen who can reach a service, as the declaration asks.**" in text
+    assert (
+        f"### Declared widenings (the declaration asks for them; not blocking)\n\n- services: {line} (declared: reporter calls internal-nginx)"
+        in text
+    )
+    assert WHAT_TO_DO not in text
+    # Another caller's pair explains nothing: it blocks, and the review says what to do.
+    other = review("services", plan, declared=Declared({("internal-nginx", "client-nginx"): "declared: client-nginx calls internal-nginx"}))
+    assert (other.blocking, other.declared) == ([line], [])
+    blocked = markdown([other])
+    assert "**BLOCKING: 1 change(s) widen who can reach a service, and the declaration does not explain them.**" in blocked
+    assert f"- services: {line}\n\n{WHAT_TO_DO}\n" in blocked
+    assert WHAT_TO_DO.startswith("What to do: each blocking line names the resource that adds the reach. If the reach is intended")
+
+
+def test_the_declared_calls_come_from_the_topology() -> None:
+    from examples import chain
+
+    assert Declared.calls(chain.TOPOLOGY).reasons == {
+        ("api", "web"): "declared: web calls api",
+        ("worker", "api"): "declared: api calls worker",
+    }
+
+
 def test_a_host_joining_a_callers_group_is_a_widening(tmp_path: Path) -> None:
     plan = _plan("services")
     refs = {"references": [f"{CLIENT_GROUP}.id", CLIENT_GROUP]}
@@ -146,7 +179,8 @@ def test_a_port_change_for_an_existing_caller_is_a_change_not_a_finding() -> Non
         values["from_port"] = values["to_port"] = 8080
     result = review("services", plan)
     assert result.blocking == []
-    assert result.reach_changes == [f"client-nginx -> internal-nginx: port change, now tcp/8080 (`{RULE}`); removed tcp/80 (`{RULE}`)"]
+    # Issue 20: one rule, one line (it said "now tcp/8080 (rule); removed tcp/80 (rule)").
+    assert result.reach_changes == [f"client-nginx -> internal-nginx: port change, tcp/80 -> tcp/8080 (`{RULE}`)"]
 
 
 def test_every_changed_resource_is_listed_and_emulator_gaps_are_marked() -> None:

@@ -48,3 +48,51 @@ def test_checkov_catches_an_unencrypted_short_lived_log_group(synthesize: Synthe
     found = {(f.check_id, f.resource) for f in scan.scan(outdir).findings}
     assert {("CKV_AWS_158", "resource.plain"), ("CKV_AWS_338", "resource.plain")} <= found
     assert scan.judge(scan.scan(outdir), scan.skips())  # and the judgement reports it
+
+
+STAGING_LOGS = "staging keeps logs for 30 days: nothing there is evidence, and a year of staging logs costs more than it tells"
+
+
+def test_a_system_records_its_own_justified_skip_next_to_its_declaration(synthesize: Synthesizer) -> None:
+    """Issue 20: an environment's own exception (short log retention), with its reason, for its stacks only."""
+    result = scan.scan(synthesize(EXAMPLES["chain"], Settings(log_retention_days=30)).outdir)
+    unskipped = scan.judge(result, scan.skips())
+    assert unskipped and all(line.startswith("failed: CKV_AWS_338 ") for line in unskipped)
+    own = scan.DeclaredSkips(("network", "services"), {"CKV_AWS_338": STAGING_LOGS})
+    assert scan.judge(result, scan.skips(), [own]) == []
+    elsewhere = scan.DeclaredSkips(("network-prod", "services-prod"), {"CKV_AWS_338": STAGING_LOGS})
+    assert scan.judge(result, scan.skips(), [elsewhere]) == [
+        *unskipped,
+        "skip CKV_AWS_338 of network-prod, services-prod matches no finding: remove it from the declaration",
+    ]
+    assert scan.declared_lines([own]) == [f"checkov: skipped by the declaration: CKV_AWS_338 in network, services: {STAGING_LOGS}"]
+
+
+def test_declared_skips_are_the_environments_and_the_systems(tmp_path: Path) -> None:
+    import sys
+
+    from tests.systems import SHOP, write_shop
+
+    body = SHOP.replace(
+        'Environment(name="dev", nat="single", log_retention_days=400,',
+        f'Environment(name="dev", nat="single", log_retention_days=30, checkov_skips=(Skip(check="CKV_AWS_338", reason={STAGING_LOGS!r}),),',
+    ).replace("from topology import Environment,", "from topology import Skip, Environment,")
+    sys.path.insert(0, str(write_shop(tmp_path, body)))
+    try:
+        dev, prod = scan.declared_skips("acme.shop", None)
+        assert dev == scan.DeclaredSkips(("network-dev", "services-dev"), {"CKV_AWS_338": STAGING_LOGS})
+        assert prod == scan.DeclaredSkips(("network-prod", "services-prod"), {})
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n == "acme" or n.startswith("acme.")]:
+            del sys.modules[name]
+
+
+def test_a_declared_skip_needs_a_check_id_and_a_reason() -> None:
+    from topology import Skip, validate
+
+    settings = Settings(checkov_skips=(Skip(check="aws-338", reason="x"), Skip(check="CKV_AWS_338", reason=" ")))
+    assert validate(EXAMPLES["chain"], settings) == [
+        "settings: checkov_skips[0].check: 'aws-338' is not a checkov check ID (like 'CKV_AWS_338')",
+        "settings: checkov_skips[1].reason: say why CKV_AWS_338 is accepted here (make verify prints it)",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from ..conftest import Synthesizer
 from ..tfjson import Synth
 
 VPC = "vpc-0a1b2c3d4e5f60001"
+NAMESPACE_ID = "ns-abcdefgh12345678"
 SUBNETS = ("subnet-0a1b2c3d4e5f60010", "subnet-0a1b2c3d4e5f60011")
 CREATED_NETWORK = (
     "aws_vpc",
@@ -40,7 +42,7 @@ def vpc_only(synthesize: Synthesizer) -> Synth:
 
 @pytest.fixture(scope="module")
 def everything_existing(synthesize: Synthesizer) -> Synth:
-    return synthesize(article.TOPOLOGY, _settings(use_existing_cluster=True, use_existing_namespace=True))
+    return synthesize(article.TOPOLOGY, _settings(use_existing_cluster=True, namespace_id=NAMESPACE_ID))
 
 
 def _data(synth: Synth, stack: str, dtype: str) -> dict[str, dict[str, Any]]:
@@ -91,8 +93,39 @@ def test_existing_cluster_and_namespace_are_looked_up_not_created(everything_exi
     (pre,) = cluster["lifecycle"]["precondition"]
     assert pre["error_message"].startswith("ECS cluster ServiceConnect does not exist in ap-northeast-1")
     assert "cluster_arns" in pre["condition"]
-    (namespace,) = _data(everything_existing, "network", "aws_service_discovery_dns_namespace").values()
-    assert (namespace["name"], namespace["type"]) == ("ServiceConnectNS", "DNS_PRIVATE")
+    # Issue 20, finding 2: named by ID, never looked up by name (that lookup fails once two namespaces share the name).
+    data = everything_existing.stack("network")["data"]
+    assert not any(dtype.startswith("aws_service_discovery") for dtype in data)
+    (arn,) = {body["value"] for name, body in everything_existing.stack("network")["output"].items() if "namespace" in name}
+    assert re.fullmatch(
+        rf"arn:\$\{{data\.aws_partition\.[\w-]+\.partition\}}:servicediscovery:ap-northeast-1:"
+        rf"\$\{{data\.aws_caller_identity\.[\w-]+\.account_id\}}:namespace/{NAMESPACE_ID}",
+        arn,
+    ), arn
+    # ... and checked to be this VPC's: Cloud Map's private zone of that name in that VPC must be the namespace's.
+    (zone,) = _data(everything_existing, "network", "aws_route53_zone").values()
+    assert (zone["name"], zone["private_zone"], zone["vpc_id"]) == ("ServiceConnectNS", True, VPC)
+    (post,) = zone["lifecycle"]["postcondition"]
+    assert post["condition"] == (
+        '${self.linked_service_principal == "servicediscovery.amazonaws.com" '
+        f'&& strcontains(self.linked_service_description, "{NAMESPACE_ID}")}}'
+    )
+    assert post["error_message"] == (
+        f"The private zone ServiceConnectNS of VPC {VPC} (${{self.zone_id}}) is not namespace {NAMESPACE_ID}'s (it belongs to "
+        '${self.linked_service_description == "" ? "no Cloud Map namespace" : self.linked_service_description}): '
+        "network.existing.namespace_id must name the private DNS namespace of that name in that VPC."
+    )
+
+
+def test_an_existing_namespace_is_taken_by_arn_as_given(synthesize: Synthesizer) -> None:
+    arn = f"arn:aws:servicediscovery:ap-northeast-1:123456789012:namespace/{NAMESPACE_ID}"
+    settings = Settings(
+        network=NetworkSettings(namespace_type="http", existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=SUBNETS, namespace_id=arn))
+    )
+    synth = synthesize(article.TOPOLOGY, settings)
+    (value,) = {body["value"] for name, body in synth.stack("network")["output"].items() if "namespace" in name}
+    assert value == arn
+    assert "aws_route53_zone" not in synth.stack("network").get("data", {})  # an HTTP namespace has no VPC
 
 
 def test_default_mode_is_unchanged(synthesize: Synthesizer) -> None:
@@ -111,6 +144,13 @@ def test_bad_existing_ids_are_one_line_each() -> None:
         "settings: network.existing.vpc_id: 'vpc1' is not a VPC ID (like 'vpc-0123456789abcdef0')",
         "settings: network.existing.private_subnet_ids[1]: 'sn-1' is not a subnet ID (like 'subnet-0123456789abcdef0')",
         "settings: network.existing.private_subnet_ids: a subnet is listed twice",
+    ]
+    by_name = ExistingNetwork(vpc_id=VPC, private_subnet_ids=SUBNETS, use_existing_namespace=True, namespace_id="ServiceConnectNS")
+    assert validate(article.TOPOLOGY, Settings(network=NetworkSettings(existing=by_name))) == [
+        "settings: network.existing.use_existing_namespace: a namespace is no longer looked up by name (the lookup fails once "
+        "two namespaces share it); set network.existing.namespace_id to its ID or ARN (aws servicediscovery list-namespaces)",
+        "settings: network.existing.namespace_id: 'ServiceConnectNS' is not a Cloud Map namespace ID or ARN "
+        "(like 'ns-abcdefgh12345678' or 'arn:aws:servicediscovery:<region>:<account>:namespace/ns-abcdefgh12345678')",
     ]
     empty = Settings(network=NetworkSettings(existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=())))
     assert validate(article.TOPOLOGY, empty) == ["settings: network.existing.private_subnet_ids: name at least one subnet for the tasks"]
@@ -179,7 +219,7 @@ def test_adopted_resources_are_imported_and_keep_their_names(synthesize: Synthes
     network = {to.split(".")[0]: value for to, value in _imports(synth, "network").items()}
     assert network == {"aws_ecs_cluster": "ServiceConnect", "aws_service_discovery_private_dns_namespace": f"ns-abcdefgh12345678:{VPC}"}
     (namespace,) = synth.resources("network", "aws_service_discovery_private_dns_namespace").values()
-    assert "description" not in namespace  # immutable: an adopted namespace keeps its own
+    assert namespace["lifecycle"] == {"ignore_changes": ["description"]}  # it keeps the account's (issue 20, finding 7)
 
 
 def test_adoption_problems_are_one_line_each() -> None:

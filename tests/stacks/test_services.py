@@ -76,7 +76,7 @@ def test_tasks_run_in_private_subnets_without_public_ip_or_load_balancer(article
         assert network["assign_public_ip"] is False
         assert network["subnets"] == [f"{REMOTE}cross-stack-output-aws_subnetprivate_{i}id}}" for i in (0, 1)]
         assert "load_balancer" not in service
-        assert service["launch_type"] == "FARGATE"
+        assert service["capacity_provider_strategy"] == [{"capacity_provider": "FARGATE", "weight": 1}]
     for rtype in ("aws_lb", "aws_lb_target_group", "aws_alb", "aws_eip", "aws_apigatewayv2_api"):
         assert article_synth.resources("services", rtype) == {}
 

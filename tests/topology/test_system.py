@@ -50,6 +50,14 @@ def test_a_module_that_raises_is_one_line_with_its_place(on_path: Path) -> None:
     assert _error("acme.shop") == "system 'acme.shop': importing it failed: NameError: name 'Servce' is not defined (shop.py, line 3)"
 
 
+def test_a_syntax_error_names_the_users_file_line_and_column(on_path: Path) -> None:
+    """Issue 20: not ``<frozen importlib._bootstrap>`` (the compiler raises it inside importlib's frames)."""
+    write_shop(on_path, "from topology import Topology\n\nTOPOLOGY = Topology(services=(\n")
+    assert _error("acme.shop") == (
+        "system 'acme.shop': importing it failed: SyntaxError: '(' was never closed (acme/shop.py, line 3, column 30)"
+    )
+
+
 def test_environments_get_their_own_stacks_names_and_sizes(on_path: Path) -> None:
     write_shop(on_path)
     system = load_system("acme.shop")

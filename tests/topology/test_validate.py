@@ -178,13 +178,21 @@ def test_call_cycle_is_named() -> None:
     b = Service(name="b", ports=(Port(name="b", container_port=80),), calls=("c",))
     c = Service(name="c", ports=(Port(name="c", container_port=80),), calls=("a",))
     assert problems(a, b, c) == [
-        "service 'a': calls: call cycle a -> b -> c -> a (servers must be deployed before their callers, so calls cannot form a cycle)"
+        "service 'a': calls: call cycle a -> b -> c -> a: "
+        "refused because Service Connect writes a task's /etc/hosts names for the servers it calls when the task starts, "
+        "so a server must run before its callers, and in a cycle one side would start without the other's name; "
+        "instead, make one direction asynchronous (a queue or topic both reach through their egress), "
+        "or merge the services, or move what both need into a third service that both call"
     ]
 
 
 def test_self_call_is_a_cycle() -> None:
     assert problems(replace(SERVER, calls=("api",))) == [
-        "service 'api': calls: call cycle api -> api (servers must be deployed before their callers, so calls cannot form a cycle)"
+        "service 'api': calls: call cycle api -> api: "
+        "refused because Service Connect writes a task's /etc/hosts names for the servers it calls when the task starts, "
+        "so a server must run before its callers, and in a cycle one side would start without the other's name; "
+        "instead, make one direction asynchronous (a queue or topic both reach through their egress), "
+        "or merge the services, or move what both need into a third service that both call"
     ]
 
 

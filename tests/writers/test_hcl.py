@@ -83,6 +83,19 @@ def test_only_json_document_attributes_become_jsonencode() -> None:
     assert render.attribute("policy", "not json", 0) == 'policy = "not json"'
 
 
+def test_lifecycle_checks_are_blocks() -> None:
+    """JSON writes ``postcondition`` as a list of objects; HCL needs one block per check (``= [...]`` does not parse)."""
+    body = {"postcondition": [{"condition": "${self.id == aws_vpc.main_0A0A0A0A.id}", "error_message": "not ${self.id}"}]}
+    assert "".join(_renderer().block("lifecycle", [], body, {}, 1, lifecycle=True)) == (
+        "  lifecycle {\n"
+        "    postcondition {\n"
+        "      condition = self.id == aws_vpc.main.id\n"
+        '      error_message = "not ${self.id}"\n'
+        "    }\n"
+        "  }\n"
+    )
+
+
 def test_local_state_paths_are_rerooted_for_the_hcl_layout() -> None:
     layout = hcl.Layout(json_dir="/p/cdktf.out/stacks/network", json_root="/p", hcl_dir="/p/hcl/network", hcl_root="/p")
     assert layout.relocate("../../../state/network.tfstate") == "../../state/network.tfstate"
