@@ -4,6 +4,7 @@ from .graph import call_edges, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
     HTTPS_ANYWHERE,
+    Accepted,
     AdoptedService,
     Adoption,
     Autoscaling,
@@ -29,6 +30,7 @@ from .validate import TopologyError, check, endpoint_host, validate, warnings
 __all__ = [
     "DEFAULT_IMAGE",
     "HTTPS_ANYWHERE",
+    "Accepted",
     "AdoptedService",
     "Adoption",
     "Autoscaling",

@@ -265,6 +265,8 @@ def _add_planned(
     if rtype in ("aws_security_group", "aws_default_security_group") and isinstance(configured, dict):
         # Unconfigured inline rules in a plan mirror the standalone rule resources (stale until apply): drop them.
         body = {k: v for k, v in body.items() if k not in ("ingress", "egress") or k in configured}
+    if isinstance(configured, dict) and isinstance(body, dict):  # what the configuration sets, apart from what AWS computed
+        body = {**body, "//": {"configured": sorted(configured)}}
     section = "data" if mode == "data" else "resource"
     if keep or mode == "data":
         stacks.setdefault(owner, {}).setdefault(section, {}).setdefault(rtype, {})[name] = body
