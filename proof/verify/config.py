@@ -18,7 +18,7 @@ from typing import Any
 from .model import Address, Unknown, as_list, block
 
 WHOLE = re.compile(r"^\$\{\s*(?P<expr>.*?)\s*\}$", re.S)
-STEP = re.compile(r"\.(?P<attr>[A-Za-z_][A-Za-z0-9_-]*|\*)|\[\s*(?P<index>[0-9]+|\"[^\"]*\"|\*)\s*\]")
+STEP = re.compile(r"\s*(?:\.\s*(?P<attr>[A-Za-z_][A-Za-z0-9_-]*|\*)|\[\s*(?P<index>[0-9]+|\"[^\"]*\"|\*)\s*\])")
 ROOT = re.compile(r"^(?P<root>[A-Za-z_][A-Za-z0-9_-]*)")
 TOKEN = re.compile(r"(?<![A-Za-z0-9_.\"-])(?:data\.)?[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_*][A-Za-z0-9_-]*|\[[^\]\[]*\])+")
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")

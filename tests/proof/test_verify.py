@@ -825,7 +825,10 @@ def test_exit_codes_tell_proof_findings_usage_and_checker_failure(
     assert capsys.readouterr().err.startswith("verify: unknown example 'nope'")
     broken = _write(tmp_path / "broken", _stacks(article_synth), {"services/bad.tf": "resource {{{"})
     assert main([str(broken)]) == 3
-    assert capsys.readouterr().err == "verify: checker failure: services/bad.tf: cannot parse (UnexpectedToken)\n"
+    assert capsys.readouterr().err == (
+        "verify: checker failure: services/bad.tf: cannot parse: bad.tf:1,11-12: Argument or block definition required; "
+        "An argument or block definition is required here.\n"
+    )
 
 
 def test_an_input_without_the_declared_services_proves_nothing(article_synth: Synth) -> None:
