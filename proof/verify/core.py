@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from .config import Config
 from .exposure import check_front_doors, check_placement
-from .iam import check_role, untraceable_attachments
+from .iam import check_role, check_trust, untraceable_attachments
 from .kinds import RULE as KINDS_RULE
 from .kinds import detail as kind_detail
 from .kinds import unproven
@@ -30,6 +30,7 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
         if isinstance(role, Unknown):
             yield Violation(ecs.name, str(ecs.task), "exec-least-privilege", f"{field} cannot be traced to an aws_iam_role")
             continue
+        yield from check_trust(config, ecs.name, role)
         yield from check_role(
             config,
             ecs.name,
@@ -45,6 +46,8 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
 
 def _role(config: Config, stack: str, value: object) -> Address | Unknown:
     target = config.resolve(stack, value)
+    if isinstance(target, Address) and target.type == "aws_iam_role" and target.mode == "data":
+        target = config.own(target) or Unknown(f"role looked up by data source {target}")
     if isinstance(target, Address):
         return target if target.type == "aws_iam_role" and target.mode == "managed" else Unknown(f"{target} is not an aws_iam_role")
     literal = config.value(stack, value)

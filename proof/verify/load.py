@@ -285,9 +285,12 @@ def _add_planned(
     if keep or mode == "data":
         stacks.setdefault(owner, {}).setdefault(section, {}).setdefault(rtype, {})[name] = body
     target = Address(owner, rtype, name, mode="data" if mode == "data" else "managed")
-    for key in ("id", "arn"):
-        if isinstance(values.get(key), str) and values[key]:
-            ids.setdefault(values[key], target)
+    for key in ("id", "arn"):  # a data source that reads a managed resource never takes over its ID
+        if isinstance(values.get(key), str) and values[key] and (target.mode == "managed" or values[key] not in ids):
+            if target.mode == "managed" and ids.get(values[key], target).mode == "managed":
+                ids.setdefault(values[key], target)
+            else:
+                ids[values[key]] = target
 
 
 def _merge_known(values: Any, unknown: Any, expression: Any) -> Any:

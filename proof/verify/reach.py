@@ -49,6 +49,7 @@ def present(value: Any) -> list[Any]:
 
 
 def port(value: Any) -> int | Unknown | None:
+    """A whole number written any way Terraform converts to one: ``80``, ``80.0``, ``"80"``, ``8e1``."""
     if value is None:
         return None
     if isinstance(value, Unknown):
@@ -57,9 +58,25 @@ def port(value: Any) -> int | Unknown | None:
         return Unknown(f"{value!r} is not a port")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, float | str) and not (isinstance(value, str) and "${" in value):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except ValueError:
+            return Unknown(f"port {value!r} is not a number")
+        if number.is_integer():
+            return int(number)
+        return Unknown(f"port {value!r} is not a whole number")
     return Unknown(f"port {value!r} is computed")
+
+
+def default_namespace(config: Config, cluster: Address | Unknown) -> Address | Unknown:
+    """A Service Connect service without ``namespace`` uses its cluster's ``service_connect_defaults``."""
+    if isinstance(cluster, Unknown) or cluster.type != "aws_ecs_cluster" or cluster.mode != "managed":
+        return Unknown(f"no namespace, and the cluster's default cannot be traced ({cluster})")
+    defaults = block(config.body(cluster).get("service_connect_defaults"))
+    if isinstance(defaults, Unknown) or not defaults.get("namespace"):
+        return Unknown(f"no namespace, and cluster {cluster} sets no service_connect_defaults")
+    return config.resolve(cluster.stack, defaults.get("namespace"))
 
 
 @dataclass
@@ -111,15 +128,18 @@ class Model:
         connect = block(body.get("service_connect_configuration"))
         enabled = truth(config.value(stack, connect.get("enabled"))) if isinstance(connect, dict) else connect
         namespace = config.resolve(stack, connect.get("namespace")) if isinstance(connect, dict) and connect.get("namespace") else None
+        cluster = (
+            config.resolve(stack, body.get("cluster")) if body.get("cluster") is not None else Unknown("no cluster (the default cluster)")
+        )
+        if namespace is None and enabled is True:
+            namespace = default_namespace(config, cluster)
         ecs = Ecs(
             address=address,
             body=body,
             name=name if isinstance(name, str) else address.name,
             name_known=isinstance(name, str),
             groups=groups,
-            cluster=config.resolve(stack, body.get("cluster"))
-            if body.get("cluster") is not None
-            else Unknown("no cluster (the default cluster)"),
+            cluster=cluster,
             connect=connect,
             sc_enabled=enabled,
             namespace=namespace,
@@ -369,7 +389,8 @@ def _check_ports(
         return
     if isinstance(ports, Unknown):
         return  # reported once by check_identity
-    text = str(protocol).lower()
+    number = port(protocol)
+    text = str(number) if isinstance(number, int) else str(protocol).lower()
     if text not in ("tcp", "6") or port(low) != port(high) or port(low) not in ports:
         yield Violation(
             ecs.name, where, RULE, f"opens {text or '?'} {low}-{high}; only tcp on {sorted(ports)} (its Service Connect ingress ports)"

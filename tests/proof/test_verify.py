@@ -273,6 +273,13 @@ def local_reference(s: Stacks) -> str:
 def data_source_target(s: Stacks) -> str:
     s["services"]["data"]["aws_security_group"] = {"found": {"name": "internal-api-internal-nginx"}}
     _add(s, "aws_vpc_security_group_ingress_rule", "lookup", _open_rule("${data.aws_security_group.found.id}"))
+    # The lookup names the server's own group: it is that group (issue 19), so the rule opens the server.
+    return f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.lookup: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0 (only callers' security groups may reach it)"
+
+
+def data_source_target_elsewhere(s: Stacks) -> str:
+    s["services"]["data"]["aws_security_group"] = {"found": {"name": "someone-elses-group"}}
+    _add(s, "aws_vpc_security_group_ingress_rule", "lookup", _open_rule("${data.aws_security_group.found.id}"))
     return _cannot_target(
         s, "lookup", "${data.aws_security_group.found.id} (security group looked up by data source services:data.aws_security_group.found)"
     )
@@ -551,6 +558,7 @@ NEW: list[Callable[[Stacks], str]] = [
     spaced_reference,
     local_reference,
     data_source_target,
+    data_source_target_elsewhere,
     literal_group_target,
     function_target,
     dynamic_ingress,
