@@ -20,6 +20,7 @@ from typing import Any
 from .config import Config
 from .declaration import Declared
 from .hcl_values import json_template
+from .kinds import schema
 from .model import Address, Unknown, Violation, as_list, block, blocks
 
 RULE = "ingress-callers-only"
@@ -28,6 +29,16 @@ RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egr
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 NOT_MEMBERSHIP = ("//", "depends_on", "lifecycle", "tags", "tags_all", "description", "triggers")
 Callers = Mapping[str, Declared] | Mapping[str, list[str]] | None
+
+
+def _leaves(body: dict[str, Any], steps: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(holder, argument) for an argument path through nested blocks written as objects or lists of objects."""
+    if len(steps) == 1:
+        yield body, steps[0]
+        return
+    for child in as_list(body.get(steps[0])):
+        if isinstance(child, dict):
+            yield from _leaves(child, steps[1:])
 
 
 def truth(value: Any) -> bool | Unknown:
@@ -111,7 +122,7 @@ class Model:
         self.untraced: list[tuple[Address, str]] = []
         for address, body in config.all_resources():
             if address.type not in RULE_TYPES + GROUP_TYPES:
-                self._memberships(address, body, "")
+                self._placements(address, body)
 
     # -- building ----------------------------------------------------------------------------------------------
 
@@ -184,8 +195,28 @@ class Model:
             ports.add(chosen)
         return ports, bool(services)
 
+    def _placements(self, address: Address, body: dict[str, Any]) -> None:
+        """The groups a resource is placed in, read only from the arguments its schema says place it in a group
+        (``vpc_security_group_ids``, ``network_interfaces.security_groups`` ...): a group mentioned in a tag, a
+        parameter's value or a document is not membership. A type outside the schema: any reference counts.
+        Launched with none of its top-level group arguments set, it lands in its VPC's default group."""
+        known = schema()
+        if address.type not in known.resources:
+            self._memberships(address, body, "")
+            return
+        paths = known.members.get(address.type, ())
+        for path in paths:
+            for holder, leaf in _leaves(body, path.split(".")):
+                self._memberships(address, holder.get(leaf), leaf)
+        implicit = [
+            p for p in paths if "." not in p and p.endswith(("security_groups", "security_group_ids")) and not p.startswith("replace")
+        ]
+        if implicit and not any(present(body.get(p)) for p in implicit) and address.type != "aws_ecs_service":
+            for vpc, _ in self.config.resources("aws_vpc"):
+                self.members.setdefault(Address(vpc.stack, "aws_vpc", vpc.name, attr="default_security_group_id"), []).append(address)
+
     def _memberships(self, address: Address, value: Any, key: str) -> None:
-        """Every security group a resource is placed in: any reference to a group outside a rule."""
+        """Every security group a value places ``address`` in: any reference to a group."""
         if isinstance(value, dict):
             for child_key, child in value.items():
                 if child_key not in NOT_MEMBERSHIP:
