@@ -29,8 +29,22 @@ IDENTITY = ("id", "arn", "name", "arn_without_revision")
 INSTANCE_KEY = re.compile(r"^\s*\[\s*(?P<key>[0-9]+|\"[^\"]*\")\s*\]")
 
 
+def unwrapped(expr: str) -> str:
+    """An expression without the parentheses around all of it (``(a.b)`` is ``a.b``)."""
+    expr = expr.strip()
+    while expr.startswith("(") and expr.endswith(")"):
+        depth = 0
+        for index, char in enumerate(expr):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0 and index < len(expr) - 1:
+                return expr
+        expr = expr[1:-1].strip()
+    return expr
+
+
 def traversal(expr: str) -> list[str] | None:
     """``a.b[0].c`` -> ``["a", "b", "c"]`` (indexes dropped); None if ``expr`` is not a plain traversal."""
+    expr = unwrapped(expr)
     root = ROOT.match(expr)
     if root is None:
         return None
@@ -122,6 +136,7 @@ class Config:
         return self._resolve_expr(stack, whole["expr"], depth)
 
     def _resolve_expr(self, stack: str, expr: str, depth: int) -> Address | Unknown:
+        expr = unwrapped(expr)
         parts = traversal(expr)
         if parts is None:
             return Unknown(f"${{{expr}}} is an expression (function, operator or conditional)")

@@ -119,8 +119,8 @@ def _resource(config: Config, address: Address, body: dict[str, Any]) -> Iterato
     chosen = [argument for argument in reach if is_set(body, argument)] or list(reach[:1])
     if "dynamic" in body and reach:
         chosen.append("dynamic")
-    for argument in chosen:
-        yield Unproven(where, address.type, argument)
+    if chosen:
+        yield Unproven(where, address.type, ", ".join(chosen))
 
 
 def _provisioners(body: dict[str, Any]) -> list[str]:

@@ -240,8 +240,13 @@ def _walk(module: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _collect_expressions(module: dict[str, Any], prefix: str, out: dict[str, dict[str, Any]]) -> None:
+    """Each configured resource's expressions; its provisioners (not in planned values) kept under ``provisioner``."""
     for resource in module.get("resources") or []:
-        out[f"{prefix}{resource.get('address')}"] = resource.get("expressions") or {}
+        expressions = dict(resource.get("expressions") or {})
+        kinds = [p.get("type") for p in resource.get("provisioners") or [] if isinstance(p, dict)]
+        if kinds:
+            expressions["provisioner"] = [{str(kind): {}} for kind in kinds]
+        out[f"{prefix}{resource.get('address')}"] = expressions
     for name, call in (module.get("module_calls") or {}).items():
         _collect_expressions(call.get("module") or {}, f"{prefix}module.{name}.", out)
 
@@ -281,6 +286,8 @@ def _add_planned(
         body = {k: v for k, v in body.items() if k not in ("ingress", "egress") or k in configured}
     if isinstance(configured, dict) and isinstance(body, dict):  # what the configuration sets, apart from what AWS computed
         body = {**body, "//": {"configured": sorted(configured)}}
+        if "provisioner" in configured:
+            body["provisioner"] = configured["provisioner"]
     section = "data" if mode == "data" else "resource"
     if keep or mode == "data":
         stacks.setdefault(owner, {}).setdefault(section, {}).setdefault(rtype, {})[name] = body
