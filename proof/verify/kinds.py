@@ -28,6 +28,8 @@ from .model import Address, as_list, block
 from .modelled import BUILTIN_DATA, BUILTIN_NEUTRAL, MODELLED
 
 RULE = "known-types-only"
+DYNAMIC_READ = ("aws_security_group", "aws_default_security_group", "aws_ecs_service", "aws_iam_role")
+"""Modelled types whose checks already report their ``dynamic`` blocks; on any other, a dynamic block is a finding."""
 TYPES_FILE = Path(__file__).with_name("types.json")
 KNOWN_BLOCKS = ("resource", "data", "module", "output", "variable", "provider", "locals", "terraform", "import", "moved", "check", "//")
 
@@ -105,6 +107,8 @@ def _resource(config: Config, address: Address, body: dict[str, Any]) -> Iterato
             yield Unproven(where, f"data.{address.type}", f"not in the {schema().provider} schema")
         return
     if address.type in MODELLED:
+        if "dynamic" in body and address.type not in DYNAMIC_READ:
+            yield Unproven(where, address.type, "dynamic")
         for argument, allowed in sorted(MODELLED[address.type].items()):
             value = config.value(address.stack, body.get(argument))
             if is_set(body, argument) and (allowed is None or str(value).lower() not in allowed):

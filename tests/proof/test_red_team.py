@@ -218,6 +218,14 @@ ATTACKS = [
         accepted=("aws_instance.bare",),
     ),
     Edit(
+        "a_dynamic_route_on_a_modelled_type",
+        {
+            "x.tf": 'resource "aws_route_table" "extra" {\n  vpc_id = local.net.vpc_id\n  dynamic "route" {\n    for_each = ["0.0.0.0/0"]\n'
+            '    content {\n      cidr_block = route.value\n      gateway_id = "igw-1"\n    }\n  }\n}\n'
+        },
+        both("aws_route_table.extra", "aws_route_table", "dynamic"),
+    ),
+    Edit(
         "a_block_type_the_checker_does_not_read",
         {"x.tf": 'ephemeral "aws_secretsmanager_secret_version" "s" {\n  secret_id = "x"\n}\n'},
         tuple(
@@ -328,7 +336,7 @@ def test_each_harmless_edit_is_accepted_in_hcl_and_json(edit: Edit, tmp_path: Pa
 
 
 def test_red_team_figures(tmp_path: Path) -> None:
-    """Every attack caught, every harmless edit accepted: the figures of the report (18 attacks, 10 harmless)."""
+    """Every attack caught, every harmless edit accepted: the figures of the report (19 attacks, 10 harmless)."""
     caught = sum(bool(_apply(e, tmp_path / e.name)[0]) for e in ATTACKS)
     accepted = sum(_apply(e, tmp_path / e.name)[0] == [] for e in HARMLESS)
-    assert (caught, len(ATTACKS), accepted, len(HARMLESS)) == (18, 18, 10, 10)
+    assert (caught, len(ATTACKS), accepted, len(HARMLESS)) == (19, 19, 10, 10)
