@@ -4,6 +4,7 @@ from .graph import call_edges, callers_by_server, callers_of, deploy_order, find
 from .model import (
     DEFAULT_IMAGE,
     HTTPS_ANYWHERE,
+    Accepted,
     AdoptedService,
     Adoption,
     Autoscaling,
@@ -30,6 +31,7 @@ from .validate import TopologyError, check, endpoint_host, validate, warnings
 __all__ = [
     "DEFAULT_IMAGE",
     "HTTPS_ANYWHERE",
+    "Accepted",
     "AdoptedService",
     "Adoption",
     "Autoscaling",

@@ -437,6 +437,17 @@ class Skip:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Accepted:
+    """A resource the proof does not model, accepted by name: the checker skips its type finding and prints the reason."""
+
+    address: str
+    """``<type>.<name>`` as written in the Terraform (``data.<type>.<name>`` for a data source), optionally
+    ``<stack>:`` first to accept it in one stack only, e.g. ``"aws_sns_topic.alerts"``."""
+    reason: str
+    """Why it cannot change who reaches a service; every report of ``make verify`` prints it."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything that is not a service: where, what names, where state lives."""
 
@@ -457,3 +468,6 @@ class Settings:
     checkov_skips: tuple[Skip, ...] = ()
     """checkov checks this system's stacks may fail, each with its reason (printed by ``make verify``); a skip
     that no finding needs is reported, so the list cannot outlive its reasons."""
+    accepted: tuple[Accepted, ...] = ()
+    """Resources of types the checker does not model (nor finds neutral by schema), accepted by name with a
+    reason; see docs/proof.md. Default: none (every such resource is a finding)."""

@@ -194,6 +194,9 @@ def endpoint_host(port: Port, namespace: str) -> str:
     return port.dns_name or f"{port.effective_discovery_name}.{namespace.lower()}"
 
 
+ACCEPTED_ADDRESS = re.compile(r"([A-Za-z0-9_-]+:)?(data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def _settings_problems(settings: Settings) -> Iterator[str]:
     net = settings.network
     if not REGION.match(settings.region):
@@ -219,6 +222,9 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
     yield from _skip_problems(settings.checkov_skips)
     if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
         yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
+    for index, accepted in enumerate(settings.accepted):
+        if not ACCEPTED_ADDRESS.fullmatch(accepted.address) or not accepted.reason.strip():
+            yield f"settings: accepted[{index}]: {accepted.address!r} needs an address like 'aws_sns_topic.alerts' (or 'data.<type>.<name>', '<stack>:' first allowed) and a reason"
     if settings.state is not None:
         if not settings.state.bucket:
             yield "settings: state.bucket: must name an S3 bucket"

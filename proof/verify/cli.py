@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from .core import checked, verify
-from .declaration import Declaration, from_topology, load_topology
+from .declaration import Acceptance, Declaration, accepted_of, example_settings, from_topology, load_topology
 from .exposure import UNPROVEN
 from .load import load
 from .model import CheckerError
@@ -32,17 +32,21 @@ class UsageError(Exception):
     """A mistake on the command line: one line, exit 2."""
 
 
-def declarations(args: argparse.Namespace) -> list[tuple[tuple[str, ...] | None, Declaration | None]]:
-    """(stacks to read, declaration) per selected deployment; ``(None, None)``: every stack, callers from the Terraform.
+Selected = tuple[tuple[str, ...] | None, Declaration | None, Acceptance]
+
+
+def declarations(args: argparse.Namespace) -> list[Selected]:
+    """(stacks to read, declaration, accepted resources) per selected deployment; ``(None, None, ())``: every
+    stack, callers from the Terraform, nothing accepted.
 
     The one place that finds the declaration: an example by name, or each environment of a system module."""
     if args.example:
         try:
-            return [(None, from_topology(load_topology(args.example)))]
+            return [(None, from_topology(load_topology(args.example)), accepted_of(example_settings(args.example)))]
         except SystemExit as error:  # examples.load reports an unknown name this way
             raise UsageError(str(error)) from None
     if not args.system:
-        return [(None, None)]
+        return [(None, None, ())]
     from topology.selection import select
     from topology.system import SelectionError
 
@@ -50,7 +54,7 @@ def declarations(args: argparse.Namespace) -> list[tuple[tuple[str, ...] | None,
         chosen = select(args.system, args.env).chosen
     except SelectionError as error:
         raise UsageError(str(error)) from None
-    return [(deployment.stacks, from_topology(deployment.topology)) for deployment in chosen]
+    return [(deployment.stacks, from_topology(deployment.topology), accepted_of(deployment.settings)) for deployment in chosen]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -78,9 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     inputs = [*args.inputs, *args.plan] or [Path("cdktf.out")]
     failed = False
     try:
-        for stacks, declared in declarations(args):
+        for stacks, declared, accepted in declarations(args):
             config = load(inputs, only=stacks)
-            violations = verify(config, declared)
+            violations = verify(config, declared, [address for address, _ in accepted])
+            for address, reason in accepted:
+                print(f"accepted: {address}: {reason}")
             if args.accept_plan_time_checks:
                 for violation in (v for v in violations if v.rule == UNPROVEN):
                     print(f"unproven here, checked by Terraform at plan time: {violation}")

@@ -11,6 +11,7 @@ resolves to ``Unknown`` with the reason.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -18,15 +19,32 @@ from typing import Any
 from .model import Address, Unknown, as_list, block
 
 WHOLE = re.compile(r"^\$\{\s*(?P<expr>.*?)\s*\}$", re.S)
-STEP = re.compile(r"\.(?P<attr>[A-Za-z_][A-Za-z0-9_-]*|\*)|\[\s*(?P<index>[0-9]+|\"[^\"]*\"|\*)\s*\]")
+STEP = re.compile(r"\s*(?:\.\s*(?P<attr>[A-Za-z_][A-Za-z0-9_-]*|\*)|\[\s*(?P<index>[0-9]+|\"[^\"]*\"|\*)\s*\])")
 ROOT = re.compile(r"^(?P<root>[A-Za-z_][A-Za-z0-9_-]*)")
 TOKEN = re.compile(r"(?<![A-Za-z0-9_.\"-])(?:data\.)?[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_*][A-Za-z0-9_-]*|\[[^\]\[]*\])+")
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 MAX_DEPTH = 8
+IDENTITY = ("id", "arn", "name", "arn_without_revision")
+"""Attributes that stand for the resource itself; any other is a value of it (a tag, a range)."""
+INSTANCE_KEY = re.compile(r"^\s*\[\s*(?P<key>[0-9]+|\"[^\"]*\")\s*\]")
+
+
+def unwrapped(expr: str) -> str:
+    """An expression without the parentheses around all of it (``(a.b)`` is ``a.b``)."""
+    expr = expr.strip()
+    while expr.startswith("(") and expr.endswith(")"):
+        depth = 0
+        for index, char in enumerate(expr):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth == 0 and index < len(expr) - 1:
+                return expr
+        expr = expr[1:-1].strip()
+    return expr
 
 
 def traversal(expr: str) -> list[str] | None:
     """``a.b[0].c`` -> ``["a", "b", "c"]`` (indexes dropped); None if ``expr`` is not a plain traversal."""
+    expr = unwrapped(expr)
     root = ROOT.match(expr)
     if root is None:
         return None
@@ -39,6 +57,24 @@ def traversal(expr: str) -> list[str] | None:
             parts.append(step["attr"])
         position = step.end()
     return parts
+
+
+def _local_state(stack: str, path: Any) -> str | None:
+    """A local backend's state file as one path: relative paths resolved from the stack's folder
+    (``stacks/<stack>``), ``./`` and ``a/../`` folded; Terraform's default when unset."""
+    text = path if isinstance(path, str) else "terraform.tfstate" if path is None else None
+    if text is None or "${" in text:
+        return None
+    return posixpath.normpath(text if text.startswith("/") else posixpath.join("/stacks", stack, text))
+
+
+def _s3_state(settings: dict[str, Any]) -> tuple[Any, ...] | None:
+    """An S3 backend's state object: bucket and key with its ``//`` and leading ``/`` folded (S3 keys are literal,
+    but Terraform strips a leading slash), plus workspace prefix."""
+    key, bucket = settings.get("key"), settings.get("bucket")
+    if not isinstance(key, str) or not isinstance(bucket, str) or "${" in key + bucket:
+        return None
+    return bucket, key.lstrip("/"), settings.get("workspace_key_prefix", "env:")
 
 
 class Config:
@@ -71,11 +107,12 @@ class Config:
                 yield from ((a, b) for a, b in self.resources(rtype) if a.stack == stack)
 
     def body(self, address: Address) -> dict[str, Any]:
-        found = self._named(address.stack, "data" if address.mode == "data" else "resource", address.type).get(address.name)
+        """The configuration of a resource; of an instance (``name["key"]``), its resource's."""
+        found = self._named(address.stack, "data" if address.mode == "data" else "resource", address.type).get(address.name.split("[")[0])
         return found if isinstance(found, dict) else {}
 
     def exists(self, address: Address) -> bool:
-        return address.name in self._named(address.stack, "data" if address.mode == "data" else "resource", address.type)
+        return address.name.split("[")[0] in self._named(address.stack, "data" if address.mode == "data" else "resource", address.type)
 
     def section(self, stack: str, section: str) -> dict[str, Any]:
         """A top-level section (``locals``, ``output``, ``module`` ...) of a stack; {} when absent or malformed."""
@@ -99,6 +136,7 @@ class Config:
         return self._resolve_expr(stack, whole["expr"], depth)
 
     def _resolve_expr(self, stack: str, expr: str, depth: int) -> Address | Unknown:
+        expr = unwrapped(expr)
         parts = traversal(expr)
         if parts is None:
             return Unknown(f"${{{expr}}} is an expression (function, operator or conditional)")
@@ -117,7 +155,21 @@ class Config:
             return Unknown(f"{root}.{parts[1]} is not a resource of stack {stack}")
         if root == "aws_vpc" and parts[2:3] == ["default_security_group_id"]:
             return Address(stack, root, parts[1], attr="default_security_group_id")
-        return address
+        return self._instance(address, expr, parts)
+
+    def _instance(self, address: Address, expr: str, parts: list[str]) -> Address | Unknown:
+        """The resource an identifying attribute (``.id``, ``.arn``, ``.name``) names; with ``count``/``for_each``,
+        the instance its literal key names (distinct keys are distinct resources). Any other attribute
+        (``.tags.y``, ``.cidr_block``) is that attribute's value, not the resource."""
+        if parts[2:] and parts[2] not in IDENTITY:
+            return Unknown(f"${{{expr}}} is the {'.'.join(parts[2:])} attribute of {address.type}.{address.name}, not the resource")
+        body = self.body(address)
+        if "for_each" not in body and "count" not in body:
+            return address
+        key = INSTANCE_KEY.match(expr[expr.index(address.name) + len(address.name) :])
+        if key is None:
+            return Unknown(f"${{{expr}}} names no single instance of {address.type}.{address.name} (count or for_each)")
+        return Address(address.stack, address.type, f"{address.name}[{key['key']}]", address.mode)
 
     def _local(self, stack: str, parts: list[str], depth: int) -> Any:
         """``local.a.b`` -> the value it stands for: into an object, or as a longer reference (``local.net.x``)."""
@@ -176,9 +228,9 @@ class Config:
             settings = block(backend[kind])
             if not isinstance(settings, dict):
                 continue
-            if kind == "local" and settings.get("path") == config.get("path"):
+            if kind == "local" and _local_state(candidate, settings.get("path")) == _local_state(stack, config.get("path")):
                 return candidate
-            if kind == "s3" and (settings.get("bucket"), settings.get("key")) == (config.get("bucket"), config.get("key")):
+            if kind == "s3" and _s3_state(settings) == _s3_state(config):
                 return candidate
         return Unknown(f"remote state {data_name} matches no stack's backend")
 
@@ -234,8 +286,24 @@ class Config:
                 return Address(vpc.stack, "aws_vpc", vpc.name, attr="default_security_group_id")
             return target
         if target.type == "aws_security_group" and target.mode == "data":
-            return self._data_group(target)
+            own = self.own(target)
+            return own if own is not None else self._data_group(target)
         return Unknown(f"{target} is not a security group")
+
+    def own(self, lookup: Address) -> Address | None:
+        """The project's own resource a data source looks up by its literal name (or ID, in a plan): the same
+        resource, so its rules and members are the resource's (the lookup never stands for it)."""
+        body = self.body(lookup)
+        wanted = self.value(lookup.stack, body.get("name"))
+        for item in as_list(body.get("filter")):
+            if isinstance(item, dict) and item.get("name") in ("group-name", "role-name") and len(as_list(item.get("values"))) == 1:
+                wanted = as_list(item.get("values"))[0]
+        if isinstance(body.get("id"), str) and body["id"] in self.ids and self.ids[body["id"]].mode == "managed":
+            return self.ids[body["id"]]
+        if not isinstance(wanted, str) or not wanted:
+            return None
+        matches = [a for a, b in self.resources(lookup.type) if self.value(a.stack, b.get("name")) == wanted]
+        return matches[0] if len(matches) == 1 else None
 
     def _data_group(self, target: Address) -> Address | Unknown:
         """``data.aws_security_group`` looked up as the VPC's ``default`` group is that group; others are unknown."""

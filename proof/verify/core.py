@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .config import Config
 from .exposure import check_front_doors, check_placement
-from .iam import check_role, untraceable_attachments
+from .iam import check_role, check_trust, untraceable_attachments
+from .kinds import RULE as KINDS_RULE
+from .kinds import detail as kind_detail
+from .kinds import unproven
 from .model import Address, Unknown, Violation
 from .reach import Callers, Ecs, Model, check_identity, check_ingress, check_modules, truth
 
@@ -27,6 +30,7 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
         if isinstance(role, Unknown):
             yield Violation(ecs.name, str(ecs.task), "exec-least-privilege", f"{field} cannot be traced to an aws_iam_role")
             continue
+        yield from check_trust(config, ecs.name, role)
         yield from check_role(
             config,
             ecs.name,
@@ -42,6 +46,8 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
 
 def _role(config: Config, stack: str, value: object) -> Address | Unknown:
     target = config.resolve(stack, value)
+    if isinstance(target, Address) and target.type == "aws_iam_role" and target.mode == "data":
+        target = config.own(target) or Unknown(f"role looked up by data source {target}")
     if isinstance(target, Address):
         return target if target.type == "aws_iam_role" and target.mode == "managed" else Unknown(f"{target} is not an aws_iam_role")
     literal = config.value(stack, value)
@@ -52,14 +58,17 @@ def _role(config: Config, stack: str, value: object) -> Address | Unknown:
     return target
 
 
-def verify(config: Config, callers: Callers = None) -> list[Violation]:
+def verify(config: Config, callers: Callers = None, accepted: Iterable[str] = ()) -> list[Violation]:
     """Every violation, sorted. ``callers``: the full declaration (``declared_callers``), or a mapping from a
-    server to its callers' names (only caller rules checked), or None (callers derived from the JSON)."""
+    server to its callers' names (only caller rules checked), or None (callers derived from the JSON).
+    ``accepted``: addresses of resources the declaration accepts although the checker does not model them."""
     model = Model(config, callers)
     found: set[Violation] = set()
+    beyond = unproven(config, accepted)
     for ecs in model.services:
         for check in (check_identity, check_placement, check_front_doors, check_ingress, check_iam, check_modules):
             found.update(check(model, ecs))
+        found.update(Violation(ecs.name, item.where, KINDS_RULE, kind_detail(item, ecs.name)) for item in beyond)
     found.update(_missing(model))
     return sorted(found)
 

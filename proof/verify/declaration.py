@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from topology import Topology, callers_by_server
+from topology import Settings, Topology, callers_by_server
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,23 @@ class Declared:
 
 Declaration = Mapping[str, Declared]
 """Every service of the system by name; a name missing from it is an undeclared service."""
+
+
+Acceptance = tuple[tuple[str, str], ...]
+"""(address, reason) of each resource the declaration accepts although the checker does not model it."""
+
+
+def accepted_of(settings: Settings | None) -> Acceptance:
+    """What ``Settings.accepted`` hands the checker: every report prints each entry with its reason."""
+    return tuple((entry.address, entry.reason) for entry in getattr(settings, "accepted", ()) or ())
+
+
+def example_settings(example: str) -> Settings | None:
+    """The ``SETTINGS`` of ``examples/<name>.py`` (None when it has none)."""
+    import importlib
+
+    found = getattr(importlib.import_module(f"examples.{example}"), "SETTINGS", None)
+    return found if isinstance(found, Settings) else None
 
 
 def load_topology(example: str) -> Topology:

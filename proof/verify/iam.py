@@ -11,6 +11,7 @@ a policy document the checker cannot read, fails closed unless declared.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,6 +30,10 @@ EXEC_ACTIONS = (
 # ECS Exec session logging to CloudWatch Logs and the session KMS key (stacks/iam.py, ExecAudit): part of exec.
 EXEC_AUDIT_ACTIONS = ("logs:DescribeLogGroups", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents", "kms:Decrypt")
 UNREADABLE = "a managed or unreadable policy is attached; cannot prove its actions"
+TRUST = "trusted-by-tasks-only"
+TASKS = "ecs-tasks.amazonaws.com"
+TRUST_CONDITIONS = ("aws:sourceaccount", "aws:sourcearn")
+TRUST_OPERATORS = ("stringequals", "stringlike", "arnequals", "arnlike")
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def role_policies(config: Config, role: Address) -> Iterator[Policy]:
         ("aws_iam_role_policy_attachments_exclusive", "role_name", "policy_arns"),
     ):
         for address, item in config.resources(rtype):
-            if any(_names_role(config, address.stack, r, role, name) for r in _items(item.get(role_field))):
+            if any(_names_role(config, address.stack, r, role, name) for r in _roles(config, address.stack, item.get(role_field))):
                 for arn in _items(item.get(policy_field)):
                     yield attached(config, address.stack, str(address), arn)
 
@@ -95,8 +100,8 @@ def untraceable_attachments(config: Config) -> Iterator[tuple[str, str]]:
         ("aws_iam_role_policy_attachments_exclusive", "role_name"),
     ):
         for address, item in config.resources(rtype):
-            for value in _items(item.get(role_field)):
-                if isinstance(config.value(address.stack, value), Unknown) and isinstance(config.resolve(address.stack, value), Unknown):
+            for value in _roles(config, address.stack, item.get(role_field)):
+                if isinstance(_role_of(config, address.stack, value), Unknown):
                     yield str(address), f"cannot prove: it attaches to role {value}, which cannot be traced"
 
 
@@ -104,8 +109,24 @@ def _items(value: Any) -> list[Any]:
     return as_list(value) if not isinstance(value, dict) else [value]
 
 
-def _names_role(config: Config, stack: str, value: Any, role: Address, name: Any) -> bool:
+def _roles(config: Config, stack: str, value: Any) -> list[Any]:
+    """Each role an attachment names, a list local (``roles = local.roles``) expanded."""
+    return config.items(stack, value) if not isinstance(value, dict) else [value]
+
+
+def _role_of(config: Config, stack: str, value: Any) -> Address | str | Unknown:
+    """A role reference as the managed role (a data lookup of the team's own role is that role), or a literal name."""
     target = config.resolve(stack, value)
+    if isinstance(target, Address) and target.type == "aws_iam_role" and target.mode == "data":
+        target = config.own(target) or Unknown(f"role looked up by data source {target}")
+    if isinstance(target, Address):
+        return target if target.type == "aws_iam_role" else Unknown(f"{target} is not an aws_iam_role")
+    literal = config.value(stack, value)
+    return literal if isinstance(literal, str) else target
+
+
+def _names_role(config: Config, stack: str, value: Any, role: Address, name: Any) -> bool:
+    target = _role_of(config, stack, value)
     if isinstance(target, Address):
         return target == role
     literal = config.value(stack, value)
@@ -120,6 +141,17 @@ def managed_arn(text: str) -> str:
     return re.sub(r"^arn:(\$\{[^}]*partition[^}]*\}|aws[a-z-]*):", "arn:aws:", text)
 
 
+CUSTOMER_ARN = re.compile(r"^arn:[^:]+:iam::(?P<account>[0-9]{12}|\$\{[^}]*\}):policy(?P<path>/(?:[^/]+/)*)(?P<name>[^/]+)$")
+
+
+def policy_arn_names(config: Config, address: Address, body: dict[str, Any], arn: str) -> bool:
+    """Whether a literal policy ARN is this customer-managed policy's: its account (never ``aws``: an AWS-managed
+    policy is not a same-named policy of the team), its path and its name."""
+    match = CUSTOMER_ARN.match(arn)
+    name, path = config.value(address.stack, body.get("name")), config.value(address.stack, body.get("path", "/"))
+    return match is not None and match["name"] == name and match["path"] == (path if isinstance(path, str) else None)
+
+
 def attached(config: Config, stack: str, where: str, arn: Any) -> Policy:
     target = config.resolve(stack, arn)
     if isinstance(target, Address) and target.type == "aws_iam_policy":
@@ -129,7 +161,7 @@ def attached(config: Config, stack: str, where: str, arn: Any) -> Policy:
         literal = managed_arn(arn)
     if isinstance(literal, str):
         for address, body in config.resources("aws_iam_policy"):
-            if isinstance(body.get("name"), str) and literal.endswith(f":policy/{body['name']}"):
+            if policy_arn_names(config, address, body, literal):
                 return Policy(where, document(config, address.stack, body.get("policy")))
         return Policy(where, Unknown(f"policy {literal} is not in this configuration"), arn=literal)
     return Policy(where, Unknown(f"policy ARN {arn} cannot be traced"))
@@ -207,3 +239,42 @@ def _beyond(service: str, where: str, actions: list[str], exec_on: bool, declare
         scope = "the ssmmessages channel actions" if exec_on else "its declared permissions (none)"
     rule = "exec-least-privilege" if exec_on else "least-privilege"
     yield Violation(service, where, rule, f"task role allows {', '.join(extra)} beyond {scope}")
+
+
+def check_trust(config: Config, service: str, role: Address) -> Iterator[Violation]:
+    """Who may assume a role the tasks use: only ECS tasks (``ecs-tasks.amazonaws.com``, ``sts:AssumeRole``), narrowed
+    at most by ``aws:SourceAccount``/``aws:SourceArn``; anyone else who may assume it acts with the tasks' permissions."""
+    where = f"{role}.assume_role_policy"
+    policy = document(config, role.stack, config.body(role).get("assume_role_policy"))
+    if isinstance(policy, Unknown):
+        yield Violation(service, where, TRUST, f"cannot prove who may assume it: {policy}")
+        return
+    statements = policy.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        problem = _trust_problem(statement)
+        if problem is not None:
+            yield Violation(service, where, TRUST, f"{problem} (only {TASKS} may assume a task's role)")
+
+
+def _trust_problem(statement: Any) -> str | None:
+    if not isinstance(statement, dict):
+        return "cannot prove: a statement is not an object"
+    if statement.get("Effect") == "Deny":
+        return None
+    if statement.get("Effect") != "Allow" or "NotPrincipal" in statement or "NotAction" in statement:
+        return f"cannot prove: statement {json.dumps(statement, sort_keys=True)} is not a plain Allow"
+    principal = statement.get("Principal")
+    services = as_list(principal.get("Service")) if isinstance(principal, dict) and set(principal) == {"Service"} else None
+    if services is None or not services or any(s != TASKS for s in services):
+        return f"may be assumed by {json.dumps(principal, sort_keys=True)}"
+    actions = [a.lower() if isinstance(a, str) else a for a in as_list(statement.get("Action"))]
+    if not actions or any(a != "sts:assumerole" for a in actions):
+        return f"trust allows {json.dumps(statement.get('Action'))}, not sts:AssumeRole alone"
+    condition = statement.get("Condition") or {}
+    if not isinstance(condition, dict):
+        return "cannot prove: its Condition is computed"
+    for operator, keys in condition.items():
+        names = [k.lower() for k in keys] if isinstance(keys, dict) else ["?"]
+        if operator.lower() not in TRUST_OPERATORS or any(k not in TRUST_CONDITIONS for k in names):
+            return f"cannot prove: condition {operator} {json.dumps(keys, sort_keys=True)} is not aws:SourceAccount/aws:SourceArn"
+    return None

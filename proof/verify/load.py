@@ -1,6 +1,7 @@
 """Read what Terraform reads: every configuration file of each stack directory, or a saved plan's JSON.
 
-- A stack directory: every ``*.tf.json`` and ``*.tf`` file (HCL through python-hcl2),
+- A stack directory: every ``*.tf.json`` and ``*.tf`` file (HCL through HashiCorp's own parser, ``hcl.py``;
+  JSON with repeated keys merged as Terraform merges repeated blocks),
   then the override files (``override.tf[.json]``, ``*_override.tf[.json]``) in
   lexical order, merged as Terraform merges them: an argument replaces the
   original's, a nested block type replaces all of the original's blocks of that type.
@@ -16,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .model import Address, CheckerError
+from .hcl import parse_hcl
+from .model import Address, CheckerError, as_list
 
 OVERRIDE_SUFFIXES = ("_override.tf", "_override.tf.json")
 LABELS = {"resource": 2, "data": 2, "module": 1, "output": 1, "variable": 1, "provider": 1, "locals": 0, "terraform": 0}
+REPEATED = ("import", "moved", "removed", "check")
+"""Unlabelled blocks that may appear many times: kept as a list of blocks."""
 UNKNOWN_AFTER_APPLY = "${(known after apply)}"
 
 
@@ -37,6 +41,8 @@ def load(paths: list[Path], only: tuple[str, ...] | None = None) -> Config:
     stacks: dict[str, dict[str, Any]] = {}
     ids: dict[str, Address] = {}
     plans = False
+    found = [(kind, item) for path in paths for kind, item in _inputs(path)]
+    parse_hcl([f for kind, item in found if kind == "stack" for f in config_files(item) if not f.name.endswith(".json")])
     for path in paths:
         for kind, item in _inputs(path):
             if kind == "plan":
@@ -93,30 +99,34 @@ def read_stack(stack_dir: Path) -> dict[str, Any]:
 
 def read_file(path: Path) -> dict[str, Any]:
     """One file as Terraform JSON's shape: ``{"resource": {type: {name: body}}, "locals": {...}, ...}``."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        raw = json.loads(text) if path.name.endswith(".json") else _hcl(text)
-    except Exception as error:  # the parser's own errors vary by version: any of them is "cannot read"
-        raise CheckerError(f"{path.parent.name}/{path.name}: cannot parse ({type(error).__name__})") from error
+    where = f"{path.parent.name}/{path.name}"
+    if path.name.endswith(".json"):
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=merge_repeated)
+        except (OSError, ValueError) as error:
+            raise CheckerError(f"{where}: cannot parse ({type(error).__name__})") from error
+    else:
+        raw = parse_hcl([path])[path]
+        if isinstance(raw, str):
+            raise CheckerError(f"{where}: cannot parse: {raw}")
     if not isinstance(raw, dict):
-        raise CheckerError(f"{path.parent.name}/{path.name}: not a Terraform configuration object")
-    return {section: _labelled(content, LABELS.get(section, 0)) for section, content in raw.items() if section != "//"}
+        raise CheckerError(f"{where}: not a Terraform configuration object")
+    return {section: _section(section, content) for section, content in raw.items() if section != "//"}
 
 
-def _hcl(text: str) -> Any:
-    import hcl2
+def _section(section: str, content: Any) -> Any:
+    if section in REPEATED:
+        return [item for item in as_list(content) if isinstance(item, dict)]
+    return _labelled(content, LABELS.get(section, 0))
 
-    options = hcl2.SerializationOptions(with_comments=False, strip_string_quotes=True, preserve_heredocs=False)
-    return strip_markers(hcl2.loads(text, serialization_options=options))
 
-
-def strip_markers(value: Any) -> Any:
-    """python-hcl2's ``__is_block__`` markers removed: a block is then what Terraform JSON calls it."""
-    if isinstance(value, dict):
-        return {k: strip_markers(v) for k, v in value.items() if k != "__is_block__"}
-    if isinstance(value, list):
-        return [strip_markers(v) for v in value]
-    return value
+def merge_repeated(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys repeat: Terraform reads each repetition as one more block (``"resource"`` twice is
+    every resource of both), so the values are kept together as a list of blocks instead of the last one winning."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        result[key] = [*as_list(result[key]), *as_list(value)] if key in result else value
+    return result
 
 
 def _labelled(content: Any, depth: int) -> Any:
@@ -143,7 +153,9 @@ def _labelled(content: Any, depth: int) -> Any:
 
 def _merge_primary(merged: dict[str, Any], section: str, content: Any, path: Path) -> None:
     depth = LABELS.get(section, 0)
-    if depth == 2:
+    if section in REPEATED:
+        merged.setdefault(section, []).extend(content)
+    elif depth == 2:
         for rtype, named in content.items():
             target = merged.setdefault(section, {}).setdefault(rtype, {})
             for name, body in named.items():
@@ -157,7 +169,9 @@ def _merge_primary(merged: dict[str, Any], section: str, content: Any, path: Pat
 def _merge_override(merged: dict[str, Any], section: str, content: Any) -> None:
     """Terraform's override rules: per block, each argument or nested block type replaces the original's."""
     depth = LABELS.get(section, 0)
-    if depth == 2:
+    if section in REPEATED:
+        merged.setdefault(section, []).extend(content)
+    elif depth == 2:
         for rtype, named in content.items():
             for name, body in named.items():
                 original = merged.setdefault(section, {}).setdefault(rtype, {}).get(name)
@@ -226,8 +240,13 @@ def _walk(module: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _collect_expressions(module: dict[str, Any], prefix: str, out: dict[str, dict[str, Any]]) -> None:
+    """Each configured resource's expressions; its provisioners (not in planned values) kept under ``provisioner``."""
     for resource in module.get("resources") or []:
-        out[f"{prefix}{resource.get('address')}"] = resource.get("expressions") or {}
+        expressions = dict(resource.get("expressions") or {})
+        kinds = [p.get("type") for p in resource.get("provisioners") or [] if isinstance(p, dict)]
+        if kinds:
+            expressions["provisioner"] = [{str(kind): {}} for kind in kinds]
+        out[f"{prefix}{resource.get('address')}"] = expressions
     for name, call in (module.get("module_calls") or {}).items():
         _collect_expressions(call.get("module") or {}, f"{prefix}module.{name}.", out)
 
@@ -265,13 +284,20 @@ def _add_planned(
     if rtype in ("aws_security_group", "aws_default_security_group") and isinstance(configured, dict):
         # Unconfigured inline rules in a plan mirror the standalone rule resources (stale until apply): drop them.
         body = {k: v for k, v in body.items() if k not in ("ingress", "egress") or k in configured}
+    if isinstance(configured, dict) and isinstance(body, dict):  # what the configuration sets, apart from what AWS computed
+        body = {**body, "//": {"configured": sorted(configured)}}
+        if "provisioner" in configured:
+            body["provisioner"] = configured["provisioner"]
     section = "data" if mode == "data" else "resource"
     if keep or mode == "data":
         stacks.setdefault(owner, {}).setdefault(section, {}).setdefault(rtype, {})[name] = body
     target = Address(owner, rtype, name, mode="data" if mode == "data" else "managed")
-    for key in ("id", "arn"):
-        if isinstance(values.get(key), str) and values[key]:
-            ids.setdefault(values[key], target)
+    for key in ("id", "arn"):  # a data source that reads a managed resource never takes over its ID
+        if isinstance(values.get(key), str) and values[key] and (target.mode == "managed" or values[key] not in ids):
+            if target.mode == "managed" and ids.get(values[key], target).mode == "managed":
+                ids.setdefault(values[key], target)
+            else:
+                ids[values[key]] = target
 
 
 def _merge_known(values: Any, unknown: Any, expression: Any) -> Any:

@@ -20,6 +20,7 @@ from typing import Any
 from .config import Config
 from .declaration import Declared
 from .hcl_values import json_template
+from .kinds import schema
 from .model import Address, Unknown, Violation, as_list, block, blocks
 
 RULE = "ingress-callers-only"
@@ -28,6 +29,16 @@ RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egr
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 NOT_MEMBERSHIP = ("//", "depends_on", "lifecycle", "tags", "tags_all", "description", "triggers")
 Callers = Mapping[str, Declared] | Mapping[str, list[str]] | None
+
+
+def _leaves(body: dict[str, Any], steps: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(holder, argument) for an argument path through nested blocks written as objects or lists of objects."""
+    if len(steps) == 1:
+        yield body, steps[0]
+        return
+    for child in as_list(body.get(steps[0])):
+        if isinstance(child, dict):
+            yield from _leaves(child, steps[1:])
 
 
 def truth(value: Any) -> bool | Unknown:
@@ -49,6 +60,7 @@ def present(value: Any) -> list[Any]:
 
 
 def port(value: Any) -> int | Unknown | None:
+    """A whole number written any way Terraform converts to one: ``80``, ``80.0``, ``"80"``, ``8e1``."""
     if value is None:
         return None
     if isinstance(value, Unknown):
@@ -57,9 +69,25 @@ def port(value: Any) -> int | Unknown | None:
         return Unknown(f"{value!r} is not a port")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, float | str) and not (isinstance(value, str) and "${" in value):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except ValueError:
+            return Unknown(f"port {value!r} is not a number")
+        if number.is_integer():
+            return int(number)
+        return Unknown(f"port {value!r} is not a whole number")
     return Unknown(f"port {value!r} is computed")
+
+
+def default_namespace(config: Config, cluster: Address | Unknown) -> Address | Unknown:
+    """A Service Connect service without ``namespace`` uses its cluster's ``service_connect_defaults``."""
+    if isinstance(cluster, Unknown) or cluster.type != "aws_ecs_cluster" or cluster.mode != "managed":
+        return Unknown(f"no namespace, and the cluster's default cannot be traced ({cluster})")
+    defaults = block(config.body(cluster).get("service_connect_defaults"))
+    if isinstance(defaults, Unknown) or not defaults.get("namespace"):
+        return Unknown(f"no namespace, and cluster {cluster} sets no service_connect_defaults")
+    return config.resolve(cluster.stack, defaults.get("namespace"))
 
 
 @dataclass
@@ -94,7 +122,7 @@ class Model:
         self.untraced: list[tuple[Address, str]] = []
         for address, body in config.all_resources():
             if address.type not in RULE_TYPES + GROUP_TYPES:
-                self._memberships(address, body, "")
+                self._placements(address, body)
 
     # -- building ----------------------------------------------------------------------------------------------
 
@@ -111,15 +139,18 @@ class Model:
         connect = block(body.get("service_connect_configuration"))
         enabled = truth(config.value(stack, connect.get("enabled"))) if isinstance(connect, dict) else connect
         namespace = config.resolve(stack, connect.get("namespace")) if isinstance(connect, dict) and connect.get("namespace") else None
+        cluster = (
+            config.resolve(stack, body.get("cluster")) if body.get("cluster") is not None else Unknown("no cluster (the default cluster)")
+        )
+        if namespace is None and enabled is True:
+            namespace = default_namespace(config, cluster)
         ecs = Ecs(
             address=address,
             body=body,
             name=name if isinstance(name, str) else address.name,
             name_known=isinstance(name, str),
             groups=groups,
-            cluster=config.resolve(stack, body.get("cluster"))
-            if body.get("cluster") is not None
-            else Unknown("no cluster (the default cluster)"),
+            cluster=cluster,
             connect=connect,
             sc_enabled=enabled,
             namespace=namespace,
@@ -164,8 +195,28 @@ class Model:
             ports.add(chosen)
         return ports, bool(services)
 
+    def _placements(self, address: Address, body: dict[str, Any]) -> None:
+        """The groups a resource is placed in, read only from the arguments its schema says place it in a group
+        (``vpc_security_group_ids``, ``network_interfaces.security_groups`` ...): a group mentioned in a tag, a
+        parameter's value or a document is not membership. A type outside the schema: any reference counts.
+        Launched with none of its top-level group arguments set, it lands in its VPC's default group."""
+        known = schema()
+        if address.type not in known.resources:
+            self._memberships(address, body, "")
+            return
+        paths = known.members.get(address.type, ())
+        for path in paths:
+            for holder, leaf in _leaves(body, path.split(".")):
+                self._memberships(address, holder.get(leaf), leaf)
+        implicit = [
+            p for p in paths if "." not in p and p.endswith(("security_groups", "security_group_ids")) and not p.startswith("replace")
+        ]
+        if implicit and not any(present(body.get(p)) for p in implicit) and address.type != "aws_ecs_service":
+            for vpc, _ in self.config.resources("aws_vpc"):
+                self.members.setdefault(Address(vpc.stack, "aws_vpc", vpc.name, attr="default_security_group_id"), []).append(address)
+
     def _memberships(self, address: Address, value: Any, key: str) -> None:
-        """Every security group a resource is placed in: any reference to a group outside a rule."""
+        """Every security group a value places ``address`` in: any reference to a group."""
         if isinstance(value, dict):
             for child_key, child in value.items():
                 if child_key not in NOT_MEMBERSHIP:
@@ -369,7 +420,8 @@ def _check_ports(
         return
     if isinstance(ports, Unknown):
         return  # reported once by check_identity
-    text = str(protocol).lower()
+    number = port(protocol)
+    text = str(number) if isinstance(number, int) else str(protocol).lower()
     if text not in ("tcp", "6") or port(low) != port(high) or port(low) not in ports:
         yield Violation(
             ecs.name, where, RULE, f"opens {text or '?'} {low}-{high}; only tcp on {sorted(ports)} (its Service Connect ingress ports)"

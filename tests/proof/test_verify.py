@@ -273,6 +273,13 @@ def local_reference(s: Stacks) -> str:
 def data_source_target(s: Stacks) -> str:
     s["services"]["data"]["aws_security_group"] = {"found": {"name": "internal-api-internal-nginx"}}
     _add(s, "aws_vpc_security_group_ingress_rule", "lookup", _open_rule("${data.aws_security_group.found.id}"))
+    # The lookup names the server's own group: it is that group (issue 19), so the rule opens the server.
+    return f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.lookup: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0 (only callers' security groups may reach it)"
+
+
+def data_source_target_elsewhere(s: Stacks) -> str:
+    s["services"]["data"]["aws_security_group"] = {"found": {"name": "someone-elses-group"}}
+    _add(s, "aws_vpc_security_group_ingress_rule", "lookup", _open_rule("${data.aws_security_group.found.id}"))
     return _cannot_target(
         s, "lookup", "${data.aws_security_group.found.id} (security group looked up by data source services:data.aws_security_group.found)"
     )
@@ -551,6 +558,7 @@ NEW: list[Callable[[Stacks], str]] = [
     spaced_reference,
     local_reference,
     data_source_target,
+    data_source_target_elsewhere,
     literal_group_target,
     function_target,
     dynamic_ingress,
@@ -825,7 +833,10 @@ def test_exit_codes_tell_proof_findings_usage_and_checker_failure(
     assert capsys.readouterr().err.startswith("verify: unknown example 'nope'")
     broken = _write(tmp_path / "broken", _stacks(article_synth), {"services/bad.tf": "resource {{{"})
     assert main([str(broken)]) == 3
-    assert capsys.readouterr().err == "verify: checker failure: services/bad.tf: cannot parse (UnexpectedToken)\n"
+    assert capsys.readouterr().err == (
+        "verify: checker failure: services/bad.tf: cannot parse: bad.tf:1,11-12: Argument or block definition required; "
+        "An argument or block definition is required here.\n"
+    )
 
 
 def test_an_input_without_the_declared_services_proves_nothing(article_synth: Synth) -> None:
@@ -870,7 +881,9 @@ def test_a_system_written_in_hcl_is_proven(tmp_path: Path) -> None:
 def test_an_hcl_host_in_the_callers_group_is_rejected(tmp_path: Path) -> None:
     extra = 'resource "aws_instance" "jump" {\n  ami = "ami-1"\n  vpc_security_group_ids = [aws_security_group.client.id]\n}\n'
     assert _hcl_lines(tmp_path, extra) == [
-        f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.client_to_server: ingress-callers-only: ingress from services:aws_security_group.client admits services:aws_instance.jump (an aws_instance, not an ECS service), which is not a task of a declared caller"
+        f"service '{CLIENT}': services:aws_instance.jump: known-types-only: cannot prove: aws_instance can change who reaches {CLIENT} (vpc_security_group_ids)",
+        f"service '{SERVER}': services:aws_instance.jump: known-types-only: cannot prove: aws_instance can change who reaches {SERVER} (vpc_security_group_ids)",
+        f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.client_to_server: ingress-callers-only: ingress from services:aws_security_group.client admits services:aws_instance.jump (an aws_instance, not an ECS service), which is not a task of a declared caller",
     ]
 
 

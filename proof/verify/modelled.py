@@ -1,0 +1,78 @@
+"""The one registry of resource types the checker models: everything else is judged by its schema (``kinds``).
+
+A type listed here is read by a check (``reach``, ``exposure``, ``iam``, ``config``).
+Its value lists the arguments the checker does *not* follow: each, when set to
+something other than the allowed literal values (``None``: any value), is a
+finding ``cannot prove: <type> can change who reaches <service> (<argument>)``.
+To model a new type (e.g. a load balancer), add its check and list it here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+Unfollowed = Mapping[str, tuple[str, ...] | None]
+"""Argument -> the literal values that are safe (compared lower-case), or None when any value is a finding."""
+
+ECS: dict[str, Unfollowed] = {
+    "aws_ecs_service": {"iam_role": None},
+    "aws_ecs_task_definition": {"network_mode": ("awsvpc",)},
+    "aws_ecs_cluster": {},
+    "aws_ecs_cluster_capacity_providers": {},
+    "aws_service_discovery_http_namespace": {},
+    "aws_service_discovery_private_dns_namespace": {},
+    "aws_appautoscaling_target": {},
+    "aws_appautoscaling_policy": {},
+    "aws_appautoscaling_scheduled_action": {},
+}
+"""Services, tasks (only ``awsvpc`` tasks have their own security groups), clusters, namespaces, scaling."""
+
+GROUPS: dict[str, Unfollowed] = {
+    "aws_security_group": {},
+    "aws_default_security_group": {},
+    "aws_vpc_security_group_ingress_rule": {},
+    "aws_vpc_security_group_egress_rule": {},
+    "aws_security_group_rule": {},
+}
+
+NETWORK: dict[str, Unfollowed] = {
+    "aws_vpc": {},
+    "aws_subnet": {},
+    "aws_route_table": {},
+    "aws_route": {},
+    "aws_route_table_association": {"gateway_id": None},
+    "aws_internet_gateway": {},
+    "aws_nat_gateway": {},
+    "aws_eip": {"instance": None, "network_interface": None, "associate_with_private_ip": None},
+    "aws_flow_log": {},
+}
+"""The VPC layer; an edge association or an EIP on an instance or interface is a path the checker does not follow."""
+
+IAM: dict[str, Unfollowed] = {
+    "aws_iam_role": {},
+    "aws_iam_role_policy": {},
+    "aws_iam_policy": {},
+    "aws_iam_role_policy_attachment": {},
+    "aws_iam_policy_attachment": {},
+    "aws_iam_role_policy_attachments_exclusive": {},
+    "aws_kms_key": {},
+    "aws_kms_alias": {},
+}
+"""Roles and every way a policy reaches one; a KMS key (its policy governs the key, not a network path) and its alias."""
+
+FRONT_DOORS: dict[str, Unfollowed] = {
+    "aws_lb_target_group": {},
+    "aws_alb_target_group": {},
+    "aws_vpc_endpoint_service": {},
+    "aws_apigatewayv2_vpc_link": {},
+    "aws_api_gateway_vpc_link": {},
+}
+"""Load balancing and private links as ``exposure`` checks them today (each is itself a finding when it can reach a task)."""
+
+MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS}
+
+BUILTIN_NEUTRAL = ("terraform_data", "null_resource")
+"""Terraform's own resources: hold values only (a provisioner on them is a finding like on any other)."""
+
+BUILTIN_DATA = ("terraform_remote_state",)
+"""Data sources outside the AWS provider the checker reads (``config.remote_stack``)."""
