@@ -1,5 +1,6 @@
 """The project's declaration language: typed, cdktf-free, validated on its own."""
 
+from .entry import DEFAULT_TLS_POLICY, EVERYONE, Entry, ExistingLoadBalancer, Listener, Route
 from .graph import call_edges, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
@@ -28,6 +29,8 @@ from .validate import TopologyError, check, endpoint_host, validate, warnings
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "DEFAULT_TLS_POLICY",
+    "EVERYONE",
     "HTTPS_ANYWHERE",
     "AdoptedService",
     "Adoption",
@@ -35,12 +38,16 @@ __all__ = [
     "Capacity",
     "Deployment",
     "Egress",
+    "Entry",
     "Environment",
+    "ExistingLoadBalancer",
     "ExistingNetwork",
     "HealthCheck",
+    "Listener",
     "NetworkSettings",
     "Permission",
     "Port",
+    "Route",
     "S3State",
     "ScheduledCapacity",
     "Secret",
