@@ -26,19 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRONT_DOOR_TYPES = (
-    "aws_lb",
-    "aws_alb",
-    "aws_lb_listener",
-    "aws_alb_listener",
-    "aws_lb_target_group",
-    "aws_alb_target_group",
-    "aws_lb_target_group_attachment",
-    "aws_api_gateway_rest_api",
-    "aws_api_gateway_vpc_link",
-    "aws_apigatewayv2_api",
-    "aws_apigatewayv2_vpc_link",
-)
+from proof.verify.exposure import WIDENING_TYPES
+
+FRONT_DOOR_TYPES = WIDENING_TYPES
+"""A created load balancer, listener, listener rule (a new route), target group, ... : a new path in (proof/verify/exposure.py)."""
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
 
 
