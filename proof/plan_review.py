@@ -162,7 +162,7 @@ def _exposure_findings(plan: Plan) -> Iterator[str]:
         actions = change["change"]["actions"]
         before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
         if change["type"] in FRONT_DOOR_TYPES and "create" in actions:
-            yield f"`{change['address']}`: a {change['type']} is created (nothing may front an internal service)"
+            yield f"`{change['address']}`: a {change['type']} is created (a new path in or a new route; only a declared entry may add one)"
         if change["type"] == "aws_ecs_service" and ("create" in actions or "update" in actions):
             name = after.get("name", change["address"])
             if _first(after.get("network_configuration")).get("assign_public_ip") and not _first(before.get("network_configuration")).get(

@@ -33,7 +33,7 @@ def _stacks(synth: Synth) -> Stacks:
 
 
 def _name(s: Stacks, rtype: str, path: str) -> str:
-    (name,) = [n for n, b in s["services"]["resource"][rtype].items() if b["//"]["metadata"]["path"] == f"services/{path}"]
+    (name,) = [str(n) for n, b in s["services"]["resource"][rtype].items() if b["//"]["metadata"]["path"] == f"services/{path}"]
     return name
 
 
@@ -66,9 +66,12 @@ def test_the_storefront_is_proven(storefront: Synth) -> None:
     assert _lines(_stacks(storefront)) == []
 
 
+def strip(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != "//"}
+
+
 def test_the_entry_resources_are_exactly_these(storefront: Synth) -> None:
     s = _stacks(storefront)
-    strip = lambda body: {k: v for k, v in body.items() if k != "//"}  # noqa: E731
     assert strip(_body(s, "aws_lb", "entry_shop/lb")) == {
         "access_logs": {"bucket": "acme-storefront-alb-logs", "enabled": True, "prefix": "shop"},
         "drop_invalid_header_fields": True,
