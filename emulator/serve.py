@@ -10,7 +10,13 @@
    error until it times out. Here the tags given at registration or by ``TagResource``
    are kept per ARN and returned by ``ListTagsForResource``.
 
-Nothing else changes (both are listed in README's table of emulator gaps). Deterministic:
+3. An entry's HTTPS listener names an ACM certificate that exists in the team's account,
+   not in the emulator, and moto's ELBv2 refuses a listener whose certificate it does not
+   know. The certificate ARNs the selected system declares (``INTERNAL_API_EMULATOR_CERTIFICATES``,
+   set by ``emulator.local``) get a self-signed stand-in under that very ARN when a listener
+   first uses them, so the Terraform stays what AWS gets.
+
+Nothing else changes (all are listed in README's table of emulator gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
     emulator/.venv/bin/python emulator/serve.py -H 127.0.0.1 -p 5000
@@ -19,9 +25,11 @@ no randomness added, so replaying a recording still recreates the same IDs.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
+from moto.acm import models as acm
 from moto.applicationautoscaling import responses as autoscaling
 from moto.ecs import models
 from moto.server import main
@@ -64,6 +72,23 @@ def _untag_resource(self: Any) -> str:
     return "{}"
 
 
+STAND_IN_CERTIFICATES = frozenset(filter(None, os.environ.get("INTERNAL_API_EMULATOR_CERTIFICATES", "").split(",")))
+
+
+def _stand_in_certificates(set_in_use: Any) -> Any:
+    def patched(self: Any, arn: str, load_balancer_name: str) -> None:
+        if arn not in self._certificates and arn in STAND_IN_CERTIFICATES:
+            bundle = acm.CertBundle.generate_cert("stand-in.emulator.invalid", self.account_id, self.region_name)
+            bundle.arn = arn
+            self._certificates[arn] = bundle
+        set_in_use(self, arn, load_balancer_name)
+
+    return patched
+
+
+acm.AWSCertificateManagerBackend.set_certificate_in_use_by = _stand_in_certificates(
+    acm.AWSCertificateManagerBackend.set_certificate_in_use_by
+)
 models.Service.__init__ = _steady(models.Service.__init__)
 Response = autoscaling.ApplicationAutoScalingResponse
 Response.register_scalable_target = _register_keeps_tags(Response.register_scalable_target)
