@@ -153,8 +153,8 @@ def mermaid(topology: Topology, settings: Settings) -> str:
     for entry in topology.entries:
         if entry.existing is None and entry.internet_facing:
             lines.append(f'  internet -- "{_listeners(entry)}" --> {_entry_id(entry)}')
-        for service, label in _route_labels(entry, topology):
-            lines.append(f'  {_entry_id(entry)} -- "{label}" --> {_id(service)}')
+        for routed, label in _route_labels(entry, topology):
+            lines.append(f'  {_entry_id(entry)} -- "{label}" --> {_id(routed)}')
     lines += [
         '  private -- "egress tcp/443 only" --> nat --> internet',
         f'  internet -. "{NO_OTHER_INGRESS if topology.entries else NO_INGRESS}" .-x cluster',
@@ -222,8 +222,8 @@ def dot(topology: Topology, settings: Settings) -> str:
     for entry in topology.entries:
         if entry.existing is None and entry.internet_facing:
             lines.append(f'  internet -> {_entry_id(entry)} [label={centred(_listeners(entry))}, color="#1565c0"];')
-        for service, route in _route_labels(entry, topology):
-            lines.append(f'  {_entry_id(entry)} -> {_id(service)} [label={centred(route)}, color="#1565c0"];')
+        for routed, route in _route_labels(entry, topology):
+            lines.append(f'  {_entry_id(entry)} -> {_id(routed)} [label={centred(route)}, color="#1565c0"];')
     no_ingress = NO_OTHER_INGRESS if topology.entries else NO_INGRESS
     lines += [
         f'  blocked [label={centred(no_ingress.replace(": ", ":<br/>").replace(", ", "<br/>"))}, shape=note, color="#c62828", fontcolor="#c62828"];',

@@ -77,7 +77,7 @@ def test_destroy_removes_the_entry(storefront_deployed: tuple[Path, str, dict[st
     done = _local("destroy", home)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = [unquote_plus(line) for line in _requests(home / "last-recording.jsonl")]
-    web = _first(lines, "DeleteService", "web")
+    web = _first(lines, "DeleteService", 'service/ServiceConnect/web"')
     rule = _first(lines, "Action=DeleteRule")
     listeners = [i for i, line in enumerate(lines) if "Action=DeleteListener" in line]
     balancer = _first(lines, "Action=DeleteLoadBalancer")
