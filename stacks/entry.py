@@ -56,8 +56,10 @@ MATCHERS = {"http": "200-399", "http2": "200-399", "grpc": "0-99"}
 
 
 def elb_name(*parts: str) -> str:
-    """``a-b-c``, or when longer than 32 characters its first 25 and a hash of the whole: deterministic and unique."""
-    name = "-".join(parts)
+    """``a-b-c``, or when longer than 32 characters its first 25 and a hash of the whole: deterministic and unique.
+
+    ELB names are letters, digits and hyphens only, so a port name's ``_`` becomes ``-``."""
+    name = "-".join(parts).replace("_", "-")
     if len(name) <= ELB_NAME_LIMIT:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:6]

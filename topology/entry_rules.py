@@ -48,10 +48,32 @@ def entry_problems(topology: Topology, settings: Settings) -> Iterator[str]:
         yield from _listener_problems(where, entry)
         yield from _source_problems(where, entry)
         yield from _route_problems(where, entry, by_name)
+    yield from _target_group_limit(topology, by_name)
     existing = settings.network.existing
     for index, subnet in enumerate(existing.public_subnet_ids if existing is not None else ()):
         if not SUBNET_ID.match(subnet):
             yield f"settings: network.existing.public_subnet_ids[{index}]: {subnet!r} is not a subnet ID (like 'subnet-0123456789abcdef0')"
+
+
+# ECS CreateService.loadBalancers: "you can specify up to five target groups per service".
+TARGET_GROUPS_PER_SERVICE = 5
+
+
+def _target_group_limit(topology: Topology, by_name: dict[str, Service]) -> Iterator[str]:
+    """One target group per (entry, routed port): ECS attaches at most five to a service."""
+    groups: dict[str, set[tuple[str, str]]] = {}
+    for entry in topology.entries:
+        for route in entry.routes:
+            service = by_name.get(route.service)
+            port = routed_port(route, service) if service is not None else None
+            if port is not None:
+                groups.setdefault(route.service, set()).add((entry.name, port.name))
+    for name, pairs in groups.items():
+        if len(pairs) > TARGET_GROUPS_PER_SERVICE:
+            yield (
+                f"service {name!r}: entries route to it through {len(pairs)} target groups (one per entry and port); "
+                f"ECS attaches at most {TARGET_GROUPS_PER_SERVICE} to a service"
+            )
 
 
 def _load_balancer_problems(where: str, entry: Entry, settings: Settings) -> Iterator[str]:

@@ -23,6 +23,7 @@ def _strip(body: dict[str, Any]) -> dict[str, Any]:
 
 def test_long_names_are_cut_to_32_characters_deterministically() -> None:
     assert elb_name("internal-api", "shop", "web", "web") == "internal-api-shop-web-web"
+    assert elb_name("acme", "shop", "web", "http_main") == "acme-shop-web-http-main"
     whole = "a-twenty-char-projec-storefront-recommendations-http"
     digest = hashlib.sha256(whole.encode()).hexdigest()[:6]
     assert elb_name("a-twenty-char-projec", "storefront", "recommendations", "http") == f"a-twenty-char-projec-stor-{digest}"
@@ -89,3 +90,15 @@ def test_an_existing_network_puts_the_load_balancer_in_its_named_public_subnets(
     assert balancer["subnets"] == ["subnet-0ccccccccccccccc0", "subnet-0ddddddddddddddd0"]
     assert synth.stack("network")["output"]["public_subnet_ids"]["value"] == ["subnet-0ccccccccccccccc0", "subnet-0ddddddddddddddd0"]
     assert Topology(services=storefront.TOPOLOGY.services).entries == ()
+
+
+def test_a_web_acl_is_associated_with_the_load_balancer(synthesize: Synthesizer) -> None:
+    acl = "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/shop/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+    topology = replace(storefront.TOPOLOGY, entries=(replace(storefront.TOPOLOGY.entries[0], web_acl_arn=acl),))
+    synth = synthesize(topology, Settings())
+    services = synth.stack("services")["resource"]
+    (balancer,) = services["aws_lb"]
+    (association,) = services["aws_wafv2_web_acl_association"].values()
+    assert _strip(association) == {"resource_arn": f"${{aws_lb.{balancer}.arn}}", "web_acl_arn": acl}
+    config = Config({name: synth.stack(name) for name in ("network", "services")})
+    assert [str(v) for v in verify(config, from_topology(topology))] == []

@@ -197,3 +197,12 @@ def test_a_health_path_must_be_a_path() -> None:
     assert validate(Topology(services=(web, DB), entries=(GOOD,)), Settings()) == [
         "service 'web': ports[0].health_path: 'healthz' must start with '/' (at most 128 characters)"
     ]
+
+
+def test_at_most_five_target_groups_per_service() -> None:
+    ports = tuple(Port(name=f"p{index}", container_port=8000 + index) for index in range(6))
+    web = replace(WEB, ports=ports)
+    entry = replace(GOOD, routes=tuple(Route(service="web", port=port.name, path=f"/{port.name}/*") for port in ports))
+    assert validate(Topology(services=(web, DB), entries=(entry,)), Settings()) == [
+        "service 'web': entries route to it through 6 target groups (one per entry and port); ECS attaches at most 5 to a service"
+    ]
