@@ -283,6 +283,24 @@ def plain_http_forwarding(s: Stacks) -> tuple[str, set[str]]:
     return f"service 'web': {where}: front-door-declared: a plain-HTTP listener forwards on an internet-facing entry", {"web"}
 
 
+def rule_on_the_redirect_listener(s: Stacks) -> tuple[str, set[str]]:
+    _add(
+        s,
+        "aws_lb_listener_rule",
+        "plain",
+        {
+            "listener_arn": _ref(s, "aws_lb_listener", "entry_shop/listener_80", "arn"),
+            "priority": 1,
+            "action": [{"type": "forward", "target_group_arn": _ref(s, "aws_lb_target_group", TG, "arn")}],
+            "condition": [{"host_header": {"values": ["shop.example.com"]}}],
+        },
+    )
+    return (
+        "service 'web': services:aws_lb_listener_rule.plain: front-door-declared: a plain-HTTP listener forwards on an internet-facing entry",
+        {"web"},
+    )
+
+
 def balancer_made_internal(s: Stacks) -> tuple[str, set[str]]:
     _body(s, "aws_lb", "entry_shop/lb")["internal"] = True
     where = _at(s, "aws_lb", "entry_shop/lb")
@@ -361,6 +379,7 @@ MUTATIONS: list[Callable[[Stacks], tuple[str, set[str]]]] = [
     wider_source,
     extra_port_on_balancer,
     plain_http_forwarding,
+    rule_on_the_redirect_listener,
     balancer_made_internal,
     edge_admits_a_cidr,
     balancer_admitted_by_internal_service,
