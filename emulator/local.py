@@ -69,6 +69,28 @@ def _emulator_started(aws: dict[str, str], workdir: Path) -> None:
     say(f"emulator: moto listening on {aws['AWS_ENDPOINT_URL']} (account kept in {_shown(workdir / 'recording.jsonl')})")
 
 
+def certificates(deployment: Deployment) -> tuple[str, ...]:
+    """The ACM certificates the deployment's listeners name: the emulator stands one in for each (AWS needs the real one)."""
+    arns = [listener.certificate_arn for entry in deployment.topology.entries for listener in entry.listeners if listener.certificate_arn]
+    return tuple(sorted(set(arns)))
+
+
+def _announce_certificates(deployment: Deployment) -> None:
+    for arn in certificates(deployment):
+        say(f"emulator: stand-in certificate under {arn} (a self-signed one made by the emulator; on AWS the ACM certificate must exist)")
+
+
+def entry_lines(deployment: Deployment, services_outputs: dict[str, object]) -> list[str]:
+    """Each entry's DNS name and a curl to its first route; the emulator names the load balancer but serves no traffic."""
+    lines = []
+    for entry in deployment.topology.entries:
+        dns, curl = services_outputs.get(f"entry_{entry.name}_dns_name"), services_outputs.get(f"entry_{entry.name}_curl")
+        if isinstance(dns, str) and isinstance(curl, str):
+            lines.append(f"entry {entry.name}: {dns}")
+            lines.append(f"  {curl}    # on AWS; the emulator creates the load balancer but does not answer on it")
+    return lines
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(ROOT))
@@ -82,8 +104,9 @@ def deploy(selection: Selection, outdir: Path, workdir: Path) -> dict[str, dict[
     _announce(selection, deployment, "deploying")
     synth(outdir, env)
     result: dict[str, dict[str, object]] = {}
-    with Emulator(workdir, region=deployment.settings.region) as aws:
+    with Emulator(workdir, region=deployment.settings.region, certificates=certificates(deployment)) as aws:
         _emulator_started(aws, workdir)
+        _announce_certificates(deployment)
         try:
             for stack in deployment.stacks:
                 stack_dir = outdir / "stacks" / stack
@@ -129,7 +152,7 @@ def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
     if not any((state_dir / f"{stack}.tfstate").exists() for stack in deployment.stacks):
         say(f"nothing to destroy: no state for {', '.join(deployment.stacks)} in {_shown(state_dir)}")
         return
-    with Emulator(workdir, region=deployment.settings.region) as aws:
+    with Emulator(workdir, region=deployment.settings.region, certificates=certificates(deployment)) as aws:
         _emulator_started(aws, workdir)
         try:
             for stack in reversed(deployment.stacks):
@@ -190,7 +213,7 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
     _announce(selection, deployment, f"planning ({target})")
     synth(outdir, env)
     if target == "emulator":
-        with Emulator(workdir, region=deployment.settings.region, record=False) as aws:
+        with Emulator(workdir, region=deployment.settings.region, record=False, certificates=certificates(deployment)) as aws:
             _emulator_started(aws, workdir)
             try:
                 planned = plan_stacks(outdir, plandir, pointed(env, aws), deployment.stacks)
@@ -227,7 +250,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         selection = select(args.system, args.env)
         if args.command == "deploy":
-            sys.stdout.write(format_outputs(deploy(selection, outdir, home)))
+            result = deploy(selection, outdir, home)
+            sys.stdout.write(format_outputs(result))
+            deployment = selection.one()
+            services = result.get(deployment.stacks[-1], {})
+            sys.stdout.write("".join(f"{line}\n" for line in entry_lines(deployment, services)))
             return 0
         if args.command == "destroy":
             destroy(selection, outdir, home)

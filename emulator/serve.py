@@ -27,7 +27,13 @@
    ``servicediscovery.amazonaws.com``, the namespace's ARN). Existing namespaces are checked
    through that zone, so here it is made so.
 
-Nothing else changes (1, 2, 4 and 5 are listed in docs/emulator.md's table of gaps). Deterministic:
+6. An entry's HTTPS listener names an ACM certificate that exists in the team's account,
+   not in the emulator, and moto's ELBv2 refuses a listener whose certificate it does not
+   know. The certificate ARNs the selected system declares (``INTERNAL_API_EMULATOR_CERTIFICATES``,
+   set by ``emulator.local``) get a self-signed stand-in under that very ARN when a listener
+   first uses them, so the Terraform stays what AWS gets.
+
+Nothing else changes (1, 2, 4, 5 and 6 are listed in docs/emulator.md's table of gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
     emulator/.venv/bin/python emulator/serve.py -H 127.0.0.1 -p 5000
@@ -36,10 +42,12 @@ no randomness added, so replaying a recording still recreates the same IDs.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from typing import Any
 
+from moto.acm import models as acm
 from moto.applicationautoscaling import responses as autoscaling
 from moto.ecs import models
 from moto.ecs import responses as ecs_responses
@@ -121,10 +129,25 @@ def _serialized(call: Any) -> Any:
         with _ONE_AT_A_TIME:
             return call(self, environ, start_response)
 
+
+STAND_IN_CERTIFICATES = frozenset(filter(None, os.environ.get("INTERNAL_API_EMULATOR_CERTIFICATES", "").split(",")))
+
+
+def _stand_in_certificates(set_in_use: Any) -> Any:
+    def patched(self: Any, arn: str, load_balancer_name: str) -> None:
+        if arn not in self._certificates and arn in STAND_IN_CERTIFICATES:
+            bundle = acm.CertBundle.generate_cert("stand-in.emulator.invalid", self.account_id, self.region_name)
+            bundle.arn = arn
+            self._certificates[arn] = bundle
+        set_in_use(self, arn, load_balancer_name)
+
     return patched
 
 
 DomainDispatcherApplication.__call__ = _serialized(DomainDispatcherApplication.__call__)
+acm.AWSCertificateManagerBackend.set_certificate_in_use_by = _stand_in_certificates(
+    acm.AWSCertificateManagerBackend.set_certificate_in_use_by
+)
 models.Service.__init__ = _steady(models.Service.__init__)
 ecs_responses.EC2ContainerServiceResponse.create_service = _create_keeps_strategy(ecs_responses.EC2ContainerServiceResponse.create_service)
 Backend = servicediscovery.ServiceDiscoveryBackend

@@ -118,10 +118,11 @@ def pointed(env: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def Emulator(workdir: Path, *, region: str, record: bool = True) -> Iterator[dict[str, str]]:
+def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: tuple[str, ...] = ()) -> Iterator[dict[str, str]]:
     """Run moto_server for the duration of the block; ``workdir`` keeps the recording between runs.
 
     ``record=False`` for read-only work (plans): the account is restored but nothing is appended.
+    ``certificates``: ACM certificate ARNs the system's listeners name; the emulator stands one in for each (serve.py).
     """
     if not MOTO_SERVER.is_file():
         raise EmulatorError(f"{MOTO_SERVER} is missing: run `make setup` (it installs moto from emulator/Pipfile.lock)")
@@ -129,7 +130,7 @@ def Emulator(workdir: Path, *, region: str, record: bool = True) -> Iterator[dic
     recording = workdir / "recording.jsonl"
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(recording)}
+    env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(recording), "INTERNAL_API_EMULATOR_CERTIFICATES": ",".join(certificates)}
     env.pop("MOTO_ENABLE_RECORDING", None)
     with open(workdir / "moto.log", "ab") as log_file:
         process = subprocess.Popen(

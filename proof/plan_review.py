@@ -28,19 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FRONT_DOOR_TYPES = (
-    "aws_lb",
-    "aws_alb",
-    "aws_lb_listener",
-    "aws_alb_listener",
-    "aws_lb_target_group",
-    "aws_alb_target_group",
-    "aws_lb_target_group_attachment",
-    "aws_api_gateway_rest_api",
-    "aws_api_gateway_vpc_link",
-    "aws_apigatewayv2_api",
-    "aws_apigatewayv2_vpc_link",
-)
+from proof.verify.exposure import WIDENING_TYPES
+
+FRONT_DOOR_TYPES = WIDENING_TYPES
+"""A created load balancer, listener, listener rule (a new route), target group, ... : a new path in (proof/verify/exposure.py)."""
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
 
 
@@ -236,7 +227,7 @@ def _exposure_findings(plan: Plan) -> Iterator[str]:
         actions = change["change"]["actions"]
         before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
         if change["type"] in FRONT_DOOR_TYPES and "create" in actions:
-            yield f"`{change['address']}`: a {change['type']} is created (nothing may front an internal service)"
+            yield f"`{change['address']}`: a {change['type']} is created (a new path in or a new route; only a declared entry may add one)"
         if change["type"] == "aws_ecs_service" and ("create" in actions or "update" in actions):
             name = after.get("name", change["address"])
             if _first(after.get("network_configuration")).get("assign_public_ip") and not _first(before.get("network_configuration")).get(

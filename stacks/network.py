@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
 
 class NetworkStack(TerraformStack):
-    """VPC across ``az_count`` AZs, public subnets for NAT only, private subnets for tasks."""
+    """VPC across ``az_count`` AZs, public subnets for NAT and internet-facing load balancers, private subnets for tasks."""
 
+    settings: Settings
     vpc: Vpc
     public_subnets: list[Subnet]
     private_subnets: list[Subnet]
@@ -70,6 +71,7 @@ class NetworkStack(TerraformStack):
 
     def __init__(self, scope: Construct, stack_id: str, *, settings: Settings) -> None:
         super().__init__(scope, stack_id)
+        self.settings = settings
         configure_stack(self, stack_id, settings)
         if settings.network.existing is not None:
             self._adopt(settings, settings.network.existing)
@@ -125,6 +127,14 @@ class NetworkStack(TerraformStack):
                 EcsClusterCapacityProvidersDefaultCapacityProviderStrategy(capacity_provider="FARGATE", weight=1, base=0)
             ],
         )
+
+    @property
+    def public_subnet_ids(self) -> list[str]:
+        """Where an internet-facing entry's load balancer goes: the public tier, or the existing VPC's named public subnets."""
+        existing = self.settings.network.existing
+        if existing is not None:
+            return list(existing.public_subnet_ids)
+        return [subnet.id for subnet in self.public_subnets]
 
     @property
     def private_subnet_ids(self) -> list[str]:
@@ -225,7 +235,7 @@ class NetworkStack(TerraformStack):
             self.private_subnets.append(private)
 
     def _subnet(self, tier: str, index: int, cidr: str, zone: str, project: str) -> Subnet:
-        """No subnet maps public IPs: the public tier exists only for the NAT gateways."""
+        """No subnet maps public IPs: the public tier holds only NAT gateways and internet-facing load balancers."""
         return Subnet(
             self,
             f"{tier}_{index}",
@@ -299,5 +309,7 @@ class NetworkStack(TerraformStack):
     def _outputs(self, cluster_name: str) -> None:
         TerraformOutput(self, "vpc_id", value=self.vpc_id)
         TerraformOutput(self, "private_subnet_ids", value=self.private_subnet_ids)
+        if self.public_subnet_ids:
+            TerraformOutput(self, "public_subnet_ids", value=self.public_subnet_ids)
         TerraformOutput(self, "cluster_name", value=cluster_name)
         TerraformOutput(self, "namespace_arn", value=self.namespace_arn)

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.ecs_service import (
     EcsService,
     EcsServiceCapacityProviderStrategy,
     EcsServiceDeploymentCircuitBreaker,
+    EcsServiceLoadBalancer,
     EcsServiceNetworkConfiguration,
     EcsServiceServiceConnectConfiguration,
     EcsServiceServiceConnectConfigurationLogConfiguration,
@@ -31,6 +32,7 @@ from constructs import Construct
 from topology import Port, Secret, Service
 from topology.validate import SECRETS_MANAGER_ARN
 
+from .entry import Attachment, EntryPoint
 from .iam import ServiceRoles
 from .logs import ServiceLogs
 
@@ -46,13 +48,38 @@ class Placement:
     region: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class Front:
+    """The entries in front of one edge service: its target groups, and what must exist before ECS registers tasks."""
+
+    attachments: tuple[Attachment, ...]
+    dependables: tuple[ITerraformDependable, ...]
+
+    @staticmethod
+    def of(name: str, entries: list[EntryPoint]) -> Front | None:
+        attachments = tuple(a for entry in entries for a in entry.attachments.get(name, []))
+        if not attachments:
+            return None
+        return Front(
+            attachments=attachments, dependables=tuple(d for entry in entries if name in entry.attachments for d in entry.dependables)
+        )
+
+
+def grace_period(service: Service) -> int:
+    """Seconds ECS ignores failing load-balancer health checks of a new task: 60, or the container's start period if longer."""
+    start = service.health_check.start_period_seconds if service.health_check is not None else 0
+    return max(60, start)
+
+
 def service_connect_fingerprint(service: Service, namespace_name: str) -> str:
     """A short hash of everything about a server that a caller's /etc/hosts and proxy config depend on.
 
     It goes into each caller's ``triggers``: when it changes, Terraform redeploys
     the caller, which is the article's "redeploy the client" done by the plan.
     """
-    material = {"namespace": namespace_name, "ports": [asdict(port) for port in service.ports]}
+    # A health path is the load balancer's business, not the callers': it must not redeploy them.
+    ports = [{key: value for key, value in asdict(port).items() if key != "health_path"} for port in service.ports]
+    material = {"namespace": namespace_name, "ports": ports}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -187,6 +214,7 @@ class EcsServiceUnit(Construct):
         roles: ServiceRoles,
         family_prefix: str,
         servers: list[EcsServiceUnit],
+        front: Front | None = None,
         import_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -220,6 +248,8 @@ class EcsServiceUnit(Construct):
         depends_on: list[ITerraformDependable] = [unit.service for unit in servers]
         depends_on += logs.groups
         depends_on += roles.policies  # a first task must not hit AccessDenied on its logs, image or secrets
+        if front is not None:
+            depends_on += front.dependables  # ECS rejects a target group that no listener uses yet
         launch_type, strategy = launch(service, adopting=import_id is not None)
         deployment = service.deployment
         self.service = EcsService(
@@ -243,6 +273,15 @@ class EcsServiceUnit(Construct):
                 subnets=placement.subnet_ids, security_groups=[security_group_id], assign_public_ip=False
             ),
             service_connect_configuration=self._service_connect(service, placement, logs),
+            load_balancer=[
+                EcsServiceLoadBalancer(
+                    target_group_arn=a.target_group_arn, container_name=service.container_name, container_port=a.container_port
+                )
+                for a in front.attachments
+            ]
+            if front is not None
+            else None,
+            health_check_grace_period_seconds=grace_period(service) if front is not None else None,
             triggers=triggers or None,
             # Needed for ``triggers`` to redeploy, and for a capacity-provider change to be made in place.
             force_new_deployment=True,

@@ -9,15 +9,16 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from topology import Port, Settings, Topology, call_edges, deploy_order, endpoint_host
+from topology import Entry, Port, Settings, Topology, call_edges, deploy_order, endpoint_host
 
 from .autoscaling import ServiceAutoscaling
 from .common import configure_stack
+from .entry import EntryPoint
 from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
 from .security import ServiceSecurityGroup
-from .service import EcsServiceUnit, Placement
+from .service import EcsServiceUnit, Front, Placement
 
 
 def endpoint(port: Port, namespace: str) -> str:
@@ -46,6 +47,7 @@ class ServicesStack(TerraformStack):
     units: dict[str, EcsServiceUnit]
     logs: dict[str, ServiceLogs]
     roles: dict[str, ServiceRoles]
+    entries: list[EntryPoint]
 
     def __init__(self, scope: Construct, stack_id: str, *, topology: Topology, settings: Settings, network: NetworkStack) -> None:
         super().__init__(scope, stack_id)
@@ -75,6 +77,7 @@ class ServicesStack(TerraformStack):
             )
         for caller, server in call_edges(topology):
             self.security_groups[server].allow_call(self.security_groups[caller])
+        self.entries = [self._entry(entry, topology, settings, network) for entry in topology.entries]
         for name in deploy_order(topology):
             service = topology.service(name)
             logs = ServiceLogs(
@@ -107,6 +110,7 @@ class ServicesStack(TerraformStack):
                 roles=roles,
                 family_prefix=settings.project,
                 servers=[self.units[server] for server in service.calls],
+                front=Front.of(name, self.entries),
                 import_id=f"{net.cluster_name}/{name}" if adopted[name] else None,
             )
             if adopted[name] and service.ports:
@@ -118,6 +122,22 @@ class ServicesStack(TerraformStack):
                     self, f"{name}_scaling", scaling=service.autoscaling, cluster_name=net.cluster_name, service=self.units[name].service
                 )
         self._outputs(topology, settings)
+        for entry_point in self.entries:
+            entry_point.outputs(self)
+
+    def _entry(self, entry: Entry, topology: Topology, settings: Settings, network: NetworkStack) -> EntryPoint:
+        """An internet-facing load balancer goes in the public subnets, an internal one beside the tasks."""
+        subnets = network.public_subnet_ids if entry.internet_facing else network.private_subnet_ids
+        return EntryPoint(
+            self,
+            f"entry_{entry.name}",
+            entry=entry,
+            topology=topology,
+            project=settings.project,
+            vpc_id=network.vpc_id,
+            subnet_ids=subnets,
+            groups=self.security_groups,
+        )
 
     def _outputs(self, topology: Topology, settings: Settings) -> None:
         net = settings.network

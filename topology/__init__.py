@@ -1,5 +1,6 @@
 """The project's declaration language: typed, cdktf-free, validated on its own."""
 
+from .entry import DEFAULT_TLS_POLICY, EVERYONE, Entry, ExistingLoadBalancer, Listener, Route
 from .graph import call_edges, callers_by_server, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
@@ -30,6 +31,8 @@ from .validate import TopologyError, check, endpoint_host, validate, warnings
 
 __all__ = [
     "DEFAULT_IMAGE",
+    "DEFAULT_TLS_POLICY",
+    "EVERYONE",
     "HTTPS_ANYWHERE",
     "Accepted",
     "AdoptedService",
@@ -38,12 +41,16 @@ __all__ = [
     "Capacity",
     "Deployment",
     "Egress",
+    "Entry",
     "Environment",
+    "ExistingLoadBalancer",
     "ExistingNetwork",
     "HealthCheck",
+    "Listener",
     "NetworkSettings",
     "Permission",
     "Port",
+    "Route",
     "S3State",
     "ScheduledCapacity",
     "Secret",

@@ -12,6 +12,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .entry import Entry
+
 AppProtocol = Literal["http", "http2", "grpc", "tcp"]
 """What the Service Connect proxy speaks on a port. ``tcp`` means no appProtocol:
 ECS then treats the port as opaque TCP (no per-request metrics or timeouts)."""
@@ -65,6 +67,8 @@ class Port:
     """Upstream response timeout (http/http2/grpc only); ECS default 15 s if unset. 0 disables it."""
     tls: Tls | None = None
     """Proxy-to-proxy TLS through an AWS Private CA; plain traffic inside the VPC if unset."""
+    health_path: str = "/"
+    """HTTP path a load balancer's target group probes when an ``Entry`` routes to this port (a 2xx/3xx answer is healthy)."""
 
     @property
     def effective_discovery_name(self) -> str:
@@ -295,6 +299,8 @@ class Topology:
 
     services: tuple[Service, ...]
     """Every service of the system; each name once. Order is kept in the output."""
+    entries: tuple[Entry, ...] = ()
+    """Front doors (load balancers) that route to edge services; none: nothing is reachable from outside."""
 
     def service(self, name: str) -> Service:
         for service in self.services:
@@ -358,6 +364,8 @@ class ExistingNetwork:
     """The existing VPC, like ``vpc-0123456789abcdef0``."""
     private_subnet_ids: tuple[str, ...]
     """Where the tasks run; at least one, all in ``vpc_id``."""
+    public_subnet_ids: tuple[str, ...] = ()
+    """Where an internet-facing ``Entry``'s load balancer goes (subnets routed to an internet gateway, in two or more AZs)."""
     use_existing_cluster: bool = False
     """Look up ``NetworkSettings.cluster_name`` instead of creating it."""
     namespace_id: str | None = None

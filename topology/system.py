@@ -233,7 +233,7 @@ def resolve(system: System, environment: Environment) -> Deployment:
         _sized(service, environment.sizing[service.name]) if service.name in environment.sizing else service
         for service in system.topology.services
     )
-    return Deployment(environment=environment.name, topology=Topology(services=services), settings=settings)
+    return Deployment(environment=environment.name, topology=replace(system.topology, services=services), settings=settings)
 
 
 def _pick(value: T | None, default: T) -> T:

@@ -34,6 +34,11 @@ ELEMENT_NOUNS: dict[tuple[str, str], str] = {
     ("Permission", "resources"): "resource ARNs",
     ("Topology", "services"): "Service(...)",
     ("NetworkSettings", "availability_zones"): "zone names",
+    ("ExistingNetwork", "public_subnet_ids"): "subnet IDs",
+    ("Topology", "entries"): "Entry(...)",
+    ("Entry", "routes"): "Route(...)",
+    ("Entry", "listeners"): "Listener(...)",
+    ("Entry", "allowed_sources"): "CIDRs or prefix list IDs",
 }
 
 

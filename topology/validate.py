@@ -12,6 +12,8 @@ import re
 import zoneinfo
 from collections.abc import Iterator
 
+from .entry import Entry
+from .entry_rules import entry_problems
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
@@ -118,7 +120,12 @@ def validate(topology: Topology, settings: Settings) -> list[str]:
     typed = list(_type_problems(topology, settings))
     if typed:
         return typed
-    return [*_settings_problems(settings), *_topology_problems(topology, settings), *_adoption_problems(topology, settings)]
+    return [
+        *_settings_problems(settings),
+        *_topology_problems(topology, settings),
+        *_adoption_problems(topology, settings),
+        *entry_problems(topology, settings),
+    ]
 
 
 def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
@@ -183,6 +190,14 @@ def _type_problems(topology: Topology, settings: Settings) -> Iterator[str]:
             yield f"topology: services[{index}]: must be Service(...), got {type(service).__name__}"
             continue
         yield from type_problems(service, f"service {service.name!r}: ")
+    if not isinstance(topology.entries, tuple):
+        yield f"topology: entries: must be a tuple of Entry(...), got {type(topology.entries).__name__}"
+        return
+    for index, entry in enumerate(topology.entries):
+        if not isinstance(entry, Entry):
+            yield f"topology: entries[{index}]: must be Entry(...), got {type(entry).__name__}"
+            continue
+        yield from type_problems(entry, f"entry {entry.name!r}: ")
 
 
 def dns_name_ok(name: str) -> bool:

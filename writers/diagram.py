@@ -21,7 +21,8 @@ from pathlib import Path
 
 from examples import NAMES
 from toolchain.node import node as node_executable
-from topology import Egress, Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
+from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
+from topology.entry_rules import routed_port
 from topology.selection import select
 from topology.system import SelectionError
 
@@ -29,6 +30,40 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "diagrams"
 README_BLOCK = re.compile(r"(<!-- diagram:article:start -->\n)(.*?)(<!-- diagram:article:end -->)", re.S)
 NO_INGRESS = "no ingress: no load balancer, no public IP, no CIDR rule"
+NO_OTHER_INGRESS = "no other ingress: no public IP, no CIDR rule"
+"""With entries: the internet reaches the cluster only through them."""
+
+
+def _entry_id(entry: Entry) -> str:
+    return "entry_" + re.sub(r"[^A-Za-z0-9_]", "_", entry.name)
+
+
+def _listeners(entry: Entry) -> str:
+    return ", ".join(
+        f"{item.protocol} {item.effective_port}" + (" (redirect)" if item.redirect_to_https else "") for item in entry.listeners
+    )
+
+
+def _entry_label(entry: Entry) -> str:
+    """The entry, what it listens on and whom it admits."""
+    if entry.existing is not None:
+        return f"Entry {entry.name}<br/>rules on an existing listener<br/>(another team's load balancer)"
+    kind = "internet-facing" if entry.internet_facing else "internal"
+    return f"Entry {entry.name}: {kind} ALB<br/>{_listeners(entry)}<br/>from {', '.join(entry.sources)}"
+
+
+def _route_labels(entry: Entry, topology: Topology) -> list[tuple[str, str]]:
+    """(service, 'host/path -> service:port') per route, declaration order."""
+    labels = []
+    for route in entry.routes:
+        port = routed_port(route, topology.service(route.service))
+        where = f"{route.host or '*'}{route.path or ''}"
+        labels.append((route.service, f"{where} -> {route.service}:{port.container_port if port else '?'}"))
+    return labels
+
+
+def _entries_of(topology: Topology, service: Service) -> list[Entry]:
+    return [entry for entry in topology.entries if any(route.service == service.name for route in entry.routes)]
 
 
 def _id(name: str) -> str:
@@ -78,10 +113,17 @@ def _node_label(service: Service, namespace: str) -> str:
 
 def _group_label(topology: Topology, service: Service) -> str:
     callers = callers_of(topology, service.name)
-    if not service.is_server or not callers:
+    entries = _entries_of(topology, service)
+    if not service.is_server or not (callers or entries):
         return f"SG {service.name}: no ingress"
-    ports = ", ".join(f"tcp/{port.ingress_port}" for port in service.ports)
-    return f"SG {service.name}: {ports}<br/>from {', '.join(callers)} only"
+    numbers = [port.ingress_port for port in service.ports] if callers else []
+    for entry in entries:
+        numbers += [
+            port.container_port for route in entry.routes if (port := routed_port(route, service)) and route.service == service.name
+        ]
+    ports = ", ".join(f"tcp/{number}" for number in dict.fromkeys(numbers))
+    sources = [*callers, *(f"entry {entry.name}" for entry in entries)]
+    return f"SG {service.name}: {ports}<br/>from {', '.join(sources)} only"
 
 
 def _subnets_label(tier: str, blocks: list[str], settings: Settings) -> str:
@@ -118,8 +160,11 @@ def mermaid(topology: Topology, settings: Settings) -> str:
         f'  subgraph vpc["VPC {net.cidr}, {settings.region}"]',
         f'    subgraph public["{_subnets_label("public", public, settings)}"]',
         f'      nat["{_nat_label(settings)}"]',
+        *(f'      {_entry_id(e)}["{_entry_label(e)}"]' for e in topology.entries if e.existing is None and e.internet_facing),
         "    end",
+        *(f'    {_entry_id(e)}["{_entry_label(e)}"]' for e in topology.entries if e.existing is not None),
         f'    subgraph private["{_subnets_label("private", private, settings)}"]',
+        *(f'      {_entry_id(e)}["{_entry_label(e)}"]' for e in topology.entries if e.existing is None and not e.internet_facing),
         f'      subgraph cluster["ECS cluster {net.cluster_name}<br/>Service Connect namespace {net.namespace}"]',
     ]
     for service in topology.services:
@@ -134,13 +179,19 @@ def mermaid(topology: Topology, settings: Settings) -> str:
         lines.append(f'  {_id(caller)} -- "{label}" --> {_id(server)}')
     for name, node, target, ports in direct_egress(topology):
         lines += [f'  {node}["{target}"]', f'  {_id(name)} -- "{ports}" --> {node}']
+    for entry in topology.entries:
+        if entry.existing is None and entry.internet_facing:
+            lines.append(f'  internet -- "{_listeners(entry)}" --> {_entry_id(entry)}')
+        for routed, label in _route_labels(entry, topology):
+            lines.append(f'  {_entry_id(entry)} -- "{label}" --> {_id(routed)}')
     lines += [
         f'  private -- "{nat_egress_label(topology)}" --> nat --> internet',
-        f'  internet -. "{NO_INGRESS}" .-x cluster',
+        f'  internet -. "{NO_OTHER_INGRESS if topology.entries else NO_INGRESS}" .-x cluster',
     ]
     return "\n".join(lines) + "\n"
 
 
+ENTRY_FILL = "#e3f2fd"
 FONT = "Courier"
 """Graphviz sizes boxes from its own font metrics; only for Courier are they exact for every
 renderer's substitute (monospace fonts share the 0.6 em advance), so no label outgrows its box."""
@@ -166,8 +217,23 @@ def dot(topology: Topology, settings: Settings) -> str:
         f"  subgraph cluster_vpc {{ label={label(f'VPC {net.cidr}, {settings.region}')}; style=dashed; margin=14;",
         f"  subgraph cluster_public {{ label={label(_subnets_label('public', public, settings))}; style=dashed; margin=12; labelloc=b;",
         f'    nat [label={centred(_nat_label(settings))}, fillcolor="#eeeeee"];',
+        *(
+            f"    {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
+            for e in topology.entries
+            if e.existing is None and e.internet_facing
+        ),
         "  }",
+        *(
+            f"  {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
+            for e in topology.entries
+            if e.existing is not None
+        ),
         f"  subgraph cluster_private {{ label={label(_subnets_label('private', private, settings))}; style=dashed; margin=12;",
+        *(
+            f"    {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
+            for e in topology.entries
+            if e.existing is None and not e.internet_facing
+        ),
         f"  subgraph cluster_ecs {{ label={label(f'ECS cluster {net.cluster_name}<br/>Service Connect namespace {net.namespace}')};"
         ' style="rounded,filled"; fillcolor="#f4f8ff"; margin=12;',
     ]
@@ -187,8 +253,14 @@ def dot(topology: Topology, settings: Settings) -> str:
             f'  {node} [label={centred(target)}, shape=cylinder, fillcolor="#eeeeee"];',
             f"  {_id(name)} -> {node} [label={centred(ports)}, style=dotted];",
         ]
+    for entry in topology.entries:
+        if entry.existing is None and entry.internet_facing:
+            lines.append(f'  internet -> {_entry_id(entry)} [label={centred(_listeners(entry))}, color="#1565c0"];')
+        for routed, route in _route_labels(entry, topology):
+            lines.append(f'  {_entry_id(entry)} -> {_id(routed)} [label={centred(route)}, color="#1565c0"];')
+    no_ingress = NO_OTHER_INGRESS if topology.entries else NO_INGRESS
     lines += [
-        f'  blocked [label={centred(NO_INGRESS.replace(": ", ":<br/>").replace(", ", "<br/>"))}, shape=note, color="#c62828", fontcolor="#c62828"];',
+        f'  blocked [label={centred(no_ingress.replace(": ", ":<br/>").replace(", ", "<br/>"))}, shape=note, color="#c62828", fontcolor="#c62828"];',
         '  internet -> blocked [style=dashed, color="#c62828", arrowhead=none];',
         f'  blocked -> {anchor} [lhead=cluster_ecs, style=dashed, color="#c62828", arrowhead=tee];',
         f"  {anchor} -> nat [ltail=cluster_private, lhead=cluster_public, label={centred(nat_egress_label(topology))}, style=dotted, constraint=false];",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .config import Config
 from .core import verify
-from .declaration import Declared, declared_callers, from_topology, load_topology
+from .declaration import Declared, DeclaredEntry, declared_callers, from_topology, load_topology
 from .load import load
 from .model import Address, CheckerError, Unknown, Violation
 
@@ -21,6 +21,7 @@ __all__ = [
     "CheckerError",
     "Config",
     "Declared",
+    "DeclaredEntry",
     "Unknown",
     "Violation",
     "declared_callers",

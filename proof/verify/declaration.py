@@ -26,6 +26,28 @@ class Declared:
     actions: tuple[str, ...] = ()
     """IAM actions (patterns) its declared permissions grant the task role."""
     server: bool = False
+    entries: tuple[DeclaredEntry, ...] = ()
+    """The entries (front doors) that route to this service: it is an edge service when there is one."""
+
+
+@dataclass(frozen=True)
+class DeclaredEntry:
+    """One declared front door, as the checker compares it: what it listens on, whom it admits, where it routes."""
+
+    name: str
+    internet_facing: bool
+    listeners: tuple[tuple[int, str, bool], ...]
+    """(port, protocol, forwards) per listener; empty for an existing load balancer."""
+    sources: tuple[str, ...]
+    """Admitted CIDRs and prefix list IDs."""
+    routes: tuple[tuple[str, int, str | None, str | None], ...]
+    """(service, container port, host, path) per route."""
+    existing_listener_arn: str | None = None
+    existing_group_id: str | None = None
+
+    def reaches(self, service: str) -> set[int]:
+        """The container ports of ``service`` this entry routes to."""
+        return {port for name, port, _, _ in self.routes if name == service}
 
 
 Declaration = Mapping[str, Declared]
@@ -58,15 +80,42 @@ def load_topology(example: str) -> Topology:
 
 def from_topology(topology: Topology) -> dict[str, Declared]:
     callers = callers_by_server(topology)  # one pass over the calls, not one per service
+    entries = _entries(topology)
     return {
         service.name: Declared(
             callers=tuple(callers.get(service.name, ())),
             managed_policies=tuple(str(arn) for arn in getattr(service, "managed_policies", ()) or ()),
             actions=tuple(_actions(getattr(service, "permissions", ()) or ())),
             server=service.is_server,
+            entries=tuple(entry for entry in entries if entry.reaches(service.name)),
         )
         for service in topology.services
     }
+
+
+def _entries(topology: Topology) -> list[DeclaredEntry]:
+    from topology.entry_rules import routed_port
+
+    found = []
+    for entry in getattr(topology, "entries", ()):
+        routes = []
+        for route in entry.routes:
+            port = routed_port(route, topology.service(route.service))
+            if port is not None:
+                routes.append((route.service, port.container_port, route.host, route.path))
+        existing = entry.existing
+        found.append(
+            DeclaredEntry(
+                name=entry.name,
+                internet_facing=entry.internet_facing,
+                listeners=tuple((listener.effective_port, listener.protocol, listener.forwards) for listener in entry.listeners),
+                sources=entry.sources,
+                routes=tuple(routes),
+                existing_listener_arn=existing.listener_arn if existing is not None else None,
+                existing_group_id=existing.security_group_id if existing is not None else None,
+            )
+        )
+    return found
 
 
 def _actions(permissions: Iterable[Any]) -> Iterable[str]:

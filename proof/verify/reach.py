@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
-from .declaration import Declared
+from .declaration import Declared, DeclaredEntry
 from .hcl_values import json_template
 from .kinds import schema
 from .model import Address, Unknown, Violation, as_list, block, blocks
@@ -29,6 +29,15 @@ RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egr
 GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 NOT_MEMBERSHIP = ("//", "depends_on", "lifecycle", "tags", "tags_all", "description", "triggers")
 Callers = Mapping[str, Declared] | Mapping[str, list[str]] | None
+LOAD_BALANCERS = ("aws_lb", "aws_alb")
+ENTRY_TAG = "Entry"
+"""The tag by which a load balancer or target group claims to be a declared entry's; the claim is then checked."""
+
+
+def entry_tag(config: Config, address: Address) -> str | None:
+    tags = config.value(address.stack, config.body(address).get("tags"))
+    found = tags.get(ENTRY_TAG) if isinstance(tags, dict) else None
+    return found if isinstance(found, str) else None
 
 
 def _leaves(body: dict[str, Any], steps: list[str]) -> Iterator[tuple[dict[str, Any], str]]:
@@ -116,6 +125,10 @@ class Model:
         self.config = config
         self.full = callers is not None and all(isinstance(v, Declared) for v in callers.values())
         self.callers = callers
+        self.entries: dict[str, DeclaredEntry] = {}
+        if self.full and callers is not None:
+            self.entries = {e.name: e for d in callers.values() if isinstance(d, Declared) for e in d.entries}
+        self.existing_entry_groups = {e.existing_group_id: e for e in self.entries.values() if e.existing_group_id}
         self.services = [self._ecs(a, b) for a, b in config.resources("aws_ecs_service")]
         self.by_address = {s.address: s for s in self.services}
         self.members: dict[Address, list[Address]] = {}
@@ -243,6 +256,24 @@ class Model:
             return None
         found = self.callers.get(name)
         return found if isinstance(found, Declared) else None
+
+    def entry_of(self, balancer: Address) -> DeclaredEntry | None:
+        """The declared entry (with a load balancer of its own) that this load balancer claims to be; None otherwise."""
+        if balancer.type not in LOAD_BALANCERS:
+            return None
+        entry = self.entries.get(entry_tag(self.config, balancer) or "")
+        return entry if entry is not None and entry.existing_listener_arn is None else None
+
+    def entry_behind(self, stack: str, source: Any) -> DeclaredEntry | None:
+        """The entry whose load balancer is the only member of the admitted group ``source`` (or whose existing group it is)."""
+        if isinstance(source, str) and source in self.existing_entry_groups:
+            return self.existing_entry_groups[source]
+        admitted = self.config.group(stack, source)
+        members = self.members.get(admitted, []) if isinstance(admitted, Address) else []
+        entries = {self.entry_of(member) for member in members}
+        if len(entries) != 1 or None in entries:
+            return None
+        return entries.pop()
 
     def caller_problem(self, server: Ecs, member: Ecs) -> str | None:
         """Why ``member`` may not reach ``server``; None when it is a task of a declared caller beside it."""
@@ -376,10 +407,30 @@ def _check_rule(
         yield Violation(ecs.name, where, RULE, f"cannot prove: self {itself}")
     for source in present(rule["_sources"]):
         yield from _check_source(model, ecs, group, where, stack, source)
-    yield from _check_ports(config, ecs, where, stack, rule, ports)
+    routed = _entry_ports(model, ecs, stack, rule)
+    yield from _check_ports(config, ecs, where, stack, rule, ports if routed is None else routed, routed is not None)
+
+
+def _entry_ports(model: Model, ecs: Ecs, stack: str, rule: dict[str, Any]) -> set[int] | None:
+    """For a rule that admits only entries routing to ``ecs``: the container ports they route to (what it may open)."""
+    sources = present(rule["_sources"])
+    ports: set[int] = set()
+    for source in sources:
+        entry = model.entry_behind(stack, source)
+        if entry is None or not entry.reaches(ecs.name):
+            return None
+        ports |= entry.reaches(ecs.name)
+    return ports or None
 
 
 def _check_source(model: Model, ecs: Ecs, group: Address, where: str, stack: str, source: Any) -> Iterator[Violation]:
+    if isinstance(source, str) and source in model.existing_entry_groups:
+        entry = model.existing_entry_groups[source]
+        if not entry.reaches(ecs.name):
+            yield Violation(
+                ecs.name, where, RULE, f"ingress from {source}, the load balancer group of entry '{entry.name}', which does not route to it"
+            )
+        return
     admitted = model.config.group(stack, source)
     if isinstance(admitted, Unknown):
         yield Violation(ecs.name, where, RULE, f"cannot prove: ingress from {source}: {admitted}")
@@ -404,13 +455,16 @@ def _check_source(model: Model, ecs: Ecs, group: Address, where: str, stack: str
 
 
 def _member_problem(model: Model, server: Ecs, member: Address) -> str | None:
+    entry = model.entry_of(member)
+    if entry is not None:
+        return None if entry.reaches(server.name) else f"the load balancer of entry '{entry.name}', which does not route to it"
     if member.type != "aws_ecs_service" or member not in model.by_address:
         return f"an {member.type}, not an ECS service"
     return model.caller_problem(server, model.by_address[member])
 
 
 def _check_ports(
-    config: Config, ecs: Ecs, where: str, stack: str, rule: dict[str, Any], ports: set[int] | list[int] | Unknown
+    config: Config, ecs: Ecs, where: str, stack: str, rule: dict[str, Any], ports: set[int] | list[int] | Unknown, routed: bool = False
 ) -> Iterator[Violation]:
     protocol = config.value(stack, rule.get("ip_protocol", rule.get("protocol", "")))
     low, high = config.value(stack, rule.get("from_port")), config.value(stack, rule.get("to_port"))
@@ -423,9 +477,8 @@ def _check_ports(
     number = port(protocol)
     text = str(number) if isinstance(number, int) else str(protocol).lower()
     if text not in ("tcp", "6") or port(low) != port(high) or port(low) not in ports:
-        yield Violation(
-            ecs.name, where, RULE, f"opens {text or '?'} {low}-{high}; only tcp on {sorted(ports)} (its Service Connect ingress ports)"
-        )
+        allowed = "the ports its entries route to" if routed else "its Service Connect ingress ports"
+        yield Violation(ecs.name, where, RULE, f"opens {text or '?'} {low}-{high}; only tcp on {sorted(ports)} ({allowed})")
 
 
 def check_modules(model: Model, ecs: Ecs) -> Iterator[Violation]:
@@ -495,3 +548,25 @@ def _rule_sources(model: Model, ecs: Ecs, stack: str, rule: dict[str, Any], wher
                 yield known.name, where
             else:  # a host joining a caller's group changes no rule: the host is what the reviewer must see
                 yield f"{member.type}.{member.name}", str(member)
+            if member.type in LOAD_BALANCERS:
+                yield from _front_sources(model, member)
+
+
+def _front_sources(model: Model, balancer: Address) -> Iterator[tuple[str, str]]:
+    """Who may reach a load balancer in front of a service: a wider source there widens the service's reach too."""
+    config = model.config
+    for value in config.items(balancer.stack, config.body(balancer).get("security_groups")):
+        group = config.group(balancer.stack, value)
+        if isinstance(group, Unknown):
+            yield f"{balancer.type}.{balancer.name} from unknown ({group})", str(balancer)
+            continue
+        for where, stack, rule in ingress_rules(config, group):
+            if isinstance(rule, Unknown):
+                yield f"{balancer.type}.{balancer.name} from unknown ({rule})", where
+                continue
+            opened = port_label(config, stack, rule)
+            for name in CIDR_FIELDS:
+                for value in present(rule.get(name)):
+                    yield f"{balancer.type}.{balancer.name} from {value} on {opened}", where
+            for source in present(rule["_sources"]):
+                yield f"{balancer.type}.{balancer.name} from {source} on {opened}", where

@@ -38,6 +38,9 @@ def test_every_example_verifies(example: str, synthesize: Synthesizer) -> None:
     # Callers derived from the JSON alone: the application's own permissions cannot be proven without the declaration
     # (checked where ECS Exec is on; the task role may then hold the exec channel and session-audit actions only).
     derived = verify(config)
+    if EXAMPLES[example].entries:  # without the declaration no load balancer is declared: fail closed
+        assert {"no-load-balancer", "front-door-declared", "ingress-callers-only"} <= {v.rule for v in derived}
+        derived = [v for v in derived if v.rule == "exec-least-privilege"]
     with_exec = {s.name for s in EXAMPLES[example].services if s.enable_execute_command}
     assert {v.service for v in derived} == {name for name, d in declared.items() if d.actions} & with_exec
     assert all(v.rule == "exec-least-privilege" for v in derived)

@@ -12,6 +12,10 @@ output "private_subnet_ids" {
   value = [aws_subnet.private_0.id, aws_subnet.private_1.id]
 }
 
+output "public_subnet_ids" {
+  value = [aws_subnet.public_0.id, aws_subnet.public_1.id]
+}
+
 output "vpc_id" {
   value = aws_vpc.vpc.id
 }

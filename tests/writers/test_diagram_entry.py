@@ -1,0 +1,44 @@
+"""The storefront's drawing: the entry with its listeners and routes, and the only arrow from the internet goes to it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from examples import chain, storefront
+from topology import Settings, Topology
+from writers import diagram
+
+
+def test_the_entry_is_drawn_with_its_listeners_and_routes() -> None:
+    text = diagram.mermaid(storefront.TOPOLOGY, Settings())
+    assert '      entry_shop["Entry shop: internet-facing ALB<br/>HTTPS 443, HTTP 80 (redirect)<br/>from 0.0.0.0/0, ::/0"]' in text
+    assert '  entry_shop -- "shop.example.com -> web:8080" --> svc_web' in text
+    assert 'subgraph sg_svc_web["SG web: tcp/8080<br/>from entry shop only"]' in text
+    assert 'subgraph sg_svc_orders["SG orders: tcp/8080<br/>from web only"]' in text
+
+
+def test_the_only_arrow_from_the_internet_goes_to_the_entry() -> None:
+    lines = diagram.mermaid(storefront.TOPOLOGY, Settings()).splitlines()
+    from_internet = [line.strip() for line in lines if line.strip().startswith("internet ")]
+    assert from_internet == [
+        'internet -- "HTTPS 443, HTTP 80 (redirect)" --> entry_shop',
+        'internet -. "no other ingress: no public IP, no CIDR rule" .-x cluster',
+    ]
+    dot = diagram.dot(storefront.TOPOLOGY, Settings())
+    arrows = sorted(line.strip().split(" [")[0] for line in dot.splitlines() if line.strip().startswith("internet ->"))
+    assert arrows == ["internet -> blocked", "internet -> entry_shop"]
+    assert '  entry_shop -> svc_web [label="shop.example.com -> web:8080", color="#1565c0"];' in dot
+
+
+def test_without_an_entry_nothing_is_drawn_in_front() -> None:
+    text = diagram.mermaid(chain.TOPOLOGY, Settings())
+    assert "entry_" not in text and ".-x cluster" in text and diagram.NO_INGRESS in text
+    internal = replace(
+        storefront.TOPOLOGY.entries[0],
+        internet_facing=False,
+        allowed_sources=("10.0.0.0/8",),
+        listeners=storefront.TOPOLOGY.entries[0].listeners[:1],
+    )
+    drawn = diagram.mermaid(Topology(services=storefront.TOPOLOGY.services, entries=(internal,)), Settings())
+    assert "internet -- " not in drawn
+    assert '      entry_shop["Entry shop: internal ALB<br/>HTTPS 443<br/>from 10.0.0.0/8"]' in drawn
