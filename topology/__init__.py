@@ -10,6 +10,7 @@ from .model import (
     Capacity,
     Deployment,
     Egress,
+    Endpoint,
     ExistingNetwork,
     HealthCheck,
     NetworkSettings,
@@ -23,7 +24,8 @@ from .model import (
     Tls,
     Topology,
 )
-from .system import Environment, Sizing
+from .overrides import ServiceOverride, Sizing
+from .system import Environment
 from .validate import TopologyError, check, endpoint_host, validate, warnings
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "Capacity",
     "Deployment",
     "Egress",
+    "Endpoint",
     "Environment",
     "ExistingNetwork",
     "HealthCheck",
@@ -45,6 +48,7 @@ __all__ = [
     "ScheduledCapacity",
     "Secret",
     "Service",
+    "ServiceOverride",
     "Settings",
     "Sizing",
     "Tls",

@@ -218,6 +218,21 @@ class Deployment:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Endpoint:
+    """The endpoint of a server this service calls, as an environment variable's value, resolved at synth.
+
+    ``("ORDERS_URL", Endpoint(server="orders"))`` becomes ``http://orders.serviceconnectns:8080``
+    (no scheme for a ``tcp`` port: ``db.serviceconnectns:5432``), so a changed port, alias or
+    namespace (per environment) changes every caller's value with it.
+    """
+
+    server: str
+    """A service this one calls (listed in its ``calls``)."""
+    port: str | None = None
+    """The server's port by name; required when the server has several ports."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Service:
     """An ECS service on Fargate: a server (has ports), a client (has calls), or both."""
 
@@ -229,8 +244,9 @@ class Service:
     cpu: int = 256
     memory: int = 512
     desired_count: int = 1
-    environment: tuple[tuple[str, str], ...] = ()
-    """Pairs rather than a dict so the declaration stays hashable and ordered."""
+    environment: tuple[tuple[str, str | Endpoint], ...] = ()
+    """Pairs rather than a dict so the declaration stays hashable and ordered; a value may be
+    ``Endpoint(server=...)`` (resolved at synth), and a literal naming ``<alias>.<namespace>`` is checked."""
     command: tuple[str, ...] | None = None
     health_check: HealthCheck | None = None
     enable_execute_command: bool = True

@@ -12,9 +12,11 @@ import re
 import zoneinfo
 from collections.abc import Iterator
 
+from .accounts import arn_problems
+from .endpoints import endpoint_host, endpoint_problems
 from .graph import call_edges, callers_of, find_cycle
 from .iam import permission_problems
-from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Topology
+from .model import Autoscaling, Capacity, Deployment, Egress, Endpoint, ExistingNetwork, Port, Secret, Service, Settings, Topology
 from .regions import region_problem
 from .types import type_problems
 
@@ -109,7 +111,12 @@ def validate(topology: Topology, settings: Settings) -> list[str]:
     typed = list(_type_problems(topology, settings))
     if typed:
         return typed
-    return [*_settings_problems(settings), *_topology_problems(topology, settings), *_adoption_problems(topology, settings)]
+    return [
+        *_settings_problems(settings),
+        *_topology_problems(topology, settings),
+        *_adoption_problems(topology, settings),
+        *arn_problems(topology, settings),
+    ]
 
 
 def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
@@ -178,11 +185,6 @@ def _type_problems(topology: Topology, settings: Settings) -> Iterator[str]:
 
 def dns_name_ok(name: str) -> bool:
     return len(name) <= 127 and all(DNS_LABEL.match(label) for label in name.split("."))
-
-
-def endpoint_host(port: Port, namespace: str) -> str:
-    """The host name callers use; ECS defaults it to ``<discoveryName>.<namespace>``."""
-    return port.dns_name or f"{port.effective_discovery_name}.{namespace.lower()}"
 
 
 def _settings_problems(settings: Settings) -> Iterator[str]:
@@ -276,6 +278,7 @@ def _topology_problems(topology: Topology, settings: Settings) -> Iterator[str]:
             alias_owner.setdefault(host, service.name)
     yield from _call_problems(topology, by_name)
     yield from _quota_problems(topology, by_name)
+    yield from endpoint_problems(topology, namespace)
 
 
 def _service_problems(service: Service) -> Iterator[str]:
@@ -292,7 +295,9 @@ def _service_problems(service: Service) -> Iterator[str]:
     if service.desired_count < 0:
         yield f"{where}: desired_count: {service.desired_count} must be 0 or more"
     seen_env: set[str] = set()
-    for key, _ in service.environment:
+    for key, value in service.environment:
+        if not isinstance(value, (str, Endpoint)):
+            yield f"{where}: environment: {key}: must be a string or Endpoint(server=...), got {type(value).__name__}"
         if not ENV_NAME.match(key):
             yield f"{where}: environment: {key!r} is not a valid variable name"
         if key in seen_env:

@@ -40,9 +40,11 @@ def _policy(synth: Synth, path: str) -> list[dict[str, Any]]:
 
 def test_the_grpc_server_really_serves_grpc_on_its_port_and_checks_it(synthesize: Synthesizer) -> None:
     """Finding 1: stock nginx listens on 80 and speaks HTTP/1.1; the declaration says gRPC on 50051."""
-    container = _container(synthesize(fanin_grpc.TOPOLOGY, Settings()), "catalog")
-    assert "nginx" not in container["image"]
-    assert container["image"] == "registry.k8s.io/etcd:3.5.1-0"  # etcd's client API is gRPC, with grpc.health.v1
+    synth = synthesize(fanin_grpc.TOPOLOGY, Settings())
+    container = _container(synth, "catalog")
+    assert container["image"] == "${var.image_catalog}"
+    # etcd's client API is gRPC, with grpc.health.v1
+    assert synth.stack("services")["variable"]["image_catalog"]["default"] == "registry.k8s.io/etcd:3.5.1-0"
     assert container["portMappings"] == [
         {"name": "catalog-grpc", "containerPort": 50051, "hostPort": 50051, "protocol": "tcp", "appProtocol": "grpc"}
     ]
