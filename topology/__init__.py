@@ -1,5 +1,6 @@
 """The project's declaration language: typed, cdktf-free, validated on its own."""
 
+from .endpoints import endpoint_host
 from .graph import call_edges, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
@@ -26,7 +27,7 @@ from .model import (
 )
 from .overrides import ServiceOverride, Sizing
 from .system import Environment
-from .validate import TopologyError, check, endpoint_host, validate, warnings
+from .validate import TopologyError, check, validate, warnings
 
 __all__ = [
     "DEFAULT_IMAGE",

@@ -117,7 +117,9 @@ def _shared_ids(deployments: list[Deployment]) -> Iterator[str]:
         if existing is not None:
             uses.setdefault(existing.vpc_id, []).append(_Use(name, settings.account_id, settings.region, "existing.vpc_id"))
             for index, subnet in enumerate(existing.private_subnet_ids):
-                uses.setdefault(subnet, []).append(_Use(name, settings.account_id, settings.region, f"existing.private_subnet_ids[{index}]"))
+                uses.setdefault(subnet, []).append(
+                    _Use(name, settings.account_id, settings.region, f"existing.private_subnet_ids[{index}]")
+                )
     for value, found in uses.items():
         kind = next((noun for prefix, noun in ID_PREFIXES.items() if value.startswith(prefix)), "resource")
         for first, later in combinations(found, 2):

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import TypeVar
 
-from .model import ExistingNetwork, NamespaceType, NatMode, S3State, Service, Settings, Topology
-from .overrides import ServiceOverride, Sizing, apply, explain_type_error
+from .model import ExistingNetwork, NamespaceType, NatMode, S3State, Settings, Topology
+from .overrides import ServiceOverride, apply, explain_type_error
+from .overrides import Sizing as Sizing  # the older name, importable from here as before
 
 T = TypeVar("T")
 
