@@ -64,6 +64,8 @@ PROD_REPORTS = "arn:aws:s3:::acme-internal-api-reports-prod/reports/*"
 PROD_JOBS_QUEUE = f"arn:aws:sqs:{PROD_REGION}:{PROD_ACCOUNT}:internal-api-jobs"
 
 NGINX = "public.ecr.aws/nginx/nginx:latest"  # multi-architecture: amd64 and arm64
+PROD_NGINX = "public.ecr.aws/nginx/nginx:stable"
+"""Prod runs the stable line; a release overrides either with ``-var image_<service>=...``."""
 STEADY = Deployment(minimum_healthy_percent=100, maximum_percent=200)
 
 
@@ -97,11 +99,7 @@ def _api_egress(database_group: str) -> tuple[Egress, ...]:
 
 
 def _worker_permissions(queue: str) -> tuple[Permission, ...]:
-    return (
-        Permission(
-            sid="Jobs", actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"), resources=(queue,)
-        ),
-    )
+    return (Permission(sid="Jobs", actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"), resources=(queue,)),)
 
 
 TOPOLOGY = Topology(
@@ -182,7 +180,10 @@ ENVIRONMENTS = (
         cidr="10.1.0.0/16",
         services={
             "web": ServiceOverride(
-                desired_count=3, autoscaling=Autoscaling(min_count=3, max_count=12, cpu_target_percent=50), capacity=Capacity(spot_percent=30)
+                image=PROD_NGINX,
+                desired_count=3,
+                autoscaling=Autoscaling(min_count=3, max_count=12, cpu_target_percent=50),
+                capacity=Capacity(spot_percent=30),
             ),
             "api": ServiceOverride(
                 desired_count=4,
@@ -190,7 +191,24 @@ ENVIRONMENTS = (
                 permissions=_api_permissions(PROD_REPORTS, PROD_JOBS_QUEUE),
                 egress=_api_egress(PROD_DATABASE_SECURITY_GROUP),
                 environment=(("DB_HOST", "db.prod.internal.example"),),
-                autoscaling=Autoscaling(min_count=4, max_count=20, cpu_target_percent=60, memory_target_percent=75),
+                autoscaling=Autoscaling(
+                    min_count=4,
+                    max_count=20,
+                    cpu_target_percent=60,
+                    memory_target_percent=75,
+                    schedule=(
+                        ScheduledCapacity(
+                            name="office-hours",
+                            schedule="cron(0 9 ? * MON-FRI *)",
+                            min_count=8,
+                            max_count=20,
+                            timezone="America/Los_Angeles",
+                        ),
+                        ScheduledCapacity(
+                            name="night", schedule="cron(0 20 ? * MON-FRI *)", min_count=4, max_count=20, timezone="America/Los_Angeles"
+                        ),
+                    ),
+                ),
             ),
             "worker": ServiceOverride(
                 desired_count=2,
