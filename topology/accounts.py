@@ -72,7 +72,8 @@ def arn_problems(topology: Topology, settings: Settings) -> Iterator[str]:
             region, account = match["region"], match["account"]
             if region not in ("", "*") and region != settings.region:
                 yield f"{at}: {arn!r} is in region {region}, but it is deployed to region {settings.region}"
-            if account not in ("", "*", "aws") and settings.account_id is not None and account != settings.account_id:
+            allowed = (settings.account_id, *settings.trusted_accounts)
+            if account not in ("", "*", "aws") and settings.account_id is not None and account not in allowed:
                 yield f"{at}: {arn!r} is in account {account}, but it is deployed to account {settings.account_id}"
 
 
@@ -99,7 +100,8 @@ def _foreign_accounts(deployments: list[Deployment]) -> Iterator[str]:
             for where, arn in service_arns(service):
                 match = ARN.match(arn) if isinstance(arn, str) else None
                 owner = owners.get(match["account"]) if match else None
-                if match and owner is not None and owner != deployment.environment:
+                trusted = match is not None and match["account"] in deployment.settings.trusted_accounts
+                if match and owner is not None and owner != deployment.environment and not trusted:
                     yield (
                         f"environment {deployment.environment!r}: service {service.name!r}: {where}: {arn!r} is in account "
                         f"{match['account']}, the account of environment {owner!r} (set this environment's account_id)"

@@ -402,5 +402,8 @@ class Settings:
     """Applies to every log group (app, proxy, flow logs); all are encrypted with one KMS key."""
     state: S3State | None = None
     """``None``: local state files under ``local_state_dir`` in the project (relative paths)."""
+    trusted_accounts: tuple[str, ...] = ()
+    """Accounts besides ``account_id`` whose ARNs the services may name (a shared-services account's secret or key);
+    an ARN of any other account is an error once ``account_id`` is set."""
     local_state_dir: str = "state"
     """Project-relative folder of local state; emulator runs use their own (``build/emulator/state``)."""

@@ -83,8 +83,9 @@ class Environment:
     """This environment's existing VPC, subnets (and cluster, namespace); the system's if unset."""
     namespace_type: NamespaceType | None = None
     """``private_dns`` or ``http``; the system's if unset."""
-    trusted_accounts: tuple[str, ...] = ()
-    """Accounts besides ``account_id`` whose ARNs this environment's values may name (a shared-services account)."""
+    trusted_accounts: tuple[str, ...] | None = None
+    """Accounts besides ``account_id`` whose ARNs this environment's values may name (a shared-services account);
+    the system's ``Settings.trusted_accounts`` if unset."""
     services: Mapping[str, ServiceOverride] = field(default_factory=dict)
     """Per service name: the values this environment gives it (``ServiceOverride``); names, ports and calls excluded."""
     sizing: Mapping[str, ServiceOverride] = field(default_factory=dict)
@@ -218,6 +219,7 @@ def resolve(system: System, environment: Environment) -> Deployment:
         network=network,
         log_retention_days=_pick(environment.log_retention_days, base.log_retention_days),
         state=_pick(environment.state, base.state),
+        trusted_accounts=_pick(environment.trusted_accounts, base.trusted_accounts),
     )
     overrides = {**environment.sizing, **environment.services}
     services = tuple(
@@ -243,7 +245,8 @@ def environment_problems(system: System) -> list[str]:
         if environment.name in seen:
             problems.append(f"{where}: name: declared more than once (environment names must be unique)")
         seen.add(environment.name)
-        for key, account in [("account_id", environment.account_id), *(("trusted_accounts", a) for a in environment.trusted_accounts)]:
+        trusted = environment.trusted_accounts or ()
+        for key, account in [("account_id", environment.account_id), *(("trusted_accounts", a) for a in trusted)]:
             if account is not None and not (isinstance(account, str) and re.fullmatch(r"[0-9]{12}", account)):
                 problems.append(f"{where}: {key}: {account!r} must be a 12-digit AWS account ID")
         problems += _override_problems(system, environment)

@@ -209,6 +209,9 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
         yield f"settings: network.namespace_type: {net.namespace_type!r} must be 'private_dns' or 'http'"
     if net.existing is not None:
         yield from _existing_problems(net.existing)
+    for index, account in enumerate(settings.trusted_accounts):
+        if not re.fullmatch(r"[0-9]{12}", account):
+            yield f"settings: trusted_accounts[{index}]: {account!r} must be a 12-digit AWS account ID"
     if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
         yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
     if settings.state is not None:

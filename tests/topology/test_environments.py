@@ -105,6 +105,28 @@ def test_a_prod_secret_of_the_staging_account_and_region_is_its_line() -> None:
     ]
 
 
+def test_a_trusted_account_may_be_named() -> None:
+    shared = "999999999999"
+    secret = f"arn:aws:secretsmanager:us-west-2:{shared}:secret:shared/db-AbCdEf"
+    system = _with_prod(
+        _production(),
+        api=replace(
+            _production().environments[1].services["api"],
+            secrets=production._api_secrets(secret, production.PROD_DB_SECRET_KEY, production.PROD_FLAGS_PARAMETER),
+        ),
+    )
+    assert problems(deployments(system)) == [
+        f"environment 'prod': service 'api': secrets[0].arn: '{secret}' is in account {shared}, but it is deployed to account 210987654321"
+    ]
+    staging, prod = system.environments
+    trusting = replace(system, environments=(staging, replace(prod, trusted_accounts=(shared,))))
+    assert problems(deployments(trusting)) == []
+    assert problems(deployments(replace(system, settings=Settings(trusted_accounts=(shared,))))) == []
+    assert environment_problems(replace(system, environments=(staging, replace(prod, trusted_accounts=("12",))))) == [
+        "environment 'prod': trusted_accounts: '12' must be a 12-digit AWS account ID"
+    ]
+
+
 def test_an_environment_without_account_still_may_not_name_another_environments_account() -> None:
     system = _production()
     staging, prod = system.environments
