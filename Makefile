@@ -21,6 +21,9 @@ SELECTED     = $(shell $(PY) -m topology.selection stacks --system $(SYSTEM) $(i
 OUTDIR        ?= cdktf.out
 EMULATOR_HOME ?= build/emulator
 PLANDIR       ?= build/plan
+# A release: VARS="image_orders=<repository>:<tag> ..." (Terraform -var, per services stack); TF_VAR_image_<service> works too.
+VARS          ?=
+VAR_FLAGS      = $(foreach v,$(VARS),--var $(v))
 DIAGRAMS      ?= build/diagrams
 export CDKTF_OUTDIR := $(OUTDIR)
 CDKTF       := node_modules/.bin/cdktf
@@ -110,19 +113,19 @@ validate: synth ## terraform init + validate on the selected stacks
 	for s in $(SELECTED); do (cd $(OUTDIR)/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done
 
 deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
-	$(PY) -m emulator.local deploy --home $(EMULATOR_HOME)
+	$(PY) -m emulator.local deploy --home $(EMULATOR_HOME) $(VAR_FLAGS)
 
 plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
-	$(PY) -m emulator.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR)
+	$(PY) -m emulator.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR) $(VAR_FLAGS)
 
 destroy-local: setup ## Destroy services then network in the local emulator, and forget it
 	$(PY) -m emulator.local destroy --home $(EMULATOR_HOME)
 
 diff: setup ## cdktf diff of the selected stacks (asks AWS STS for the caller first)
-	$(PY) -m aws.commands diff
+	$(PY) -m aws.commands diff $(VAR_FLAGS)
 
 deploy: setup ## cdktf deploy network then services of the selection (needs AWS credentials)
-	$(PY) -m aws.commands deploy
+	$(PY) -m aws.commands deploy $(VAR_FLAGS)
 
 destroy: setup ## cdktf destroy, services first; says so when there is nothing to destroy
 	$(PY) -m aws.commands destroy

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from toolchain.paths import CDKTF, command_env, lock_flags, outdir
-from toolchain.stackrun import StackError, init, resources_in_state, say
+from toolchain.stackrun import StackError, init, parse_variables, resources_in_state, say
 from topology.selection import add_arguments, select
 from topology.system import Deployment, SelectionError
 
@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["diff", "deploy", "destroy"])
     add_arguments(parser)
     parser.add_argument("--auto-approve", action="store_true", help="deploy/destroy without asking")
+    parser.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="diff/deploy: a Terraform variable (image_<service>=...)"
+    )
     args = parser.parse_args(argv)
     try:
         selection = select(args.system, args.env)
@@ -118,7 +121,19 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             stacks.reverse()
         approve = ["--auto-approve"] if args.auto_approve and args.command != "diff" else []
-        command = [str(CDKTF), args.command, *stacks, "--skip-synth", "--output", str(outdir(env)), *approve, *lock_flags(env)]
+        parse_variables(args.var, outdir(env), stacks)  # a name no selected stack declares is one line, before cdktf
+        variables = [flag for item in args.var for flag in ("--var", item)] if args.command != "destroy" else []
+        command = [
+            str(CDKTF),
+            args.command,
+            *stacks,
+            "--skip-synth",
+            "--output",
+            str(outdir(env)),
+            *approve,
+            *variables,
+            *lock_flags(env),
+        ]
         return subprocess.run(command, env=env, cwd=ROOT).returncode
     except (PreflightError, SelectionError, StackError) as error:
         print(f"error: {error}", file=sys.stderr)

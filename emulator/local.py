@@ -1,7 +1,7 @@
 """Deploy, plan and destroy the selected system against the local AWS emulator (or AWS, for ``plan --target aws``).
 
-    python -m emulator.local deploy  [--system M] [--env E]   # synth; apply network then services; print outputs once
-    python -m emulator.local plan    [--system M] [--env E]   # saved plan + JSON per stack, build/plan/review.md (exit 1 if blocking)
+    python -m emulator.local deploy  [--system M] [--env E] [--var N=V]  # synth; apply network then services; print outputs once
+    python -m emulator.local plan    [--system M] [--env E] [--var N=V]  # saved plan + JSON per stack, build/plan/review.md (exit 1 if blocking)
     python -m emulator.local destroy [--system M] [--env E]   # destroy services then network; forget the account once empty
 
 The selection defaults to make's ``SYSTEM=``/``ENV=`` (``INTERNAL_API_SYSTEM``/
@@ -27,10 +27,11 @@ from pathlib import Path
 
 from proof.plan_review import Declared, add_route_findings, markdown, review
 from toolchain.paths import command_env
-from toolchain.stackrun import StackError, format_outputs, init, outputs, say, stream
+from toolchain.stackrun import StackError, format_outputs, init, outputs, parse_variables, say, stream
 from topology.selection import Selection, add_arguments, select
 from topology.system import Deployment, SelectionError
 
+from . import standins
 from .server import KNOWN_GAPS, Emulator, EmulatorError, forget, pointed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,25 +99,37 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def deploy(selection: Selection, outdir: Path, workdir: Path) -> dict[str, dict[str, object]]:
+def deploy(selection: Selection, outdir: Path, workdir: Path, variables: list[str] | None = None) -> dict[str, dict[str, object]]:
+    """Apply the selected environment's stacks in the emulator; ``variables`` (``NAME=VALUE``) as ``-var`` (a release)."""
     deployment = selection.one()
     env = base_env(outdir, emulator=True, selection=selection)
     _announce(selection, deployment, "deploying")
     synth(outdir, env)
+    var_args = parse_variables(variables or [], outdir, deployment.stacks)
     result: dict[str, dict[str, object]] = {}
     with Emulator(workdir, region=deployment.settings.region, certificates=certificates(deployment)) as aws:
         _emulator_started(aws, workdir)
         _announce_certificates(deployment)
         try:
+            for line in standins.cannot_stand_in(deployment):
+                say(line)
+            for line in standins.create(standins.stand_ins(deployment), aws["AWS_ENDPOINT_URL"], _stand_in_record(workdir, deployment)):
+                say(line)
             for stack in deployment.stacks:
                 stack_dir = outdir / "stacks" / stack
                 init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
-                stream(["terraform", "apply", "-input=false", "-auto-approve"], stack_dir, pointed(env, aws), label=stack)
+                apply = ["terraform", "apply", "-input=false", "-auto-approve", *var_args[stack]]
+                stream(apply, stack_dir, pointed(env, aws), label=stack)
                 result[stack] = outputs(stack_dir, pointed(env, aws))
         finally:
             say("emulator: stopped")
     _merge_outputs(workdir / "outputs.json", result)
     return result
+
+
+def _stand_in_record(workdir: Path, deployment: Deployment) -> Path:
+    """Which stand-ins a deployment of this emulator home created, so that its destroy removes exactly those."""
+    return workdir / f"stand-ins{deployment.suffix}.json"
 
 
 def _merge_outputs(path: Path, result: dict[str, dict[str, object]]) -> None:
@@ -159,6 +172,8 @@ def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
                 stack_dir = outdir / "stacks" / stack
                 init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
                 stream(["terraform", "destroy", "-input=false", "-auto-approve"], stack_dir, pointed(env, aws), label=stack)
+            for line in standins.remove(aws["AWS_ENDPOINT_URL"], _stand_in_record(workdir, deployment)):
+                say(line)
         finally:
             say("emulator: stopped")
     for stack in deployment.stacks:
@@ -176,16 +191,23 @@ def _drop_outputs(path: Path, stacks: tuple[str, ...]) -> None:
         path.write_text(json.dumps({k: v for k, v in known.items() if k not in stacks}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...] = ("network", "services")) -> list[Path]:
+def plan_stacks(
+    outdir: Path,
+    plandir: Path,
+    env: dict[str, str],
+    stacks: tuple[str, ...] = ("network", "services"),
+    variables: list[str] | None = None,
+) -> list[Path]:
     """A saved plan and its JSON per stack; ``services`` before its ``network`` exists is skipped with a note."""
     plandir.mkdir(parents=True, exist_ok=True)
+    var_args = parse_variables(variables or [], outdir, stacks)
     planned: list[Path] = []
     for stack in stacks:
         workdir = outdir / "stacks" / stack
         init(workdir, env, plandir / f"{stack}.init.log")
         plan_file = plandir / f"{stack}.tfplan"
         done = subprocess.run(
-            ["terraform", "plan", "-input=false", "-no-color", f"-out={plan_file}"],
+            ["terraform", "plan", "-input=false", "-no-color", f"-out={plan_file}", *var_args[stack]],
             env=env,
             cwd=workdir,
             capture_output=True,
@@ -207,7 +229,7 @@ def plan_stacks(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[
     return planned
 
 
-def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, target: str) -> int:
+def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, target: str, variables: list[str] | None = None) -> int:
     deployment = selection.one()
     env = base_env(outdir, emulator=target == "emulator", selection=selection)
     _announce(selection, deployment, f"planning ({target})")
@@ -216,14 +238,14 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
         with Emulator(workdir, region=deployment.settings.region, record=False, certificates=certificates(deployment)) as aws:
             _emulator_started(aws, workdir)
             try:
-                planned = plan_stacks(outdir, plandir, pointed(env, aws), deployment.stacks)
+                planned = plan_stacks(outdir, plandir, pointed(env, aws), deployment.stacks, variables)
             finally:
                 say("emulator: stopped")
     else:
         from aws.commands import preflight
 
         preflight(deployment, env)
-        planned = plan_stacks(outdir, plandir, env, deployment.stacks)
+        planned = plan_stacks(outdir, plandir, env, deployment.stacks, variables)
     gaps = KNOWN_GAPS if target == "emulator" else frozenset()
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
     declared = Declared.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
@@ -242,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", choices=["emulator", "aws"], default="emulator", help="plan only: where to plan against")
     parser.add_argument("--home", type=Path, default=EMULATOR_HOME, help="emulator runs: cdktf.out/, state/, recording")
     parser.add_argument("--plandir", type=Path, default=ROOT / "build" / "plan")
+    parser.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="deploy/plan: a Terraform variable (image_<service>=...)"
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     home = args.home.resolve()
@@ -250,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         selection = select(args.system, args.env)
         if args.command == "deploy":
-            result = deploy(selection, outdir, home)
+            result = deploy(selection, outdir, home, args.var)
             sys.stdout.write(format_outputs(result))
             deployment = selection.one()
             services = result.get(deployment.stacks[-1], {})
@@ -259,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "destroy":
             destroy(selection, outdir, home)
             return 0
-        return plan(selection, outdir, home, args.plandir.resolve(), target=args.target)
+        return plan(selection, outdir, home, args.plandir.resolve(), target=args.target, variables=args.var)
     except (EmulatorError, SelectionError, StackError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -15,6 +15,12 @@
 
 AWS-managed policies (``managed_policies``) are deliberately not used: they are an explicit
 opt-in that ``make verify`` reports, since it cannot prove what they grant.
+
+Two environments, ``staging`` and ``prod``, in two accounts and two regions. ``TOPOLOGY``
+declares staging's values (its account, its region); prod gives ``api`` and ``worker``
+its own secret, key, parameter, queue and database group, and every service bigger
+scaling; staging runs one task of each without autoscaling. A prod value naming the
+staging account or region would be a one-line error (``make synth``).
 """
 
 from __future__ import annotations
@@ -25,16 +31,20 @@ from topology import (
     Capacity,
     Deployment,
     Egress,
+    Endpoint,
+    Environment,
     HealthCheck,
     Permission,
     Port,
     ScheduledCapacity,
     Secret,
     Service,
+    ServiceOverride,
     Topology,
 )
 
 ACCOUNT = "123456789012"
+"""Staging's account (the declared values are staging's)."""
 REGION = "ap-northeast-1"
 DATABASE_SECURITY_GROUP = "sg-0a1b2c3d4e5f60718"
 """The PostgreSQL database's security group (it must admit ``api``'s group on tcp/5432 on its side)."""
@@ -44,7 +54,18 @@ FLAGS_PARAMETER = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/internal-api/featur
 REPORTS = "arn:aws:s3:::acme-internal-api-reports/reports/*"
 JOBS_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:internal-api-jobs"
 
+PROD_ACCOUNT = "210987654321"
+PROD_REGION = "us-west-2"
+PROD_DATABASE_SECURITY_GROUP = "sg-0f1e2d3c4b5a69788"
+PROD_DB_SECRET = f"arn:aws:secretsmanager:{PROD_REGION}:{PROD_ACCOUNT}:secret:internal-api/db-ZyXwVu"
+PROD_DB_SECRET_KEY = f"arn:aws:kms:{PROD_REGION}:{PROD_ACCOUNT}:key/9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b"
+PROD_FLAGS_PARAMETER = f"arn:aws:ssm:{PROD_REGION}:{PROD_ACCOUNT}:parameter/internal-api/feature-flags"
+PROD_REPORTS = "arn:aws:s3:::acme-internal-api-reports-prod/reports/*"
+PROD_JOBS_QUEUE = f"arn:aws:sqs:{PROD_REGION}:{PROD_ACCOUNT}:internal-api-jobs"
+
 NGINX = "public.ecr.aws/nginx/nginx:latest"  # multi-architecture: amd64 and arm64
+PROD_NGINX = "public.ecr.aws/nginx/nginx:stable"
+"""Prod runs the stable line; a release overrides either with ``-var image_<service>=...``."""
 STEADY = Deployment(minimum_healthy_percent=100, maximum_percent=200)
 
 
@@ -56,6 +77,31 @@ def _http_check(port: int) -> HealthCheck:
     return HealthCheck(command=("CMD-SHELL", f"curl -fsS http://localhost:{port}/ || exit 1"), start_period_seconds=10)
 
 
+def _api_secrets(secret: str, key: str, flags: str) -> tuple[Secret, ...]:
+    return (
+        Secret(name="DB_PASSWORD", arn=secret, json_key="password", kms_key_arn=key),
+        Secret(name="FEATURE_FLAGS", arn=flags),
+    )
+
+
+def _api_permissions(reports: str, queue: str) -> tuple[Permission, ...]:
+    return (
+        Permission(sid="Reports", actions=("s3:GetObject", "s3:PutObject"), resources=(reports,)),
+        Permission(sid="Jobs", actions=("sqs:SendMessage",), resources=(queue,)),
+    )
+
+
+def _api_egress(database_group: str) -> tuple[Egress, ...]:
+    return (
+        HTTPS_ANYWHERE,
+        Egress(name="postgres", port=5432, security_group_id=database_group, description="PostgreSQL: the database's security group"),
+    )
+
+
+def _worker_permissions(queue: str) -> tuple[Permission, ...]:
+    return (Permission(sid="Jobs", actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"), resources=(queue,)),)
+
+
 TOPOLOGY = Topology(
     services=(
         Service(
@@ -65,7 +111,7 @@ TOPOLOGY = Topology(
             cpu=512,
             memory=1024,
             desired_count=2,
-            environment=(("API_URL", "http://api.serviceconnectns:8080"),),
+            environment=(("API_URL", Endpoint(server="api")),),
             autoscaling=Autoscaling(min_count=2, max_count=6, cpu_target_percent=60),
             capacity=Capacity(spot_percent=50),
             deployment=STEADY,
@@ -81,23 +127,9 @@ TOPOLOGY = Topology(
             command=_nginx_on(8080),
             health_check=_http_check(8080),
             environment=(("DB_HOST", "db.internal.example"), ("DB_PORT", "5432")),
-            secrets=(
-                Secret(name="DB_PASSWORD", arn=DB_SECRET, json_key="password", kms_key_arn=DB_SECRET_KEY),
-                Secret(name="FEATURE_FLAGS", arn=FLAGS_PARAMETER),
-            ),
-            permissions=(
-                Permission(sid="Reports", actions=("s3:GetObject", "s3:PutObject"), resources=(REPORTS,)),
-                Permission(sid="Jobs", actions=("sqs:SendMessage",), resources=(JOBS_QUEUE,)),
-            ),
-            egress=(
-                HTTPS_ANYWHERE,
-                Egress(
-                    name="postgres",
-                    port=5432,
-                    security_group_id=DATABASE_SECURITY_GROUP,
-                    description="PostgreSQL: the database's security group",
-                ),
-            ),
+            secrets=_api_secrets(DB_SECRET, DB_SECRET_KEY, FLAGS_PARAMETER),
+            permissions=_api_permissions(REPORTS, JOBS_QUEUE),
+            egress=_api_egress(DATABASE_SECURITY_GROUP),
             autoscaling=Autoscaling(
                 min_count=2,
                 max_count=10,
@@ -120,19 +152,73 @@ TOPOLOGY = Topology(
             cpu=512,
             memory=1024,
             health_check=_http_check(80),
-            permissions=(
-                Permission(
-                    sid="Jobs",
-                    actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
-                    resources=(JOBS_QUEUE,),
-                ),
-            ),
+            permissions=_worker_permissions(JOBS_QUEUE),
             autoscaling=Autoscaling(min_count=1, max_count=4, memory_target_percent=70),
             capacity=Capacity(architecture="ARM64"),
             deployment=STEADY,
         ),
     )
 )
+
+FIXED = ServiceOverride(autoscaling=False, desired_count=1)
+"""Staging: one task, no scaler."""
+
+ENVIRONMENTS = (
+    Environment(
+        name="staging",
+        account_id=ACCOUNT,
+        region=REGION,
+        log_retention_days=30,
+        nat="single",
+        services={"web": FIXED, "api": FIXED, "worker": FIXED},
+    ),
+    Environment(
+        name="prod",
+        account_id=PROD_ACCOUNT,
+        region=PROD_REGION,
+        availability_zones=("us-west-2a", "us-west-2b"),
+        cidr="10.1.0.0/16",
+        services={
+            "web": ServiceOverride(
+                image=PROD_NGINX,
+                desired_count=3,
+                autoscaling=Autoscaling(min_count=3, max_count=12, cpu_target_percent=50),
+                capacity=Capacity(spot_percent=30),
+            ),
+            "api": ServiceOverride(
+                desired_count=4,
+                secrets=_api_secrets(PROD_DB_SECRET, PROD_DB_SECRET_KEY, PROD_FLAGS_PARAMETER),
+                permissions=_api_permissions(PROD_REPORTS, PROD_JOBS_QUEUE),
+                egress=_api_egress(PROD_DATABASE_SECURITY_GROUP),
+                environment=(("DB_HOST", "db.prod.internal.example"),),
+                autoscaling=Autoscaling(
+                    min_count=4,
+                    max_count=20,
+                    cpu_target_percent=60,
+                    memory_target_percent=75,
+                    schedule=(
+                        ScheduledCapacity(
+                            name="office-hours",
+                            schedule="cron(0 9 ? * MON-FRI *)",
+                            min_count=8,
+                            max_count=20,
+                            timezone="America/Los_Angeles",
+                        ),
+                        ScheduledCapacity(
+                            name="night", schedule="cron(0 20 ? * MON-FRI *)", min_count=4, max_count=20, timezone="America/Los_Angeles"
+                        ),
+                    ),
+                ),
+            ),
+            "worker": ServiceOverride(
+                desired_count=2,
+                permissions=_worker_permissions(PROD_JOBS_QUEUE),
+                autoscaling=Autoscaling(min_count=2, max_count=8, memory_target_percent=70),
+            ),
+        },
+    ),
+)
+"""Staging declares no autoscaling and one task each; prod its own ARNs, database group and scaling."""
 
 if __name__ == "__main__":
     from main import run

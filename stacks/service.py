@@ -83,10 +83,20 @@ def service_connect_fingerprint(service: Service, namespace_name: str) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def container_definition(service: Service, logs: ServiceLogs, region: str) -> dict[str, Any]:
+def image_variable_name(service_name: str) -> str:
+    """``image_<service>`` with dashes as underscores: a valid Terraform and ``TF_VAR_`` name, unique because
+    service names are lowercase letters, digits and dashes (never underscores)."""
+    return f"image_{service_name.replace('-', '_')}"
+
+
+def container_definition(
+    service: Service, logs: ServiceLogs, region: str, *, image: str | None = None, environment: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The one container; ``image`` (the image variable's reference) and ``environment`` (endpoints resolved) as given."""
+    variables = environment if environment is not None else [(key, str(value)) for key, value in service.environment]
     definition: dict[str, Any] = {
         "name": service.container_name,
-        "image": service.image,
+        "image": image if image is not None else service.image,
         "essential": True,
         "logConfiguration": {
             "logDriver": "awslogs",
@@ -95,8 +105,8 @@ def container_definition(service: Service, logs: ServiceLogs, region: str) -> di
     }
     if service.ports:
         definition["portMappings"] = [_port_mapping(port) for port in service.ports]
-    if service.environment:
-        definition["environment"] = [{"name": key, "value": value} for key, value in service.environment]
+    if variables:
+        definition["environment"] = [{"name": key, "value": value} for key, value in variables]
     if service.secrets:
         definition["secrets"] = [{"name": secret.name, "valueFrom": secret_value_from(secret)} for secret in service.secrets]
     if service.command is not None:
@@ -215,6 +225,8 @@ class EcsServiceUnit(Construct):
         family_prefix: str,
         servers: list[EcsServiceUnit],
         front: Front | None = None,
+        image: str,
+        environment: list[tuple[str, str]],
         import_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -229,7 +241,9 @@ class EcsServiceUnit(Construct):
             memory=str(service.memory),
             execution_role_arn=roles.execution_role.arn,
             task_role_arn=roles.task_role.arn,
-            container_definitions=json.dumps([container_definition(service, logs, placement.region)], sort_keys=True),
+            container_definitions=json.dumps(
+                [container_definition(service, logs, placement.region, image=image, environment=environment)], sort_keys=True
+            ),
             runtime_platform=(
                 EcsTaskDefinitionRuntimePlatform(cpu_architecture="ARM64", operating_system_family="LINUX")
                 if service.capacity.architecture == "ARM64"

@@ -6,10 +6,11 @@ deploy order (servers before callers) so each caller can depend on its servers.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
+from cdktf import TerraformOutput, TerraformStack, TerraformVariable
 from constructs import Construct
 
 from topology import Entry, Port, Settings, Topology, call_edges, deploy_order, endpoint_host
+from topology.endpoints import endpoint, resolved_environment
 
 from .autoscaling import ServiceAutoscaling
 from .common import configure_stack
@@ -18,13 +19,7 @@ from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
 from .security import ServiceSecurityGroup
-from .service import EcsServiceUnit, Front, Placement
-
-
-def endpoint(port: Port, namespace: str) -> str:
-    """``http://<alias>.<namespace>:<port>`` for HTTP-speaking ports; ``<alias>.<namespace>:<port>`` for plain TCP (no URL scheme fits)."""
-    address = f"{endpoint_host(port, namespace)}:{port.effective_client_port}"
-    return address if port.protocol == "tcp" else f"http://{address}"
+from .service import EcsServiceUnit, Front, Placement, image_variable_name
 
 
 def endpoint_urls(topology: Topology, namespace: str) -> dict[str, list[str]]:
@@ -100,6 +95,13 @@ class ServicesStack(TerraformStack):
                 exec_audit=exec_audit if service.enable_execute_command else None,
             )
             self.logs[name], self.roles[name] = logs, roles
+            image = TerraformVariable(
+                self,
+                image_variable_name(name),
+                type="string",
+                default=service.image,
+                description=f"Container image of {name} (a release: -var {image_variable_name(name)}=<repository>:<tag>)",
+            )
             self.units[name] = EcsServiceUnit(
                 self,
                 name,
@@ -111,6 +113,8 @@ class ServicesStack(TerraformStack):
                 family_prefix=settings.project,
                 servers=[self.units[server] for server in service.calls],
                 front=Front.of(name, self.entries),
+                image=image.string_value,
+                environment=resolved_environment(service, topology, net.namespace),
                 import_id=f"{net.cluster_name}/{name}" if adopted[name] else None,
             )
             if adopted[name] and service.ports:

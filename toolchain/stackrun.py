@@ -101,3 +101,32 @@ def format_outputs(per_stack: dict[str, dict[str, Any]]) -> str:
             shown = value if isinstance(value, str) else json.dumps(value)
             lines.append(f"{stack}.{name} = {shown}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def declared_variables(stack_dir: Path) -> list[str]:
+    """The input variables a synthesized stack declares (``image_<service>`` in a services stack)."""
+    document = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
+    return sorted(document.get("variable", {}))
+
+
+def parse_variables(given: list[str], outdir: Path, stacks: tuple[str, ...] | list[str]) -> dict[str, list[str]]:
+    """``NAME=VALUE`` pairs (make's ``VARS=``) as ``-var`` arguments per stack: each goes to the stack that declares it.
+
+    Terraform refuses ``-var`` for a variable a stack does not declare, and a release must not be
+    a silent no-op, so a name no selected stack declares is a ``StackError`` (one line).
+    """
+    declared = {stack: declared_variables(outdir / "stacks" / stack) for stack in stacks}
+    per_stack: dict[str, list[str]] = {stack: [] for stack in stacks}
+    for item in given:
+        name, equals, value = item.partition("=")
+        if not equals or not name:
+            raise StackError(
+                f"VARS: {item!r} is not NAME=VALUE (like image_orders=123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/orders:v2)"
+            )
+        owners = [stack for stack, names in declared.items() if name in names]
+        if not owners:
+            known = ", ".join(sorted({n for names in declared.values() for n in names})) or "none"
+            raise StackError(f"VARS: {name!r} is not a variable of {', '.join(stacks)} (variables: {known})")
+        for stack in owners:
+            per_stack[stack].append(f"-var={name}={value}")
+    return per_stack

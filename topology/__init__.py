@@ -1,5 +1,6 @@
 """The project's declaration language: typed, cdktf-free, validated on its own."""
 
+from .endpoints import endpoint_host
 from .entry import DEFAULT_TLS_POLICY, EVERYONE, Entry, ExistingLoadBalancer, Listener, Route
 from .graph import call_edges, callers_by_server, callers_of, deploy_order, find_cycle
 from .model import (
@@ -12,6 +13,7 @@ from .model import (
     Capacity,
     Deployment,
     Egress,
+    Endpoint,
     ExistingNetwork,
     HealthCheck,
     NetworkSettings,
@@ -26,8 +28,9 @@ from .model import (
     Tls,
     Topology,
 )
-from .system import Environment, Sizing
-from .validate import TopologyError, check, endpoint_host, validate, warnings
+from .overrides import ServiceOverride, Sizing
+from .system import Environment
+from .validate import TopologyError, check, validate, warnings
 
 __all__ = [
     "DEFAULT_IMAGE",
@@ -41,6 +44,7 @@ __all__ = [
     "Capacity",
     "Deployment",
     "Egress",
+    "Endpoint",
     "Entry",
     "Environment",
     "ExistingLoadBalancer",
@@ -55,6 +59,7 @@ __all__ = [
     "ScheduledCapacity",
     "Secret",
     "Service",
+    "ServiceOverride",
     "Settings",
     "Sizing",
     "Skip",

@@ -242,6 +242,21 @@ class Deployment:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Endpoint:
+    """The endpoint of a server this service calls, as an environment variable's value, resolved at synth.
+
+    ``("ORDERS_URL", Endpoint(server="orders"))`` becomes ``http://orders.serviceconnectns:8080``
+    (no scheme for a ``tcp`` port: ``db.serviceconnectns:5432``), so a changed port, alias or
+    namespace (per environment) changes every caller's value with it.
+    """
+
+    server: str
+    """A service this one calls (listed in its ``calls``)."""
+    port: str | None = None
+    """The server's port by name; required when the server has several ports."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Service:
     """An ECS service on Fargate: a server (has ports), a client (has calls), or both."""
 
@@ -259,8 +274,9 @@ class Service:
     """Fargate task memory in MiB; must fit ``cpu`` (e.g. 512-2048 for 256 units)."""
     desired_count: int = 1
     """Tasks to run, 0 or more; with ``autoscaling`` only the first deployment's count."""
-    environment: tuple[tuple[str, str], ...] = ()
-    """Pairs rather than a dict so the declaration stays hashable and ordered."""
+    environment: tuple[tuple[str, str | Endpoint], ...] = ()
+    """Pairs rather than a dict so the declaration stays hashable and ordered; a value may be
+    ``Endpoint(server=...)`` (resolved at synth), and a literal naming ``<alias>.<namespace>`` is checked."""
     command: tuple[str, ...] | None = None
     """Container command overriding the image's; the image's own if unset."""
     health_check: HealthCheck | None = None
@@ -471,6 +487,9 @@ class Settings:
     """Applies to every log group (app, proxy, flow logs); all are encrypted with one KMS key."""
     state: S3State | None = None
     """``None``: local state files under ``local_state_dir`` in the project (relative paths)."""
+    trusted_accounts: tuple[str, ...] = ()
+    """Accounts besides ``account_id`` whose ARNs the services may name (a shared-services account's secret or key);
+    an ARN of any other account is an error once ``account_id`` is set."""
     local_state_dir: str = "state"
     """Project-relative folder of local state; emulator runs use their own (``build/emulator/state``)."""
     checkov_skips: tuple[Skip, ...] = ()

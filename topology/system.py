@@ -5,9 +5,11 @@ A *system* is any importable Python module that defines ``TOPOLOGY`` (a
 (a tuple of ``Environment``). Nothing is registered anywhere: ``SYSTEM=acme.shop``
 (make) or ``INTERNAL_API_SYSTEM=acme.shop`` (plain ``cdktf``) names it.
 
-An environment changes *where* and *how big*, never *who may call whom*: it
-overrides settings (account, region, zones, NAT, state, log retention, ...) and
-per-service sizing, and the call graph stays the system's. Each environment gets
+An environment changes *where*, *how big* and *with what*, never *who may call
+whom*: it overrides settings (account, region, zones, NAT, state, log retention,
+existing network, namespace, ...) and any service field but names, ports and calls
+(``ServiceOverride``: image, variables, secrets, permissions, egress, scaling, ...),
+and the call graph stays the system's. Each environment gets
 its own pair of stacks (``network-<env>``, ``services-<env>``) and so its own
 state; a system without environments keeps ``network`` and ``services``.
 """
@@ -23,7 +25,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
-from .model import NatMode, S3State, Service, Settings, Skip, Topology
+from .model import ExistingNetwork, NamespaceType, NatMode, S3State, Settings, Skip, Topology
+from .overrides import ServiceOverride, apply, explain_type_error
+from .overrides import Sizing as Sizing  # the older name, importable from here as before
 
 T = TypeVar("T")
 
@@ -39,26 +43,15 @@ class SelectionError(Exception):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Sizing:
-    """How big one service is in one environment; ``None`` keeps the declaration's value."""
-
-    desired_count: int | None = None
-    """Tasks to run in this environment; the declaration's if unset."""
-    cpu: int | None = None
-    """Fargate CPU units in this environment; the declaration's if unset."""
-    memory: int | None = None
-    """Fargate memory (MiB) in this environment; the declaration's if unset."""
-
-
-@dataclass(frozen=True, kw_only=True)
 class Environment:
-    """One place the system runs (dev, staging, prod): settings overrides and sizing, same call graph.
+    """One place the system runs (dev, staging, prod): settings and per-service values, same call graph.
 
     Every field left as ``None`` keeps the system's ``SETTINGS`` value, with two
     exceptions that let environments live side by side in one account without
     name clashes: ``project`` defaults to ``<project>-<env>`` and ``cluster_name``
-    to ``<cluster_name>-<env>``. The Service Connect namespace stays the same, so
-    the endpoints (``http://api.serviceconnectns:8080``) are identical everywhere.
+    to ``<cluster_name>-<env>``. The Service Connect namespace stays the system's
+    unless ``namespace`` says otherwise, so by default the endpoints
+    (``http://api.serviceconnectns:8080``) are identical everywhere.
     """
 
     name: str
@@ -66,27 +59,39 @@ class Environment:
     account_id: str | None = None
     """The AWS account this environment must be deployed to (the provider's ``allowed_account_ids``)."""
     region: str | None = None
-    """Region of this environment; ``SETTINGS.region`` if unset."""
+    """The AWS region; ARNs named by this environment's services must be of it (or of no region)."""
     availability_zones: tuple[str, ...] | None = None
-    """Zones of this environment (in its region); the system's if unset."""
+    """Zones of the created VPC, in ``region``."""
     cidr: str | None = None
-    """VPC block of this environment; the system's if unset."""
+    """CIDR of the created VPC."""
     nat: NatMode | None = None
-    """``per_az`` or ``single`` NAT gateways in this environment; the system's if unset."""
+    """NAT gateways of the created VPC: ``per_az`` or ``single``."""
     project: str | None = None
-    """Name prefix and tag of this environment; ``<project>-<name>`` if unset."""
+    """Tag value and name prefix; ``<project>-<name>`` if unset."""
     cluster_name: str | None = None
-    """ECS cluster of this environment; ``<cluster_name>-<name>`` if unset."""
+    """ECS cluster; ``<cluster_name>-<name>`` if unset."""
     container_insights: bool | None = None
-    """Container Insights in this environment; the system's if unset."""
+    """CloudWatch Container Insights on the cluster."""
     flow_logs: bool | None = None
-    """VPC flow logs in this environment; the system's if unset."""
+    """VPC flow logs of the created VPC."""
     log_retention_days: int | None = None
-    """Log retention in this environment (a CloudWatch Logs value); the system's if unset."""
+    """Retention of every log group of this environment."""
     state: S3State | None = None
     """Remote state for this environment; keys are ``<key_prefix>/<stack>.tfstate``, so distinct per environment."""
-    sizing: Mapping[str, Sizing] = field(default_factory=dict)
-    """Per service name; a name that is not a declared service is an error."""
+    namespace: str | None = None
+    """This environment's Service Connect namespace; the system's if unset. Environments that share a VPC
+    (one ``existing.vpc_id``) or, with an HTTP namespace, an account and region need one each."""
+    existing: ExistingNetwork | None = None
+    """This environment's existing VPC, subnets (and cluster, namespace); the system's if unset."""
+    namespace_type: NamespaceType | None = None
+    """``private_dns`` or ``http``; the system's if unset."""
+    trusted_accounts: tuple[str, ...] | None = None
+    """Accounts besides ``account_id`` whose ARNs this environment's values may name (a shared-services account);
+    the system's ``Settings.trusted_accounts`` if unset."""
+    services: Mapping[str, ServiceOverride] = field(default_factory=dict)
+    """Per service name: the values this environment gives it (``ServiceOverride``); names, ports and calls excluded."""
+    sizing: Mapping[str, ServiceOverride] = field(default_factory=dict)
+    """The older spelling of ``services`` (``Sizing`` is ``ServiceOverride``); a service may be in one of the two."""
     checkov_skips: tuple[Skip, ...] = ()
     """checkov checks only this environment's stacks may fail (like a short log retention in staging), each
     with its reason; added to ``Settings.checkov_skips``."""
@@ -188,6 +193,9 @@ def _one_line(error: BaseException) -> str:
     if trace is not None:
         where = f" ({trace.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}, line {trace.tb_lineno})"
     text = " ".join(str(error).split())
+    explained = explain_type_error(text) if isinstance(error, TypeError) else None
+    if explained is not None:
+        return f"{explained}{where}"
     return f"{type(error).__name__}: {text}{where}"
 
 
@@ -216,6 +224,9 @@ def resolve(system: System, environment: Environment) -> Deployment:
         availability_zones=_pick(environment.availability_zones, net.availability_zones),
         nat=_pick(environment.nat, net.nat),
         cluster_name=_pick(environment.cluster_name, f"{net.cluster_name}-{environment.name}"),
+        namespace=_pick(environment.namespace, net.namespace),
+        namespace_type=_pick(environment.namespace_type, net.namespace_type),
+        existing=_pick(environment.existing, net.existing),
         container_insights=_pick(environment.container_insights, net.container_insights),
         flow_logs=_pick(environment.flow_logs, net.flow_logs),
     )
@@ -228,10 +239,11 @@ def resolve(system: System, environment: Environment) -> Deployment:
         log_retention_days=_pick(environment.log_retention_days, base.log_retention_days),
         state=_pick(environment.state, base.state),
         checkov_skips=base.checkov_skips + environment.checkov_skips,
+        trusted_accounts=_pick(environment.trusted_accounts, base.trusted_accounts),
     )
+    overrides = {**environment.sizing, **environment.services}
     services = tuple(
-        _sized(service, environment.sizing[service.name]) if service.name in environment.sizing else service
-        for service in system.topology.services
+        apply(service, overrides[service.name]) if service.name in overrides else service for service in system.topology.services
     )
     return Deployment(environment=environment.name, topology=replace(system.topology, services=services), settings=settings)
 
@@ -240,16 +252,11 @@ def _pick(value: T | None, default: T) -> T:
     return default if value is None else value
 
 
-def _sized(service: Service, sizing: Sizing) -> Service:
-    changes = {key: value for key, value in vars(sizing).items() if value is not None}
-    return replace(service, **changes)
-
-
 def environment_problems(system: System) -> list[str]:
-    """One line per bad environment: names, and overrides that name undeclared services."""
+    """One line per bad environment: names, accounts, overrides of undeclared services; then what environments
+    cannot share (``topology.accounts``), once each environment resolves."""
     problems: list[str] = []
     seen: set[str] = set()
-    known = [service.name for service in system.topology.services]
     for index, environment in enumerate(system.environments):
         where = f"environment {environment.name!r}"
         if not isinstance(environment.name, str) or not ENV_NAME.match(environment.name):
@@ -258,14 +265,32 @@ def environment_problems(system: System) -> list[str]:
         if environment.name in seen:
             problems.append(f"{where}: name: declared more than once (environment names must be unique)")
         seen.add(environment.name)
-        if environment.account_id is not None and not re.fullmatch(r"[0-9]{12}", environment.account_id):
-            problems.append(f"{where}: account_id: {environment.account_id!r} must be a 12-digit AWS account ID")
-        if not isinstance(environment.sizing, Mapping):
-            problems.append(f"{where}: sizing: must be a dict of service name -> Sizing(...)")
+        trusted = environment.trusted_accounts or ()
+        for key, account in [("account_id", environment.account_id), *(("trusted_accounts", a) for a in trusted)]:
+            if account is not None and not (isinstance(account, str) and re.fullmatch(r"[0-9]{12}", account)):
+                problems.append(f"{where}: {key}: {account!r} must be a 12-digit AWS account ID")
+        problems += _override_problems(system, environment)
+    if problems:
+        return problems
+    from .accounts import shared_problems  # after the basics: it resolves every environment
+
+    return shared_problems([resolve(system, environment) for environment in system.environments])
+
+
+def _override_problems(system: System, environment: Environment) -> list[str]:
+    where = f"environment {environment.name!r}"
+    known = [service.name for service in system.topology.services]
+    problems: list[str] = []
+    for key in ("sizing", "services"):
+        overrides = getattr(environment, key)
+        if not isinstance(overrides, Mapping):
+            problems.append(f"{where}: {key}: must be a dict of service name -> ServiceOverride(...)")
             continue
-        for name, sizing in environment.sizing.items():
+        for name, override in overrides.items():
             if name not in known:
-                problems.append(f"{where}: sizing: {name!r} is not a declared service (declared: {', '.join(sorted(known))})")
-            elif not isinstance(sizing, Sizing):
-                problems.append(f"{where}: sizing[{name!r}]: must be Sizing(desired_count=..., cpu=..., memory=...)")
+                problems.append(f"{where}: {key}: {name!r} is not a declared service (declared: {', '.join(sorted(known))})")
+            elif not isinstance(override, ServiceOverride):
+                problems.append(f"{where}: {key}[{name!r}]: must be ServiceOverride(...) (or Sizing(...)), got {type(override).__name__}")
+            elif key == "services" and isinstance(environment.sizing, Mapping) and name in environment.sizing:
+                problems.append(f"{where}: services[{name!r}]: also in sizing; give all of its values in one ServiceOverride")
     return problems

@@ -12,11 +12,13 @@ import re
 import zoneinfo
 from collections.abc import Iterator
 
+from .accounts import arn_problems
+from .endpoints import endpoint_host, endpoint_problems
 from .entry import Entry
 from .entry_rules import entry_problems
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
-from .model import Autoscaling, Capacity, Deployment, Egress, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
+from .model import Autoscaling, Capacity, Deployment, Egress, Endpoint, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
 from .regions import region_problem
 from .types import type_problems
 
@@ -125,6 +127,7 @@ def validate(topology: Topology, settings: Settings) -> list[str]:
         *_topology_problems(topology, settings),
         *_adoption_problems(topology, settings),
         *entry_problems(topology, settings),
+        *arn_problems(topology, settings),
     ]
 
 
@@ -204,11 +207,6 @@ def dns_name_ok(name: str) -> bool:
     return len(name) <= 127 and all(DNS_LABEL.match(label) for label in name.split("."))
 
 
-def endpoint_host(port: Port, namespace: str) -> str:
-    """The host name callers use; ECS defaults it to ``<discoveryName>.<namespace>``."""
-    return port.dns_name or f"{port.effective_discovery_name}.{namespace.lower()}"
-
-
 ACCEPTED_ADDRESS = re.compile(r"([A-Za-z0-9_-]+:)?(data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_-]*")
 
 
@@ -235,6 +233,9 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
     if net.existing is not None:
         yield from _existing_problems(net.existing)
     yield from _skip_problems(settings.checkov_skips)
+    for index, account in enumerate(settings.trusted_accounts):
+        if not re.fullmatch(r"[0-9]{12}", account):
+            yield f"settings: trusted_accounts[{index}]: {account!r} must be a 12-digit AWS account ID"
     if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
         yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
     for index, accepted in enumerate(settings.accepted):
@@ -332,6 +333,7 @@ def _topology_problems(topology: Topology, settings: Settings) -> Iterator[str]:
             alias_owner.setdefault(host, service.name)
     yield from _call_problems(topology, by_name)
     yield from _quota_problems(topology, by_name)
+    yield from endpoint_problems(topology, namespace)
 
 
 def _service_problems(service: Service) -> Iterator[str]:
@@ -348,7 +350,9 @@ def _service_problems(service: Service) -> Iterator[str]:
     if service.desired_count < 0:
         yield f"{where}: desired_count: {service.desired_count} must be 0 or more"
     seen_env: set[str] = set()
-    for key, _ in service.environment:
+    for key, value in service.environment:
+        if not isinstance(value, (str, Endpoint)):
+            yield f"{where}: environment: {key}: must be a string or Endpoint(server=...), got {type(value).__name__}"
         if not ENV_NAME.match(key):
             yield f"{where}: environment: {key!r} is not a valid variable name"
         if key in seen_env:

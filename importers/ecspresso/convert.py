@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from topology import HealthCheck, Port, Secret, Tls
-from topology.validate import endpoint_host
+from topology.endpoints import endpoint_host
 
 from .gotemplate import Use
 from .sources import MISSING, PathKey, Source, Unresolved, show_path

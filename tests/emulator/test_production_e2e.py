@@ -1,155 +1,174 @@
-"""examples/production.py end to end against the local AWS emulator: apply, outputs, order, a second plan, destroy.
+"""examples/production.py (environment ``prod``) end to end against the local AWS emulator, as a user runs it.
 
-Runs the same pinned terraform and provider as ``make deploy-local`` against moto, with the
-production example's JSON (synthesized in this process). One emulator serves the whole module.
-The database the example reaches lives outside this project; moto cannot create a security
-group with a given id, but resolves a referenced group by id and then by name, so the test
-first creates the database's group under that name (listed in README's table of emulator gaps).
+One deployment for the whole session (the shared ``deployed`` fixture), through the same command as
+``make deploy-local SYSTEM=examples.production ENV=prod``: the declaration names a database
+group, secrets, a parameter, a key, a bucket and a queue that the project does not create,
+and the command creates a stand-in for each first, saying so. Then: the apply order, what
+reached the emulator, a release (a plan with a new image of ``api`` changes only api's task
+definition and service), Spot turned on and off in place, and ``destroy-local`` (which also
+removes the stand-ins) on a private copy. Fails (never skips) when moto, terraform or the
+provider mirror is missing.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
+import os
 import subprocess
-import urllib.parse
-from collections.abc import Iterator
-from dataclasses import replace
+import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from emulator import local
-from emulator.server import KNOWN_GAPS, Emulator, _post, pointed
+from emulator.server import KNOWN_GAPS
 from examples import production
-from topology import Settings, Topology
 
-from ..conftest import Synthesizer
-from .test_local_e2e import _first, _requests
+from ..deployments import Deploy, Deployed, local_command
+from .test_local_e2e import _first
 
-REGION = "ap-northeast-1"
-FAKE_AUTH = f"AWS4-HMAC-SHA256 Credential=emulator/20260101/{REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0"
-
-
-def _terraform(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(["terraform", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, f"terraform {args[0]} in {cwd.name}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return done
-
-
-def _create_database_group(endpoint: str) -> None:
-    body = urllib.parse.urlencode(
-        {
-            "Action": "CreateSecurityGroup",
-            "Version": "2016-11-15",
-            "GroupName": production.DATABASE_SECURITY_GROUP,
-            "GroupDescription": "stand-in for the database's security group",
-        }
-    ).encode()
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": FAKE_AUTH}
-    assert b"CreateSecurityGroupResponse" in _post(endpoint, data=body, headers=headers)
+SELECTION = ("--system", "examples.production", "--env", "prod")
+STAND_INS = [
+    "emulator: stand-in for sg-0f1e2d3c4b5a69788 (api egress postgres)",
+    f"emulator: stand-in for {production.PROD_DB_SECRET} (api secret DB_PASSWORD)",
+    f"emulator: stand-in for {production.PROD_DB_SECRET_KEY} (api secret DB_PASSWORD's key) "
+    "(a key of another ID: moto cannot choose a key's ID; nothing in the emulator decrypts with it)",
+    f"emulator: stand-in for {production.PROD_FLAGS_PARAMETER} (api secret FEATURE_FLAGS)",
+    "emulator: stand-in for arn:aws:s3:::acme-internal-api-reports-prod (api permission Reports)",
+    f"emulator: stand-in for {production.PROD_JOBS_QUEUE} (api permission Jobs)",
+]
 
 
 @pytest.fixture(scope="module")
-def applied(synthesize: Synthesizer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str], dict[str, Any]]]:
-    home = tmp_path_factory.mktemp("production-emulator")
-    outdir = home / "cdktf.out"
-    shutil.copytree(synthesize(production.TOPOLOGY, Settings()).outdir, outdir, ignore=shutil.ignore_patterns(".terraform*"))
-    env = local.base_env(outdir, emulator=True)
-    with Emulator(home, region=REGION) as aws:
-        pointed_env = pointed(env, aws)
-        _create_database_group(aws["AWS_ENDPOINT_URL"])
-        outputs: dict[str, Any] = {}
-        for stack in local.STACKS:
-            cwd = outdir / "stacks" / stack
-            _terraform(["init", "-input=false", "-no-color"], pointed_env, cwd)
-            _terraform(["apply", "-input=false", "-no-color", "-auto-approve"], pointed_env, cwd)
-            outputs[stack] = json.loads(_terraform(["output", "-json"], pointed_env, cwd).stdout)
-        yield home, pointed_env, outputs
-        for stack in reversed(local.STACKS):
-            _terraform(["destroy", "-input=false", "-no-color", "-auto-approve"], pointed_env, outdir / "stacks" / stack)
+def prod(deployed: Deploy) -> Deployed:
+    return deployed("examples.production", "prod")
 
 
-def test_production_applies_servers_before_callers(applied: tuple[Path, dict[str, str], dict[str, Any]]) -> None:
-    home, _, outputs = applied
-    assert outputs["services"]["endpoint_api"]["value"] == "http://api.serviceconnectns:8080"
-    assert outputs["services"]["endpoint_worker"]["value"] == "http://worker.serviceconnectns:80"
-    lines = _requests(home / "recording.jsonl")
+def _local(command: str, home: Path, *extra: str, environ: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return local_command(command, home, *SELECTION, *extra, env=environ)
+
+
+def test_deploy_local_stands_in_for_what_exists_outside_and_says_so(prod: Deployed) -> None:
+    assert [line for line in prod.stderr.splitlines() if line.startswith("emulator: stand-in")] == STAND_INS
+    text = "\n".join(prod.requests())
+    assert "GroupName=sg-0f1e2d3c4b5a69788" in text  # moto resolves a group reference by ID, then by name
+    assert '{"Key": "_custom_id_", "Value": "ZyXwVu"}' in text  # the secret's ARN suffix, so its ARN is the referenced one
+
+
+def test_production_applies_servers_before_callers(prod: Deployed) -> None:
+    assert prod.outputs["services-prod"]["endpoint_api"] == "http://api.serviceconnectns:8080"
+    assert prod.outputs["services-prod"]["endpoint_worker"] == "http://worker.serviceconnectns:80"
+    assert prod.outputs["services-prod"]["cluster_name"] == "ServiceConnect-prod"
+    lines = prod.requests()
     assert _first(lines, "CreateService", '"worker"') < _first(lines, "CreateService", '"api"') < _first(lines, "CreateService", '"web"')
 
 
-def test_production_resources_reach_the_emulator(applied: tuple[Path, dict[str, str], dict[str, Any]]) -> None:
-    home, _, _ = applied
-    text = "\n".join(_requests(home / "recording.jsonl"))
+def test_production_resources_reach_the_emulator(prod: Deployed) -> None:
+    text = "\n".join(prod.requests())
     assert "RegisterScalableTarget" in text and "PutScalingPolicy" in text
     assert "ECSServiceAverageMemoryUtilization" in text
-    assert "PutScheduledAction" in text and "cron(0 9 ? * MON-FRI *)" in text
+    assert "PutScheduledAction" in text and "America/Los_Angeles" in text
     assert "PutClusterCapacityProviders" in text and "FARGATE_SPOT" in text
     assert '"cpuArchitecture":"ARM64"' in text and '"ephemeralStorage":{"sizeInGiB":30}' in text
-    assert f"{production.DB_SECRET}:password::" in text
-    assert production.DATABASE_SECURITY_GROUP in text  # the database egress rule
-    assert '"logging":"OVERRIDE"' in text and '"cloudWatchLogGroupName":"/ecs/ServiceConnect/exec-audit"' in text
+    assert f"{production.PROD_DB_SECRET}:password::" in text and production.DB_SECRET not in text
+    assert "IpPermissions.1.FromPort=5432" in text and "IpPermissions.1.Groups.1.GroupId=sg-0f1e2d3c4b5a69788" in text
+    assert f'"image":"{production.PROD_NGINX}"' in text  # prod's image for web, the variable's default
+    assert '"name":"API_URL","value":"http://api.serviceconnectns:8080"' in text  # Endpoint(server="api"), resolved
+    assert '"logging":"OVERRIDE"' in text and '"cloudWatchLogGroupName":"/ecs/ServiceConnect-prod/exec-audit"' in text
 
 
-def _changes(plan: dict[str, Any]) -> tuple[set[tuple[str, str]], dict[str, list[list[str]]]]:
-    """Attributes changed in place, and each replaced resource's replace paths."""
-    changed: set[tuple[str, str]] = set()
+def _changes(plan: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, list[list[str]]]]:
+    """Per address: attributes changed in place; and each replaced resource's replace paths."""
+    changed: dict[str, set[str]] = {}
     replaced: dict[str, list[list[str]]] = {}
     for change in plan["resource_changes"]:
         actions, before, after = change["change"]["actions"], change["change"]["before"], change["change"]["after"]
         if actions == ["update"]:
-            changed |= {(change["type"], key) for key in set(before) | set(after) if before.get(key) != after.get(key)}
+            changed[change["address"]] = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
         elif actions not in (["no-op"], ["read"]):
             assert actions == ["delete", "create"], f"{change['address']}: {actions}"
             replaced[change["address"]] = change["change"]["replace_paths"]
     return changed, replaced
 
 
-def test_a_second_plan_differs_only_in_known_emulator_gaps(applied: tuple[Path, dict[str, str], dict[str, Any]]) -> None:
-    home, env, _ = applied
-    changed: set[tuple[str, str]] = set()
-    replaced: dict[str, list[list[str]]] = {}
-    for stack in local.STACKS:
-        cwd = home / "cdktf.out" / "stacks" / stack
-        _terraform(["plan", "-input=false", "-no-color", "-out=second.tfplan"], env, cwd)
-        stack_changed, stack_replaced = _changes(json.loads(_terraform(["show", "-json", "second.tfplan"], env, cwd).stdout))
-        changed |= stack_changed
-        replaced.update(stack_replaced)
-    assert changed <= KNOWN_GAPS, sorted(changed - KNOWN_GAPS)
-    assert replaced == {}  # also web, the service with a Fargate Spot share (the emulator keeps its strategy)
+def _real(changed: dict[str, set[str]]) -> dict[str, set[str]]:
+    """What a plan changes beyond the emulator's known gaps."""
+    gaps = {attribute for _, attribute in KNOWN_GAPS}
+    return {address: attributes - gaps for address, attributes in changed.items() if attributes - gaps}
 
 
-def test_spot_on_and_off_plans_in_place(
-    applied: tuple[Path, dict[str, str], dict[str, Any]], synthesize: Synthesizer, tmp_path: Path
-) -> None:
-    """Issue 20, finding 5: web's Spot share off and worker's (calls nobody) on: both updated in place, not replaced."""
-    home, env, _ = applied
-    services = {
-        service.name: replace(service, capacity=replace(service.capacity, spot_percent={"web": 0, "worker": 50}.get(service.name, 0)))
-        for service in production.TOPOLOGY.services
-    }
-    changed = synthesize(Topology(services=tuple(services.values())), Settings())
-    cwd = home / "cdktf.out" / "stacks" / "services"
-    declared = cwd / "cdk.tf.json"
-    kept = tmp_path / "cdk.tf.json"
-    shutil.copy(declared, kept)
-    try:
-        shutil.copy(changed.outdir / "stacks" / "services" / "cdk.tf.json", declared)
-        _terraform(["plan", "-input=false", "-no-color", "-parallelism=1", "-out=spot.tfplan"], env, cwd)
-        plan = json.loads(_terraform(["show", "-json", "spot.tfplan"], env, cwd).stdout)
-    finally:
-        shutil.copy(kept, declared)
+def test_a_release_of_api_changes_only_apis_task_definition_and_service(prod: Deployed, tmp_path: Path) -> None:
+    home = prod.copy(tmp_path / "home")  # plan re-synthesizes into its home: keep the shared one as deployed
+    done = _local("plan", home, "--plandir", str(tmp_path / "plan"), "--var", "image_api=registry.example/api:v2")
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    network, services = (
+        json.loads((tmp_path / "plan" / f"{stack}.json").read_text(encoding="utf-8")) for stack in ("network-prod", "services-prod")
+    )
+    assert _changes(network) == ({}, {})
+    changed, replaced = _changes(services)
+    assert _real(changed) == {"aws_ecs_service.api_service_298EA376": {"task_definition"}}  # api alone is redeployed
+    task = "aws_ecs_task_definition.api_task_EF517F7F"
+    assert replaced.pop(task) == [["container_definitions"]]  # a new revision, as any image change
+    assert replaced == {}  # nothing else: web keeps its Fargate Spot share (the emulator stores the strategy)
+    (planned,) = [c for c in services["resource_changes"] if c["address"] == task]
+    (container,) = json.loads(planned["change"]["after"]["container_definitions"])
+    assert container["image"] == "registry.example/api:v2"
+
+
+VARIANT = '''
+"""examples.production with web's Fargate Spot share off and worker's (it calls nobody) on, in prod."""
+from dataclasses import replace
+
+from examples.production import SETTINGS, TOPOLOGY, ENVIRONMENTS as DECLARED
+from topology import Capacity
+
+staging, prod = DECLARED
+services = dict(prod.services)
+services["web"] = replace(services["web"], capacity=Capacity(spot_percent=0))
+services["worker"] = replace(services["worker"], capacity=Capacity(spot_percent=50))
+ENVIRONMENTS = (staging, replace(prod, services=services))
+'''
+
+
+def test_spot_on_and_off_plans_in_place(prod: Deployed, tmp_path: Path) -> None:
+    """Issue 20, finding 5: web's Spot share off and worker's on: both updated in place, not replaced."""
+    (tmp_path / "variant").mkdir()
+    (tmp_path / "variant" / "spot_variant.py").write_text(textwrap.dedent(VARIANT), encoding="utf-8")
+    home = prod.copy(tmp_path / "home")
+    environ = dict(os.environ, PYTHONPATH=str(tmp_path / "variant"))
+    done = local_command("plan", home, "--system", "spot_variant", "--env", "prod", "--plandir", str(tmp_path / "plan"), env=environ)
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    plan = json.loads((tmp_path / "plan" / "services-prod.json").read_text(encoding="utf-8"))
     services_planned = {
         change["address"].split(".")[1].split("_service_")[0]: change["change"]
         for change in plan["resource_changes"]
         if change["type"] == "aws_ecs_service"
     }
-    assert {name: change["actions"] for name, change in services_planned.items()} == {
-        "web": ["update"],
-        "api": ["update"],  # only the emulator's known gaps (the second plan's)
-        "worker": ["update"],
-    }
+    actions = {name: change["actions"] for name, change in services_planned.items()}
+    assert (actions["web"], actions["worker"]) == (["update"], ["update"])  # in place, not ["delete", "create"]
+    assert actions["api"] in (["no-op"], ["update"])
+    real = _real(_changes(plan)[0])
+    assert {address.split(".")[1].split("_service_")[0] for address in real if address.startswith("aws_ecs_service.")} == {"web", "worker"}
     strategies = {name: change["after"]["capacity_provider_strategy"] for name, change in services_planned.items()}
     assert strategies["web"] == [{"base": 0, "capacity_provider": "FARGATE", "weight": 1}]
     assert sorted(item["capacity_provider"] for item in strategies["worker"]) == ["FARGATE", "FARGATE_SPOT"]
+
+
+def test_an_unknown_variable_is_one_line(prod: Deployed, tmp_path: Path) -> None:
+    done = _local("plan", prod.copy(tmp_path / "home"), "--plandir", str(tmp_path / "plan"), "--var", "image_orders=x")
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (
+        2,
+        "error: VARS: 'image_orders' is not a variable of network-prod, services-prod (variables: image_api, image_web, image_worker)",
+    )
+
+
+def test_destroy_local_removes_the_stand_ins(prod: Deployed, tmp_path: Path) -> None:
+    home = prod.copy(tmp_path / "home")
+    done = _local("destroy", home)
+    assert done.returncode == 0, done.stderr[-3000:]
+    removed = [
+        line.removeprefix("emulator: removed the stand-in for ") for line in done.stderr.splitlines() if "removed the stand-in" in line
+    ]
+    assert removed == [line.removeprefix("emulator: stand-in for ").split(" (")[0] for line in STAND_INS]
+    assert not (home / "stand-ins-prod.json").exists()
+    assert not (home / "recording.jsonl").exists()  # nothing deployed any more: the account was forgotten

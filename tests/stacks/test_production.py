@@ -40,9 +40,11 @@ def _policy(synth: Synth, path: str) -> list[dict[str, Any]]:
 
 def test_the_grpc_server_really_serves_grpc_on_its_port_and_checks_it(synthesize: Synthesizer) -> None:
     """Finding 1: stock nginx listens on 80 and speaks HTTP/1.1; the declaration says gRPC on 50051."""
-    container = _container(synthesize(fanin_grpc.TOPOLOGY, Settings()), "catalog")
-    assert "nginx" not in container["image"]
-    assert container["image"] == "registry.k8s.io/etcd:3.5.1-0"  # etcd's client API is gRPC, with grpc.health.v1
+    synth = synthesize(fanin_grpc.TOPOLOGY, Settings())
+    container = _container(synth, "catalog")
+    assert container["image"] == "${var.image_catalog}"
+    # etcd's client API is gRPC, with grpc.health.v1
+    assert synth.stack("services")["variable"]["image_catalog"]["default"] == "registry.k8s.io/etcd:3.5.1-0"
     assert container["portMappings"] == [
         {"name": "catalog-grpc", "containerPort": 50051, "hostPort": 50051, "protocol": "tcp", "appProtocol": "grpc"}
     ]
@@ -234,3 +236,76 @@ def test_every_example_server_has_a_container_health_check(example: str, synthes
         check = _container(synth, name)["healthCheck"]
         port = str(topology.service(name).ports[0].container_port)
         assert port in " ".join(check["command"]), f"{example}/{name}: the check does not probe its port"
+
+
+# --- staging and prod (issue 18): each environment's stacks carry that environment's values ----------
+
+
+@pytest.fixture(scope="module")
+def environments(synthesize: Synthesizer) -> dict[str, Synth]:
+    from topology.system import deployments, load_system
+
+    return {str(d.environment): synthesize(d.topology, d.settings) for d in deployments(load_system("examples.production"))}
+
+
+def test_each_environment_reads_its_own_secrets_with_its_own_key(environments: dict[str, Synth]) -> None:
+    for name, (secret, key, flags) in {
+        "staging": (production.DB_SECRET, production.DB_SECRET_KEY, production.FLAGS_PARAMETER),
+        "prod": (production.PROD_DB_SECRET, production.PROD_DB_SECRET_KEY, production.PROD_FLAGS_PARAMETER),
+    }.items():
+        synth = environments[name]
+        assert _container(synth, "api")["secrets"] == [
+            {"name": "DB_PASSWORD", "valueFrom": f"{secret}:password::"},
+            {"name": "FEATURE_FLAGS", "valueFrom": flags},
+        ]
+        assert _policy(synth, "api_iam/execution_policy")[1:] == [
+            {"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [secret]},
+            {"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [flags]},
+            {"Sid": "DecryptSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": [key]},
+        ]
+
+
+def test_each_environment_reaches_its_own_database_group_and_queue(environments: dict[str, Synth]) -> None:
+    for name, group, queue, region, account in (
+        ("staging", "sg-0a1b2c3d4e5f60718", production.JOBS_QUEUE, "ap-northeast-1", "123456789012"),
+        ("prod", "sg-0f1e2d3c4b5a69788", production.PROD_JOBS_QUEUE, "us-west-2", "210987654321"),
+    ):
+        synth = environments[name]
+        (postgres,) = [b for b in synth.resources("services", "aws_vpc_security_group_egress_rule").values() if b.get("to_port") == 5432]
+        assert postgres["referenced_security_group_id"] == group
+        assert _policy(synth, "worker_iam/app_policy")[0]["Resource"] == [queue]
+        assert synth.stack("services")["provider"]["aws"][0]["region"] == region
+        assert synth.stack("services")["provider"]["aws"][0]["allowed_account_ids"] == [account]
+
+
+def test_prod_autoscales_and_staging_runs_one_task_of_each(environments: dict[str, Synth]) -> None:
+    staging, prod = environments["staging"], environments["prod"]
+    assert staging.resources("services", "aws_appautoscaling_target") == {}
+    assert [_service(staging, name)["desired_count"] for name in ("web", "api", "worker")] == [1, 1, 1]
+    assert "lifecycle" not in _service(staging, "api")
+    targets = {
+        b["//"]["metadata"]["path"]: (b["min_capacity"], b["max_capacity"])
+        for b in prod.resources("services", "aws_appautoscaling_target").values()
+    }
+    assert targets == {
+        "services/web_scaling/target": (3, 12),
+        "services/api_scaling/target": (4, 20),
+        "services/worker_scaling/target": (2, 8),
+    }
+    assert [_service(prod, name)["desired_count"] for name in ("web", "api", "worker")] == [3, 4, 2]
+
+
+def test_each_environment_declares_one_image_variable_per_service(environments: dict[str, Synth]) -> None:
+    for env_name, synth in environments.items():
+        variables = synth.stack("services")["variable"]
+        assert {name: body["default"] for name, body in variables.items()} == {
+            "image_web": production.PROD_NGINX if env_name == "prod" else production.NGINX,
+            "image_api": production.NGINX,
+            "image_worker": production.NGINX,
+        }
+        assert [_container(synth, name)["image"] for name in ("web", "api", "worker")] == [
+            "${var.image_web}",
+            "${var.image_api}",
+            "${var.image_worker}",
+        ]
+        assert _container(synth, "web")["environment"] == [{"name": "API_URL", "value": "http://api.serviceconnectns:8080"}]

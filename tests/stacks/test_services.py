@@ -36,7 +36,13 @@ def test_task_definitions_are_the_articles(article_synth: Synth) -> None:
         assert (body["cpu"], body["memory"]) == ("256", "512")
         container = _container(article_synth, name)
         assert container["name"] == name
-        assert container["image"] == "public.ecr.aws/nginx/nginx:latest"
+        variable = "image_" + name.replace("-", "_")
+        assert container["image"] == "${var." + variable + "}"  # a release sets it: -var image_<service>=...
+        assert article_synth.stack("services")["variable"][variable] == {
+            "default": "public.ecr.aws/nginx/nginx:latest",
+            "description": f"Container image of {name} (a release: -var {variable}=<repository>:<tag>)",
+            "type": "string",
+        }
         assert container["logConfiguration"]["logDriver"] == "awslogs"
         group_ref = ref(container["logConfiguration"]["options"]["awslogs-group"])
         assert group_ref[0] == "aws_cloudwatch_log_group"

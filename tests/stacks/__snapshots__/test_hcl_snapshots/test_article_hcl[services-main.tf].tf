@@ -218,7 +218,7 @@ resource "aws_ecs_task_definition" "client_nginx_task" {
   container_definitions = jsonencode([
     {
       essential = true
-      image     = "public.ecr.aws/nginx/nginx:latest"
+      image     = var.image_client_nginx
       linuxParameters = {
         initProcessEnabled = true
       }
@@ -457,7 +457,7 @@ resource "aws_ecs_task_definition" "internal_nginx_task" {
         startPeriod = 0
         timeout     = 5
       }
-      image = "public.ecr.aws/nginx/nginx:latest"
+      image = var.image_internal_nginx
       linuxParameters = {
         initProcessEnabled = true
       }
