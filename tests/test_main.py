@@ -25,7 +25,7 @@ def run_python(args: list[str], cwd: Path, project_root: Path, **env: str) -> su
     So the project must find its pinned Node by itself: with the machine's end-of-life Node, jsii
     prints a banner on stderr, which the tests below would see.
     """
-    environ = dict(os.environ, PYTHONPATH=str(project_root), **env)
+    environ = {**os.environ, "PYTHONPATH": str(project_root), **env}
     for name in ("CDKTF_OUTDIR", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "JSII_NODE"):
         environ.pop(name, None)
     own_bin = str(project_root / "node_modules" / ".bin")

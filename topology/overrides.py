@@ -10,6 +10,7 @@ checker proves of one environment holds for all of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from typing import Literal
 
@@ -95,8 +96,11 @@ def _merged(
 UNEXPECTED_KEYWORD = re.compile(r"^(?P<cls>ServiceOverride|Environment)\.__init__\(\) got an unexpected keyword argument '(?P<arg>\w+)'$")
 
 
-def explain_type_error(text: str) -> str | None:
-    """A one-line reason for ``ServiceOverride(ports=...)`` or an unknown field, else ``None``."""
+def explain_type_error(text: str, environment_fields: Iterable[str]) -> str | None:
+    """A one-line reason for ``ServiceOverride(ports=...)`` or an unknown field, else ``None``.
+
+    ``environment_fields`` are ``Environment``'s, passed in by ``topology.system`` so this module need not import it.
+    """
     match = UNEXPECTED_KEYWORD.match(text)
     if match is None:
         return None
@@ -108,6 +112,4 @@ def explain_type_error(text: str) -> str | None:
         )
     if cls == "ServiceOverride":
         return f"ServiceOverride({arg}=...): no such field (one of: {', '.join(sorted(OVERRIDE_FIELDS))})"
-    from .system import Environment  # a cycle at import time otherwise
-
-    return f"Environment({arg}=...): no such field (one of: {', '.join(sorted(f.name for f in fields(Environment)))})"
+    return f"Environment({arg}=...): no such field (one of: {', '.join(sorted(environment_fields))})"

@@ -20,7 +20,7 @@ import importlib
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
@@ -193,7 +193,7 @@ def _one_line(error: BaseException) -> str:
     if trace is not None:
         where = f" ({trace.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}, line {trace.tb_lineno})"
     text = " ".join(str(error).split())
-    explained = explain_type_error(text) if isinstance(error, TypeError) else None
+    explained = explain_type_error(text, (f.name for f in fields(Environment))) if isinstance(error, TypeError) else None
     if explained is not None:
         return f"{explained}{where}"
     return f"{type(error).__name__}: {text}{where}"

@@ -61,13 +61,24 @@ IAM: dict[str, Unfollowed] = {
 """Roles and every way a policy reaches one; a KMS key (its policy governs the key, not a network path) and its alias."""
 
 FRONT_DOORS: dict[str, Unfollowed] = {
+    "aws_lb": {},
+    "aws_alb": {},
+    "aws_lb_listener": {},
+    "aws_alb_listener": {},
+    "aws_lb_listener_rule": {},
+    "aws_alb_listener_rule": {},
     "aws_lb_target_group": {},
     "aws_alb_target_group": {},
+    "aws_lb_target_group_attachment": {},
+    "aws_alb_target_group_attachment": {},
+    "aws_wafv2_web_acl_association": {},
+    "aws_lb_listener_certificate": {},
     "aws_vpc_endpoint_service": {},
     "aws_apigatewayv2_vpc_link": {},
     "aws_api_gateway_vpc_link": {},
 }
-"""Load balancing and private links as ``exposure`` checks them today (each is itself a finding when it can reach a task)."""
+"""Load balancing and private links, as ``exposure`` checks them (``FRONT_DOOR_TYPES``: a declared entry's resources
+are compared with the declaration; any other is itself a finding when it can reach a task)."""
 
 MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS}
 

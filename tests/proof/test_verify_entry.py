@@ -414,3 +414,11 @@ def test_a_wider_source_widens_the_edge_services_reach(storefront: Synth) -> Non
     assert added == {f"{lb} from 10.0.0.0/8 on tcp/443"}
     assert f"{lb} from 0.0.0.0/0 on tcp/443" in before["web"]
     assert after["orders"] == before["orders"]
+
+
+def test_every_front_door_type_is_in_the_one_registry_of_modelled_types() -> None:
+    """The front-door checks and default-deny over types name the same types: none falls between them."""
+    from proof.verify.exposure import FRONT_DOOR_TYPES
+    from proof.verify.modelled import MODELLED
+
+    assert set(FRONT_DOOR_TYPES) <= set(MODELLED)
