@@ -45,16 +45,21 @@ def local_command(command: str, home: Path, *extra: str, env: dict[str, str] | N
     )
 
 
-def request_lines(recording: Path) -> list[str]:
-    """Each recorded request as one searchable line: its API operation header and decoded body."""
-    lines = []
+def recorded_requests(recording: Path) -> list[tuple[str, str]]:
+    """``(X-Amz-Target, decoded body)`` of each request in the emulator's recording (moto's recorder format), in order."""
+    found = []
     for raw in recording.read_text(encoding="utf-8").splitlines():
         entry = json.loads(raw)
         body = entry.get("body") or ""
         if entry.get("body_encoded"):
             body = base64.b64decode(body).decode("utf-8", "replace")
-        lines.append(f"{entry['headers'].get('X-Amz-Target', '')} {body}")
-    return lines
+        found.append((entry["headers"].get("X-Amz-Target", ""), body))
+    return found
+
+
+def request_lines(recording: Path) -> list[str]:
+    """Each recorded request as one searchable line: its API operation header and decoded body."""
+    return [f"{target} {body}" for target, body in recorded_requests(recording)]
 
 
 @dataclass(frozen=True)

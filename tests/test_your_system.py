@@ -8,7 +8,6 @@ it produced: the stack folders and JSON, the emulator's outputs and its request 
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import subprocess
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from .deployments import recorded_requests
 from .systems import SERVICES, write_shop
 
 pytestmark = pytest.mark.slow  # runs the real make targets, deploy-local included: `make test-fast` leaves it out
@@ -150,13 +150,9 @@ def test_diff_without_credentials_stops_at_once_with_one_line(shop: Path, work: 
 def _ecs_calls(recording: Path, operation: str) -> list[tuple[str, str]]:
     """(environment, service) of every ECS ``operation`` in the emulator's request log, read from the request bodies."""
     calls = []
-    for raw in recording.read_text(encoding="utf-8").splitlines():
-        entry = json.loads(raw)
-        if not entry["headers"].get("X-Amz-Target", "").endswith(f".{operation}"):
+    for target, body in recorded_requests(recording):
+        if not target.endswith(f".{operation}"):
             continue
-        body = entry.get("body") or ""
-        if entry.get("body_encoded"):
-            body = base64.b64decode(body).decode("utf-8")
         request = json.loads(body)
         cluster = str(request["cluster"]).rsplit("/", 1)[-1]
         service = str(request.get("serviceName") or request.get("service")).rsplit("/", 1)[-1]
