@@ -129,6 +129,8 @@ def _serialized(call: Any) -> Any:
         with _ONE_AT_A_TIME:
             return call(self, environ, start_response)
 
+    return patched
+
 
 STAND_IN_CERTIFICATES = frozenset(filter(None, os.environ.get("INTERNAL_API_EMULATOR_CERTIFICATES", "").split(",")))
 
