@@ -179,8 +179,14 @@ def test_overriding_the_call_graph_or_an_unknown_field_is_one_line(on_path: Path
             "cpu, deployment, desired_count, egress, enable_execute_command, environment, health_check, image, managed_policies, "
             "memory, permissions, proxy_logs, secrets) (shop.py, line 3)",
         ),
+        (
+            "Environment(name='prod', image='x')",
+            "system 'acme.shop': importing it failed: Environment(image=...): no such field (one of: account_id, availability_zones, "
+            "cidr, cluster_name, container_insights, existing, flow_logs, log_retention_days, name, namespace, namespace_type, nat, "
+            "project, region, services, sizing, state, trusted_accounts) (shop.py, line 3)",
+        ),
     ):
-        write_shop(on_path, f"from topology import ServiceOverride, Sizing\n\nX = {given}\n")
+        write_shop(on_path, f"from topology import Environment, ServiceOverride, Sizing\n\nX = {given}\n")
         sys.modules.pop("acme.shop", None)
         with pytest.raises(SelectionError) as raised:
             load_system("acme.shop")
