@@ -322,3 +322,19 @@ def test_a_literal_or_reference_to_a_server_not_called_is_its_line() -> None:
     assert validate(_web(Endpoint(server="api", port="admin")), Settings()) == [
         "service 'web': environment: API_URL: Endpoint(server='api'): 'api' has no port 'admin' (port=..., one of: api)"
     ]
+
+
+def test_a_literal_of_another_environments_namespace_is_its_line() -> None:
+    topology = _web("http://api.serviceconnectns:8081")
+    system = System(
+        module="m",
+        topology=topology,
+        settings=Settings(),
+        environments=(Environment(name="staging"), Environment(name="prod", namespace="prod.internal")),
+    )
+    assert environment_problems(system) == [
+        "environment 'prod': service 'web': environment: API_URL: 'http://api.serviceconnectns:8081' names api.serviceconnectns, 'api' in "
+        "environment 'staging''s namespace; here it is http://api.prod.internal:8081 (write Endpoint(server='api'))"
+    ]
+    following = replace(system, topology=_web(Endpoint(server="api")))
+    assert environment_problems(following) == []
