@@ -6,9 +6,11 @@
   (the database lives in this VPC and is managed elsewhere), besides the HTTPS default.
 - ``api`` may write reports to one S3 prefix and send to one SQS queue; ``worker`` may consume
   that queue: IAM statements checked against AWS's service authorization data.
-- Every service scales with target tracking (CPU and/or memory) between a min and a max;
-  Terraform then leaves ``desired_count`` to the scaler. ``api`` raises its minimum on
-  weekday office hours (Tokyo time) with scheduled steps.
+- As declared (and in prod), every service scales with target tracking (CPU and/or memory)
+  between a min and a max; Terraform then leaves ``desired_count`` to the scaler. ``api``
+  raises its minimum on weekday office hours with scheduled steps.
+- ``web`` reads ``api``'s endpoint as ``Endpoint(server="api")``: resolved at synth, it follows
+  a changed port or namespace.
 - ``api`` and ``worker`` run on ARM64 (Graviton); ``web`` keeps half of its tasks on Fargate
   Spot; ``api`` has 30 GiB of ephemeral storage; deployments keep 100% healthy, wait for
   steady state, and roll back through the circuit breaker.
@@ -18,9 +20,11 @@ opt-in that ``make verify`` reports, since it cannot prove what they grant.
 
 Two environments, ``staging`` and ``prod``, in two accounts and two regions. ``TOPOLOGY``
 declares staging's values (its account, its region); prod gives ``api`` and ``worker``
-its own secret, key, parameter, queue and database group, and every service bigger
-scaling; staging runs one task of each without autoscaling. A prod value naming the
-staging account or region would be a one-line error (``make synth``).
+its own secret, key, parameter, bucket, queue and database group, every service bigger
+scaling, and ``web`` the stable nginx line; staging runs one task of each without
+autoscaling. A prod value naming the staging account or region would be a one-line error
+(``make synth``). ``make deploy-local SYSTEM=examples.production ENV=prod`` (or ``staging``)
+works as is: the emulator gets a stand-in for each outside reference (docs/environments.md).
 """
 
 from __future__ import annotations

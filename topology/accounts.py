@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING
 
+from .endpoints import namespace_problems
 from .model import Service, Settings, Topology
 
 if TYPE_CHECKING:
@@ -87,7 +88,15 @@ class _Use:
 
 def shared_problems(deployments: list[Deployment]) -> list[str]:
     """What the environments of one system cannot share; one line each, the later environment named first."""
-    return [*_foreign_accounts(deployments), *_shared_ids(deployments), *_shared_names(deployments)]
+    namespaces = {str(d.environment): d.settings.network.namespace for d in deployments}
+    stale = [
+        line
+        for d in deployments
+        for line in namespace_problems(
+            {k: v for k, v in namespaces.items() if k != d.environment}, d.topology, d.settings.network.namespace, str(d.environment)
+        )
+    ]
+    return [*_foreign_accounts(deployments), *_shared_ids(deployments), *_shared_names(deployments), *stale]
 
 
 def _foreign_accounts(deployments: list[Deployment]) -> Iterator[str]:

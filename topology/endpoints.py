@@ -92,3 +92,31 @@ def _literal_problems(where: str, service: Service, value: str, hosts: dict[str,
 def _endpoint_text(port: Port, host: str) -> str:
     address = f"{host}:{port.effective_client_port}"
     return address if port.protocol == "tcp" else f"http://{address}"
+
+
+def namespace_problems(namespaces: dict[str, str], topology: Topology, namespace: str, environment: str) -> Iterator[str]:
+    """Literals that name a server under another environment's namespace (``namespaces``: environment -> namespace).
+
+    With a namespace per environment, ``http://api.serviceconnectns:8080`` written for one
+    environment is a host that does not resolve in another; ``Endpoint(server=...)`` follows.
+    """
+    for other, foreign in namespaces.items():
+        if foreign.lower() == namespace.lower():
+            continue
+        hosts = {
+            endpoint_host(port, foreign): (service.name, port)
+            for service in topology.services
+            for port in service.ports
+            if port.dns_name is None
+        }
+        for service in topology.services:
+            for key, value in service.environment:
+                if not isinstance(value, str):
+                    continue
+                for host, (server, port) in hosts.items():
+                    if re.search(rf"(?<![a-z0-9.-]){re.escape(host)}(?![a-z0-9-])", value, flags=re.IGNORECASE):
+                        yield (
+                            f"environment {environment!r}: service {service.name!r}: environment: {key}: {value!r} names {host}, "
+                            f"{server!r} in environment {other!r}'s namespace; here it is {endpoint(port, namespace)} "
+                            f"(write Endpoint(server={server!r}))"
+                        )

@@ -179,8 +179,14 @@ def test_overriding_the_call_graph_or_an_unknown_field_is_one_line(on_path: Path
             "cpu, deployment, desired_count, egress, enable_execute_command, environment, health_check, image, managed_policies, "
             "memory, permissions, proxy_logs, secrets) (shop.py, line 3)",
         ),
+        (
+            "Environment(name='prod', image='x')",
+            "system 'acme.shop': importing it failed: Environment(image=...): no such field (one of: account_id, availability_zones, "
+            "cidr, cluster_name, container_insights, existing, flow_logs, log_retention_days, name, namespace, namespace_type, nat, "
+            "project, region, services, sizing, state, trusted_accounts) (shop.py, line 3)",
+        ),
     ):
-        write_shop(on_path, f"from topology import ServiceOverride, Sizing\n\nX = {given}\n")
+        write_shop(on_path, f"from topology import Environment, ServiceOverride, Sizing\n\nX = {given}\n")
         sys.modules.pop("acme.shop", None)
         with pytest.raises(SelectionError) as raised:
             load_system("acme.shop")
@@ -316,3 +322,19 @@ def test_a_literal_or_reference_to_a_server_not_called_is_its_line() -> None:
     assert validate(_web(Endpoint(server="api", port="admin")), Settings()) == [
         "service 'web': environment: API_URL: Endpoint(server='api'): 'api' has no port 'admin' (port=..., one of: api)"
     ]
+
+
+def test_a_literal_of_another_environments_namespace_is_its_line() -> None:
+    topology = _web("http://api.serviceconnectns:8081")
+    system = System(
+        module="m",
+        topology=topology,
+        settings=Settings(),
+        environments=(Environment(name="staging"), Environment(name="prod", namespace="prod.internal")),
+    )
+    assert environment_problems(system) == [
+        "environment 'prod': service 'web': environment: API_URL: 'http://api.serviceconnectns:8081' names api.serviceconnectns, 'api' in "
+        "environment 'staging''s namespace; here it is http://api.prod.internal:8081 (write Endpoint(server='api'))"
+    ]
+    following = replace(system, topology=_web(Endpoint(server="api")))
+    assert environment_problems(following) == []
