@@ -229,3 +229,19 @@ def test_a_plan_gives_the_same_verdict_for_an_unmodelled_type_and_a_provisioner(
             ("terraform_data.open", "terraform_data", "provisioner local-exec"),
         )
     ]
+
+
+def test_remote_state_of_another_workspace_is_not_the_network_read_here(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    (remote,) = stacks["services"]["data"]["terraform_remote_state"].values()
+    assert verify(Config(copy.deepcopy(stacks)), declared_callers("article")) == []
+    remote["workspace"] = "staging"
+    lines = [str(v) for v in verify(Config(stacks), declared_callers("article"))]
+    assert lines and all("cross-stack-reference-input-network" in line for line in lines)
+    assert any(
+        line.endswith("the server's cluster cannot be traced: remote state cross-stack-reference-input-network reads workspace 'staging')")
+        for line in lines
+    )
+    remote["config"]["path"] = "./" + remote["config"]["path"].replace("state/", "state/../state/")
+    remote.pop("workspace")
+    assert verify(Config(stacks), declared_callers("article")) == []  # the same file, written another way
