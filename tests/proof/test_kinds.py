@@ -245,3 +245,36 @@ def test_remote_state_of_another_workspace_is_not_the_network_read_here(article_
     remote["config"]["path"] = "./" + remote["config"]["path"].replace("state/", "state/../state/")
     remote.pop("workspace")
     assert verify(Config(stacks), declared_callers("article")) == []  # the same file, written another way
+
+
+ODD = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 70000)
+    | st.floats(allow_nan=True)
+    | st.sampled_from(["", "sg-1", "${var.x}", "${each.key}", "*", "1e0"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["local-exec", "destroy", "from", "content", "lifecycle"]), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    section=st.sampled_from(["removed", "moved", "import", "check", "ephemeral", "resource", "data"]),
+    rtype=st.sampled_from([*NEUTRAL[:5], *TAKES_A_GROUP[:5], "terraform_data", "external", "aws_ecs_service", "aws_eip", "nope"]),
+    argument=st.sampled_from(
+        ["provisioner", "dynamic", "for_each", "security_groups", "vpc_security_group_ids", "network_interface", "tags"]
+    ),
+    value=ODD,
+)
+def test_no_block_or_argument_makes_the_type_check_crash(section: str, rtype: str, argument: str, value: Any, article_synth: Synth) -> None:
+    """Odd values where the type check looks (provisioners, removed blocks, members): findings or a proof, never an exception."""
+    stacks = _stacks(article_synth)
+    if section in ("resource", "data"):
+        stacks["services"].setdefault(section, {}).setdefault(rtype, {})["odd"] = {argument: value}
+    else:
+        stacks["services"][section] = value
+    assert isinstance(verify(Config(stacks), declared_callers("article"), ["aws_eip.odd"]), list)
