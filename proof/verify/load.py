@@ -18,6 +18,7 @@ from typing import Any
 
 from .config import Config
 from .hcl import parse_hcl
+from .hcl_values import without_comments
 from .model import Address, CheckerError, as_list
 
 OVERRIDE_SUFFIXES = ("_override.tf", "_override.tf.json")
@@ -102,7 +103,7 @@ def read_file(path: Path) -> dict[str, Any]:
     where = f"{path.parent.name}/{path.name}"
     if path.name.endswith(".json"):
         try:
-            raw = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=merge_repeated)
+            raw = without_comments(json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=merge_repeated))
         except (OSError, ValueError) as error:
             raise CheckerError(f"{where}: cannot parse ({type(error).__name__})") from error
     else:

@@ -278,3 +278,13 @@ def test_no_block_or_argument_makes_the_type_check_crash(section: str, rtype: st
     else:
         stacks["services"][section] = value
     assert isinstance(verify(Config(stacks), declared_callers("article"), ["aws_eip.odd"]), list)
+
+
+def test_a_comment_inside_a_json_expression_is_read_as_terraform_reads_it(article_synth: Synth, tmp_path: Path) -> None:
+    stacks = _stacks(article_synth)
+    group = _group_ref(stacks, SERVER).replace(".id}", " /* the server */ .id # its id\n}")
+    rules = {"resource": {"aws_vpc_security_group_ingress_rule": {"commented": _open_rule(group)}}}
+    root = _write(tmp_path, stacks, {"services/extra.tf.json": "\ufeff" + json.dumps(rules)})
+    assert [str(v) for v in verify(load([root / "network", root / "services"]), declared_callers("article"))] == [
+        f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.commented: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0 (only callers' security groups may reach it)"
+    ]
