@@ -288,3 +288,28 @@ def test_a_comment_inside_a_json_expression_is_read_as_terraform_reads_it(articl
     assert [str(v) for v in verify(load([root / "network", root / "services"]), declared_callers("article"))] == [
         f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.commented: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0 (only callers' security groups may reach it)"
     ]
+
+
+def test_a_plan_that_forgets_a_resource_keeps_it_running_unchecked(tmp_path: Path) -> None:
+    """``removed { lifecycle { destroy = false } }`` shows in a plan as a "forget" change: the same line as in HCL."""
+    plan = json.loads((PLANS / "services.json").read_text(encoding="utf-8"))
+    change = {"actions": ["forget"], "before": {}, "after": None, "after_unknown": {}}
+    plan["resource_changes"].append(
+        {"address": "aws_instance.old", "mode": "managed", "type": "aws_instance", "name": "old", "change": change}
+    )
+    (tmp_path / "services.json").write_text(json.dumps(plan), encoding="utf-8")
+    lines = [str(v) for v in verify(load([PLANS / "network.json", tmp_path / "services.json"]), declared_callers("article"))]
+    assert lines == [
+        f"service '{s}': services:removed[0]: known-types-only: cannot prove: removed aws_instance.old can change who reaches {s} "
+        "(destroy = false keeps it running outside the configuration)"
+        for s in (CLIENT, SERVER)
+    ]
+
+
+def test_a_data_source_outside_the_provider_in_a_check_block_is_a_finding(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    stacks["services"]["check"] = {"probe": {"data": {"external": {"x": {"program": ["sh"]}}}, "assert": {}}}
+    assert [str(v) for v in verify(Config(stacks), declared_callers("article"))] == [
+        f"service '{s}': services:check.probe: known-types-only: cannot prove: data.external can change who reaches {s} (not in the {'hashicorp/aws 5.100.0'} schema)"
+        for s in (CLIENT, SERVER)
+    ]
