@@ -293,7 +293,7 @@ def test_a_comment_inside_a_json_expression_is_read_as_terraform_reads_it(articl
 def test_a_plan_that_forgets_a_resource_keeps_it_running_unchecked(tmp_path: Path) -> None:
     """``removed { lifecycle { destroy = false } }`` shows in a plan as a "forget" change: the same line as in HCL."""
     plan = json.loads((PLANS / "services.json").read_text(encoding="utf-8"))
-    change = {"actions": ["forget"], "before": {}, "after": None, "after_unknown": {}}
+    change: dict[str, Any] = {"actions": ["forget"], "before": {}, "after": None, "after_unknown": {}}
     plan["resource_changes"].append(
         {"address": "aws_instance.old", "mode": "managed", "type": "aws_instance", "name": "old", "change": change}
     )
