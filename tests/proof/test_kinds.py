@@ -313,3 +313,30 @@ def test_a_data_source_outside_the_provider_in_a_check_block_is_a_finding(articl
         f"service '{s}': services:check.probe: known-types-only: cannot prove: data.external can change who reaches {s} (not in the {'hashicorp/aws 5.100.0'} schema)"
         for s in (CLIENT, SERVER)
     ]
+
+
+def _plan_lines(tmp_path: Path, plan: dict[str, Any], accepted: tuple[str, ...] = ()) -> list[str]:
+    (tmp_path / "services.json").write_text(json.dumps(plan), encoding="utf-8")
+    config = load([PLANS / "network.json", tmp_path / "services.json"])
+    return [str(v) for v in verify(config, declared_callers("article"), accepted)]
+
+
+def test_a_plan_reads_the_trust_policy_and_mentions_as_hcl_and_json_do(tmp_path: Path) -> None:
+    """Two red-team edits (a role anyone may assume; a group ID in a parameter) give the same verdict in a plan."""
+    plan = json.loads((PLANS / "services.json").read_text(encoding="utf-8"))
+    resources = plan["planned_values"]["root_module"]["resources"]
+    (role,) = [r for r in resources if r["address"] == "aws_iam_role.internal-nginx_iam_task_2CF0D602"]
+    trusted = role["values"]["assume_role_policy"]
+    role["values"]["assume_role_policy"] = trusted.replace('{"Service":"ecs-tasks.amazonaws.com"}', '{"AWS":"*"}')
+    assert _plan_lines(tmp_path, plan) == [
+        f"service '{SERVER}': services:aws_iam_role.internal-nginx_iam_task_2CF0D602.assume_role_policy: trusted-by-tasks-only: "
+        'may be assumed by {"AWS": "*"} (only ecs-tasks.amazonaws.com may assume a task\'s role)'
+    ]
+    role["values"]["assume_role_policy"] = trusted
+    parameter = {"name": "sg", "type": "String", "value": "sg-1ad7b70dee79220e6"}  # the client's group, by its ID
+    common = {"address": "aws_ssm_parameter.sg", "mode": "managed", "type": "aws_ssm_parameter", "name": "sg"}
+    resources.append({**common, "values": parameter})
+    plan["configuration"]["root_module"]["resources"].append(
+        {**common, "expressions": {k: {"constant_value": v} for k, v in parameter.items()}}
+    )
+    assert _plan_lines(tmp_path, plan, ("aws_ssm_parameter.sg",)) == []
