@@ -25,7 +25,7 @@ from typing import Any
 
 from .config import Config
 from .model import Address, as_list, block
-from .modelled import BUILTIN_DATA, BUILTIN_NEUTRAL, MODELLED
+from .modelled import BUILTIN_DATA, BUILTIN_NEUTRAL, MODELLED, REQUIRED
 
 RULE = "known-types-only"
 DYNAMIC_READ = ("aws_security_group", "aws_default_security_group", "aws_ecs_service", "aws_iam_role")
@@ -111,8 +111,9 @@ def _resource(config: Config, address: Address, body: dict[str, Any]) -> Iterato
             yield Unproven(where, address.type, "dynamic")
         for argument, allowed in sorted(MODELLED[address.type].items()):
             value = config.value(address.stack, body.get(argument))
-            if is_set(body, argument) and (allowed is None or str(value).lower() not in allowed):
-                yield Unproven(where, address.type, argument)
+            required = REQUIRED.get(address.type, {}).get(argument)
+            if (is_set(body, argument) or required is not None) and (allowed is None or str(value).lower() not in allowed):
+                yield Unproven(where, address.type, argument if is_set(body, argument) else f"{argument} unset")
         return
     if address.type in BUILTIN_NEUTRAL:
         return

@@ -73,6 +73,10 @@ FRONT_DOORS: dict[str, Unfollowed] = {
 
 MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS}
 
+REQUIRED: dict[str, dict[str, str]] = {"aws_ecs_task_definition": {"network_mode": "awsvpc"}}
+"""Arguments a modelled type must set to this value: unset, a task definition runs in ``bridge`` mode on EC2,
+on the host's network and groups, which the checker does not follow."""
+
 BUILTIN_NEUTRAL = ("terraform_data", "null_resource")
 """Terraform's own resources: hold values only (a provisioner on them is a finding like on any other)."""
 

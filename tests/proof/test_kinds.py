@@ -340,3 +340,16 @@ def test_a_plan_reads_the_trust_policy_and_mentions_as_hcl_and_json_do(tmp_path:
         {**common, "expressions": {k: {"constant_value": v} for k, v in parameter.items()}}
     )
     assert _plan_lines(tmp_path, plan, ("aws_ssm_parameter.sg",)) == []
+
+
+@pytest.mark.parametrize(("mode", "argument"), [("bridge", "network_mode"), ("host", "network_mode"), (None, "network_mode unset")])
+def test_a_task_definition_outside_awsvpc_is_a_finding(mode: str | None, argument: str, article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    tasks = stacks["services"]["resource"]["aws_ecs_task_definition"]
+    (name,) = [n for n, b in tasks.items() if b["family"].endswith(SERVER)]
+    tasks[name]["network_mode"] = mode
+    lines = [str(v) for v in verify(Config(stacks), declared_callers("article"))]
+    assert lines == [
+        f"service '{s}': services:aws_ecs_task_definition.{name}: known-types-only: cannot prove: aws_ecs_task_definition can change who reaches {s} ({argument})"
+        for s in (CLIENT, SERVER)
+    ]
