@@ -4,8 +4,11 @@ Input: a cdktf.out folder, stack folders (every ``*.tf.json`` and ``*.tf``, with
 overrides merged), or ``terraform show -json`` plans. For every ECS service:
 who can reach each port it serves (security groups, their rules, every member
 of every admitted group), whether anything from outside has a path in, and the
-effective permissions of its roles. Whatever cannot be resolved is a finding
-("cannot prove: ..."), never a pass. See ``cli`` for the command line and exit codes.
+effective permissions and trust of its roles. Every resource type is modelled
+(``modelled``), neutral by the pinned provider's schema (``kinds``, ``types.json``)
+or a finding; whatever cannot be resolved is a finding ("cannot prove: ..."),
+never a pass. See ``cli`` for the command line and exit codes, docs/proof.md for
+exactly what is covered.
 """
 
 from __future__ import annotations

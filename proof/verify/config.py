@@ -219,6 +219,10 @@ class Config:
     def remote_stack(self, stack: str, data_name: str) -> str | Unknown:
         """The stack whose state a ``terraform_remote_state`` data source reads (same backend location)."""
         remote = self.body(Address(stack, "terraform_remote_state", data_name, mode="data"))
+        workspace = remote.get("workspace")
+        if workspace not in (None, "default") and WHOLE.sub(r"\g<expr>", str(workspace)) != "terraform.workspace":
+            # another workspace's state is not the configuration read here; cdktf reads its own (terraform.workspace)
+            return Unknown(f"remote state {data_name} reads workspace {remote.get('workspace')!r}")
         kind, config = remote.get("backend"), remote.get("config")
         config = config if isinstance(config, dict) else {}
         for candidate in sorted(self.stacks):

@@ -76,3 +76,58 @@ def _restore(value: Any, saved: list[str]) -> Any:
     if isinstance(value, str) and "@@tf" in value:
         return re.sub(r"@@tf([0-9]+)@@", lambda m: saved[int(m.group(1))], value)
     return value
+
+
+def strip_comments(text: str) -> str:
+    """A Terraform JSON template string with the HCL comments inside its ``${...}`` expressions removed (Terraform
+    reads each expression as HCL: ``${aws_x.y /* c */ .id}`` is ``aws_x.y.id``); literal text is left alone."""
+    out: list[str] = []
+    stack = ["template"]
+    index = 0
+    while index < len(text):
+        mode, char, two = stack[-1], text[index], text[index : index + 2]
+        if mode == "expr" and (char == "#" or two == "//"):
+            while index < len(text) and text[index] != "\n":
+                index += 1
+            continue
+        if mode == "expr" and two == "/*":
+            end = text.find("*/", index + 2)
+            index = len(text) if end == -1 else end + 2
+            out.append(" ")
+            continue
+        step = _step(mode, char, two, text[index - 1] if index else "", stack)
+        out.append(text[index : index + step])
+        index += step
+    return "".join(out)
+
+
+def _step(mode: str, char: str, two: str, before: str, stack: list[str]) -> int:
+    """How many characters to copy at this point, updating the expression/string nesting."""
+    if mode == "expr":
+        if char == '"':
+            stack.append("string")
+        elif char == "{":
+            stack.append("expr")
+        elif char == "}" and len(stack) > 1:
+            stack.pop()
+        return 1
+    if mode == "string" and char == "\\":
+        return 2
+    if mode == "string" and char == '"':
+        stack.pop()
+        return 1
+    if two in ("${", "%{") and before not in ("$", "%"):
+        stack.append("expr")
+        return 2
+    return 1
+
+
+def without_comments(value: Any) -> Any:
+    """Every template string of a JSON configuration with its expressions' comments removed."""
+    if isinstance(value, dict):
+        return {key: without_comments(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_comments(item) for item in value]
+    if isinstance(value, str) and "${" in value and any(mark in value for mark in ("#", "//", "/*")):
+        return strip_comments(value)
+    return value

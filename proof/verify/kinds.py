@@ -25,7 +25,7 @@ from typing import Any
 
 from .config import Config
 from .model import Address, as_list, block
-from .modelled import BUILTIN_DATA, BUILTIN_NEUTRAL, MODELLED
+from .modelled import BUILTIN_DATA, BUILTIN_NEUTRAL, MODELLED, REQUIRED
 
 RULE = "known-types-only"
 DYNAMIC_READ = ("aws_security_group", "aws_default_security_group", "aws_ecs_service", "aws_iam_role")
@@ -111,8 +111,9 @@ def _resource(config: Config, address: Address, body: dict[str, Any]) -> Iterato
             yield Unproven(where, address.type, "dynamic")
         for argument, allowed in sorted(MODELLED[address.type].items()):
             value = config.value(address.stack, body.get(argument))
-            if is_set(body, argument) and (allowed is None or str(value).lower() not in allowed):
-                yield Unproven(where, address.type, argument)
+            required = REQUIRED.get(address.type, {}).get(argument)
+            if (is_set(body, argument) or required is not None) and (allowed is None or str(value).lower() not in allowed):
+                yield Unproven(where, address.type, argument if is_set(body, argument) else f"{argument} unset")
         return
     if address.type in BUILTIN_NEUTRAL:
         return
@@ -142,15 +143,29 @@ def _blocks(config: Config, stack: str) -> Iterator[Unproven]:
     for section in sorted(config.stacks.get(stack) or {}):
         if section not in KNOWN_BLOCKS and section != "removed":
             yield Unproven(f"{stack}:{section}", f"a {section} block", "not a block type the checker reads")
+    for name, check in sorted(config.section(stack, "check").items()):
+        lookups = _labelled(check.get("data") if isinstance(check, dict) else None)
+        for rtype in sorted(lookups):
+            if rtype not in schema().data and rtype not in BUILTIN_DATA:
+                yield Unproven(f"{stack}:check.{name}", f"data.{rtype}", f"not in the {schema().provider} schema")
     for index, removed in enumerate(as_list((config.stacks.get(stack) or {}).get("removed"))):
         removed = removed if isinstance(removed, dict) else {}
-        where, target = f"{stack}:removed[{index}]", f"removed {removed.get('from', '?')}"
+        where, target = f"{stack}:removed[{index}]", f"removed {str(removed.get('from', '?')).removeprefix('${').removesuffix('}')}"
         lifecycle = block(removed.get("lifecycle"))
         destroy = config.value(stack, lifecycle.get("destroy", True)) if isinstance(lifecycle, dict) else lifecycle
         if destroy is not True and str(destroy).lower() != "true":
             yield Unproven(where, target, "destroy = false keeps it running outside the configuration")
         for provisioner in _provisioners(removed):
             yield Unproven(where, target, f"provisioner {provisioner}")
+
+
+def _labelled(data: Any) -> dict[str, Any]:
+    """The data sources of a ``check`` block by type, written as an object or (HCL) a list of objects."""
+    found: dict[str, Any] = {}
+    for item in as_list(data):
+        if isinstance(item, dict):
+            found.update(item)
+    return found
 
 
 def detail(item: Unproven, service: str) -> str:

@@ -18,11 +18,12 @@ from typing import Any
 
 from .config import Config
 from .hcl import parse_hcl
+from .hcl_values import without_comments
 from .model import Address, CheckerError, as_list
 
 OVERRIDE_SUFFIXES = ("_override.tf", "_override.tf.json")
-LABELS = {"resource": 2, "data": 2, "module": 1, "output": 1, "variable": 1, "provider": 1, "locals": 0, "terraform": 0}
-REPEATED = ("import", "moved", "removed", "check")
+LABELS = {"resource": 2, "data": 2, "module": 1, "output": 1, "variable": 1, "provider": 1, "check": 1, "locals": 0, "terraform": 0}
+REPEATED = ("import", "moved", "removed")
 """Unlabelled blocks that may appear many times: kept as a list of blocks."""
 UNKNOWN_AFTER_APPLY = "${(known after apply)}"
 
@@ -102,7 +103,7 @@ def read_file(path: Path) -> dict[str, Any]:
     where = f"{path.parent.name}/{path.name}"
     if path.name.endswith(".json"):
         try:
-            raw = json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=merge_repeated)
+            raw = without_comments(json.loads(path.read_text(encoding="utf-8-sig"), object_pairs_hook=merge_repeated))
         except (OSError, ValueError) as error:
             raise CheckerError(f"{where}: cannot parse ({type(error).__name__})") from error
     else:
@@ -224,6 +225,13 @@ def plan_stacks(stack: str, data: dict[str, Any], *, prior: bool = False) -> tup
     _collect_expressions((data.get("configuration") or {}).get("root_module") or {}, "", expressions)
     stacks: dict[str, dict[str, Any]] = {}
     ids: dict[str, Address] = {}
+    forgotten = [  # removed with destroy = false: it keeps running, outside what the plan leaves
+        {"from": str(change.get("address")), "lifecycle": {"destroy": False}}
+        for change in data.get("resource_changes") or []
+        if isinstance(change, dict) and "forget" in ((change.get("change") or {}).get("actions") or [])
+    ]
+    if forgotten and not prior:
+        stacks.setdefault(stack, {})["removed"] = forgotten
     prior_values = (data.get("prior_state") or {}).get("values") or {}
     sources = [(prior_values, prior)] + ([] if prior else [(data.get("planned_values") or {}, True)])
     for source, keep in sources:

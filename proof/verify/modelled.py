@@ -15,7 +15,7 @@ Unfollowed = Mapping[str, tuple[str, ...] | None]
 """Argument -> the literal values that are safe (compared lower-case), or None when any value is a finding."""
 
 ECS: dict[str, Unfollowed] = {
-    "aws_ecs_service": {"iam_role": None},
+    "aws_ecs_service": {"iam_role": None, "vpc_lattice_configurations": None},
     "aws_ecs_task_definition": {"network_mode": ("awsvpc",)},
     "aws_ecs_cluster": {},
     "aws_ecs_cluster_capacity_providers": {},
@@ -25,7 +25,8 @@ ECS: dict[str, Unfollowed] = {
     "aws_appautoscaling_policy": {},
     "aws_appautoscaling_scheduled_action": {},
 }
-"""Services, tasks (only ``awsvpc`` tasks have their own security groups), clusters, namespaces, scaling."""
+"""Services, tasks (only ``awsvpc`` tasks have their own security groups), clusters, namespaces, scaling; a VPC
+Lattice target of a service is a front door the checker does not follow."""
 
 GROUPS: dict[str, Unfollowed] = {
     "aws_security_group": {},
@@ -37,7 +38,7 @@ GROUPS: dict[str, Unfollowed] = {
 
 NETWORK: dict[str, Unfollowed] = {
     "aws_vpc": {},
-    "aws_subnet": {},
+    "aws_subnet": {"map_customer_owned_ip_on_launch": ("false",)},
     "aws_route_table": {},
     "aws_route": {},
     "aws_route_table_association": {"gateway_id": None},
@@ -46,7 +47,8 @@ NETWORK: dict[str, Unfollowed] = {
     "aws_eip": {"instance": None, "network_interface": None, "associate_with_private_ip": None},
     "aws_flow_log": {},
 }
-"""The VPC layer; an edge association or an EIP on an instance or interface is a path the checker does not follow."""
+"""The VPC layer; an edge association, an EIP on an instance or interface, or customer-owned (Outposts) addresses
+are paths the checker does not follow."""
 
 IAM: dict[str, Unfollowed] = {
     "aws_iam_role": {},
@@ -81,6 +83,10 @@ FRONT_DOORS: dict[str, Unfollowed] = {
 are compared with the declaration; any other is itself a finding when it can reach a task)."""
 
 MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS}
+
+REQUIRED: dict[str, dict[str, str]] = {"aws_ecs_task_definition": {"network_mode": "awsvpc"}}
+"""Arguments a modelled type must set to this value: unset, a task definition runs in ``bridge`` mode on EC2,
+on the host's network and groups, which the checker does not follow."""
 
 BUILTIN_NEUTRAL = ("terraform_data", "null_resource")
 """Terraform's own resources: hold values only (a provisioner on them is a finding like on any other)."""

@@ -3,9 +3,11 @@
 For every ECS service (Service Connect or not) and every security group on it:
 every ingress rule in every form (standalone rules, legacy rules, inline blocks,
 the VPC's unmanaged default group), every source those rules admit, and every
-*member* of each admitted group: any resource of any type that references the
-group outside a rule (ECS services, instances, launch templates, Lambda VPC
-configs, load balancers, VPC links and endpoints, network interfaces ...). The
+*member* of each admitted group: a resource whose schema arguments place it in
+the group (ECS services, instances, launch templates, Lambda VPC configs, load
+balancers, VPC links and endpoints, network interfaces ...; any reference, for a
+type outside the schema), and one launched with no group in the VPC's default
+group. A group mentioned elsewhere (a tag, a parameter) is not membership. The
 proof holds only if each member is a task of a declared caller in the same
 cluster and namespace, no rule admits an address range, and nothing from
 outside has a path in (public IPs, internet routes, load balancers).

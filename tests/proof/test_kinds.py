@@ -229,3 +229,127 @@ def test_a_plan_gives_the_same_verdict_for_an_unmodelled_type_and_a_provisioner(
             ("terraform_data.open", "terraform_data", "provisioner local-exec"),
         )
     ]
+
+
+def test_remote_state_of_another_workspace_is_not_the_network_read_here(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    (remote,) = stacks["services"]["data"]["terraform_remote_state"].values()
+    assert verify(Config(copy.deepcopy(stacks)), declared_callers("article")) == []
+    remote["workspace"] = "staging"
+    lines = [str(v) for v in verify(Config(stacks), declared_callers("article"))]
+    assert lines and all("cross-stack-reference-input-network" in line for line in lines)
+    assert any(
+        line.endswith("the server's cluster cannot be traced: remote state cross-stack-reference-input-network reads workspace 'staging')")
+        for line in lines
+    )
+    remote["config"]["path"] = "./" + remote["config"]["path"].replace("state/", "state/../state/")
+    remote.pop("workspace")
+    assert verify(Config(stacks), declared_callers("article")) == []  # the same file, written another way
+
+
+ODD = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 70000)
+    | st.floats(allow_nan=True)
+    | st.sampled_from(["", "sg-1", "${var.x}", "${each.key}", "*", "1e0"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["local-exec", "destroy", "from", "content", "lifecycle"]), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    section=st.sampled_from(["removed", "moved", "import", "check", "ephemeral", "resource", "data"]),
+    rtype=st.sampled_from([*NEUTRAL[:5], *TAKES_A_GROUP[:5], "terraform_data", "external", "aws_ecs_service", "aws_eip", "nope"]),
+    argument=st.sampled_from(
+        ["provisioner", "dynamic", "for_each", "security_groups", "vpc_security_group_ids", "network_interface", "tags"]
+    ),
+    value=ODD,
+)
+def test_no_block_or_argument_makes_the_type_check_crash(section: str, rtype: str, argument: str, value: Any, article_synth: Synth) -> None:
+    """Odd values where the type check looks (provisioners, removed blocks, members): findings or a proof, never an exception."""
+    stacks = _stacks(article_synth)
+    if section in ("resource", "data"):
+        stacks["services"].setdefault(section, {}).setdefault(rtype, {})["odd"] = {argument: value}
+    else:
+        stacks["services"][section] = value
+    assert isinstance(verify(Config(stacks), declared_callers("article"), ["aws_eip.odd"]), list)
+
+
+def test_a_comment_inside_a_json_expression_is_read_as_terraform_reads_it(article_synth: Synth, tmp_path: Path) -> None:
+    stacks = _stacks(article_synth)
+    group = _group_ref(stacks, SERVER).replace(".id}", " /* the server */ .id # its id\n}")
+    rules = {"resource": {"aws_vpc_security_group_ingress_rule": {"commented": _open_rule(group)}}}
+    root = _write(tmp_path, stacks, {"services/extra.tf.json": "\ufeff" + json.dumps(rules)})
+    assert [str(v) for v in verify(load([root / "network", root / "services"]), declared_callers("article"))] == [
+        f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.commented: ingress-callers-only: ingress from cidr_ipv4 0.0.0.0/0 (only callers' security groups may reach it)"
+    ]
+
+
+def test_a_plan_that_forgets_a_resource_keeps_it_running_unchecked(tmp_path: Path) -> None:
+    """``removed { lifecycle { destroy = false } }`` shows in a plan as a "forget" change: the same line as in HCL."""
+    plan = json.loads((PLANS / "services.json").read_text(encoding="utf-8"))
+    change: dict[str, Any] = {"actions": ["forget"], "before": {}, "after": None, "after_unknown": {}}
+    plan["resource_changes"].append(
+        {"address": "aws_instance.old", "mode": "managed", "type": "aws_instance", "name": "old", "change": change}
+    )
+    (tmp_path / "services.json").write_text(json.dumps(plan), encoding="utf-8")
+    lines = [str(v) for v in verify(load([PLANS / "network.json", tmp_path / "services.json"]), declared_callers("article"))]
+    assert lines == [
+        f"service '{s}': services:removed[0]: known-types-only: cannot prove: removed aws_instance.old can change who reaches {s} "
+        "(destroy = false keeps it running outside the configuration)"
+        for s in (CLIENT, SERVER)
+    ]
+
+
+def test_a_data_source_outside_the_provider_in_a_check_block_is_a_finding(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    stacks["services"]["check"] = {"probe": {"data": {"external": {"x": {"program": ["sh"]}}}, "assert": {}}}
+    assert [str(v) for v in verify(Config(stacks), declared_callers("article"))] == [
+        f"service '{s}': services:check.probe: known-types-only: cannot prove: data.external can change who reaches {s} (not in the {'hashicorp/aws 5.100.0'} schema)"
+        for s in (CLIENT, SERVER)
+    ]
+
+
+def _plan_lines(tmp_path: Path, plan: dict[str, Any], accepted: tuple[str, ...] = ()) -> list[str]:
+    (tmp_path / "services.json").write_text(json.dumps(plan), encoding="utf-8")
+    config = load([PLANS / "network.json", tmp_path / "services.json"])
+    return [str(v) for v in verify(config, declared_callers("article"), accepted)]
+
+
+def test_a_plan_reads_the_trust_policy_and_mentions_as_hcl_and_json_do(tmp_path: Path) -> None:
+    """Two red-team edits (a role anyone may assume; a group ID in a parameter) give the same verdict in a plan."""
+    plan = json.loads((PLANS / "services.json").read_text(encoding="utf-8"))
+    resources = plan["planned_values"]["root_module"]["resources"]
+    (role,) = [r for r in resources if r["address"] == "aws_iam_role.internal-nginx_iam_task_2CF0D602"]
+    trusted = role["values"]["assume_role_policy"]
+    role["values"]["assume_role_policy"] = trusted.replace('{"Service":"ecs-tasks.amazonaws.com"}', '{"AWS":"*"}')
+    assert _plan_lines(tmp_path, plan) == [
+        f"service '{SERVER}': services:aws_iam_role.internal-nginx_iam_task_2CF0D602.assume_role_policy: trusted-by-tasks-only: "
+        'may be assumed by {"AWS": "*"} (only ecs-tasks.amazonaws.com may assume a task\'s role)'
+    ]
+    role["values"]["assume_role_policy"] = trusted
+    parameter = {"name": "sg", "type": "String", "value": "sg-1ad7b70dee79220e6"}  # the client's group, by its ID
+    common = {"address": "aws_ssm_parameter.sg", "mode": "managed", "type": "aws_ssm_parameter", "name": "sg"}
+    resources.append({**common, "values": parameter})
+    plan["configuration"]["root_module"]["resources"].append(
+        {**common, "expressions": {k: {"constant_value": v} for k, v in parameter.items()}}
+    )
+    assert _plan_lines(tmp_path, plan, ("aws_ssm_parameter.sg",)) == []
+
+
+@pytest.mark.parametrize(("mode", "argument"), [("bridge", "network_mode"), ("host", "network_mode"), (None, "network_mode unset")])
+def test_a_task_definition_outside_awsvpc_is_a_finding(mode: str | None, argument: str, article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    tasks = stacks["services"]["resource"]["aws_ecs_task_definition"]
+    (name,) = [n for n, b in tasks.items() if b["family"].endswith(SERVER)]
+    tasks[name]["network_mode"] = mode
+    lines = [str(v) for v in verify(Config(stacks), declared_callers("article"))]
+    assert lines == [
+        f"service '{s}': services:aws_ecs_task_definition.{name}: known-types-only: cannot prove: aws_ecs_task_definition can change who reaches {s} ({argument})"
+        for s in (CLIENT, SERVER)
+    ]

@@ -194,7 +194,7 @@ ATTACKS = [
         "an_object_kept_by_a_removed_block",
         {"x.tf": "removed {\n  from = aws_instance.old\n  lifecycle {\n    destroy = false\n  }\n}\n"},
         tuple(
-            f"service '{s}': services:removed[0]: known-types-only: cannot prove: removed ${{aws_instance.old}} can change who reaches {s} "
+            f"service '{s}': services:removed[0]: known-types-only: cannot prove: removed aws_instance.old can change who reaches {s} "
             "(destroy = false keeps it running outside the configuration)"
             for s in (CLIENT, SERVER)
         ),
@@ -224,6 +224,13 @@ ATTACKS = [
             '    content {\n      cidr_block = route.value\n      gateway_id = "igw-1"\n    }\n  }\n}\n'
         },
         both("aws_route_table.extra", "aws_route_table", "dynamic"),
+    ),
+    Edit(
+        "an_external_program_inside_a_check_block",
+        {
+            "x.tf": 'check "probe" {\n  data "external" "x" {\n    program = ["sh"]\n  }\n  assert {\n    condition = true\n    error_message = "x"\n  }\n}\n'
+        },
+        both("check.probe", "data.external", f"not in the {SCHEMA} schema"),
     ),
     Edit(
         "a_block_type_the_checker_does_not_read",
@@ -336,7 +343,7 @@ def test_each_harmless_edit_is_accepted_in_hcl_and_json(edit: Edit, tmp_path: Pa
 
 
 def test_red_team_figures(tmp_path: Path) -> None:
-    """Every attack caught, every harmless edit accepted: the figures of the report (19 attacks, 10 harmless)."""
+    """Every attack caught, every harmless edit accepted: the figures of the report (20 attacks, 10 harmless)."""
     caught = sum(bool(_apply(e, tmp_path / e.name)[0]) for e in ATTACKS)
     accepted = sum(_apply(e, tmp_path / e.name)[0] == [] for e in HARMLESS)
-    assert (caught, len(ATTACKS), accepted, len(HARMLESS)) == (19, 19, 10, 10)
+    assert (caught, len(ATTACKS), accepted, len(HARMLESS)) == (20, 20, 10, 10)
