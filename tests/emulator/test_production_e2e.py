@@ -119,10 +119,13 @@ VARIANT = '''
 """examples.production with web's Fargate Spot share off and worker's (it calls nobody) on, in prod."""
 from dataclasses import replace
 
-from examples.production import SETTINGS, TOPOLOGY, ENVIRONMENTS as DECLARED
+import examples.production as declared
 from topology import Capacity
 
-staging, prod = DECLARED
+TOPOLOGY = declared.TOPOLOGY
+if hasattr(declared, "SETTINGS"):
+    SETTINGS = declared.SETTINGS
+staging, prod = declared.ENVIRONMENTS
 services = dict(prod.services)
 services["web"] = replace(services["web"], capacity=Capacity(spot_percent=0))
 services["worker"] = replace(services["worker"], capacity=Capacity(spot_percent=50))
