@@ -150,6 +150,9 @@ def test_spot_on_and_off_plans_in_place(
         "api": ["update"],  # only the emulator's known gaps (the second plan's)
         "worker": ["update"],
     }
-    strategies = {name: change["after"]["capacity_provider_strategy"] for name, change in services_planned.items()}
-    assert strategies["web"] == [{"base": 0, "capacity_provider": "FARGATE", "weight": 1}]
-    assert sorted(item["capacity_provider"] for item in strategies["worker"]) == ["FARGATE", "FARGATE_SPOT"]
+    strategies = {
+        name: sorted((item["capacity_provider"], item["weight"]) for item in change["after"]["capacity_provider_strategy"])
+        for name, change in services_planned.items()
+    }
+    assert strategies["web"] == [("FARGATE", 1)]
+    assert strategies["worker"] == [("FARGATE", 50), ("FARGATE_SPOT", 50)]
