@@ -215,7 +215,7 @@ def dot(topology: Topology, settings: Settings) -> str:
         f'  edge [fontname="{FONT}", fontsize=9];',
         '  internet [label="Internet", shape=ellipse, fillcolor="#eeeeee"];',
         f"  subgraph cluster_vpc {{ label={label(f'VPC {net.cidr}, {settings.region}')}; style=dashed; margin=14;",
-        f"  subgraph cluster_public {{ label={label(_subnets_label('public', public, settings))}; style=dashed; margin=12; labelloc=b;",
+        f"  subgraph cluster_public {{ label={label(_subnets_label('public', public, settings))}; style=dashed; margin=12;",
         f'    nat [label={centred(_nat_label(settings))}, fillcolor="#eeeeee"];',
         *(
             f"    {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
@@ -276,9 +276,15 @@ def _last_error(stderr: str) -> str:
     return errors[-1] if errors else (stderr.strip().splitlines() or ["no output"])[-1][:300]
 
 
-def render_svg(dot_text: str) -> str:
+def render_svg(dot_text: str, output_format: str = "svg") -> str:
+    """Graphviz (WebAssembly) on ``dot_text``; ``output_format="json"`` gives the layout's coordinates instead."""
     done = subprocess.run(
-        [node_executable(), str(ROOT / "writers" / "render_svg.mjs")], input=dot_text, capture_output=True, text=True, cwd=ROOT, timeout=120
+        [node_executable(), str(ROOT / "writers" / "render_svg.mjs"), output_format],
+        input=dot_text,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
     )
     if done.returncode != 0:
         raise SystemExit(f"Graphviz (node writers/render_svg.mjs) failed: {_last_error(done.stderr)}")

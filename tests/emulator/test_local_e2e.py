@@ -116,7 +116,8 @@ def test_port_change_redeploys_the_client(
     assert any(line.startswith("client-nginx: ") and "service_connect_internal-nginx" in line for line in services.redeploys)
     assert any("(internal-api-internal-nginx)" in line for line in services.replacements)  # new task definition revision
     assert not any("client-nginx" in line for line in services.blocking)  # same caller, other port: a change
-    assert any(line.startswith("client-nginx -> internal-nginx: port change, now tcp/8080") for line in services.reach_changes)
+    # One rule, one line: old port -> new port (issue 20: not "now tcp/8080" and "removed tcp/80" for the same rule).
+    assert any(line.startswith("client-nginx -> internal-nginx: port change, tcp/80 -> tcp/8080 (`") for line in services.reach_changes)
 
 
 def test_a_new_caller_is_a_blocking_finding(

@@ -152,9 +152,12 @@ def test_spot_on_and_off_plans_in_place(prod: Deployed, tmp_path: Path) -> None:
     assert actions["api"] in (["no-op"], ["update"])
     real = _real(_changes(plan)[0])
     assert {address.split(".")[1].split("_service_")[0] for address in real if address.startswith("aws_ecs_service.")} == {"web", "worker"}
-    strategies = {name: change["after"]["capacity_provider_strategy"] for name, change in services_planned.items()}
-    assert strategies["web"] == [{"base": 0, "capacity_provider": "FARGATE", "weight": 1}]
-    assert sorted(item["capacity_provider"] for item in strategies["worker"]) == ["FARGATE", "FARGATE_SPOT"]
+    strategies = {  # compared by provider and weight: the plan leaves an unset base null
+        name: sorted((item["capacity_provider"], item["weight"]) for item in change["after"]["capacity_provider_strategy"])
+        for name, change in services_planned.items()
+    }
+    assert strategies["web"] == [("FARGATE", 1)]
+    assert strategies["worker"] == [("FARGATE", 50), ("FARGATE_SPOT", 50)]
 
 
 def test_an_unknown_variable_is_one_line(prod: Deployed, tmp_path: Path) -> None:
