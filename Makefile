@@ -134,7 +134,7 @@ import-ecspresso: setup ## Import ecspresso configs as a module: CONFIG="a.yml [
 	@test -n "$(CONFIG)" -a -n "$(OUT)" || { echo 'error: set CONFIG="<ecspresso.yml> [more.yml ...]" and OUT=<module file>' >&2; exit 2; }
 	$(PY) -m importers.ecspresso --out $(OUT) $(CONFIG) $(ARGS)
 
-bench: setup ## Whole-process synth timings and peak memory (see README)
+bench: setup ## Whole-process synth timings and peak memory; synth at 10/100/1,000 services into docs/bench.md
 	$(PY) -m benchmarks.bench
 
 clean: ## Remove generated output (keeps installed packages and state/)

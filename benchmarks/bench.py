@@ -14,6 +14,12 @@ Runs are interleaved (a, b, c, a, b, c, ...) after one warm-up round, so a noisy
 machine slows all three alike; the ratios a/c and b/a are what to read. Peak
 memory is the largest sum of RSS over the process tree (Python + the jsii Node
 process), sampled every 20 ms.
+
+Then scale: whole-process synth of generated systems of 10, 100 and 1,000 services
+(``--sizes``; each a fresh process, median of ``--scale-runs``), with validation alone
+timed in this process, and the cost per service added beyond 10 services: what
+"linear" means here is that this last column stays flat. The scale table is printed
+and written to ``docs/bench.md`` (``--out``), the page the docs quote.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def hundred_services(count: int = 100) -> Topology:
-    """Groups of ten: one gRPC hub called by a chain of four HTTP services and five leaf clients."""
+    """Groups of ten: one gRPC hub called by a chain of four HTTP services and five leaf clients (``count`` // 10 groups)."""
     services: list[Service] = []
     for group in range(count // 10):
         hub = f"g{group}-hub"
@@ -91,15 +98,17 @@ def _tree_rss(root: int) -> tuple[float, float]:
 def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, float, float]:
     with tempfile.TemporaryDirectory() as outdir:
         start = time.perf_counter()
-        process = subprocess.Popen(args, cwd=ROOT, env={**env, "CDKTF_OUTDIR": outdir}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        peak, peak_python, peak_node = 0.0, 0.0, 0.0
-        while process.poll() is None:
-            python, other = _tree_rss(process.pid)
-            if python + other > peak:
-                peak, peak_python, peak_node = python + other, python, other
-            time.sleep(0.02)
+        errors = Path(outdir) / "stderr.txt"
+        with open(errors, "wb") as sink:  # a file, not a pipe: 1,000 services print more warnings than a pipe holds
+            process = subprocess.Popen(args, cwd=ROOT, env={**env, "CDKTF_OUTDIR": outdir}, stdout=subprocess.DEVNULL, stderr=sink)
+            peak, peak_python, peak_node = 0.0, 0.0, 0.0
+            while process.poll() is None:
+                python, other = _tree_rss(process.pid)
+                if python + other > peak:
+                    peak, peak_python, peak_node = python + other, python, other
+                time.sleep(0.02)
         elapsed = time.perf_counter() - start
-        stderr = process.stderr.read().decode() if process.stderr else ""
+        stderr = errors.read_text(encoding="utf-8", errors="replace")
         if process.returncode != 0:
             raise SystemExit(f"{' '.join(args)} failed:\n{stderr}")
         if not list((Path(outdir) / "stacks").glob("services*/cdk.tf.json")):
@@ -111,12 +120,93 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Synth benchmark")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--synth-hundred", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--synth", type=int, metavar="N", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="10,100,1000", help="service counts of the scale table (comma-separated)")
+    parser.add_argument("--scale-runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench.md", help="where the scale table is written")
+    parser.add_argument("--scale-only", action="store_true", help="skip the default/hundred/stock scenarios")
     options = parser.parse_args(argv)
-    if options.synth_hundred:
+    if options.synth_hundred or options.synth:
         from main import run
 
-        run(hundred_services())
+        run(hundred_services(options.synth or 100))
         return 0
+    if not options.scale_only:
+        _scenarios(options.runs)
+    table = scale([int(size) for size in options.sizes.split(",")], options.scale_runs)
+    print(table, end="")
+    options.out.write_text(table, encoding="utf-8")
+    print(f"scale table written to {_shown(options.out)}", file=sys.stderr)
+    return 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall s, CPU s of the process tree) of one synth; stderr (warnings) kept in a file, shown on failure."""
+    with tempfile.TemporaryDirectory() as outdir:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        with open(Path(outdir) / "stderr.txt", "wb") as sink:
+            done = subprocess.run(args, cwd=ROOT, env={**env, "CDKTF_OUTDIR": outdir}, stdout=subprocess.DEVNULL, stderr=sink)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0 or not list((Path(outdir) / "stacks").glob("services*/cdk.tf.json")):
+            raise SystemExit(f"{' '.join(args)} failed:\n{(Path(outdir) / 'stderr.txt').read_text(encoding='utf-8')[-3000:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def validation_seconds(count: int) -> float:
+    """``validate`` (types, rules, the 60-rule quota) of a generated system, in this process."""
+    from topology import Settings, validate
+
+    topology = hundred_services(count)
+    start = time.perf_counter()
+    problems = validate(topology, Settings())
+    elapsed = time.perf_counter() - start
+    if problems:
+        raise SystemExit(f"the generated {count}-service system is invalid: {problems[0]}")
+    return elapsed
+
+
+def scale(sizes: list[int], runs: int) -> str:
+    """The markdown table of whole-process synth time per system size."""
+    env = dict(os.environ)
+    use_project_node(env)
+    env.pop("STOCK_PROVIDER_IMPORT", None)
+    rows = []
+    for count in sizes:
+        samples = [_timed([sys.executable, "-m", "benchmarks.bench", "--synth", str(count)], env) for _ in range(max(runs, 1))]
+        wall, cpu = statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
+        rows.append((count, wall, cpu, validation_seconds(count)))
+        print(f"{count} services: {wall:.2f} s, {cpu:.2f} CPU s", file=sys.stderr)
+    base_count, base_cpu = rows[0][0], rows[0][2]
+    lines = [
+        "# Synth at scale",
+        "",
+        "Written by `make bench` (benchmarks/bench.py): whole-process `python main.py`-equivalent synth of a generated",
+        f"system (groups of ten: a gRPC hub, a chain of four, five leaf clients), median of {max(runs, 1)} fresh process(es);",
+        "validation alone timed in-process. CPU s is user + system time of Python and its jsii Node process, which take",
+        "turns (each call waits for the other), so on an idle machine the wall time is about the CPU time; on a busy one",
+        "only the CPU time is comparable. *Per service* is the CPU time each service adds beyond the smallest size.",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {_node_version()}.",
+        "",
+        "| services | synth wall s | synth CPU s | validation s | per service CPU ms |",
+        "|---|---|---|---|---|",
+    ]
+    for count, wall, cpu, validation in rows:
+        per = "" if count == base_count else f"{1000 * (cpu - base_cpu) / (count - base_count):.1f}"
+        lines.append(f"| {count:,} | {wall:.2f} | {cpu:.2f} | {validation:.3f} | {per} |")
+    return "\n".join(lines) + "\n"
+
+
+def _scenarios(runs: int) -> None:
     env = dict(os.environ)
     use_project_node(env)
     env.pop("STOCK_PROVIDER_IMPORT", None)
@@ -126,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "c stock": ([sys.executable, "main.py"], {**env, "STOCK_PROVIDER_IMPORT": "1"}),
     }
     samples = {name: Sample() for name in scenarios}
-    for round_index in range(options.runs + 1):
+    for round_index in range(runs + 1):
         for name, (args, scenario_env) in scenarios.items():
             seconds, peak, python, node = measure(args, scenario_env)
             if round_index == 0:
@@ -136,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             sample.peak_mb.append(peak)
             sample.python_mb.append(python)
             sample.node_mb.append(node)
-        print(f"round {round_index}/{options.runs} done{' (warm-up)' if round_index == 0 else ''}", file=sys.stderr)
+        print(f"round {round_index}/{runs} done{' (warm-up)' if round_index == 0 else ''}", file=sys.stderr)
     median = {name: statistics.median(s.seconds) for name, s in samples.items()}
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {_node_version()}")
     print(f"{'scenario':<12} {'median s':>9} {'min s':>7} {'max s':>7} {'peak MB':>8} {'python MB':>10} {'node MB':>8}")
@@ -145,13 +235,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<12} {median[name]:>9.2f} {min(s.seconds):>7.2f} {max(s.seconds):>7.2f} "
             f"{max(s.peak_mb):>8.0f} {max(s.python_mb):>10.0f} {max(s.node_mb):>8.0f}"
         )
-    refusal = statistics.median(_no_credentials_refusal() for _ in range(options.runs))
-    print(f"no-credentials refusal of `make diff`: {refusal:.2f} s (median of {options.runs})")
+    refusal = statistics.median(_no_credentials_refusal() for _ in range(runs))
+    print(f"no-credentials refusal of `make diff`: {refusal:.2f} s (median of {runs})")
     a_over_c = median["a default"] / median["c stock"]
     b_over_a = median["b hundred"] / median["a default"]
     peak_a = max(samples["a default"].peak_mb)
     print(f"a/c = {a_over_c:.2f} (target <= 0.30)   b/a = {b_over_a:.2f} (target <= 1.5)   peak(a) = {peak_a:.0f} MB (target <= 600)")
-    return 0
 
 
 def _no_credentials_refusal() -> float:
