@@ -21,6 +21,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from topology.system import SelectionError
+
 HERE = Path(__file__).resolve().parent / "checkov"
 CHECKOV = HERE / ".venv" / "bin" / "checkov"
 SKIPS = HERE / "skips.toml"
@@ -138,8 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--system", help="the system module whose declared skips (Settings/Environment.checkov_skips) apply")
     parser.add_argument("--env", help="its environment")
     args = parser.parse_args(argv)
+    try:
+        declared = declared_skips(args.system, args.env) if args.system else []
+    except SelectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     result = scan(args.outdir)
-    declared = declared_skips(args.system, args.env) if args.system else []
     problems = judge(result, skips(), declared)
     for problem in problems:
         print(problem)

@@ -96,3 +96,9 @@ def test_a_declared_skip_needs_a_check_id_and_a_reason() -> None:
         "settings: checkov_skips[0].check: 'aws-338' is not a checkov check ID (like 'CKV_AWS_338')",
         "settings: checkov_skips[1].reason: say why CKV_AWS_338 is accepted here (make verify prints it)",
     ]
+
+
+def test_an_unknown_system_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert scan.main([str(tmp_path), "--system", "acme.nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: system 'acme.nowhere': no such module on the import path") and "Traceback" not in err
