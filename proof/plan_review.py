@@ -11,7 +11,7 @@ target group or API gateway. A new source the declaration asks for (a new call)
 is listed as **declared** and does not block; only what it does not explain blocks,
 and the review says what to do. A port change for an existing caller is listed as a
 change (each rule once: old port -> new port), not as a finding. Every changed resource
-is listed; a difference known to come from the emulator (README's table of
+is listed; a difference known to come from the emulator (docs/emulator.md's table of
 gaps) is marked as such. The review is Markdown, fit to paste into a pull
 request; ``main`` exits 1 when a blocking finding exists.
 
@@ -344,7 +344,7 @@ def markdown(reviews: list[StackReview]) -> str:
         lines[4:4] = [running, ""]
     gap_only = sum(r.emulator_only for r in reviews)
     if gap_only:
-        lines += ["", f"{gap_only} change(s) differ only in attributes the emulator is known not to store (README's table of gaps)."]
+        lines += ["", f"{gap_only} change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps)."]
     sections = [
         ("Blocking findings (approve explicitly or change the plan)", [f"{r.stack}: {line}" for r in reviews for line in r.blocking]),
         (

@@ -190,7 +190,7 @@ def test_every_changed_resource_is_listed_and_emulator_gaps_are_marked() -> None
     assert f"`{RULE}` change: description (known emulator gap, not a real change)" in marked.changed
     assert f"`{RULE}` change: description" in plain.changed
     text = markdown([review("network", _plan("network"), gaps=KNOWN_GAPS), marked])
-    assert "4 change(s) differ only in attributes the emulator is known not to store (README's table of gaps)." in text
+    assert "4 change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps)." in text
     assert "No change widens who can reach a service." in text
 
 
