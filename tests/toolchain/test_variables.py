@@ -43,6 +43,11 @@ def test_an_undeclared_or_malformed_variable_is_one_line(tmp_path: Path) -> None
 @pytest.mark.parametrize("target", ["deploy-local", "plan", "diff", "deploy"])
 def test_make_passes_vars_to_the_command(target: str, project_root: Path) -> None:
     done = subprocess.run(
-        ["make", "-n", target, "VARS=image_a=1 image_b=2"], cwd=project_root, capture_output=True, text=True, timeout=120, check=True
+        ["make", "--no-print-directory", "-n", target, "VARS=image_a=1 image_b=2"],
+        cwd=project_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     assert done.stdout.splitlines()[-1].endswith(" --var image_a=1 --var image_b=2")
