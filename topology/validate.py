@@ -19,6 +19,9 @@ from .entry_rules import entry_problems
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .model import Autoscaling, Capacity, Deployment, Egress, Endpoint, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
+from .patterns import NAME_LABEL as SERVICE_NAME
+from .patterns import NAME_LABEL_RULE as SERVICE_NAME_RULE
+from .patterns import PREFIX_LIST_ID, SECURITY_GROUP_ID, SUBNET_ID, VPC_ID
 from .regions import region_problem
 from .types import type_problems
 
@@ -27,12 +30,6 @@ from .types import type_problems
 #  The name can't start with a hyphen."
 PORT_NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,63}$")
 PORT_NAME_RULE = "1-64 characters of lowercase letters, digits, '-' or '_', not starting with '-'"
-
-# Our own rule for service names: they become container names, log group names,
-# security group names and IAM role names ("<project>-<service>-execution", and
-# IAM role names are limited to 64 characters), so keep them short DNS-like labels.
-SERVICE_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
-SERVICE_NAME_RULE = "1-32 characters of lowercase letters, digits or '-', not starting or ending with '-'"
 
 # RFC 1035 labels; ECS ServiceConnectClientAlias.dnsName allows up to 127 characters.
 DNS_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -44,8 +41,6 @@ CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 PROJECT = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 CYCLE_REASON = (
     "refused because Service Connect writes a task's /etc/hosts names for the servers it calls when the task starts, "
     "so a server must run before its callers, and in a cycle one side would start without the other's name; "
@@ -78,8 +73,6 @@ SECRETS_MANAGER_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-
 SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
 AWS_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/[A-Za-z0-9+=,.@_/-]+$")
-SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-PREFIX_LIST_ID = re.compile(r"^pl-[0-9a-f]{8,17}$")
 
 SCHEDULE = re.compile(
     r"^(cron\((\S+ ){5}\S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$"
