@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,15 +32,6 @@ from topology.system import SelectionError, System, deployments, environment_pro
 from ..systems import SHOP, write_shop
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-@pytest.fixture
-def on_path(tmp_path: Path) -> Iterator[Path]:
-    sys.path.insert(0, str(tmp_path))
-    yield tmp_path
-    sys.path.remove(str(tmp_path))
-    for name in [n for n in sys.modules if n == "acme" or n.startswith("acme.")]:
-        del sys.modules[name]
 
 
 def _production() -> System:

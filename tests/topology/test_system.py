@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,15 +10,6 @@ from topology import Environment, Port, Service, Settings, Sizing, Topology
 from topology.system import SelectionError, deployments, environment_problems, load_system
 
 from ..systems import SHOP, write_shop
-
-
-@pytest.fixture
-def on_path(tmp_path: Path) -> Iterator[Path]:
-    sys.path.insert(0, str(tmp_path))
-    yield tmp_path
-    sys.path.remove(str(tmp_path))
-    for name in [n for n in sys.modules if n == "acme" or n.startswith("acme.")]:
-        del sys.modules[name]
 
 
 def _error(module: str) -> str:
