@@ -234,6 +234,7 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
     env = base_env(outdir, emulator=target == "emulator", selection=selection)
     _announce(selection, deployment, f"planning ({target})")
     synth(outdir, env)
+    parse_variables(variables or [], outdir, deployment.stacks)  # a bad VARS is one line before moto or AWS is asked
     if target == "emulator":
         with Emulator(workdir, region=deployment.settings.region, record=False, certificates=certificates(deployment)) as aws:
             _emulator_started(aws, workdir)
