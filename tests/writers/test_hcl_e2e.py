@@ -245,7 +245,7 @@ def _assert_hcl_adopts_the_json_state(json_home: Path) -> None:
     """The HCL written next to the JSON's cdktf.out/ plans against the state ``cdktf deploy`` wrote: moves, no replacements.
 
     network first: applying it writes the renamed cross-stack outputs services reads.
-    Only moto's known gaps (tools/emulator.KNOWN_GAPS) may show as in-place updates.
+    Only moto's known gaps (proof/known_gaps.KNOWN_GAPS) may show as in-place updates.
     """
     converted = hcl.convert(json_home / "cdktf.out", json_home / "hcl")
     gaps = {f"{rtype}.{attr}" for rtype, attr in KNOWN_GAPS}
