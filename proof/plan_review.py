@@ -344,7 +344,10 @@ def markdown(reviews: list[StackReview]) -> str:
         lines[4:4] = [running, ""]
     gap_only = sum(r.emulator_only for r in reviews)
     if gap_only:
-        lines += ["", f"{gap_only} change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps)."]
+        lines += [
+            "",
+            f"{gap_only} change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps).",
+        ]
     sections = [
         ("Blocking findings (approve explicitly or change the plan)", [f"{r.stack}: {line}" for r in reviews for line in r.blocking]),
         (
