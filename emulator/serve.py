@@ -33,7 +33,11 @@
    set by ``emulator.local``) get a self-signed stand-in under that very ARN when a listener
    first uses them, so the Terraform stays what AWS gets.
 
-Nothing else changes (1, 2, 4, 5 and 6 are listed in docs/emulator.md's table of gaps). Deterministic:
+7. moto's EC2 ignores the ``_custom_id_`` tag on ``CreateVpc``, ``CreateSubnet`` and
+   ``CreateSecurityGroup``; ``emulator/custom_ids.py`` honours it, so that ``deploy-local``
+   can stand in for an existing VPC, its subnets and a referenced group under their very IDs.
+
+Nothing else changes (1, 2, 4, 5, 6 and 7 are listed in docs/emulator.md's table of gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
     emulator/.venv/bin/python emulator/serve.py -H 127.0.0.1 -p 5000
@@ -45,6 +49,7 @@ import json
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from moto.acm import models as acm
@@ -55,6 +60,10 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.route53.models import route53_backends
 from moto.server import main
 from moto.servicediscovery import models as servicediscovery
+
+if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the project root, for emulator.custom_ids
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from emulator import custom_ids
 
 _TAGS: dict[str, dict[str, str]] = {}
 
@@ -159,6 +168,7 @@ Response.register_scalable_target = _register_keeps_tags(Response.register_scala
 Response.list_tags_for_resource = _list_tags_for_resource
 Response.tag_resource = _tag_resource
 Response.untag_resource = _untag_resource
+custom_ids.install()
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
