@@ -111,8 +111,6 @@ def deploy(selection: Selection, outdir: Path, workdir: Path, variables: list[st
         _emulator_started(aws, workdir)
         _announce_certificates(deployment)
         try:
-            for line in standins.cannot_stand_in(deployment):
-                say(line)
             for line in standins.create(standins.stand_ins(deployment), aws["AWS_ENDPOINT_URL"], _stand_in_record(workdir, deployment)):
                 say(line)
             for stack in deployment.stacks:

@@ -2,9 +2,12 @@
 
     python -m emulator.standin_client create|delete <endpoint>   # the stand-ins as JSON on stdin
 
-Idempotent: what already exists is left as it is (a second ``deploy-local``), what is gone is
-not an error on delete. Each stand-in is made in the account its ARN names: moto treats a
-12-digit access key ID as that account.
+Idempotent: what already exists is left as it is (a second ``deploy-local``, a VPC a test
+seeded); ``create`` prints, as JSON, ``"created"`` or ``"exists"`` per stand-in, so the caller
+records only what it created. What is gone is not an error on delete; a VPC or subnet that
+cannot be deleted (something still in it) is. Each stand-in is made in the account its ARN
+names: moto treats a 12-digit access key ID as that account. A VPC's, a subnet's and a security
+group's chosen IDs are moto's ``_custom_id_`` tag, which ``emulator/custom_ids.py`` makes EC2 honour.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 ALREADY = ("InvalidGroup.Duplicate", "ResourceExistsException", "ParameterAlreadyExists", "BucketAlreadyOwnedByYou", "QueueAlreadyExists")
+GONE = ("InvalidVpcID.NotFound", "InvalidSubnetID.NotFound")
+"""What deleting a VPC or subnet may meet and ignore; any other error there (DependencyViolation: something is still in it) is reported."""
+STAND_IN_TAG = {"Key": "stand-in", "Value": "deploy-local"}
 
 
 def _client(service: str, item: dict[str, Any], endpoint: str) -> Any:
@@ -30,15 +36,89 @@ def _client(service: str, item: dict[str, Any], endpoint: str) -> Any:
     )
 
 
-def create(item: dict[str, Any], endpoint: str) -> None:
+def _ec2_exists(ec2: Any, item: dict[str, Any]) -> bool:
+    """Whether the VPC or subnet of that ID is in the account (then it is not created again)."""
+    try:
+        if item["kind"] == "vpc":
+            ec2.describe_vpcs(VpcIds=[item["name"]])
+        else:
+            ec2.describe_subnets(SubnetIds=[item["name"]])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code", "") in GONE:
+            return False
+        raise
+    return True
+
+
+def _create_network(item: dict[str, Any], endpoint: str) -> str:
+    """A VPC (DNS support and hostnames on, as a VPC hosting a private DNS namespace has) or a subnet, under its very ID."""
+    ec2 = _client("ec2", item, endpoint)
+    if _ec2_exists(ec2, item):
+        return "exists"
+    tags = [{"ResourceType": item["kind"], "Tags": [STAND_IN_TAG, {"Key": "_custom_id_", "Value": item["name"]}]}]
+    if item["kind"] == "vpc":
+        ec2.create_vpc(CidrBlock=item["cidr"], TagSpecifications=tags)
+        ec2.modify_vpc_attribute(VpcId=item["name"], EnableDnsHostnames={"Value": True})
+    else:
+        ec2.create_subnet(VpcId=item["vpc"], CidrBlock=item["cidr"], AvailabilityZone=item["zone"], TagSpecifications=tags)
+    return "created"
+
+
+def _found(item: dict[str, Any], endpoint: str) -> bool:
+    """Whether a group, cluster, queue or key stand-in is there already: creating those again would not be refused as such."""
     kind, name = item["kind"], item["name"]
-    tag = [{"Key": "stand-in", "Value": "deploy-local"}]
     if kind == "security_group":
-        ec2 = _client("ec2", item, endpoint)
-        ec2.create_security_group(GroupName=name, Description=f"emulator stand-in for {item['reference']}")
+        try:
+            _client("ec2", item, endpoint).describe_security_groups(GroupIds=[name])
+        except ClientError:
+            return False
+        return True
+    if kind == "cluster":
+        clusters = _client("ecs", item, endpoint).describe_clusters(clusters=[name])["clusters"]
+        return any(cluster["status"] == "ACTIVE" for cluster in clusters)
+    if kind == "queue":
+        try:
+            _client("sqs", item, endpoint).get_queue_url(QueueName=name)
+        except ClientError:
+            return False
+        return True
+    if kind == "kms_key":
+        return bool(_stand_in_keys(_client("kms", item, endpoint), item))
+    return False
+
+
+def _stand_in_keys(kms: Any, item: dict[str, Any]) -> list[str]:
+    """The enabled keys whose description names the reference (moto cannot give the stand-in the referenced ID)."""
+    described = [kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"] for key in kms.list_keys()["Keys"]]
+    wanted = f"emulator stand-in for {item['reference']}"
+    return [key["KeyId"] for key in described if key.get("Description") == wanted and key.get("KeyState") == "Enabled"]
+
+
+def create(item: dict[str, Any], endpoint: str) -> str:
+    """Create the stand-in: ``"created"``, or ``"exists"`` when it is there already."""
+    if item["kind"] in ("vpc", "subnet"):
+        return _create_network(item, endpoint)
+    if _found(item, endpoint):
+        return "exists"
+    try:
+        _create_other(item, endpoint)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code", "") in ALREADY:
+            return "exists"
+        raise
+    return "created"
+
+
+def _create_other(item: dict[str, Any], endpoint: str) -> None:
+    kind, name = item["kind"], item["name"]
+    if kind == "security_group":
+        tags = [{"ResourceType": "security-group", "Tags": [STAND_IN_TAG, {"Key": "_custom_id_", "Value": name}]}]
+        _client("ec2", item, endpoint).create_security_group(
+            GroupName=f"emulator-stand-in-{name}", Description=f"emulator stand-in for {item['reference']}", TagSpecifications=tags
+        )
     elif kind == "secret":
         _client("secretsmanager", item, endpoint).create_secret(
-            Name=name, SecretString="{}", Tags=[*tag, {"Key": "_custom_id_", "Value": item["suffix"]}]
+            Name=name, SecretString="{}", Tags=[STAND_IN_TAG, {"Key": "_custom_id_", "Value": item["suffix"]}]
         )
     elif kind == "parameter":
         _client("ssm", item, endpoint).put_parameter(Name=name, Value="stand-in", Type="String")
@@ -60,17 +140,20 @@ def create(item: dict[str, Any], endpoint: str) -> None:
 
 def delete(item: dict[str, Any], endpoint: str) -> None:
     kind, name = item["kind"], item["name"]
-    if kind == "security_group":
-        _client("ec2", item, endpoint).delete_security_group(GroupName=name)
+    if kind == "vpc":
+        _client("ec2", item, endpoint).delete_vpc(VpcId=name)
+    elif kind == "subnet":
+        _client("ec2", item, endpoint).delete_subnet(SubnetId=name)
+    elif kind == "security_group":
+        _client("ec2", item, endpoint).delete_security_group(GroupId=name)
     elif kind == "secret":
         _client("secretsmanager", item, endpoint).delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
     elif kind == "parameter":
         _client("ssm", item, endpoint).delete_parameter(Name=name)
     elif kind == "kms_key":
         kms = _client("kms", item, endpoint)
-        for key in kms.list_keys()["Keys"]:
-            if kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"].get("Description") == f"emulator stand-in for {item['reference']}":
-                kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+        for key_id in _stand_in_keys(kms, item):
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
     elif kind == "bucket":
         _client("s3", item, endpoint).delete_bucket(Bucket=name)
     elif kind == "queue":
@@ -82,17 +165,20 @@ def delete(item: dict[str, Any], endpoint: str) -> None:
 
 def main() -> int:
     action, endpoint = sys.argv[1], sys.argv[2]
+    statuses = []
     for item in json.load(sys.stdin):
         try:
-            (create if action == "create" else delete)(item, endpoint)
+            if action == "create":
+                statuses.append(create(item, endpoint))
+            else:
+                delete(item, endpoint)
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
-            if action == "create" and code in ALREADY:
-                continue
-            if action == "delete":
+            if action == "delete" and (item["kind"] not in ("vpc", "subnet") or code in GONE):
                 continue  # already gone (a forgotten account, a manual clean-up)
             print(f"{item['kind']} {item['reference']}: {code}: {error}", file=sys.stderr)
             return 1
+    print(json.dumps(statuses))
     return 0
 
 

@@ -7,33 +7,51 @@ emulated account they do not, and an apply that needs one (an egress rule to a g
 ``make destroy-local`` removes them again. Each is created as close to the reference as moto
 allows:
 
-- a security group is created *named* by its ID (moto resolves a group reference by ID, then
-  by name; it cannot choose a group's ID);
+- a security group is created with its very ID (moto's ``_custom_id_`` tag, which the emulator
+  honours for EC2: ``emulator/custom_ids.py``), in the default VPC;
 - a secret gets the ARN's suffix through moto's ``_custom_id_`` tag, and a secret, parameter
   or queue is created in the ARN's account (moto keys accounts by a 12-digit access key ID),
   so their ARNs are the referenced ones exactly;
 - a KMS key cannot have a chosen ID in moto: the stand-in is a key of another ID (nothing in
   the emulator decrypts with it), and the line says so;
-- an existing VPC or subnets cannot be stood in for at all (moto cannot choose their IDs):
-  the line says so, and they must already exist in the emulated account (seeded by hand, as
-  ``tests/builders/legacy_article.py`` does); an existing cluster or namespace is created by name.
+- an existing VPC and its subnets (``network.existing``: ``vpc_id``, ``private_subnet_ids``,
+  ``public_subnet_ids``) are created with their very IDs (``_custom_id_`` too), before
+  everything else. Their CIDRs are not in the declaration (the VPC's owner chose them), so
+  the emulator chooses: the VPC gets ``VPC_CIDR`` (10.0.0.0/16), each private subnet the next /24 from 10.0.0.0/24 and each public
+  subnet the next from 10.0.128.0/24 (so a subnet added to one list does not move the other's),
+  in ``network.availability_zones`` in turn. No route tables, internet or NAT gateways: each
+  subnet uses the VPC's main route table (local routes only), which the plan-time checks of
+  private subnets accept; a public subnet is just a subnet;
+- an existing cluster is created by name.
+
+What exists in the emulated account already and this emulator home did not create (a VPC a
+test seeded by hand, a secret another environment's deploy stood in for) is left as it is,
+not recorded, and never removed; the line says it exists. What the home created is recorded
+in its ``stand-ins<suffix>.json`` and removed by ``make destroy-local`` (subnets before their VPC).
 
 The creation runs in the emulator's own Python (boto3 is there), ``emulator/standin_client.py``.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import itertools
 import json
 import re
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from topology import NetworkSettings
 from topology.system import Deployment
 
 from .server import EMULATOR_PYTHON, EmulatorError
 
 ROOT = Path(__file__).resolve().parent.parent
+VPC_CIDR = "10.0.0.0/16"
+"""The stand-in VPC's block (the project's own default): room for 128 private and 128 public /24 subnets."""
+PUBLIC_FROM = 128
+"""Public subnets' /24s start half-way through ``VPC_CIDR``, private ones at its start."""
 ARN = re.compile(r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|):(?P<resource>.+)$")
 
 
@@ -42,11 +60,11 @@ class StandIn:
     """One thing to create in the emulator before the apply."""
 
     kind: str
-    """``security_group``, ``secret``, ``parameter``, ``kms_key``, ``bucket``, ``queue``, ``cluster``."""
+    """``vpc``, ``subnet``, ``security_group``, ``secret``, ``parameter``, ``kms_key``, ``bucket``, ``queue``, ``cluster``."""
     reference: str
     """What the declaration names (an ID or ARN)."""
     name: str
-    """What the stand-in is created as (a group name, secret name, parameter name, bucket, queue, cluster)."""
+    """What the stand-in is created as (an ID, a secret name, parameter name, bucket, queue, cluster)."""
     account: str | None
     """The account to create it in (the ARN's); the emulator's default account if unset."""
     region: str
@@ -54,32 +72,66 @@ class StandIn:
     """Who references it, for the line the user reads."""
     suffix: str | None = None
     """A secret's 6-character ARN suffix."""
+    cidr: str | None = None
+    """A VPC's or subnet's block, chosen by the emulator (the declaration does not say it)."""
+    vpc: str | None = None
+    """A subnet's VPC."""
+    zone: str | None = None
+    """A subnet's availability zone."""
 
     @property
     def line(self) -> str:
-        note = (
-            " (a key of another ID: moto cannot choose a key's ID; nothing in the emulator decrypts with it)"
-            if self.kind == "kms_key"
-            else ""
-        )
-        return f"emulator: stand-in for {self.reference} ({self.why}){note}"
+        """What ``deploy-local`` says when it creates the stand-in."""
+        return f"emulator: stand-in for {self.reference} ({self.why}){self._note}"
+
+    @property
+    def existing_line(self) -> str:
+        """What ``deploy-local`` says when the thing exists already and this emulator home did not create it."""
+        return f"emulator: {self.reference} exists in the emulated account already ({self.why}): no stand-in"
+
+    @property
+    def _note(self) -> str:
+        if self.kind == "kms_key":
+            return " (a key of another ID: moto cannot choose a key's ID; nothing in the emulator decrypts with it)"
+        if self.kind == "vpc":
+            return f" (CIDR {self.cidr}, chosen by the emulator)"
+        if self.kind == "subnet":
+            return f" ({self.cidr} in {self.zone}, chosen by the emulator)"
+        return ""
 
 
-def cannot_stand_in(deployment: Deployment) -> list[str]:
-    """Lines for the references moto cannot create with their IDs (an existing VPC and its subnets)."""
-    existing = deployment.settings.network.existing
+def network_stand_ins(net: NetworkSettings, region: str) -> list[StandIn]:
+    """The existing VPC, then its private and public subnets (``/24``s of ``VPC_CIDR``, zones in turn); none without one."""
+    existing = net.existing
     if existing is None:
         return []
-    ids = ", ".join((existing.vpc_id, *existing.private_subnet_ids))
-    return [
-        f"emulator: no stand-in for {ids} (moto cannot create a VPC or subnet with a given ID): they must exist in the emulated account"
+    found = [
+        StandIn(
+            kind="vpc", reference=existing.vpc_id, name=existing.vpc_id, account=None, region=region, why="the existing VPC", cidr=VPC_CIDR
+        )
     ]
+    for tier, ids, first in (("private", existing.private_subnet_ids, 0), ("public", existing.public_subnet_ids, PUBLIC_FROM)):
+        if len(ids) > PUBLIC_FROM:
+            raise EmulatorError(f"the emulator stands in for at most {PUBLIC_FROM} {tier} subnets ({len(ids)} named)")
+        found += [_subnet(subnet_id, tier, first + index, existing.vpc_id, net, region) for index, subnet_id in enumerate(ids)]
+    return found
+
+
+def _subnet(subnet_id: str, tier: str, block: int, vpc_id: str, net: NetworkSettings, region: str) -> StandIn:
+    """The ``block``-th /24 of ``VPC_CIDR``; zones taken in turn within its tier."""
+    cidr = str(next(itertools.islice(ipaddress.ip_network(VPC_CIDR).subnets(new_prefix=24), block, None)))
+    zone = net.availability_zones[(block % PUBLIC_FROM) % net.az_count]
+    why = f"the existing VPC's {tier} subnet"
+    return StandIn(
+        kind="subnet", reference=subnet_id, name=subnet_id, account=None, region=region, why=why, cidr=cidr, vpc=vpc_id, zone=zone
+    )
 
 
 def stand_ins(deployment: Deployment) -> list[StandIn]:
-    """Every outside reference of the deployment that can be stood in for, in declaration order, once each."""
-    settings, found = deployment.settings, []
+    """Every outside reference of the deployment that can be stood in for, once each: the network first, then in declaration order."""
+    settings = deployment.settings
     net = settings.network
+    found = network_stand_ins(net, settings.region)
     if net.existing is not None and net.existing.use_existing_cluster:
         found.append(_plain("cluster", net.cluster_name, settings.region, "the existing cluster"))
     for service in deployment.topology.services:
@@ -128,7 +180,7 @@ def _from_arn(arn: str, region: str, why: str) -> StandIn:
     return StandIn(kind="other", reference=arn, name=arn, account=account, region=where, why=why)
 
 
-def _client(action: str, items: list[StandIn], endpoint: str) -> None:
+def _client(action: str, items: list[StandIn], endpoint: str) -> list[str]:
     payload = json.dumps([asdict(item) for item in items])
     done = subprocess.run(
         [str(EMULATOR_PYTHON), "-m", "emulator.standin_client", action, endpoint],
@@ -141,22 +193,40 @@ def _client(action: str, items: list[StandIn], endpoint: str) -> None:
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise EmulatorError(f"creating stand-ins failed: {last}" if action == "create" else f"removing stand-ins failed: {last}")
+    statuses: list[str] = json.loads(done.stdout or "[]")
+    return statuses
+
+
+def _recorded(record: Path) -> list[StandIn]:
+    return [StandIn(**item) for item in json.loads(record.read_text(encoding="utf-8"))] if record.exists() else []
 
 
 def create(items: list[StandIn], endpoint: str, record: Path) -> list[str]:
-    """Create what is not there yet; remember it in ``record`` for ``remove``; the lines to print."""
+    """Create what is not there yet; remember what this home created in ``record`` for ``remove``; the lines to print.
+
+    A stand-in this home created before (a second ``deploy-local``) stays its own, also once the declaration
+    no longer names it (``destroy-local`` still removes it); what exists but is not in ``record`` belongs to
+    someone else (a test's seed, another environment's stand-in): not recorded.
+    """
     if not items:
         return []
-    _client("create", items, endpoint)
-    record.write_text(json.dumps([asdict(item) for item in items], indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return [item.line for item in items]
+    previous = _recorded(record)
+    before, now = {(item.kind, item.name) for item in previous}, {(item.kind, item.name) for item in items}
+    statuses = _client("create", items, endpoint)
+    ours = [item for item, status in zip(items, statuses, strict=True) if status == "created" or (item.kind, item.name) in before]
+    kept = ours + [item for item in previous if (item.kind, item.name) not in now]  # no longer named, still this home's
+    if kept:
+        record.write_text(json.dumps([asdict(item) for item in kept], indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    else:
+        record.unlink(missing_ok=True)
+    return [item.line if item in ours else item.existing_line for item in items]
 
 
 def remove(endpoint: str, record: Path) -> list[str]:
-    """Delete the stand-ins ``create`` recorded; the lines to print."""
-    if not record.exists():
+    """Delete the stand-ins ``create`` recorded, a VPC after everything else (its subnets); the lines to print."""
+    items = sorted(_recorded(record), key=lambda item: item.kind == "vpc")
+    if not items:
         return []
-    items = [StandIn(**item) for item in json.loads(record.read_text(encoding="utf-8"))]
     _client("delete", items, endpoint)
     record.unlink()
     return [f"emulator: removed the stand-in for {item.reference}" for item in items]

@@ -51,7 +51,8 @@ def _local(command: str, home: Path, *extra: str, environ: dict[str, str] | None
 def test_deploy_local_stands_in_for_what_exists_outside_and_says_so(prod: Deployed) -> None:
     assert [line for line in prod.stderr.splitlines() if line.startswith("emulator: stand-in")] == STAND_INS
     text = "\n".join(prod.requests())
-    assert "GroupName=sg-0f1e2d3c4b5a69788" in text  # moto resolves a group reference by ID, then by name
+    assert "TagSpecification.1.Tag.2.Key=_custom_id_&TagSpecification.1.Tag.2.Value=sg-0f1e2d3c4b5a69788" in text  # its very ID
+    assert "GroupName=sg-0f1e2d3c4b5a69788" not in text  # so the egress rule found it by ID, not by a name
     assert '{"Key": "_custom_id_", "Value": "ZyXwVu"}' in text  # the secret's ARN suffix, so its ARN is the referenced one
 
 

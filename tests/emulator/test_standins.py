@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
-from emulator.standins import StandIn, cannot_stand_in, stand_ins
+import pytest
+
+from emulator import standins
+from emulator.server import EmulatorError
+from emulator.standins import VPC_CIDR, StandIn, network_stand_ins, stand_ins
 from examples import production
-from topology import ExistingNetwork
-from topology.system import deployments, load_system
+from topology import ExistingNetwork, NetworkSettings
+from topology.system import Deployment, deployments, load_system
 
 
 def test_staging_stands_in_for_its_own_references() -> None:
@@ -64,22 +71,129 @@ def test_staging_stands_in_for_its_own_references() -> None:
             why="api permission Jobs",
         ),
     ]
-    assert cannot_stand_in(staging) == []
 
 
-def test_an_existing_vpc_cannot_be_stood_in_for_and_the_line_says_so() -> None:
+VPC, PRIVATE, PUBLIC = (
+    "vpc-0123456789abcdef0",
+    ("subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2", "subnet-0aaaaaaaaaaaaaaa3"),
+    ("subnet-0bbbbbbbbbbbbbbb1",),
+)
+
+
+def _with_existing_network(existing: ExistingNetwork) -> Deployment:
     staging, _ = deployments(load_system("examples.production"))
-    existing = ExistingNetwork(vpc_id="vpc-0123456789abcdef0", private_subnet_ids=("subnet-0123456789abcdef0",), use_existing_cluster=True)
-    deployment = replace(staging, settings=replace(staging.settings, network=replace(staging.settings.network, existing=existing)))
-    assert cannot_stand_in(deployment) == [
-        "emulator: no stand-in for vpc-0123456789abcdef0, subnet-0123456789abcdef0 (moto cannot create a VPC or subnet with a given ID): "
-        "they must exist in the emulated account"
-    ]
-    assert stand_ins(deployment)[0] == StandIn(
-        kind="cluster",
-        reference="ServiceConnect-staging",
-        name="ServiceConnect-staging",
+    return replace(staging, settings=replace(staging.settings, network=replace(staging.settings.network, existing=existing)))
+
+
+def _subnet(subnet_id: str, tier: str, cidr: str, zone: str) -> StandIn:
+    return StandIn(
+        kind="subnet",
+        reference=subnet_id,
+        name=subnet_id,
         account=None,
         region="ap-northeast-1",
-        why="the existing cluster",
+        why=f"the existing VPC's {tier} subnet",
+        cidr=cidr,
+        vpc=VPC,
+        zone=zone,
     )
+
+
+def test_an_existing_vpc_and_its_subnets_are_stood_in_for_first_under_their_ids() -> None:
+    deployment = _with_existing_network(
+        ExistingNetwork(vpc_id=VPC, private_subnet_ids=PRIVATE, public_subnet_ids=PUBLIC, use_existing_cluster=True)
+    )
+    found = stand_ins(deployment)
+    region = "ap-northeast-1"
+    assert found[:6] == [
+        StandIn(kind="vpc", reference=VPC, name=VPC, account=None, region=region, why="the existing VPC", cidr="10.0.0.0/16"),
+        _subnet(PRIVATE[0], "private", "10.0.0.0/24", "ap-northeast-1a"),
+        _subnet(PRIVATE[1], "private", "10.0.1.0/24", "ap-northeast-1c"),
+        _subnet(PRIVATE[2], "private", "10.0.2.0/24", "ap-northeast-1a"),
+        _subnet(PUBLIC[0], "public", "10.0.128.0/24", "ap-northeast-1a"),
+        StandIn(
+            kind="cluster",
+            reference="ServiceConnect-staging",
+            name="ServiceConnect-staging",
+            account=None,
+            region=region,
+            why="the existing cluster",
+        ),
+    ]
+    assert [item.kind for item in found[6:]] == ["security_group", "secret", "kms_key", "parameter", "bucket", "queue"]  # as without
+    assert [item.line for item in found[:2]] + [found[4].line] == [
+        f"emulator: stand-in for {VPC} (the existing VPC) (CIDR 10.0.0.0/16, chosen by the emulator)",
+        f"emulator: stand-in for {PRIVATE[0]} (the existing VPC's private subnet) (10.0.0.0/24 in ap-northeast-1a, chosen by the emulator)",
+        f"emulator: stand-in for {PUBLIC[0]} (the existing VPC's public subnet) (10.0.128.0/24 in ap-northeast-1a, chosen by the emulator)",
+    ]
+
+
+def test_without_an_existing_network_there_is_no_network_stand_in() -> None:
+    staging, _ = deployments(load_system("examples.production"))
+    assert network_stand_ins(staging.settings.network, "ap-northeast-1") == []
+
+
+def test_the_stand_in_cidrs_fit_the_vpc_and_do_not_overlap() -> None:
+    many = tuple(f"subnet-0{index:016x}" for index in range(128))
+    found = network_stand_ins(
+        replace(NetworkSettings(), existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=many, public_subnet_ids=many[:3])),
+        "ap-northeast-1",
+    )
+    blocks = [ipaddress.ip_network(item.cidr or "") for item in found[1:]]
+    assert all(block.subnet_of(ipaddress.ip_network(VPC_CIDR)) for block in blocks)  # type: ignore[arg-type]
+    assert len(set(blocks)) == len(blocks) == 131
+    with pytest.raises(EmulatorError, match=r"^the emulator stands in for at most 128 private subnets \(129 named\)$"):
+        network_stand_ins(
+            replace(NetworkSettings(), existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=(*many, "subnet-0ffffffffffffffff"))), "x"
+        )
+
+
+NETWORK = network_stand_ins(
+    replace(NetworkSettings(), existing=ExistingNetwork(vpc_id=VPC, private_subnet_ids=PRIVATE[:1])), "ap-northeast-1"
+)
+
+
+def _answering(statuses: list[str], calls: list[tuple[str, list[str]]]) -> Callable[[str, list[StandIn], str], list[str]]:
+    def client(action: str, items: list[StandIn], endpoint: str) -> list[str]:
+        calls.append((action, [item.reference for item in items]))
+        return statuses if action == "create" else []
+
+    return client
+
+
+def test_what_exists_already_is_said_and_neither_recorded_nor_removed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A VPC a test seeded by hand: deploy-local says it exists and uses it; destroy-local removes only what it created."""
+    calls: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(standins, "_client", _answering(["exists", "created"], calls))
+    record = tmp_path / "stand-ins.json"
+    assert standins.create(NETWORK, "http://emulator", record) == [
+        f"emulator: {VPC} exists in the emulated account already (the existing VPC): no stand-in",
+        NETWORK[1].line,
+    ]
+    assert standins.remove("http://emulator", record) == [f"emulator: removed the stand-in for {PRIVATE[0]}"]
+    assert calls[-1] == ("delete", [PRIVATE[0]]) and not record.exists()
+
+
+def test_a_second_deploy_keeps_what_the_first_created_as_its_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[tuple[str, list[str]]] = []
+    record = tmp_path / "stand-ins.json"
+    monkeypatch.setattr(standins, "_client", _answering(["created", "created"], calls))
+    first = standins.create(NETWORK, "http://emulator", record)
+    monkeypatch.setattr(standins, "_client", _answering(["exists", "exists"], calls))
+    assert standins.create(NETWORK, "http://emulator", record) == first == [item.line for item in NETWORK]
+    assert standins.remove("http://emulator", record) == [
+        f"emulator: removed the stand-in for {PRIVATE[0]}",
+        f"emulator: removed the stand-in for {VPC}",  # subnets before their VPC
+    ]
+    assert calls[-1] == ("delete", [PRIVATE[0], VPC])
+
+
+def test_a_stand_in_the_declaration_no_longer_names_is_still_removed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[tuple[str, list[str]]] = []
+    record = tmp_path / "stand-ins.json"
+    monkeypatch.setattr(standins, "_client", _answering(["created", "created"], calls))
+    standins.create(NETWORK, "http://emulator", record)
+    monkeypatch.setattr(standins, "_client", _answering(["exists"], calls))
+    assert standins.create(NETWORK[:1], "http://emulator", record) == [NETWORK[0].line]
+    standins.remove("http://emulator", record)
+    assert calls[-1] == ("delete", [PRIVATE[0], VPC])
