@@ -193,7 +193,8 @@ def _one_entry_problems(at: str, entry: Entry, override: EntryOverride) -> Itera
             yield f"{at}.{name}: must be a string or False (none in this environment), got {type(value).__name__} {value!r}"
     yield from _hosts_problems(at, entry, override.hosts)
     listeners = override.listeners if override.listeners is not None else entry.listeners
-    if override.certificate_arn is not None and not any(getattr(item, "protocol", None) == "HTTPS" for item in listeners):
+    https = isinstance(listeners, tuple) and any(getattr(item, "protocol", None) == "HTTPS" for item in listeners)
+    if override.certificate_arn is not None and isinstance(listeners, tuple) and not https:
         yield (
             f"{at}.certificate_arn: entry {entry.name!r} has no HTTPS listener (the certificate is given to each HTTPS listener; "
             "an entry on another team's listener has none)"

@@ -83,3 +83,11 @@ def test_an_existing_vpc_cannot_be_stood_in_for_and_the_line_says_so() -> None:
         region="ap-northeast-1",
         why="the existing cluster",
     )
+
+
+def test_each_environment_stands_in_its_own_certificate() -> None:
+    """The emulator's certificates come from the resolved deployment: prod's own, never staging's."""
+    from emulator.local import certificates
+
+    staging, prod = deployments(load_system("examples.production"))
+    assert (certificates(staging), certificates(prod)) == ((production.CERTIFICATE,), (production.PROD_CERTIFICATE,))

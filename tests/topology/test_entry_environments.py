@@ -281,7 +281,7 @@ BAD: list[tuple[object, str]] = [
         """'203.0.113.0/24' (write ("203.0.113.0/24",))""",
     ),
     (
-        {"shop": EntryOverride(listeners=HTTPS)},  # type: ignore[arg-type]
+        {"shop": EntryOverride(listeners=HTTPS, certificate_arn=PROD_CERTIFICATE)},  # type: ignore[arg-type]
         "environment 'prod': entries['shop'].listeners: must be a tuple of Listener(...), got Listener(...)",
     ),
     (
