@@ -14,6 +14,8 @@
 - ``api`` and ``worker`` run on ARM64 (Graviton); ``web`` keeps half of its tasks on Fargate
   Spot; ``api`` has 30 GiB of ephemeral storage; deployments keep 100% healthy, wait for
   steady state, and roll back through the circuit breaker.
+- ``web`` answers the internet through the entry ``public``: HTTPS with an ACM certificate,
+  HTTP only redirecting; the other services stay internal (``make verify`` proves it).
 
 AWS-managed policies (``managed_policies``) are deliberately not used: they are an explicit
 opt-in that ``make verify`` reports, since it cannot prove what they grant.
@@ -21,25 +23,31 @@ opt-in that ``make verify`` reports, since it cannot prove what they grant.
 Two environments, ``staging`` and ``prod``, in two accounts and two regions. ``TOPOLOGY``
 declares staging's values (its account, its region); prod gives ``api`` and ``worker``
 its own secret, key, parameter, bucket, queue and database group, every service bigger
-scaling, and ``web`` the stable nginx line; staging runs one task of each without
-autoscaling. A prod value naming the staging account or region would be a one-line error
-(``make synth``). ``make deploy-local SYSTEM=examples.production ENV=prod`` (or ``staging``)
+scaling, ``web`` the stable nginx line, and the front door its own certificate, host name,
+sources (everyone; staging admits only the office) and log bucket; staging runs one task
+of each without autoscaling. A prod value naming the staging account or region would be a
+one-line error (``make synth``), the staging certificate in prod included. ``make deploy-local SYSTEM=examples.production ENV=prod`` (or ``staging``)
 works as is: the emulator gets a stand-in for each outside reference (docs/environments.md).
 """
 
 from __future__ import annotations
 
 from topology import (
+    EVERYONE,
     HTTPS_ANYWHERE,
     Autoscaling,
     Capacity,
     Deployment,
     Egress,
     Endpoint,
+    Entry,
+    EntryOverride,
     Environment,
     HealthCheck,
+    Listener,
     Permission,
     Port,
+    Route,
     ScheduledCapacity,
     Secret,
     Service,
@@ -57,6 +65,11 @@ DB_SECRET_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0a1b2c3d-4e5f-6071-8293-a4b
 FLAGS_PARAMETER = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/internal-api/feature-flags"
 REPORTS = "arn:aws:s3:::acme-internal-api-reports/reports/*"
 JOBS_QUEUE = f"arn:aws:sqs:{REGION}:{ACCOUNT}:internal-api-jobs"
+CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+"""The ACM certificate of ``HOST`` (ACM certificates are regional: each environment has its own)."""
+HOST = "app.staging.example.com"
+OFFICE = "203.0.113.0/24"
+"""Staging's front door admits the office only."""
 
 PROD_ACCOUNT = "210987654321"
 PROD_REGION = "us-west-2"
@@ -66,6 +79,8 @@ PROD_DB_SECRET_KEY = f"arn:aws:kms:{PROD_REGION}:{PROD_ACCOUNT}:key/9f8e7d6c-5b4
 PROD_FLAGS_PARAMETER = f"arn:aws:ssm:{PROD_REGION}:{PROD_ACCOUNT}:parameter/internal-api/feature-flags"
 PROD_REPORTS = "arn:aws:s3:::acme-internal-api-reports-prod/reports/*"
 PROD_JOBS_QUEUE = f"arn:aws:sqs:{PROD_REGION}:{PROD_ACCOUNT}:internal-api-jobs"
+PROD_CERTIFICATE = f"arn:aws:acm:{PROD_REGION}:{PROD_ACCOUNT}:certificate/9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b"
+PROD_HOST = "app.example.com"
 
 NGINX = "public.ecr.aws/nginx/nginx:latest"  # multi-architecture: amd64 and arm64
 PROD_NGINX = "public.ecr.aws/nginx/nginx:stable"
@@ -111,11 +126,13 @@ TOPOLOGY = Topology(
         Service(
             name="web",
             image=NGINX,
+            ports=(Port(name="web", container_port=80, protocol="http", health_path="/"),),
             calls=("api",),
             cpu=512,
             memory=1024,
             desired_count=2,
             environment=(("API_URL", Endpoint(server="api")),),
+            health_check=_http_check(80),
             autoscaling=Autoscaling(min_count=2, max_count=6, cpu_target_percent=60),
             capacity=Capacity(spot_percent=50),
             deployment=STEADY,
@@ -161,7 +178,17 @@ TOPOLOGY = Topology(
             capacity=Capacity(architecture="ARM64"),
             deployment=STEADY,
         ),
-    )
+    ),
+    entries=(
+        Entry(
+            name="public",
+            listeners=(Listener(protocol="HTTPS", certificate_arn=CERTIFICATE), Listener(protocol="HTTP", redirect_to_https=True)),
+            routes=(Route(service="web", host=HOST),),
+            allowed_sources=(OFFICE,),
+            access_logs_bucket="acme-internal-api-alb-logs-staging",
+            access_logs_prefix="public",
+        ),
+    ),
 )
 
 FIXED = ServiceOverride(autoscaling=False, desired_count=1)
@@ -182,6 +209,14 @@ ENVIRONMENTS = (
         region=PROD_REGION,
         availability_zones=("us-west-2a", "us-west-2b"),
         cidr="10.1.0.0/16",
+        entries={
+            "public": EntryOverride(
+                certificate_arn=PROD_CERTIFICATE,
+                hosts={HOST: PROD_HOST},
+                allowed_sources=EVERYONE,
+                access_logs_bucket="acme-internal-api-alb-logs-prod",
+            )
+        },
         services={
             "web": ServiceOverride(
                 image=PROD_NGINX,
@@ -222,7 +257,7 @@ ENVIRONMENTS = (
         },
     ),
 )
-"""Staging declares no autoscaling and one task each; prod its own ARNs, database group and scaling."""
+"""Staging declares no autoscaling and one task each; prod its own ARNs, database group, scaling and front door."""
 
 if __name__ == "__main__":
     from main import run

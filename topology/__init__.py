@@ -28,7 +28,7 @@ from .model import (
     Tls,
     Topology,
 )
-from .overrides import ServiceOverride, Sizing
+from .overrides import EntryOverride, ServiceOverride, Sizing
 from .system import Environment
 from .validate import TopologyError, check, validate, warnings
 
@@ -46,6 +46,7 @@ __all__ = [
     "Egress",
     "Endpoint",
     "Entry",
+    "EntryOverride",
     "Environment",
     "ExistingLoadBalancer",
     "ExistingNetwork",

@@ -2,7 +2,8 @@
 
 An ARN names its region and account (``arn:aws:secretsmanager:<region>:<account>:...``),
 so a prod value copied from staging is visible in the declaration: its account is the
-staging account, or its region is not prod's. IDs (``sg-``, ``pl-``, ``vpc-``, ``subnet-``)
+staging account, or its region is not prod's. That holds for a front door's values too
+(certificate, web ACL, another team's listener) as for a service's. IDs (``sg-``, ``pl-``, ``vpc-``, ``subnet-``)
 do not say where they live; they are tied to an account and region through the
 environments that use them: one ID used by two environments of different regions (a
 security group, VPC or subnet also: of different accounts) is wrong in at least one.
@@ -23,6 +24,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 from .endpoints import namespace_problems
+from .entry import Entry
 from .model import Service, Settings, Topology
 
 if TYPE_CHECKING:
@@ -53,6 +55,27 @@ def service_arns(service: Service) -> Iterator[tuple[str, str]]:
                     yield f"ports[{index}].tls.{name}", value
 
 
+def entry_arns(entry: Entry) -> Iterator[tuple[str, str]]:
+    """``(field, arn)`` for every ARN a front door names: its certificates, its web ACL, another team's listener."""
+    for index, listener in enumerate(entry.listeners):
+        if listener.certificate_arn is not None:
+            yield f"listeners[{index}].certificate_arn", listener.certificate_arn
+    if entry.web_acl_arn is not None:
+        yield "web_acl_arn", entry.web_acl_arn
+    if entry.existing is not None:
+        yield "existing.listener_arn", entry.existing.listener_arn
+
+
+def named_arns(topology: Topology) -> Iterator[tuple[str, str, str]]:
+    """``(owner, field, arn)``: every ARN of the services, then of the entries; ``owner`` is ``service 'x'`` or ``entry 'x'``."""
+    for service in topology.services:
+        for where, arn in service_arns(service):
+            yield f"service {service.name!r}", where, arn
+    for entry in topology.entries:
+        for where, arn in entry_arns(entry):
+            yield f"entry {entry.name!r}", where, arn
+
+
 def service_ids(service: Service) -> Iterator[tuple[str, str]]:
     """``(field, id)`` for the security groups and prefix lists a service's egress names."""
     for index, rule in enumerate(service.egress):
@@ -62,20 +85,32 @@ def service_ids(service: Service) -> Iterator[tuple[str, str]]:
             yield f"egress[{index}].prefix_list_id", rule.prefix_list_id
 
 
+def entry_ids(entry: Entry) -> Iterator[tuple[str, str]]:
+    """``(field, id)`` for the prefix lists an entry admits and another team's load balancer group."""
+    for index, source in enumerate(entry.allowed_sources or ()):
+        if isinstance(source, str) and source.startswith("pl-"):
+            yield f"allowed_sources[{index}]", source
+    if entry.existing is not None:
+        yield "existing.security_group_id", entry.existing.security_group_id
+
+
 def arn_problems(topology: Topology, settings: Settings) -> Iterator[str]:
     """An ARN of another region than ``settings.region``, or of another account than ``settings.account_id``."""
-    for service in topology.services:
-        for where, arn in service_arns(service):
-            match = ARN.match(arn) if isinstance(arn, str) else None
-            if match is None:
-                continue  # not an ARN at all: the field's own rule says so
-            at = f"service {service.name!r}: {where}"
-            region, account = match["region"], match["account"]
-            if region not in ("", "*") and region != settings.region:
-                yield f"{at}: {arn!r} is in region {region}, but it is deployed to region {settings.region}"
-            allowed = (settings.account_id, *settings.trusted_accounts)
-            if account not in ("", "*", "aws") and settings.account_id is not None and account not in allowed:
-                yield f"{at}: {arn!r} is in account {account}, but it is deployed to account {settings.account_id}"
+    for owner, where, arn in named_arns(topology):
+        match = ARN.match(arn) if isinstance(arn, str) else None
+        if match is None:
+            continue  # not an ARN at all: the field's own rule says so
+        yield from _arn_place_problems(f"{owner}: {where}", arn, match, settings)
+
+
+def _arn_place_problems(at: str, arn: str, match: re.Match[str], settings: Settings) -> Iterator[str]:
+    """An ARN without a region (S3, IAM) or ``*`` passes the region check; an AWS-managed one the account check."""
+    region, account = match["region"], match["account"]
+    if region not in ("", "*") and region != settings.region:
+        yield f"{at}: {arn!r} is in region {region}, but it is deployed to region {settings.region}"
+    allowed = (settings.account_id, *settings.trusted_accounts)
+    if account not in ("", "*", "aws") and settings.account_id is not None and account not in allowed:
+        yield f"{at}: {arn!r} is in account {account}, but it is deployed to account {settings.account_id}"
 
 
 @dataclass(frozen=True)
@@ -105,16 +140,15 @@ def _foreign_accounts(deployments: list[Deployment]) -> Iterator[str]:
     for deployment in deployments:
         if deployment.settings.account_id is not None:
             continue  # validate() compares with its own account
-        for service in deployment.topology.services:
-            for where, arn in service_arns(service):
-                match = ARN.match(arn) if isinstance(arn, str) else None
-                owner = owners.get(match["account"]) if match else None
-                trusted = match is not None and match["account"] in deployment.settings.trusted_accounts
-                if match and owner is not None and owner != deployment.environment and not trusted:
-                    yield (
-                        f"environment {deployment.environment!r}: service {service.name!r}: {where}: {arn!r} is in account "
-                        f"{match['account']}, the account of environment {owner!r} (set this environment's account_id)"
-                    )
+        for named, where, arn in named_arns(deployment.topology):
+            match = ARN.match(arn) if isinstance(arn, str) else None
+            owner = owners.get(match["account"]) if match else None
+            trusted = match is not None and match["account"] in deployment.settings.trusted_accounts
+            if match and owner is not None and owner != deployment.environment and not trusted:
+                yield (
+                    f"environment {deployment.environment!r}: {named}: {where}: {arn!r} is in account "
+                    f"{match['account']}, the account of environment {owner!r} (set this environment's account_id)"
+                )
 
 
 def _shared_ids(deployments: list[Deployment]) -> Iterator[str]:
@@ -124,6 +158,9 @@ def _shared_ids(deployments: list[Deployment]) -> Iterator[str]:
         for service in deployment.topology.services:
             for where, value in service_ids(service):
                 uses.setdefault(value, []).append(_Use(name, settings.account_id, settings.region, f"service {service.name!r}: {where}"))
+        for entry in deployment.topology.entries:
+            for where, value in entry_ids(entry):
+                uses.setdefault(value, []).append(_Use(name, settings.account_id, settings.region, f"entry {entry.name!r}: {where}"))
         existing = settings.network.existing
         if existing is not None:
             uses.setdefault(existing.vpc_id, []).append(_Use(name, settings.account_id, settings.region, "existing.vpc_id"))

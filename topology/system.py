@@ -7,9 +7,10 @@ A *system* is any importable Python module that defines ``TOPOLOGY`` (a
 
 An environment changes *where*, *how big* and *with what*, never *who may call
 whom*: it overrides settings (account, region, zones, NAT, state, log retention,
-existing network, namespace, ...) and any service field but names, ports and calls
-(``ServiceOverride``: image, variables, secrets, permissions, egress, scaling, ...),
-and the call graph stays the system's. Each environment gets
+existing network, namespace, ...), any service field but names, ports and calls
+(``ServiceOverride``: image, variables, secrets, permissions, egress, scaling, ...)
+and a front door's certificate, hosts, sources, WAF and logs (``EntryOverride``);
+the call graph and what the internet may reach stay the system's. Each environment gets
 its own pair of stacks (``network-<env>``, ``services-<env>``) and so its own
 state; a system without environments keeps ``network`` and ``services``.
 """
@@ -25,8 +26,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
+from .entry import Entry
 from .model import ExistingNetwork, NamespaceType, NatMode, S3State, Settings, Skip, Topology
-from .overrides import ServiceOverride, apply, explain_type_error
+from .overrides import EntryOverride, ServiceOverride, apply, apply_entry, entry_override_problems, explain_type_error
 from .overrides import Sizing as Sizing  # the older name, importable from here as before
 
 T = TypeVar("T")
@@ -44,7 +46,7 @@ class SelectionError(Exception):
 
 @dataclass(frozen=True, kw_only=True)
 class Environment:
-    """One place the system runs (dev, staging, prod): settings and per-service values, same call graph.
+    """One place the system runs (dev, staging, prod): settings, per-service and per-entry values, same call graph.
 
     Every field left as ``None`` keeps the system's ``SETTINGS`` value, with two
     exceptions that let environments live side by side in one account without
@@ -92,6 +94,9 @@ class Environment:
     """Per service name: the values this environment gives it (``ServiceOverride``); names, ports and calls excluded."""
     sizing: Mapping[str, ServiceOverride] = field(default_factory=dict)
     """The older spelling of ``services`` (``Sizing`` is ``ServiceOverride``); a service may be in one of the two."""
+    entries: Mapping[str, EntryOverride] = field(default_factory=dict)
+    """Per entry name: this environment's front-door values (``EntryOverride``: certificate, hosts, sources, WAF,
+    logs); its routes' targets and ``internet_facing`` excluded."""
     checkov_skips: tuple[Skip, ...] = ()
     """checkov checks only this environment's stacks may fail (like a short log retention in staging), each
     with its reason; added to ``Settings.checkov_skips``."""
@@ -215,7 +220,7 @@ def deployments(system: System, environment: str | None = None) -> list[Deployme
 
 
 def resolve(system: System, environment: Environment) -> Deployment:
-    """Apply an environment's overrides; sizing never touches ports or calls."""
+    """Apply an environment's overrides; they never touch ports, calls or what an entry routes."""
     base = system.settings
     net = base.network
     network = replace(
@@ -245,7 +250,20 @@ def resolve(system: System, environment: Environment) -> Deployment:
     services = tuple(
         apply(service, overrides[service.name]) if service.name in overrides else service for service in system.topology.services
     )
-    return Deployment(environment=environment.name, topology=replace(system.topology, services=services), settings=settings)
+    return Deployment(
+        environment=environment.name,
+        topology=replace(system.topology, services=services, entries=_entries(system, environment)),
+        settings=settings,
+    )
+
+
+def _entries(system: System, environment: Environment) -> tuple[Entry, ...]:
+    """The system's entries with this environment's ``EntryOverride`` applied (a malformed one is reported, not applied)."""
+    overrides = environment.entries if isinstance(environment.entries, Mapping) else {}
+    return tuple(
+        apply_entry(entry, overrides[entry.name]) if isinstance(overrides.get(entry.name), EntryOverride) else entry
+        for entry in system.topology.entries
+    )
 
 
 def _pick(value: T | None, default: T) -> T:
@@ -293,4 +311,4 @@ def _override_problems(system: System, environment: Environment) -> list[str]:
                 problems.append(f"{where}: {key}[{name!r}]: must be ServiceOverride(...) (or Sizing(...)), got {type(override).__name__}")
             elif key == "services" and isinstance(environment.sizing, Mapping) and name in environment.sizing:
                 problems.append(f"{where}: services[{name!r}]: also in sizing; give all of its values in one ServiceOverride")
-    return problems
+    return [*problems, *entry_override_problems(where, system.topology.entries, environment.entries)]

@@ -39,6 +39,8 @@ ELEMENT_NOUNS: dict[tuple[str, str], str] = {
     ("Entry", "routes"): "Route(...)",
     ("Entry", "listeners"): "Listener(...)",
     ("Entry", "allowed_sources"): "CIDRs or prefix list IDs",
+    ("EntryOverride", "listeners"): "Listener(...)",
+    ("EntryOverride", "allowed_sources"): "CIDRs or prefix list IDs",
 }
 
 

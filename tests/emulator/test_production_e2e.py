@@ -2,9 +2,9 @@
 
 One deployment for the whole session (the shared ``deployed`` fixture), through the same command as
 ``make deploy-local SYSTEM=examples.production ENV=prod``: the declaration names a database
-group, secrets, a parameter, a key, a bucket and a queue that the project does not create,
-and the command creates a stand-in for each first, saying so. Then: the apply order, what
-reached the emulator, a release (a plan with a new image of ``api`` changes only api's task
+group, secrets, a parameter, a key, a bucket, a queue and prod's ACM certificate that the project
+does not create, and the command creates a stand-in for each first, saying so. Then: the apply
+order, what reached the emulator (prod's front door included), a release (a plan with a new image of ``api`` changes only api's task
 definition and service), Spot turned on and off in place, and ``destroy-local`` (which also
 removes the stand-ins) on a private copy. Fails (never skips) when moto, terraform or the
 provider mirror is missing.
@@ -18,6 +18,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import pytest
 
@@ -29,6 +30,8 @@ from .test_local_e2e import _first
 
 SELECTION = ("--system", "examples.production", "--env", "prod")
 STAND_INS = [
+    f"emulator: stand-in certificate under {production.PROD_CERTIFICATE} "
+    "(a self-signed one made by the emulator; on AWS the ACM certificate must exist)",
     "emulator: stand-in for sg-0f1e2d3c4b5a69788 (api egress postgres)",
     f"emulator: stand-in for {production.PROD_DB_SECRET} (api secret DB_PASSWORD)",
     f"emulator: stand-in for {production.PROD_DB_SECRET_KEY} (api secret DB_PASSWORD's key) "
@@ -76,6 +79,21 @@ def test_production_resources_reach_the_emulator(prod: Deployed) -> None:
     assert f'"image":"{production.PROD_NGINX}"' in text  # prod's image for web, the variable's default
     assert '"name":"API_URL","value":"http://api.serviceconnectns:8080"' in text  # Endpoint(server="api"), resolved
     assert '"logging":"OVERRIDE"' in text and '"cloudWatchLogGroupName":"/ecs/ServiceConnect-prod/exec-audit"' in text
+
+
+def test_prods_front_door_has_prods_certificate_and_host(prod: Deployed) -> None:
+    """The entry's per-environment values reach the emulator: prod's certificate and host name, never staging's."""
+    lines = [unquote_plus(line) for line in prod.requests()]
+    https = _first(lines, "Action=CreateListener", "Protocol=HTTPS", f"CertificateArn={production.PROD_CERTIFICATE}")
+    rule = _first(lines, "Action=CreateRule", production.PROD_HOST)
+    assert max(https, rule) < _first(lines, "CreateService", '"serviceName":"web"')
+    text = "\n".join(lines)
+    assert production.CERTIFICATE not in text and production.HOST not in text
+    dns = prod.outputs["services-prod"]["entry_public_dns_name"]
+    assert (
+        prod.outputs["services-prod"]["entry_public_curl"]
+        == f"curl --connect-to app.example.com:443:{dns}:443 https://app.example.com:443/"
+    )
 
 
 def _changes(plan: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, list[list[str]]]]:

@@ -197,3 +197,11 @@ def test_a_stand_in_the_declaration_no_longer_names_is_still_removed(monkeypatch
     assert standins.create(NETWORK[:1], "http://emulator", record) == [NETWORK[0].line]
     standins.remove("http://emulator", record)
     assert calls[-1] == ("delete", [PRIVATE[0], VPC])
+
+
+def test_each_environment_stands_in_its_own_certificate() -> None:
+    """The emulator's certificates come from the resolved deployment: prod's own, never staging's."""
+    from emulator.local import certificates
+
+    staging, prod = deployments(load_system("examples.production"))
+    assert (certificates(staging), certificates(prod)) == ((production.CERTIFICATE,), (production.PROD_CERTIFICATE,))

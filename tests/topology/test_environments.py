@@ -70,6 +70,33 @@ def test_each_environment_gets_its_own_values_and_never_another_call_graph() -> 
         assert problems([deployment]) == []
 
 
+def test_prod_has_its_own_front_door_and_staging_keeps_the_declared_one() -> None:
+    staging, prod = (deployment.topology.entries[0] for deployment in deployments(_production()))
+    assert [listener.certificate_arn for listener in staging.listeners] == [production.CERTIFICATE, None]
+    assert [listener.certificate_arn for listener in prod.listeners] == [production.PROD_CERTIFICATE, None]
+    assert ([route.host for route in staging.routes], [route.host for route in prod.routes]) == (
+        ["app.staging.example.com"],
+        ["app.example.com"],
+    )
+    assert (staging.sources, prod.sources) == (("203.0.113.0/24",), ("0.0.0.0/0", "::/0"))
+    assert (staging.access_logs_bucket, prod.access_logs_bucket) == (
+        "acme-internal-api-alb-logs-staging",
+        "acme-internal-api-alb-logs-prod",
+    )
+
+
+def test_prod_without_its_front_door_values_would_get_stagings_certificate_and_that_is_its_line() -> None:
+    system = _production()
+    staging, prod = system.environments
+    without = replace(system, environments=(staging, replace(prod, entries={})))
+    assert problems(deployments(without)) == [
+        f"environment 'prod': entry 'public': listeners[0].certificate_arn: '{production.CERTIFICATE}' is in region ap-northeast-1, "
+        "but it is deployed to region us-west-2",
+        f"environment 'prod': entry 'public': listeners[0].certificate_arn: '{production.CERTIFICATE}' is in account 123456789012, "
+        "but it is deployed to account 210987654321",
+    ]
+
+
 def test_sizing_keeps_working_and_now_takes_every_field(on_path: Path) -> None:
     write_shop(on_path, SHOP.replace("Sizing(desired_count=1)", "Sizing(desired_count=1, image='acme/orders:2')"))
     dev, prod = deployments(load_system("acme.shop"))
@@ -172,7 +199,7 @@ def test_overriding_the_call_graph_or_an_unknown_field_is_one_line(on_path: Path
         (
             "Environment(name='prod', image='x')",
             "system 'acme.shop': importing it failed: Environment(image=...): no such field (one of: account_id, availability_zones, "
-            "checkov_skips, cidr, cluster_name, container_insights, existing, flow_logs, log_retention_days, name, namespace, namespace_type, nat, "
+            "checkov_skips, cidr, cluster_name, container_insights, entries, existing, flow_logs, log_retention_days, name, namespace, namespace_type, nat, "
             "project, region, services, sizing, state, trusted_accounts) (shop.py, line 3)",
         ),
     ):
