@@ -25,6 +25,11 @@ PLANDIR       ?= build/plan
 VARS          ?=
 VAR_FLAGS      = $(foreach v,$(VARS),--var $(v))
 DIAGRAMS      ?= build/diagrams
+# pytest-xdist workers: a file goes whole to one worker (--dist loadscope). More workers than cores pays
+# off in `make test` because its deploys mostly wait on the provider's fixed polling (KMS, VPC, cluster);
+# TEST_WORKERS=0 runs in this process (for pdb). docs/speed.md has the measurements.
+TEST_WORKERS  ?= 3
+FAST_WORKERS  ?= 2
 export CDKTF_OUTDIR := $(OUTDIR)
 CDKTF       := node_modules/.bin/cdktf
 CHECKOV_VENV := proof/checkov/.venv
@@ -80,7 +85,7 @@ hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack
 test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs); prints the 15 slowest tests
 
 test-fast: setup ## The edit-test loop: every test that needs no emulator and no terraform (marker `slow`, tests/conftest.py)
-	$(PY) -m pytest -m "not slow" --durations=5
+	$(PY) -m pytest -m "not slow" -n $(FAST_WORKERS) --dist loadscope --durations=5
 
 lint: $(VENV)/.synced ## ruff lint + format check
 	$(PY) -m ruff check .
@@ -94,7 +99,7 @@ typecheck: $(VENV)/.synced ## mypy over the project
 	$(PY) -m mypy
 
 pytest: setup
-	$(PY) -m pytest --durations=15
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope --durations=15
 
 snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a reviewed change
 	$(PY) -m pytest tests/stacks/test_snapshots.py tests/stacks/test_hcl_snapshots.py --snapshot-update

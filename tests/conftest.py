@@ -26,13 +26,26 @@ Synthesizer = Callable[[Topology, Settings], Synth]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark ``slow`` (left out by ``make test-fast``) every test under tests/emulator/ and every user of ``deployed``.
+    """Mark ``slow`` and ``deploys``, and queue the files that deploy first.
 
-    Other tests that need terraform, make or checkov carry ``pytestmark = pytest.mark.slow`` in their file.
+    ``slow`` (left out by ``make test-fast``) and ``deploys``: every test under tests/emulator/ and
+    every user of ``deployed``; other tests that need terraform, make or checkov carry ``pytestmark =
+    pytest.mark.slow`` in their file (and ``deploys`` when they deploy to the emulator). ``make test`` runs ``pytest -n N --dist loadscope``: each
+    file goes whole to one worker, so its module-scoped fixtures (an emulator account, a checkov
+    run) are built once, and the files that deploy are queued first so that the long ones do not start last.
     """
     for item in items:
         if "emulator" in item.path.parts[-2:-1] or "deployed" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.deploys)
+    items.sort(key=_queue_position)  # stable: each file stays in order
+
+
+def _queue_position(item: pytest.Item) -> int:
+    """Files that deploy to the emulator (minutes each) first, then the other slow ones, then the rest."""
+    if item.get_closest_marker("deploys") is not None:
+        return 0
+    return 1 if item.get_closest_marker("slow") is not None else 2
 
 
 @pytest.fixture(scope="session")
@@ -69,4 +82,9 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deploy:
 
     Tests that apply, import or destroy work on ``.copy(tmp_path / "x")``. See tests/deployments.py.
     """
-    return Deployments(tmp_path_factory.mktemp("deployed")).get
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # each worker's basetemp is <run's basetemp>/popen-gwN: share the run's
+    root = base / "deployed"
+    root.mkdir(exist_ok=True)
+    return Deployments(root).get

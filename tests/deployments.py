@@ -12,7 +12,9 @@ fixture ``deployed`` (tests/conftest.py) for it and gets the same deployment::
 
 The deployment lives in files only (``home``: cdktf.out/, state/, the recording, as
 ``make deploy-local`` leaves them); no emulator runs between tests, so nothing is torn
-down. It is shared, so a test must not change it: a test that applies, imports or
+down. Under pytest-xdist the workers share one root: the first worker to ask deploys
+under a file lock, and the others wait for it and read the same files, so a system is
+deployed once per run however the tests are spread. It is shared, so a test must not change it: a test that applies, imports or
 destroys works on ``article.copy(tmp_path / "x")``, a private home with the same
 account and state.
 """
@@ -20,6 +22,7 @@ account and state.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -99,11 +102,31 @@ class Deployments:
         key = (system, env)
         if key not in self.made:
             home = self.root / f"{system}-{env or 'default'}"
-            environ = dict(os.environ)
-            if pythonpath is not None:
-                environ["PYTHONPATH"] = str(pythonpath)
-            done = local_command("deploy", home, "--system", system, *(["--env", env] if env else []), env=environ)
-            assert done.returncode == 0, f"deploy of {system} {env or ''} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-            outputs = json.loads((home / "outputs.json").read_text(encoding="utf-8"))
-            self.made[key] = Deployed(home=home, outputs=outputs, stdout=done.stdout, stderr=done.stderr)
+            with open(self.root / f"{home.name}.lock", "w", encoding="utf-8") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # another xdist worker may be deploying it: wait, then reuse
+                self.made[key] = self._read(home) or self._deploy(home, system, env, pythonpath)
         return self.made[key]
+
+    @staticmethod
+    def _read(home: Path) -> Deployed | None:
+        """What an earlier ``_deploy`` of this run left (in this worker or another); ``None`` if nothing yet."""
+        said = home.with_name(f"{home.name}.result.json")
+        if not said.exists():
+            return None
+        result = json.loads(said.read_text(encoding="utf-8"))
+        assert result["returncode"] == 0, result["failure"]
+        outputs = json.loads((home / "outputs.json").read_text(encoding="utf-8"))
+        return Deployed(home=home, outputs=outputs, stdout=result["stdout"], stderr=result["stderr"])
+
+    @staticmethod
+    def _deploy(home: Path, system: str, env: str | None, pythonpath: Path | None) -> Deployed:
+        environ = dict(os.environ)
+        if pythonpath is not None:
+            environ["PYTHONPATH"] = str(pythonpath)
+        done = local_command("deploy", home, "--system", system, *(["--env", env] if env else []), env=environ)
+        failure = f"deploy of {system} {env or ''} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        result = {"returncode": done.returncode, "failure": failure, "stdout": done.stdout, "stderr": done.stderr}
+        home.with_name(f"{home.name}.result.json").write_text(json.dumps(result), encoding="utf-8")
+        assert done.returncode == 0, failure
+        outputs = json.loads((home / "outputs.json").read_text(encoding="utf-8"))
+        return Deployed(home=home, outputs=outputs, stdout=done.stdout, stderr=done.stderr)

@@ -20,7 +20,7 @@ import pytest
 from .deployments import recorded_requests
 from .systems import SERVICES, write_shop
 
-pytestmark = pytest.mark.slow  # runs the real make targets, deploy-local included: `make test-fast` leaves it out
+pytestmark = [pytest.mark.slow, pytest.mark.deploys]  # runs the real make targets, deploy-local included: `make test-fast` leaves it out
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""``terraform init`` + ``terraform validate`` on every synthesized stack.
+"""``terraform init`` + ``terraform validate`` on every synthesized stack (all in one run: tests/tfvalidate.py).
 
 Needs terraform on PATH and hashicorp/aws 5.100.0 from the registry or a local
 mirror (found by toolchain/tf_mirror.py). When either is missing these tests fail:
@@ -7,9 +7,9 @@ they never skip.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from toolchain import tf_mirror
 from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
+from ..tfvalidate import Validated, validate_together
 
 pytestmark = pytest.mark.slow  # terraform init + validate: `make test-fast` leaves it out
 
@@ -34,20 +35,38 @@ def terraform_env(tmp_path_factory: pytest.TempPathFactory, project_root: Path) 
     return env
 
 
-def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    done = subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, f"terraform {' '.join(args)} in {cwd.name}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+@pytest.fixture(scope="session")
+def every_stack_validated(synthesize: Synthesizer, terraform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Validated:
+    """Every example's two stacks, validated in one Terraform run (tests/tfvalidate.py says why and how)."""
+    stacks = {
+        f"{example}/{stack}": synthesize(EXAMPLES[example], Settings()).outdir / "stacks" / stack
+        for example in sorted(EXAMPLES)
+        for stack in ("network", "services")
+    }
+    return validate_together(stacks, tmp_path_factory.mktemp("validate"), terraform_env)
 
 
 @pytest.mark.parametrize("stack", ["network", "services"])
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_stack_validates(example: str, stack: str, synthesize: Synthesizer, terraform_env: dict[str, str]) -> None:
-    workdir = synthesize(EXAMPLES[example], Settings()).outdir / "stacks" / stack
-    terraform(["init", "-input=false", "-backend=false"], workdir, terraform_env)
-    assert "The configuration is valid." in terraform(["validate"], workdir, terraform_env)
-    lock = (workdir / ".terraform.lock.hcl").read_text(encoding="utf-8")
+def test_stack_validates(example: str, stack: str, every_stack_validated: Validated) -> None:
+    assert every_stack_validated.problems(f"{example}/{stack}") == []
+    lock = every_stack_validated.lock
     assert 'provider "registry.terraform.io/hashicorp/aws"' in lock and 'version     = "5.100.0"' in lock
+
+
+def test_a_broken_stack_is_reported_against_that_stack_alone(
+    every_stack_validated: Validated, synthesize: Synthesizer, terraform_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The wrapping must not hide an error, nor blame the wrong stack: break one copy and validate it beside a good one."""
+    good = synthesize(EXAMPLES["article"], Settings()).outdir / "stacks"
+    broken = tmp_path / "broken"
+    shutil.copytree(good / "network", broken, ignore=shutil.ignore_patterns(".terraform*"))
+    document = json.loads((broken / "cdk.tf.json").read_text(encoding="utf-8"))
+    document["resource"]["aws_vpc"]["vpc"]["no_such_argument"] = True
+    (broken / "cdk.tf.json").write_text(json.dumps(document), encoding="utf-8")
+    found = validate_together({"good": good / "services", "broken": broken}, tmp_path / "root", terraform_env)
+    assert found.problems("good") == []
+    assert [line.split(" (")[0] for line in found.problems("broken")] == ["error: Extraneous JSON object property"]
 
 
 def test_mirror_config_points_at_a_mirror_holding_the_provider(terraform_env: dict[str, str]) -> None:

@@ -21,6 +21,7 @@ from topology import Settings
 from writers import hcl
 
 from ..conftest import EXAMPLES, Synthesizer
+from ..tfvalidate import Validated, validate_together
 
 pytestmark = pytest.mark.slow  # terraform (provider schema, fmt, validate): `make test-fast` leaves it out
 
@@ -159,17 +160,22 @@ def terraform_env() -> dict[str, str]:
     return hcl._terraform_env()
 
 
+@pytest.fixture(scope="session")
+def every_hcl_validated(converted: Converter, terraform_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Validated:
+    """Every example's HCL stacks, validated in one Terraform run (tests/tfvalidate.py says why and how)."""
+    stacks = {}
+    for example in sorted(EXAMPLES):
+        directory, done = converted(example)
+        stacks.update({f"{example}/{stack}": directory / stack for stack in done.stacks})
+    return validate_together(stacks, tmp_path_factory.mktemp("validate-hcl"), terraform_env)
+
+
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_hcl_of_every_example_validates(example: str, converted: Converter, terraform_env: dict[str, str]) -> None:
-    directory, done = converted(example)
+def test_hcl_of_every_example_validates(example: str, converted: Converter, every_hcl_validated: Validated) -> None:
+    _, done = converted(example)
+    assert done.stacks, example
     for stack in done.stacks:
-        for args in (["init", "-input=false", "-backend=false"], ["validate"]):
-            run = subprocess.run(
-                ["terraform", *args, "-no-color"], cwd=directory / stack, env=terraform_env, capture_output=True, text=True
-            )
-            assert run.returncode == 0, f"{example}/{stack}: terraform {args[0]}:\n{run.stdout}\n{run.stderr}"
-        assert "The configuration is valid." in run.stdout
-        assert "Warning" not in run.stdout + run.stderr  # e.g. no deprecated quoted references
+        assert every_hcl_validated.problems(f"{example}/{stack}") == []  # warnings too: e.g. no deprecated quoted references
 
 
 def test_services_reads_network_through_the_hcl_layouts_state_path(converted: Converter) -> None:

@@ -25,7 +25,7 @@ from writers import hcl
 
 from ..deployments import Deploy
 
-pytestmark = pytest.mark.slow  # the emulator and terraform: `make test-fast` leaves it out
+pytestmark = [pytest.mark.slow, pytest.mark.deploys]  # the emulator and terraform: `make test-fast` leaves it out
 
 REGION = "ap-northeast-1"
 
