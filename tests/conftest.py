@@ -41,6 +41,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=_queue_position)  # stable: each file stays in order
 
 
+ONE_UNIT_PER_CASE = frozenset({"tests/writers/test_hcl_e2e.py"})
+"""Files whose cases share no module-scoped fixture and each take minutes: each case may go to its own worker."""
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadscope`` as ``make test`` wants it: a file is one unit, in the queue order set above.
+
+    xdist's own loadscope puts the files with the most tests first, which starts the few long
+    deploying tests last; and it keeps a parametrized file together, which for the HCL
+    equivalence (two deploys, minutes each) serializes what could run side by side.
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class FilesInQueueOrder(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path in ONE_UNIT_PER_CASE else path
+
+    config.option.loadscopereorder = False
+    return FilesInQueueOrder(config, log)
+
+
 def _queue_position(item: pytest.Item) -> int:
     """Files that deploy to the emulator (minutes each) first, then the other slow ones, then the rest."""
     if item.get_closest_marker("deploys") is not None:
