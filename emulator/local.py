@@ -27,7 +27,7 @@ from pathlib import Path
 
 from proof.plan_review import Declared, add_route_findings, markdown, review
 from toolchain.paths import command_env
-from toolchain.stackrun import StackError, format_outputs, init, outputs, parse_variables, say, stream
+from toolchain.stackrun import StackError, format_outputs, init, one_provider, outputs, parse_variables, say, stream
 from topology.selection import Selection, add_arguments, select
 from topology.system import Deployment, SelectionError
 
@@ -114,11 +114,13 @@ def deploy(selection: Selection, outdir: Path, workdir: Path, variables: list[st
             for line in standins.create(standins.stand_ins(deployment), aws["AWS_ENDPOINT_URL"], _stand_in_record(workdir, deployment)):
                 say(line)
             for stack in deployment.stacks:
-                stack_dir = outdir / "stacks" / stack
-                init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
-                apply = ["terraform", "apply", "-input=false", "-auto-approve", *var_args[stack]]
-                stream(apply, stack_dir, pointed(env, aws), label=stack)
-                result[stack] = outputs(stack_dir, pointed(env, aws))
+                init(outdir / "stacks" / stack, pointed(env, aws), workdir / f"{stack}.init.log")
+            with one_provider(outdir / "stacks" / deployment.stacks[0], pointed(env, aws)) as run_env:
+                for stack in deployment.stacks:
+                    stack_dir = outdir / "stacks" / stack
+                    apply = ["terraform", "apply", "-input=false", "-auto-approve", *var_args[stack]]
+                    stream(apply, stack_dir, run_env, label=stack)
+                    result[stack] = outputs(stack_dir, run_env)
         finally:
             say("emulator: stopped")
     _merge_outputs(workdir / "outputs.json", result)
@@ -166,10 +168,11 @@ def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
     with Emulator(workdir, region=deployment.settings.region, certificates=certificates(deployment)) as aws:
         _emulator_started(aws, workdir)
         try:
-            for stack in reversed(deployment.stacks):
-                stack_dir = outdir / "stacks" / stack
-                init(stack_dir, pointed(env, aws), workdir / f"{stack}.init.log")
-                stream(["terraform", "destroy", "-input=false", "-auto-approve"], stack_dir, pointed(env, aws), label=stack)
+            for stack in deployment.stacks:
+                init(outdir / "stacks" / stack, pointed(env, aws), workdir / f"{stack}.init.log")
+            with one_provider(outdir / "stacks" / deployment.stacks[0], pointed(env, aws)) as run_env:
+                for stack in reversed(deployment.stacks):
+                    stream(["terraform", "destroy", "-input=false", "-auto-approve"], outdir / "stacks" / stack, run_env, label=stack)
             for line in standins.remove(aws["AWS_ENDPOINT_URL"], _stand_in_record(workdir, deployment)):
                 say(line)
         finally:
@@ -195,14 +198,28 @@ def plan_stacks(
     env: dict[str, str],
     stacks: tuple[str, ...] = ("network", "services"),
     variables: list[str] | None = None,
+    *,
+    share_provider: bool = False,
 ) -> list[Path]:
-    """A saved plan and its JSON per stack; ``services`` before its ``network`` exists is skipped with a note."""
+    """A saved plan and its JSON per stack; ``services`` before its ``network`` exists is skipped with a note.
+
+    ``share_provider``: the stacks' commands talk to one provider process (``one_provider``); the emulator's
+    plans do, AWS's start their own as Terraform always does.
+    """
     plandir.mkdir(parents=True, exist_ok=True)
     var_args = parse_variables(variables or [], outdir, stacks)
+    for stack in stacks:
+        init(outdir / "stacks" / stack, env, plandir / f"{stack}.init.log")
+    if not share_provider:
+        return _plan_each(outdir, plandir, env, stacks, var_args)
+    with one_provider(outdir / "stacks" / stacks[0], env) as run_env:
+        return _plan_each(outdir, plandir, run_env, stacks, var_args)
+
+
+def _plan_each(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...], var_args: dict[str, list[str]]) -> list[Path]:
     planned: list[Path] = []
     for stack in stacks:
         workdir = outdir / "stacks" / stack
-        init(workdir, env, plandir / f"{stack}.init.log")
         plan_file = plandir / f"{stack}.tfplan"
         done = subprocess.run(
             ["terraform", "plan", "-input=false", "-no-color", f"-out={plan_file}", *var_args[stack]],
@@ -237,7 +254,7 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
         with Emulator(workdir, region=deployment.settings.region, record=False, certificates=certificates(deployment)) as aws:
             _emulator_started(aws, workdir)
             try:
-                planned = plan_stacks(outdir, plandir, pointed(env, aws), deployment.stacks, variables)
+                planned = plan_stacks(outdir, plandir, pointed(env, aws), deployment.stacks, variables, share_provider=True)
             finally:
                 say("emulator: stopped")
     else:

@@ -14,6 +14,9 @@ import json
 import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,6 +48,65 @@ def init(workdir: Path, env: dict[str, str], log: Path) -> None:
         )
     if done.returncode != 0:
         raise StackError(f"terraform init failed in {workdir.name} (log: {log})")
+
+
+REATTACH = re.compile(r"TF_REATTACH_PROVIDERS='(?P<config>\{.*\})'")
+PROVIDER_BINARY = "providers/registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws_*"
+
+
+def installed_provider(workdir: Path) -> Path | None:
+    """The AWS provider binary ``terraform init`` installed for ``workdir``; ``None`` unless exactly one."""
+    found = sorted((workdir / ".terraform").glob(PROVIDER_BINARY))
+    return found[0] if len(found) == 1 else None
+
+
+@contextmanager
+def one_provider(workdir: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """``env`` for a run of Terraform commands that all talk to one AWS provider process, started here.
+
+    Each Terraform command starts the AWS provider two or three times, and each start costs
+    about a second of CPU (the provider builds the schema of ~1,600 resource types). Terraform's
+    documented way to use a provider it did not start is ``TF_REATTACH_PROVIDERS`` (the
+    provider's ``-debug`` mode prints it), so the commands of one deploy, plan or destroy share
+    one. The provider reads its AWS settings (endpoint, credentials, region) from its own
+    environment, so it is started with ``env`` itself; commands must run one at a time, as here.
+    If ``workdir`` has no single installed provider, or it does not start, the commands start
+    their own as usual.
+    """
+    binary = installed_provider(workdir)
+    if binary is None or "TF_REATTACH_PROVIDERS" in env:
+        yield env
+        return
+    process = subprocess.Popen(
+        [str(binary), "-debug"],
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        config = _reattach_config(process)
+        yield env if config is None else {**env, "TF_REATTACH_PROVIDERS": config}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _reattach_config(process: subprocess.Popen[str]) -> str | None:
+    """The JSON the provider prints for ``TF_REATTACH_PROVIDERS``; then its stdout is drained so it never blocks."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        match = REATTACH.search(line)
+        if match:
+            threading.Thread(target=process.stdout.read, daemon=True).start()
+            return match["config"]
+    return None  # it exited without printing it
 
 
 def stream(args: list[str], workdir: Path, env: dict[str, str], *, label: str, out: TextIO = sys.stdout) -> None:

@@ -101,7 +101,7 @@ def _variant(synthesize: Synthesizer, settings: Settings, where: Path) -> Path:
 
 
 def _plan(outdir: Path, stack: str, env: dict[str, str], plandir: Path) -> dict[str, Any]:
-    (planned,) = local.plan_stacks(outdir, plandir, env, stacks=(stack,))
+    (planned,) = local.plan_stacks(outdir, plandir, env, stacks=(stack,), share_provider=True)
     result: dict[str, Any] = json.loads(planned.read_text(encoding="utf-8"))
     return result
 

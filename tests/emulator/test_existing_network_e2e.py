@@ -53,7 +53,7 @@ def _plan_network(synthesize: Synthesizer, settings: Settings, aws: dict[str, st
     variant = tmp / "variant"
     shutil.copytree(synthesize(article.TOPOLOGY, settings).outdir, variant / "cdktf.out", ignore=shutil.ignore_patterns(".terraform*"))
     env = local.base_env(variant / "cdktf.out", emulator=True)
-    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("network",))
+    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("network",), share_provider=True)
     return planned
 
 

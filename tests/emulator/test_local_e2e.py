@@ -95,7 +95,7 @@ def _plan_variant(home: Path, aws: dict[str, str], variant: Path, tmp: Path) -> 
     """Plan ``variant/cdktf.out``'s services stack (network is unchanged) against the deployed account and state."""
     (variant / "state").symlink_to(home / "state")
     env = local.base_env(variant / "cdktf.out", emulator=True)
-    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",))
+    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",), share_provider=True)
     return review(planned.stem, json.loads(planned.read_text(encoding="utf-8")))
 
 
@@ -171,7 +171,7 @@ def test_first_deploy_review_against_an_empty_account(synthesize: Synthesizer, t
     variant = _synth_variant(synthesize, article.TOPOLOGY, tmp_path)
     env = local.base_env(variant / "cdktf.out", emulator=True)
     with Emulator(tmp_path / "empty", region="ap-northeast-1", record=False) as aws:
-        planned = local.plan_stacks(variant / "cdktf.out", tmp_path / "plan", pointed(env, aws))
+        planned = local.plan_stacks(variant / "cdktf.out", tmp_path / "plan", pointed(env, aws), share_provider=True)
     assert [p.stem for p in planned] == ["network"]  # services reads network's outputs: planned after network exists
     network = review("network", json.loads(planned[0].read_text(encoding="utf-8")))
     expected = sum(len(v) for v in json.loads((variant / "cdktf.out/stacks/network/cdk.tf.json").read_text())["resource"].values())

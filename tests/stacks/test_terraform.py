@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from toolchain import tf_mirror
+from toolchain.stackrun import one_provider
 from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
@@ -83,3 +85,23 @@ def test_find_mirrors_stops_at_max_depth(tmp_path: Path) -> None:
     (tmp_path / "a" / "registry.terraform.io").mkdir(parents=True)
     (tmp_path / "b" / "c" / "d" / "e" / "registry.terraform.io").mkdir(parents=True)
     assert tf_mirror.find_mirrors(tmp_path, max_depth=4) == [tmp_path / "a"]
+
+
+def test_the_commands_of_a_deploy_share_one_real_provider(synthesize: Synthesizer, terraform_env: dict[str, str], tmp_path: Path) -> None:
+    """toolchain.stackrun.one_provider with the mirror's provider: its -debug line is read, and Terraform uses it."""
+    workdir = tmp_path / "network"
+    shutil.copytree(
+        synthesize(EXAMPLES["article"], Settings()).outdir / "stacks" / "network", workdir, ignore=shutil.ignore_patterns(".terraform*")
+    )
+    init = subprocess.run(
+        ["terraform", "init", "-input=false", "-backend=false", "-no-color"], cwd=workdir, env=terraform_env, capture_output=True, text=True
+    )
+    assert init.returncode == 0, init.stderr
+    with one_provider(workdir, terraform_env) as env:
+        config = json.loads(env["TF_REATTACH_PROVIDERS"])
+        pid = config["registry.terraform.io/hashicorp/aws"]["Pid"]
+        done = subprocess.run(["terraform", "validate", "-no-color"], cwd=workdir, env=env, capture_output=True, text=True)
+        assert done.returncode == 0 and "The configuration is valid." in done.stdout, done.stderr
+        os.kill(pid, 0)  # Terraform did not stop the shared provider
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # one_provider did

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from emulator.server import KNOWN_GAPS, Emulator, pointed
+from toolchain.stackrun import one_provider
 from writers import hcl
 
 from ..deployments import Deploy
@@ -42,7 +43,9 @@ def _apply(home: Path, workdirs: list[Path]) -> None:
     with Emulator(home, region=REGION) as aws:
         for workdir in workdirs:
             _terraform(["init", "-input=false"], workdir, pointed(env, aws))
-            _terraform(["apply", "-input=false", "-auto-approve"], workdir, pointed(env, aws))
+        with one_provider(workdirs[0], pointed(env, aws)) as run_env:  # as make deploy-local runs them
+            for workdir in workdirs:
+                _terraform(["apply", "-input=false", "-auto-approve"], workdir, run_env)
 
 
 def _state(path: Path) -> dict[str, Any]:
@@ -252,8 +255,15 @@ def _assert_hcl_adopts_the_json_state(json_home: Path) -> None:
     with Emulator(json_home, region=REGION, record=False) as aws:
         env = pointed(hcl._terraform_env(), aws)
         for stack in converted.stacks:
-            workdir = json_home / "hcl" / stack
-            _terraform(["init", "-input=false"], workdir, env)
-            unexpected = [(a, act, ch - gaps) for a, act, ch in _changes(workdir, env) if act != ["update"] or ch - gaps]
-            assert unexpected == [], stack
-            _terraform(["apply", "-input=false", "adopt.tfplan"], workdir, env)
+            _terraform(["init", "-input=false"], json_home / "hcl" / stack, env)
+        with one_provider(json_home / "hcl" / converted.stacks[0], env) as run_env:
+            _adopt(json_home, converted.stacks, run_env, gaps)
+
+
+def _adopt(json_home: Path, stacks: tuple[str, ...], env: dict[str, str], gaps: set[str]) -> None:
+    """Plan each HCL stack over the JSON's state (nothing but known gaps may change), then apply that plan."""
+    for stack in stacks:
+        workdir = json_home / "hcl" / stack
+        unexpected = [(a, act, ch - gaps) for a, act, ch in _changes(workdir, env) if act != ["update"] or ch - gaps]
+        assert unexpected == [], stack
+        _terraform(["apply", "-input=false", "adopt.tfplan"], workdir, env)
