@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from toolchain.paths import CDKTF, command_env, lock_flags, outdir
-from toolchain.stackrun import StackError, init, parse_variables, resources_in_state, say
+from toolchain.stackrun import StackError, init, parse_variables, resources_in_state, say, undeclared_release_variables
 from topology.selection import add_arguments, select
 from topology.system import Deployment, SelectionError
 
@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             stacks.reverse()
         approve = ["--auto-approve"] if args.auto_approve and args.command != "diff" else []
         parse_variables(args.var, outdir(env), stacks)  # a name no selected stack declares is one line, before cdktf
+        for line in undeclared_release_variables(env, outdir(env), stacks):
+            say(line)
         variables = [flag for item in args.var for flag in ("--var", item)] if args.command != "destroy" else []
         command = [
             str(CDKTF),

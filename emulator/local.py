@@ -27,7 +27,17 @@ from pathlib import Path
 
 from proof.plan_review import Declared, add_route_findings, markdown, review
 from toolchain.paths import command_env
-from toolchain.stackrun import StackError, format_outputs, init, one_provider, outputs, parse_variables, say, stream
+from toolchain.stackrun import (
+    StackError,
+    format_outputs,
+    init,
+    one_provider,
+    outputs,
+    parse_variables,
+    say,
+    stream,
+    undeclared_release_variables,
+)
 from topology.selection import Selection, add_arguments, select
 from topology.system import Deployment, SelectionError
 
@@ -106,6 +116,8 @@ def deploy(selection: Selection, outdir: Path, workdir: Path, variables: list[st
     _announce(selection, deployment, "deploying")
     synth(outdir, env)
     var_args = parse_variables(variables or [], outdir, deployment.stacks)
+    for line in undeclared_release_variables(env, outdir, deployment.stacks):
+        say(line)
     result: dict[str, dict[str, object]] = {}
     with Emulator(workdir, region=deployment.settings.region, certificates=certificates(deployment)) as aws:
         _emulator_started(aws, workdir)
@@ -250,6 +262,8 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
     _announce(selection, deployment, f"planning ({target})")
     synth(outdir, env)
     parse_variables(variables or [], outdir, deployment.stacks)  # a bad VARS is one line before moto or AWS is asked
+    for line in undeclared_release_variables(env, outdir, deployment.stacks):
+        say(line)
     if target == "emulator":
         with Emulator(workdir, region=deployment.settings.region, record=False, certificates=certificates(deployment)) as aws:
             _emulator_started(aws, workdir)

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -192,3 +192,20 @@ def parse_variables(given: list[str], outdir: Path, stacks: tuple[str, ...] | li
         for stack in owners:
             per_stack[stack].append(f"-var={name}={value}")
     return per_stack
+
+
+def undeclared_release_variables(environ: Mapping[str, str], outdir: Path, stacks: tuple[str, ...] | list[str]) -> list[str]:
+    """A warning per ``TF_VAR_image_<name>`` in ``environ`` that no selected stack declares.
+
+    Terraform ignores a ``TF_VAR_`` it has no variable for (the environment is shared by every
+    configuration), so a misspelt release would deploy the old image without a word. Only this
+    project's own ``image_`` names are checked: other ``TF_VAR_`` values may be meant for other tools.
+    """
+    declared = sorted({name for stack in stacks for name in declared_variables(outdir / "stacks" / stack)})
+    known = ", ".join(name for name in declared if name.startswith("image_")) or "none"
+    return [
+        f"warning: TF_VAR_{name} is set, but no stack of {', '.join(stacks)} declares {name!r}, so Terraform ignores it "
+        f"(image variables: {known})"
+        for name in sorted(key.removeprefix("TF_VAR_") for key in environ if key.startswith("TF_VAR_image_"))
+        if name not in declared
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.stackrun import StackError, parse_variables
+from toolchain.stackrun import StackError, parse_variables, undeclared_release_variables
 
 
 def _stacks(root: Path) -> Path:
@@ -24,6 +24,21 @@ def test_each_variable_goes_to_the_stack_that_declares_it(tmp_path: Path) -> Non
         "network-prod": [],
         "services-prod": ["-var=image_api=registry.example/api:v2"],
     }
+
+
+def test_a_misspelt_tf_var_release_is_a_warning_not_silence(tmp_path: Path) -> None:
+    """Terraform ignores TF_VAR_image_apj; the release would deploy the old image without a word."""
+    environ = {
+        "TF_VAR_image_apj": "registry.example/api:v2",
+        "TF_VAR_image_api": "registry.example/api:v2",
+        "TF_VAR_region": "x",
+        "PATH": "/bin",
+    }
+    assert undeclared_release_variables(environ, _stacks(tmp_path), ("network-prod", "services-prod")) == [
+        "warning: TF_VAR_image_apj is set, but no stack of network-prod, services-prod declares 'image_apj', so Terraform ignores it "
+        "(image variables: image_api)"
+    ]
+    assert undeclared_release_variables({"TF_VAR_image_api": "v"}, tmp_path, ("network-prod", "services-prod")) == []
 
 
 def test_an_undeclared_or_malformed_variable_is_one_line(tmp_path: Path) -> None:
