@@ -14,8 +14,12 @@ plugin cache, so ``terraform init`` downloads from the registry as usual.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 PROVIDER = ("hashicorp", "aws")
@@ -66,7 +70,15 @@ def choose_mirror(version: str, environ: dict[str, str]) -> Path | None:
 
 
 def cli_config(mirror: Path | None, cache_dir: Path) -> str:
-    lines = [f'plugin_cache_dir = "{cache_dir}"', ""]
+    """The Terraform CLI config: the plugin cache, and the local mirror when there is one.
+
+    A directory without a lock file (every freshly synthesized stack) would otherwise make
+    Terraform install the provider into the cache again at each ``init``, and Terraform's
+    cache is unsafe for concurrent writers: parallel inits (the test workers, two commands
+    at once) failed with "mkdir ...: file exists". With the cache trusted for unlocked
+    directories, ``init`` only links from it, and ``warm_cache`` fills it once, first.
+    """
+    lines = [f'plugin_cache_dir = "{cache_dir}"', "plugin_cache_may_break_dependency_lock_file = true", ""]
     if mirror is not None:
         lines += [
             "provider_installation {",
@@ -94,7 +106,32 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(cli_config(mirror, cache), encoding="utf-8")
     where = f"mirror {mirror}" if mirror else "no local mirror: providers come from the registry"
     print(f"wrote {args.output} ({where})", file=sys.stderr)
+    problem = warm_cache(args.output, args.version)
+    if problem:
+        print(f"warning: the plugin cache {cache} was not filled ({problem}); the first terraform init will fill it", file=sys.stderr)
     return 0
+
+
+def warm_cache(config: Path, version: str) -> str | None:
+    """Install hashicorp/aws ``version`` into the plugin cache once, now; the reason if that failed, else ``None``.
+
+    Terraform's plugin cache is not safe for concurrent writers: two ``terraform init`` that
+    both find it empty race to create the provider's directory, and one fails ("file exists").
+    The test suite runs inits in parallel workers, and a person may run two commands at once, so
+    the cache is filled here, by the one step (``make setup``) that runs before any of them.
+    """
+    if shutil.which("terraform") is None:
+        return "terraform is not on PATH"
+    requirement = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": version}}}}
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(config.resolve()), CHECKPOINT_DISABLE="1", TF_IN_AUTOMATION="1")
+    with tempfile.TemporaryDirectory() as workdir:
+        (Path(workdir) / "main.tf.json").write_text(json.dumps(requirement), encoding="utf-8")
+        done = subprocess.run(
+            ["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=workdir, env=env, capture_output=True, text=True
+        )
+    if done.returncode != 0:
+        return " ".join(done.stderr.split())[-300:] or f"terraform init exited {done.returncode}"
+    return None
 
 
 if __name__ == "__main__":

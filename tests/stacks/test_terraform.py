@@ -105,3 +105,21 @@ def test_the_commands_of_a_deploy_share_one_real_provider(synthesize: Synthesize
         os.kill(pid, 0)  # Terraform did not stop the shared provider
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # one_provider did
+
+
+def test_setup_fills_the_plugin_cache_so_parallel_inits_do_not_race(tmp_path: Path) -> None:
+    """Terraform's plugin cache is unsafe for concurrent first writers ("mkdir ...: file exists"): tf_mirror fills it first."""
+    config = tmp_path / "terraform.rc"
+    assert tf_mirror.main([str(config)]) == 0
+    assert list((tmp_path / "plugin-cache").glob("registry.terraform.io/hashicorp/aws/5.100.0/*/terraform-provider-aws_*"))
+    env = dict(os.environ, TF_CLI_CONFIG_FILE=str(config), CHECKPOINT_DISABLE="1")
+    requirement = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}}}
+    inits = []
+    for index in range(6):
+        workdir = tmp_path / f"stack{index}"
+        workdir.mkdir()
+        (workdir / "main.tf.json").write_text(json.dumps(requirement), encoding="utf-8")
+        command = ["terraform", "init", "-backend=false", "-input=false", "-no-color"]
+        inits.append(subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    results = [(process.wait(timeout=300), process.stdout.read() if process.stdout else "") for process in inits]
+    assert [code for code, _ in results] == [0] * 6, [text for code, text in results if code]
