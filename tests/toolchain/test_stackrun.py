@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import stat
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.stackrun import StackError, one_provider, stream
+from toolchain.stackrun import INIT_RECORD, StackError, init, one_provider, stream
 
 FAILED_APPLY = """\
 aws_ecs_service.api: Creating...
@@ -96,3 +97,68 @@ def test_one_provider_falls_back_to_terraform_starting_its_own(tmp_path: Path) -
         assert env == {"A": "1"}
     with one_provider(tmp_path, {"TF_REATTACH_PROVIDERS": "{}"}) as env:  # the caller shares one already
         assert env == {"TF_REATTACH_PROVIDERS": "{}"}
+
+
+PROVIDER = ".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5"
+
+
+def _counting_terraform(tmp_path: Path, *, fails: bool = False) -> dict[str, str]:
+    """``env`` whose ``terraform`` logs each ``init`` to ``inits`` and installs a provider file, as init would."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "terraform"
+    fake.write_text(
+        f"#!{sys.executable}\nimport pathlib, sys\n"
+        f"open({str(tmp_path / 'inits')!r}, 'a').write('init\\n')\n"
+        f"provider = pathlib.Path({PROVIDER!r})\nprovider.parent.mkdir(parents=True, exist_ok=True)\nprovider.write_text('')\n"
+        f"sys.exit({1 if fails else 0})\n",
+        encoding="utf-8",
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    config = tmp_path / "terraform.rc"
+    config.write_text('provider_installation { filesystem_mirror { path = "/mirror" } }\n', encoding="utf-8")
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "TF_CLI_CONFIG_FILE": str(config)}
+
+
+def _stack(workdir: Path, backend_path: str) -> Path:
+    workdir.mkdir(exist_ok=True)
+    stack = {"terraform": {"backend": {"local": {"path": backend_path}}}, "resource": {}}
+    (workdir / "cdk.tf.json").write_text(json.dumps(stack), encoding="utf-8")
+    return workdir
+
+
+def _inits(tmp_path: Path) -> int:
+    record = tmp_path / "inits"
+    return len(record.read_text(encoding="utf-8").splitlines()) if record.exists() else 0
+
+
+def test_init_runs_again_only_when_what_it_depends_on_changed(tmp_path: Path) -> None:
+    env, workdir, log = _counting_terraform(tmp_path), _stack(tmp_path / "network", "a.tfstate"), tmp_path / "init.log"
+    init(workdir, env, log)
+    init(workdir, env, log)  # a synth in between rewrites the resources, not the terraform block
+    assert _inits(tmp_path) == 1
+    assert log.read_text(encoding="utf-8").startswith("terraform init skipped: network")
+
+    _stack(workdir, "b.tfstate")  # another backend: Terraform must be told (it would refuse to plan)
+    init(workdir, env, log)
+    assert _inits(tmp_path) == 2
+
+    Path(env["TF_CLI_CONFIG_FILE"]).write_text("provider_installation { direct {} }\n", encoding="utf-8")
+    init(workdir, env, log)
+    assert _inits(tmp_path) == 3
+
+    (workdir / PROVIDER).unlink()  # someone cleaned the provider away
+    init(workdir, env, log)
+    assert _inits(tmp_path) == 4
+    init(workdir, env, log)
+    assert _inits(tmp_path) == 4
+
+
+def test_a_failed_init_is_not_remembered(tmp_path: Path) -> None:
+    workdir, log = _stack(tmp_path / "services", "s.tfstate"), tmp_path / "init.log"
+    failing = _counting_terraform(tmp_path, fails=True)
+    for _ in range(2):
+        with pytest.raises(StackError, match=r"^terraform init failed in services \(log: "):
+            init(workdir, failing, log)
+    assert _inits(tmp_path) == 2
+    assert not (workdir / INIT_RECORD).exists()
