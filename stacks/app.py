@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cdktf import App
 
 from topology import Settings, Topology
@@ -14,20 +16,38 @@ NETWORK = "network"
 SERVICES = "services"
 
 
-def add_deployment(app: App, deployment: Deployment) -> None:
+class DeploymentsApp:
+    """The cdktf app and the stacks' raw blocks (stacks/raw.py): ``synth`` writes both."""
+
+    def __init__(self, *, outdir: str) -> None:
+        self.outdir = outdir
+        self.app = App(outdir=outdir)
+        self.services: list[ServicesStack] = []
+
+    def synth(self) -> None:
+        Path(self.outdir).mkdir(parents=True, exist_ok=True)
+        self.app.synth()
+        for stack in self.services:
+            stack.raw.write(Path(self.outdir))
+
+
+def add_deployment(app: DeploymentsApp, deployment: Deployment) -> None:
     """One environment's pair of stacks; each has its own state (named after the stack)."""
-    network = NetworkStack(app, deployment.network_stack, settings=deployment.settings)
-    ServicesStack(app, deployment.services_stack, topology=deployment.topology, settings=deployment.settings, network=network)
+    network = NetworkStack(app.app, deployment.network_stack, settings=deployment.settings)
+    services = ServicesStack(
+        app.app, deployment.services_stack, topology=deployment.topology, settings=deployment.settings, network=network
+    )
+    app.services.append(services)
 
 
-def build_deployments_app(deployments: list[Deployment], *, outdir: str = "cdktf.out") -> App:
+def build_deployments_app(deployments: list[Deployment], *, outdir: str = "cdktf.out") -> DeploymentsApp:
     """The app, not yet synthesized; every deployment must already be valid (``topology.validate``)."""
-    app = App(outdir=outdir)
+    app = DeploymentsApp(outdir=outdir)
     for deployment in deployments:
         add_deployment(app, deployment)
     return app
 
 
-def build_app(topology: Topology, settings: Settings, *, outdir: str = "cdktf.out") -> App:
+def build_app(topology: Topology, settings: Settings, *, outdir: str = "cdktf.out") -> DeploymentsApp:
     """One topology as ``network`` + ``services``; the topology must already be valid (``topology.check``)."""
     return build_deployments_app([Deployment(environment=None, topology=topology, settings=settings)], outdir=outdir)

@@ -13,10 +13,11 @@ from cdktf_cdktf_provider_aws.appautoscaling_scheduled_action import (
     AppautoscalingScheduledActionScalableTargetAction,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
-from cdktf_cdktf_provider_aws.ecs_service import EcsService
 from constructs import Construct
 
 from topology import Autoscaling
+
+from .raw import RawResource
 
 METRICS = {
     "cpu": ("cpu_target_percent", "ECSServiceAverageCPUUtilization"),
@@ -33,14 +34,14 @@ class ServiceAutoscaling(Construct):
 
     target: AppautoscalingTarget
 
-    def __init__(self, scope: Construct, construct_id: str, *, scaling: Autoscaling, cluster_name: str, service: EcsService) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, scaling: Autoscaling, cluster_name: str, service: RawResource) -> None:
         super().__init__(scope, construct_id)
         self.target = AppautoscalingTarget(
             self,
             "target",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
-            resource_id=f"service/{cluster_name}/{service.name}",  # the reference orders it after the service
+            resource_id=f"service/{cluster_name}/{service.ref('name')}",  # the reference orders it after the service
             min_capacity=scaling.min_count,
             max_capacity=scaling.max_count,
             # A scheduled step sets min/max through RegisterScalableTarget; without this, any apply
@@ -54,7 +55,7 @@ class ServiceAutoscaling(Construct):
             AppautoscalingPolicy(
                 self,
                 metric,
-                name=f"{cluster_name}-{service.name}-{metric}",
+                name=f"{cluster_name}-{service.ref('name')}-{metric}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=self.target.service_namespace,
                 scalable_dimension=self.target.scalable_dimension,
@@ -72,7 +73,7 @@ class ServiceAutoscaling(Construct):
             AppautoscalingScheduledAction(
                 self,
                 f"schedule_{step.name}",
-                name=f"{cluster_name}-{service.name}-{step.name}",
+                name=f"{cluster_name}-{service.ref('name')}-{step.name}",
                 service_namespace=self.target.service_namespace,
                 scalable_dimension=self.target.scalable_dimension,
                 resource_id=self.target.resource_id,

@@ -122,7 +122,7 @@ class EntryPoint(Construct):
             self._rules(index, arn)
         for service, port in routed(entry, topology):
             VpcSecurityGroupIngressRule(
-                groups[service],
+                groups[service].scope.construct,  # beside the group's own rules: <service>_sg/from_entry_...
                 f"from_entry_{entry.name}_{port.name}",
                 security_group_id=groups[service].group_id,
                 referenced_security_group_id=source_group if self.group is None else self.group.id,

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
 from topology import AdoptedService, Service
 from topology.validate import SECRETS_MANAGER_ARN
+
+from .raw import RawBlocks, RawResource
 
 # The channel actions the ECS Exec agent (SSM) needs in the task role; ssmmessages
 # supports no resource-level permissions, so the resource is necessarily "*".
@@ -44,13 +43,16 @@ def policy_document(statements: list[dict[str, object]]) -> str:
 class AccountContext(Construct):
     """Account and partition lookups shared by every service's roles."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, raw: RawBlocks | None = None) -> None:
         super().__init__(scope, construct_id)
         self.identity = DataAwsCallerIdentity(self, "identity")
         self.partition = DataAwsPartition(self, "partition")
-        # Tokens read once: every read is a round trip to the jsii runtime.
-        self.account_id = self.identity.account_id
-        self.partition_name = self.partition.partition
+        # Read once: every read of a token is a round trip to the jsii runtime. For raw resources
+        # (stacks/raw.py), as the Terraform expressions the tokens stand for.
+        self.account_id: str = self.identity.account_id
+        self.partition_name: str = self.partition.partition
+        if raw is not None:
+            self.account_id, self.partition_name = raw.resolve(self.account_id), raw.resolve(self.partition_name)
         self._trust: dict[str, str] = {}
 
     def assume_role_policy(self, service_principal: str) -> str:
@@ -78,15 +80,17 @@ class ExecAudit:
     region: str
 
 
-class ServiceRoles(Construct):
-    execution_role: IamRole
-    task_role: IamRole
-    policies: list[IamRolePolicy | IamRolePolicyAttachment]
+class ServiceRoles:
+    """The two roles of one service and their policies (construct path ``<service>_iam``)."""
+
+    execution_role: RawResource
+    task_role: RawResource
+    policies: list[RawResource]
     """Everything granted to the two roles: the ECS service depends on all of it (first tasks must not hit AccessDenied)."""
 
     def __init__(
         self,
-        scope: Construct,
+        raw: RawBlocks,
         construct_id: str,
         *,
         service: Service,
@@ -96,31 +100,35 @@ class ServiceRoles(Construct):
         exec_audit: ExecAudit | None = None,
         adopted: AdoptedService | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
         execution_name = adopted.execution_role_name if adopted and adopted.execution_role_name else None
         task_name = adopted.task_role_name if adopted and adopted.task_role_name else None
-        self.execution_role = IamRole(
-            self,
-            "execution",
-            name=execution_name or f"{project}-{service.name}-execution",
-            description=f"ECS agent for {service.name}: pull its image, write its own log groups",
-            assume_role_policy=account.assume_role_policy("ecs-tasks.amazonaws.com"),
+        trust = account.assume_role_policy("ecs-tasks.amazonaws.com")
+        self.execution_role = raw.resource(
+            [construct_id, "execution"],
+            "aws_iam_role",
+            {
+                "name": execution_name or f"{project}-{service.name}-execution",
+                "description": f"ECS agent for {service.name}: pull its image, write its own log groups",
+                "assume_role_policy": trust,
+            },
         )
-        self.policies = []
-        execution_policy = IamRolePolicy(
-            self,
-            "execution_policy",
-            name="pull-and-log",
-            role=self.execution_role.id,
-            policy=policy_document(self._execution_statements(service, log_group_arns, account)),
-        )
-        self.policies.append(execution_policy)
-        self.task_role = IamRole(
-            self,
-            "task",
-            name=task_name or f"{project}-{service.name}-task",
-            description=f"Application role of {service.name}",
-            assume_role_policy=account.assume_role_policy("ecs-tasks.amazonaws.com"),
+        self.policies = [
+            self._inline(
+                raw,
+                [construct_id, "execution_policy"],
+                "pull-and-log",
+                self.execution_role,
+                self._execution_statements(service, log_group_arns, account),
+            )
+        ]
+        self.task_role = raw.resource(
+            [construct_id, "task"],
+            "aws_iam_role",
+            {
+                "name": task_name or f"{project}-{service.name}-task",
+                "description": f"Application role of {service.name}",
+                "assume_role_policy": trust,
+            },
         )
         # An adopted role keeps its name (IAM role names cannot change): it is imported, not created.
         if execution_name:
@@ -128,28 +136,20 @@ class ServiceRoles(Construct):
         if task_name:
             self.task_role.import_from(task_name)
         if service.enable_execute_command:
-            self.policies.append(
-                IamRolePolicy(
-                    self,
-                    "exec_policy",
-                    name="ecs-exec",
-                    role=self.task_role.id,
-                    policy=policy_document(self._exec_statements(exec_audit, account)),
-                )
-            )
+            statements = self._exec_statements(exec_audit, account)
+            self.policies.append(self._inline(raw, [construct_id, "exec_policy"], "ecs-exec", self.task_role, statements))
         if service.permissions:
-            self.policies.append(
-                IamRolePolicy(
-                    self,
-                    "app_policy",
-                    name="app",
-                    role=self.task_role.id,
-                    policy=policy_document(self._app_statements(service)),
-                )
-            )
+            statements = self._app_statements(service)
+            self.policies.append(self._inline(raw, [construct_id, "app_policy"], "app", self.task_role, statements))
         for index, arn in enumerate(service.managed_policies):
             # An explicit opt-in: proof/verify.py reports every attachment, since it cannot read what it grants.
-            self.policies.append(IamRolePolicyAttachment(self, f"managed_{index}", role=self.task_role.name, policy_arn=arn))
+            attachment = {"role": self.task_role.ref("name"), "policy_arn": arn}
+            self.policies.append(raw.resource([construct_id, f"managed_{index}"], "aws_iam_role_policy_attachment", attachment))
+
+    @staticmethod
+    def _inline(raw: RawBlocks, components: list[str], name: str, role: RawResource, statements: list[dict[str, object]]) -> RawResource:
+        body = {"name": name, "role": role.ref("id"), "policy": policy_document(statements)}
+        return raw.resource(components, "aws_iam_role_policy", body)
 
     @staticmethod
     def _exec_statements(exec_audit: ExecAudit | None, account: AccountContext) -> list[dict[str, object]]:

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from constructs import Construct
-
 from topology import AdoptedService, Service
 
+from .raw import RawBlocks, RawResource
 
-class ServiceLogs(Construct):
-    """``/ecs/<cluster>/<service>`` for the app and ``.../service-connect`` for the proxy.
+
+class ServiceLogs:
+    """``/ecs/<cluster>/<service>`` for the app and ``.../service-connect`` for the proxy (construct path ``<service>_logs``).
 
     Both exist before the service (the service depends on them through the task
     definition and its Service Connect block), so the first task can log.
     """
 
-    app: CloudwatchLogGroup
-    proxy: CloudwatchLogGroup | None
+    app: RawResource
+    proxy: RawResource | None
 
     def __init__(
         self,
-        scope: Construct,
+        raw: RawBlocks,
         construct_id: str,
         *,
         service: Service,
@@ -29,19 +28,19 @@ class ServiceLogs(Construct):
         kms_key_arn: str,
         adopted: AdoptedService | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
         base = f"/ecs/{cluster_name}/{service.name}"
         app_name = adopted.log_group_name if adopted and adopted.log_group_name else base
-        self.app = CloudwatchLogGroup(self, "app", name=app_name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+        settings = {"retention_in_days": retention_days, "kms_key_id": kms_key_arn}
+        self.app = raw.resource([construct_id, "app"], "aws_cloudwatch_log_group", {"name": app_name, **settings})
         if adopted and adopted.log_group_name:
             self.app.import_from(adopted.log_group_name)
         self.proxy = None
         if service.proxy_logs:
             proxy_name = adopted.proxy_log_group_name if adopted and adopted.proxy_log_group_name else f"{base}/service-connect"
-            self.proxy = CloudwatchLogGroup(self, "proxy", name=proxy_name, retention_in_days=retention_days, kms_key_id=kms_key_arn)
+            self.proxy = raw.resource([construct_id, "proxy"], "aws_cloudwatch_log_group", {"name": proxy_name, **settings})
             if adopted and adopted.proxy_log_group_name:
                 self.proxy.import_from(adopted.proxy_log_group_name)
 
     @property
-    def groups(self) -> list[CloudwatchLogGroup]:
+    def groups(self) -> list[RawResource]:
         return [self.app] + ([self.proxy] if self.proxy is not None else [])

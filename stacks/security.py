@@ -9,23 +9,21 @@ server's ingress ports, so a service can open connections only to what it declar
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.security_group import SecurityGroup
-from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
-from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
-from constructs import Construct
-
 from topology import AdoptedService, Egress, Service
 
+from .raw import RawBlocks, RawResource, RawScope
 
-class ServiceSecurityGroup(Construct):
-    """The group a service's tasks run in. Rules between groups are added by ``allow_call``."""
 
-    group: SecurityGroup
+class ServiceSecurityGroup:
+    """The group a service's tasks run in (construct path ``<service>_sg``). Rules between groups are added by ``allow_call``."""
+
+    group: RawResource
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, service: Service, project: str, vpc_id: str, adopted: AdoptedService | None = None
+        self, raw: RawBlocks, construct_id: str, *, service: Service, project: str, vpc_id: str, adopted: AdoptedService | None = None
     ) -> None:
-        super().__init__(scope, construct_id)
+        self.raw, self.construct_id = raw, construct_id
+        self.scope = RawScope(raw.stack, construct_id)
         self.service = service
         self.adopted = adopted
         name, description = f"{project}-{service.name}", f"Tasks of {service.name}; ingress only from declared callers"
@@ -33,36 +31,40 @@ class ServiceSecurityGroup(Construct):
             # Name and description cannot change in place: keep the running group's own, read from the account.
             from cdktf_cdktf_provider_aws.data_aws_security_group import DataAwsSecurityGroup  # only when adopting
 
-            existing = DataAwsSecurityGroup(self, "existing", id=adopted.security_group_id)
-            name, description = existing.name, existing.description
-        self.group = SecurityGroup(
-            self,
-            "group",
-            name=name,
-            description=description,
-            vpc_id=vpc_id,
-            revoke_rules_on_delete=True,
-            tags={"Name": f"{project}-{service.name}"},
+            existing = DataAwsSecurityGroup(self.scope.construct, "existing", id=adopted.security_group_id)
+            name, description = raw.resolve(existing.name), raw.resolve(existing.description)
+        self.group = raw.resource(
+            [construct_id, "group"],
+            "aws_security_group",
+            {
+                "name": name,
+                "description": description,
+                "vpc_id": vpc_id,
+                "revoke_rules_on_delete": True,
+                "tags": {"Name": f"{project}-{service.name}"},
+            },
         )
         if adopted and adopted.security_group_id:
             self.group.import_from(adopted.security_group_id)
-        self.group_id = self.group.id  # read the token once: every read is a jsii round trip
+        self.group_id = self.group.ref("id")
         for rule in service.egress:
             self._egress(rule)
 
     def _egress(self, rule: Egress) -> None:
         destination = rule.security_group_id or rule.cidr or rule.prefix_list_id
-        VpcSecurityGroupEgressRule(
-            self,
-            f"egress_{rule.name}",
-            security_group_id=self.group_id,
-            description=rule.description or f"{rule.name}: {rule.protocol}/{rule.port} to {destination}",
-            ip_protocol=rule.protocol,
-            from_port=rule.port,
-            to_port=rule.last_port,
-            cidr_ipv4=rule.cidr,
-            referenced_security_group_id=rule.security_group_id,
-            prefix_list_id=rule.prefix_list_id,
+        self.raw.resource(
+            [self.construct_id, f"egress_{rule.name}"],
+            "aws_vpc_security_group_egress_rule",
+            {
+                "security_group_id": self.group_id,
+                "description": rule.description or f"{rule.name}: {rule.protocol}/{rule.port} to {destination}",
+                "ip_protocol": rule.protocol,
+                "from_port": rule.port,
+                "to_port": rule.last_port,
+                "cidr_ipv4": rule.cidr,
+                "referenced_security_group_id": rule.security_group_id,
+                "prefix_list_id": rule.prefix_list_id,
+            },
         )
 
     def allow_call(self, caller: ServiceSecurityGroup) -> None:
@@ -70,28 +72,33 @@ class ServiceSecurityGroup(Construct):
         adopted_rules = dict(self.adopted.ingress_rule_ids) if self.adopted else {}
         for port in self.service.ports:
             rule_id = f"{caller.service.name}_{port.name}"
-            ingress = VpcSecurityGroupIngressRule(
-                self,
-                f"from_{rule_id}",
-                security_group_id=self.group_id,
-                referenced_security_group_id=caller.group_id,
-                description=f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}",
-                ip_protocol="tcp",
-                from_port=port.ingress_port,
-                to_port=port.ingress_port,
+            description = f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}"
+            ingress = self.raw.resource(
+                [self.construct_id, f"from_{rule_id}"],
+                "aws_vpc_security_group_ingress_rule",
+                {
+                    "security_group_id": self.group_id,
+                    "referenced_security_group_id": caller.group_id,
+                    "description": description,
+                    "ip_protocol": "tcp",
+                    "from_port": port.ingress_port,
+                    "to_port": port.ingress_port,
+                },
             )
             existing_rule = adopted_rules.get(f"{caller.service.name}:{port.name}") or (
                 adopted_rules.get(caller.service.name) if len(self.service.ports) == 1 else None
             )
             if existing_rule:
                 ingress.import_from(existing_rule)  # the running rule already admits this caller
-            VpcSecurityGroupEgressRule(
-                caller,
-                f"to_{self.service.name}_{port.name}",
-                security_group_id=caller.group_id,
-                referenced_security_group_id=self.group_id,
-                description=f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}",
-                ip_protocol="tcp",
-                from_port=port.ingress_port,
-                to_port=port.ingress_port,
+            self.raw.resource(
+                [caller.construct_id, f"to_{self.service.name}_{port.name}"],
+                "aws_vpc_security_group_egress_rule",
+                {
+                    "security_group_id": caller.group_id,
+                    "referenced_security_group_id": self.group_id,
+                    "description": description,
+                    "ip_protocol": "tcp",
+                    "from_port": port.ingress_port,
+                    "to_port": port.ingress_port,
+                },
             )

@@ -4,30 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
-
-from cdktf import ITerraformDependable, Postcondition, TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.ecs_service import (
-    EcsService,
-    EcsServiceCapacityProviderStrategy,
-    EcsServiceDeploymentCircuitBreaker,
-    EcsServiceLoadBalancer,
-    EcsServiceNetworkConfiguration,
-    EcsServiceServiceConnectConfiguration,
-    EcsServiceServiceConnectConfigurationLogConfiguration,
-    EcsServiceServiceConnectConfigurationService,
-    EcsServiceServiceConnectConfigurationServiceClientAlias,
-    EcsServiceServiceConnectConfigurationServiceTimeout,
-    EcsServiceServiceConnectConfigurationServiceTls,
-    EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority,
-)
-from cdktf_cdktf_provider_aws.ecs_task_definition import (
-    EcsTaskDefinition,
-    EcsTaskDefinitionEphemeralStorage,
-    EcsTaskDefinitionRuntimePlatform,
-)
-from constructs import Construct
 
 from topology import Port, Secret, Service
 from topology.validate import SECRETS_MANAGER_ARN
@@ -35,6 +13,7 @@ from topology.validate import SECRETS_MANAGER_ARN
 from .entry import Attachment, EntryPoint
 from .iam import ServiceRoles
 from .logs import ServiceLogs
+from .raw import RawBlocks, RawResource
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,15 +32,17 @@ class Front:
     """The entries in front of one edge service: its target groups, and what must exist before ECS registers tasks."""
 
     attachments: tuple[Attachment, ...]
-    dependables: tuple[ITerraformDependable, ...]
+    dependables: tuple[str, ...]
+    """Addresses (``<type>.<id>``) for ``depends_on``."""
 
     @staticmethod
-    def of(name: str, entries: list[EntryPoint]) -> Front | None:
+    def of(name: str, entries: list[EntryPoint], raw: RawBlocks) -> Front | None:
         attachments = tuple(a for entry in entries for a in entry.attachments.get(name, []))
         if not attachments:
             return None
         return Front(
-            attachments=attachments, dependables=tuple(d for entry in entries if name in entry.attachments for d in entry.dependables)
+            attachments=tuple(replace(a, target_group_arn=raw.resolve(a.target_group_arn)) for a in attachments),
+            dependables=tuple(raw.address_of(d) for entry in entries if name in entry.attachments for d in entry.dependables),
         )
 
 
@@ -100,7 +81,7 @@ def container_definition(
         "essential": True,
         "logConfiguration": {
             "logDriver": "awslogs",
-            "options": {"awslogs-group": logs.app.name, "awslogs-region": region, "awslogs-stream-prefix": service.name},
+            "options": {"awslogs-group": logs.app.ref("name"), "awslogs-region": region, "awslogs-stream-prefix": service.name},
         },
     }
     if service.ports:
@@ -134,7 +115,7 @@ def secret_value_from(secret: Secret) -> str:
     return ":".join([secret.arn, *(part or "" for part in parts)])
 
 
-def capacity_strategy(service: Service) -> list[EcsServiceCapacityProviderStrategy]:
+def capacity_strategy(service: Service) -> list[dict[str, Any]]:
     """Fargate Spot for ``spot_percent`` of the tasks; on-demand Fargate keeps the first task (base 1) unless all are Spot.
 
     Never empty, even without Spot: provider 5.x replaces the service when its strategy
@@ -144,16 +125,16 @@ def capacity_strategy(service: Service) -> list[EcsServiceCapacityProviderStrate
     """
     spot = service.capacity.spot_percent
     if spot == 0:
-        return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", weight=1)]
+        return [{"capacity_provider": "FARGATE", "weight": 1}]
     if spot == 100:
-        return [EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=1)]
+        return [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
     return [
-        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE", base=1, weight=100 - spot),
-        EcsServiceCapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=spot),
+        {"capacity_provider": "FARGATE", "base": 1, "weight": 100 - spot},
+        {"capacity_provider": "FARGATE_SPOT", "weight": spot},
     ]
 
 
-def launch(service: Service, *, adopting: bool) -> tuple[str | None, list[EcsServiceCapacityProviderStrategy] | None]:
+def launch(service: Service, *, adopting: bool) -> tuple[str | None, list[dict[str, Any]] | None]:
     """``(launch_type, capacity_provider_strategy)``: always a strategy, except for an adopted service without Spot.
 
     An adopted service may run with ``launchType FARGATE``; importing it gives an empty
@@ -178,43 +159,41 @@ def _port_mapping(port: Port) -> dict[str, Any]:
     return mapping
 
 
-def _served_port(port: Port) -> EcsServiceServiceConnectConfigurationService:
+def _served_port(port: Port) -> dict[str, Any]:
     timeout = None
     if port.idle_timeout_seconds is not None or port.per_request_timeout_seconds is not None:
-        timeout = EcsServiceServiceConnectConfigurationServiceTimeout(
-            idle_timeout_seconds=port.idle_timeout_seconds, per_request_timeout_seconds=port.per_request_timeout_seconds
-        )
+        timeout = {"idle_timeout_seconds": port.idle_timeout_seconds, "per_request_timeout_seconds": port.per_request_timeout_seconds}
     tls = None
     if port.tls is not None:
-        tls = EcsServiceServiceConnectConfigurationServiceTls(
-            issuer_cert_authority=EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority(aws_pca_authority_arn=port.tls.ca_arn),
-            kms_key=port.tls.kms_key,
-            role_arn=port.tls.role_arn,
-        )
-    return EcsServiceServiceConnectConfigurationService(
-        port_name=port.name,
-        discovery_name=port.discovery_name,
-        client_alias=EcsServiceServiceConnectConfigurationServiceClientAlias(port=port.effective_client_port, dns_name=port.dns_name),
-        ingress_port_override=port.ingress_port_override,
-        timeout=timeout,
-        tls=tls,
-    )
+        tls = {
+            "issuer_cert_authority": {"aws_pca_authority_arn": port.tls.ca_arn},
+            "kms_key": port.tls.kms_key,
+            "role_arn": port.tls.role_arn,
+        }
+    return {
+        "port_name": port.name,
+        "discovery_name": port.discovery_name,
+        "client_alias": {"port": port.effective_client_port, "dns_name": port.dns_name},
+        "ingress_port_override": port.ingress_port_override,
+        "timeout": timeout,
+        "tls": tls,
+    }
 
 
-class EcsServiceUnit(Construct):
-    """Task definition + ECS service for one declared service.
+class EcsServiceUnit:
+    """Task definition + ECS service for one declared service (construct path ``<service>``).
 
     ``servers`` are the already-built units this one calls: the service depends on
     them (created first, as Service Connect requires) and carries their
     fingerprints in ``triggers`` so it is redeployed when they change.
     """
 
-    task_definition: EcsTaskDefinition
-    service: EcsService
+    task_definition: RawResource
+    service: RawResource
 
     def __init__(
         self,
-        scope: Construct,
+        raw: RawBlocks,
         construct_id: str,
         *,
         service: Service,
@@ -229,87 +208,86 @@ class EcsServiceUnit(Construct):
         environment: list[tuple[str, str]],
         import_id: str | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
         self.declaration = service
-        self.task_definition = EcsTaskDefinition(
-            self,
-            "task",
-            family=f"{family_prefix}-{service.name}",
-            requires_compatibilities=["FARGATE"],
-            network_mode="awsvpc",
-            cpu=str(service.cpu),
-            memory=str(service.memory),
-            execution_role_arn=roles.execution_role.arn,
-            task_role_arn=roles.task_role.arn,
-            container_definitions=json.dumps(
-                [container_definition(service, logs, placement.region, image=image, environment=environment)], sort_keys=True
-            ),
-            runtime_platform=(
-                EcsTaskDefinitionRuntimePlatform(cpu_architecture="ARM64", operating_system_family="LINUX")
-                if service.capacity.architecture == "ARM64"
-                else None
-            ),
-            ephemeral_storage=(
-                EcsTaskDefinitionEphemeralStorage(size_in_gib=service.capacity.ephemeral_storage_gib)
-                if service.capacity.ephemeral_storage_gib is not None
-                else None
-            ),
+        self.task_definition = raw.resource(
+            [construct_id, "task"],
+            "aws_ecs_task_definition",
+            {
+                "family": f"{family_prefix}-{service.name}",
+                "requires_compatibilities": ["FARGATE"],
+                "network_mode": "awsvpc",
+                "cpu": str(service.cpu),
+                "memory": str(service.memory),
+                "execution_role_arn": roles.execution_role.ref("arn"),
+                "task_role_arn": roles.task_role.ref("arn"),
+                "container_definitions": json.dumps(
+                    [container_definition(service, logs, placement.region, image=image, environment=environment)], sort_keys=True
+                ),
+                "runtime_platform": (
+                    {"cpu_architecture": "ARM64", "operating_system_family": "LINUX"} if service.capacity.architecture == "ARM64" else None
+                ),
+                "ephemeral_storage": (
+                    {"size_in_gib": service.capacity.ephemeral_storage_gib} if service.capacity.ephemeral_storage_gib is not None else None
+                ),
+            },
         )
         triggers = {
             f"service_connect_{unit.declaration.name}": service_connect_fingerprint(unit.declaration, placement.namespace_name)
             for unit in servers
         }
-        depends_on: list[ITerraformDependable] = [unit.service for unit in servers]
-        depends_on += logs.groups
-        depends_on += roles.policies  # a first task must not hit AccessDenied on its logs, image or secrets
+        depends_on = [unit.service.address for unit in servers]
+        depends_on += [group.address for group in logs.groups]
+        depends_on += [policy.address for policy in roles.policies]  # a first task must not hit AccessDenied on its logs, image or secrets
         if front is not None:
             depends_on += front.dependables  # ECS rejects a target group that no listener uses yet
         launch_type, strategy = launch(service, adopting=import_id is not None)
         deployment = service.deployment
-        self.service = EcsService(
-            self,
-            "service",
-            name=service.name,
-            cluster=placement.cluster_arn,
-            task_definition=self.task_definition.arn,
-            desired_count=service.desired_count,
-            launch_type=launch_type,
-            capacity_provider_strategy=strategy,
-            platform_version="LATEST",
-            enable_execute_command=service.enable_execute_command,
-            propagate_tags="SERVICE",
-            enable_ecs_managed_tags=True,
-            deployment_circuit_breaker=EcsServiceDeploymentCircuitBreaker(enable=True, rollback=True),
-            deployment_minimum_healthy_percent=deployment.minimum_healthy_percent,
-            deployment_maximum_percent=deployment.maximum_percent,
-            wait_for_steady_state=deployment.wait_for_steady_state,
-            network_configuration=EcsServiceNetworkConfiguration(
-                subnets=placement.subnet_ids, security_groups=[security_group_id], assign_public_ip=False
-            ),
-            service_connect_configuration=self._service_connect(service, placement, logs),
-            load_balancer=[
-                EcsServiceLoadBalancer(
-                    target_group_arn=a.target_group_arn, container_name=service.container_name, container_port=a.container_port
-                )
-                for a in front.attachments
-            ]
-            if front is not None
-            else None,
-            health_check_grace_period_seconds=grace_period(service) if front is not None else None,
-            triggers=triggers or None,
-            # Needed for ``triggers`` to redeploy, and for a capacity-provider change to be made in place.
-            force_new_deployment=True,
-            depends_on=depends_on,
-            lifecycle=TerraformResourceLifecycle(
-                # Once Application Auto Scaling owns the count, a plan must not set it back.
-                ignore_changes=["desired_count"] if service.autoscaling is not None else None,
-                postcondition=[self._runs_new_revision(service.name)],
-            ),
+        self.service = raw.resource(
+            [construct_id, "service"],
+            "aws_ecs_service",
+            {
+                "name": service.name,
+                "cluster": placement.cluster_arn,
+                "task_definition": self.task_definition.ref("arn"),
+                "desired_count": service.desired_count,
+                "launch_type": launch_type,
+                "capacity_provider_strategy": strategy,
+                "platform_version": "LATEST",
+                "enable_execute_command": service.enable_execute_command,
+                "propagate_tags": "SERVICE",
+                "enable_ecs_managed_tags": True,
+                "deployment_circuit_breaker": {"enable": True, "rollback": True},
+                "deployment_minimum_healthy_percent": deployment.minimum_healthy_percent,
+                "deployment_maximum_percent": deployment.maximum_percent,
+                "wait_for_steady_state": deployment.wait_for_steady_state,
+                "network_configuration": {
+                    "subnets": placement.subnet_ids,
+                    "security_groups": [security_group_id],
+                    "assign_public_ip": False,
+                },
+                "service_connect_configuration": self._service_connect(service, placement, logs),
+                "load_balancer": [
+                    {"target_group_arn": a.target_group_arn, "container_name": service.container_name, "container_port": a.container_port}
+                    for a in front.attachments
+                ]
+                if front is not None
+                else None,
+                "health_check_grace_period_seconds": grace_period(service) if front is not None else None,
+                "triggers": triggers or None,
+                # Needed for ``triggers`` to redeploy, and for a capacity-provider change to be made in place.
+                "force_new_deployment": True,
+                "depends_on": depends_on,
+                "lifecycle": {
+                    # Once Application Auto Scaling owns the count, a plan must not set it back.
+                    "ignore_changes": ["desired_count"] if service.autoscaling is not None else None,
+                    "postcondition": [self._runs_new_revision(service.name)],
+                },
+            },
         )
         if import_id is not None:
             self.service.import_from(import_id)  # adopt the running service: updated in place, never recreated
 
-    def _runs_new_revision(self, name: str) -> Postcondition:
+    def _runs_new_revision(self, name: str) -> dict[str, str]:
         """Apply fails when the service does not run the revision this apply registered.
 
         With the circuit breaker's rollback, ``wait_for_steady_state`` returns once the
@@ -317,30 +295,30 @@ class EcsServiceUnit(Construct):
         (hashicorp/terraform-provider-aws#20858). The service read after the update then
         names the old task definition, which this postcondition catches.
         """
-        registered = f"{self.task_definition.fqn}.arn"
-        return Postcondition(
-            condition=f"${{self.task_definition == {registered}}}",
-            error_message=f"ECS service {name} runs ${{self.task_definition}}, not the revision this apply registered "
+        registered = f"{self.task_definition.address}.arn"
+        return {
+            "condition": f"${{self.task_definition == {registered}}}",
+            "error_message": f"ECS service {name} runs ${{self.task_definition}}, not the revision this apply registered "
             f"(${{{registered}}}): the deployment failed and the circuit breaker rolled it back. Read the service's events "
             f"(aws ecs describe-services --cluster ${{self.cluster}} --services {name}) and its stopped tasks' reasons, fix, "
             "and apply again.",
-        )
+        }
 
     @staticmethod
-    def _service_connect(service: Service, placement: Placement, logs: ServiceLogs) -> EcsServiceServiceConnectConfiguration:
+    def _service_connect(service: Service, placement: Placement, logs: ServiceLogs) -> dict[str, Any]:
         log_configuration = None
         if logs.proxy is not None:
-            log_configuration = EcsServiceServiceConnectConfigurationLogConfiguration(
-                log_driver="awslogs",
-                options={
-                    "awslogs-group": logs.proxy.name,
+            log_configuration = {
+                "log_driver": "awslogs",
+                "options": {
+                    "awslogs-group": logs.proxy.ref("name"),
                     "awslogs-region": placement.region,
                     "awslogs-stream-prefix": "service-connect",
                 },
-            )
-        return EcsServiceServiceConnectConfiguration(
-            enabled=True,
-            namespace=placement.namespace_arn,
-            service=[_served_port(port) for port in service.ports] or None,
-            log_configuration=log_configuration,
-        )
+            }
+        return {
+            "enabled": True,
+            "namespace": placement.namespace_arn,
+            "service": [_served_port(port) for port in service.ports] or None,
+            "log_configuration": log_configuration,
+        }

@@ -6,7 +6,7 @@ deploy order (servers before callers) so each caller can depend on its servers.
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack, TerraformVariable
+from cdktf import TerraformStack
 from constructs import Construct
 
 from topology import Entry, Port, Settings, Topology, call_edges, deploy_order, endpoint_host
@@ -18,6 +18,7 @@ from .entry import EntryPoint
 from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
+from .raw import RawBlocks
 from .security import ServiceSecurityGroup
 from .service import EcsServiceUnit, Front, Placement, image_variable_name
 
@@ -48,27 +49,34 @@ class ServicesStack(TerraformStack):
         super().__init__(scope, stack_id)
         configure_stack(self, stack_id, settings)
         self.add_dependency(network)
+        # Per-service resources are plain JSON (stacks/raw.py), merged into cdk.tf.json after synth.
+        self.raw = raw = RawBlocks(self, stack_id)
         net = settings.network
         placement = Placement(
-            cluster_arn=network.cluster_arn,
-            namespace_arn=network.namespace_arn,
+            cluster_arn=raw.resolve(network.cluster_arn),
+            namespace_arn=raw.resolve(network.namespace_arn),
             namespace_name=net.namespace,
-            subnet_ids=network.private_subnet_ids,
+            subnet_ids=raw.resolve(network.private_subnet_ids),
             region=settings.region,
         )
-        account = AccountContext(self, "account")
+        account = AccountContext(self, "account", raw=raw)
         exec_audit = None
-        if network.exec_audit_group is not None and network.exec_key is not None:
-            exec_audit = ExecAudit(log_group_arn=network.exec_audit_group.arn, key_arn=network.exec_key.key.arn, region=settings.region)
-        vpc_id = network.vpc_id
-        logs_key_arn = network.logs_key.key.arn
+        executes = any(service.enable_execute_command for service in topology.services)
+        if executes and network.exec_audit_group is not None and network.exec_key is not None:  # resolving registers outputs
+            exec_audit = ExecAudit(
+                log_group_arn=raw.resolve(network.exec_audit_group.arn),
+                key_arn=raw.resolve(network.exec_key.key.arn),
+                region=settings.region,
+            )
+        vpc_id = raw.resolve(network.vpc_id)
+        logs_key_arn = raw.resolve(network.logs_key.key.arn)
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
         existing = net.existing
         adoption = existing.adopt if existing is not None else None
         adopted = {service.name: adoption.service(service.name) if adoption else None for service in topology.services}
         for service in topology.services:
             self.security_groups[service.name] = ServiceSecurityGroup(
-                self, f"{service.name}_sg", service=service, project=settings.project, vpc_id=vpc_id, adopted=adopted[service.name]
+                raw, f"{service.name}_sg", service=service, project=settings.project, vpc_id=vpc_id, adopted=adopted[service.name]
             )
         for caller, server in call_edges(topology):
             self.security_groups[server].allow_call(self.security_groups[caller])
@@ -76,7 +84,7 @@ class ServicesStack(TerraformStack):
         for name in deploy_order(topology):
             service = topology.service(name)
             logs = ServiceLogs(
-                self,
+                raw,
                 f"{name}_logs",
                 service=service,
                 cluster_name=net.cluster_name,
@@ -85,25 +93,26 @@ class ServicesStack(TerraformStack):
                 adopted=adopted[name],
             )
             roles = ServiceRoles(
-                self,
+                raw,
                 f"{name}_iam",
                 service=service,
                 project=settings.project,
-                log_group_arns=[group.arn for group in logs.groups],
+                log_group_arns=[group.ref("arn") for group in logs.groups],
                 account=account,
                 adopted=adopted[name],
                 exec_audit=exec_audit if service.enable_execute_command else None,
             )
             self.logs[name], self.roles[name] = logs, roles
-            image = TerraformVariable(
-                self,
+            image = raw.variable(
                 image_variable_name(name),
-                type="string",
-                default=service.image,
-                description=f"Container image of {name} (a release: -var {image_variable_name(name)}=<repository>:<tag>)",
+                {
+                    "type": "string",
+                    "default": service.image,
+                    "description": f"Container image of {name} (a release: -var {image_variable_name(name)}=<repository>:<tag>)",
+                },
             )
             self.units[name] = EcsServiceUnit(
-                self,
+                raw,
                 name,
                 service=service,
                 placement=placement,
@@ -112,15 +121,15 @@ class ServicesStack(TerraformStack):
                 roles=roles,
                 family_prefix=settings.project,
                 servers=[self.units[server] for server in service.calls],
-                front=Front.of(name, self.entries),
-                image=image.string_value,
+                front=Front.of(name, self.entries, raw),
+                image=image,
                 environment=resolved_environment(service, topology, net.namespace),
                 import_id=f"{net.cluster_name}/{name}" if adopted[name] else None,
             )
             if adopted[name] and service.ports:
                 from .existing import RunningProtocols  # only when adopting: a default synth loads no data source modules
 
-                RunningProtocols(self, f"{name}_running", service=service, cluster_arn=placement.cluster_arn)
+                RunningProtocols(self, f"{name}_running", service=service, cluster_arn=network.cluster_arn)
             if service.autoscaling is not None:
                 ServiceAutoscaling(
                     self, f"{name}_scaling", scaling=service.autoscaling, cluster_name=net.cluster_name, service=self.units[name].service
@@ -147,21 +156,22 @@ class ServicesStack(TerraformStack):
         net = settings.network
         endpoints = endpoint_urls(topology, net.namespace)
         for server, urls in endpoints.items():
-            TerraformOutput(self, f"endpoint_{server}", value=urls[0] if len(urls) == 1 else urls)
-        TerraformOutput(self, "cluster_name", value=net.cluster_name)
+            self.raw.output(f"endpoint_{server}", {"value": urls[0] if len(urls) == 1 else urls})
+        self.raw.output("cluster_name", {"value": net.cluster_name})
         for caller, server in call_edges(topology):
             if not topology.service(caller).enable_execute_command:
                 continue
             port = topology.service(server).ports[0]
             probe, verb = probe_command(port, net.namespace), "TCP connect" if port.protocol == "tcp" else "curl"
-            TerraformOutput(
-                self,
+            self.raw.output(
                 f"check_{caller}_to_{server}",
-                description=f"Run in a shell with AWS credentials: {verb} from a {caller} task to {server} (ECS Exec)",
-                value=(
-                    f"aws ecs execute-command --region {settings.region} --cluster {net.cluster_name} "
-                    f"--task $(aws ecs list-tasks --region {settings.region} --cluster {net.cluster_name} "
-                    f"--service-name {caller} --query 'taskArns[0]' --output text) "
-                    f'--container {caller} --interactive --command "{probe}"'
-                ),
+                {
+                    "description": f"Run in a shell with AWS credentials: {verb} from a {caller} task to {server} (ECS Exec)",
+                    "value": (
+                        f"aws ecs execute-command --region {settings.region} --cluster {net.cluster_name} "
+                        f"--task $(aws ecs list-tasks --region {settings.region} --cluster {net.cluster_name} "
+                        f"--service-name {caller} --query 'taskArns[0]' --output text) "
+                        f'--container {caller} --interactive --command "{probe}"'
+                    ),
+                },
             )
