@@ -21,11 +21,11 @@ class DeploymentsApp:
 
     def __init__(self, *, outdir: str) -> None:
         self.outdir = outdir
+        Path(outdir).mkdir(parents=True, exist_ok=True)  # cdktf's App makes only the last level (ENOENT otherwise)
         self.app = App(outdir=outdir)
         self.services: list[ServicesStack] = []
 
     def synth(self) -> None:
-        Path(self.outdir).mkdir(parents=True, exist_ok=True)
         self.app.synth()
         for stack in self.services:
             stack.raw.write(Path(self.outdir))

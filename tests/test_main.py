@@ -82,3 +82,18 @@ def test_env_writes_only_that_environments_stacks(tmp_path: Path, project_root: 
     done = run_python([str(project_root / "main.py")], tmp_path, project_root, **environ, INTERNAL_API_ENV="dev")
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(path.name for path in (tmp_path / "cdktf.out" / "stacks").iterdir()) == ["network-dev", "services-dev"]
+
+
+NESTED_OUTDIR = """
+from examples import article
+from main import run
+run(article.TOPOLOGY, outdir="deep/er/cdktf.out")
+"""
+
+
+def test_an_output_directory_whose_parents_do_not_exist_is_made(tmp_path: Path, project_root: Path) -> None:
+    """cdktf's App makes only the last level of its outdir: this was a Node ENOENT traceback."""
+    done = run_python(["-c", NESTED_OUTDIR], tmp_path, project_root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "deep" / "er" / "cdktf.out" / "stacks" / "services" / "cdk.tf.json").is_file()
