@@ -125,18 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         for line in undeclared_release_variables(env, outdir(env), stacks):
             say(line)
         variables = [flag for item in args.var for flag in ("--var", item)] if args.command != "destroy" else []
-        command = [
-            str(CDKTF),
-            args.command,
-            *stacks,
-            "--skip-synth",
-            "--output",
-            str(outdir(env)),
-            *approve,
-            *variables,
-            *lock_flags(env),
-        ]
-        return subprocess.run(command, env=env, cwd=ROOT).returncode
+        options = ["--skip-synth", "--output", str(outdir(env)), *approve, *variables, *lock_flags(env)]
+        # `cdktf diff` takes one stack (a second one is silently ignored); deploy and destroy take them all, in order.
+        runs = [[stack] for stack in stacks] if args.command == "diff" else [stacks]
+        for selected in runs:
+            code = subprocess.run([str(CDKTF), args.command, *selected, *options], env=env, cwd=ROOT).returncode
+            if code != 0:
+                return code
+        return 0
     except (PreflightError, SelectionError, StackError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

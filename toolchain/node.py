@@ -5,6 +5,10 @@ own Node may be past end of life (Node 20 since 2026-10-30), so ``npm ci`` insta
 pinned LTS Node into ``node_modules/.bin/node`` and every entry point uses it:
 make puts it first on ``PATH`` and sets ``JSII_NODE``; Python entry points that do
 not run under make call ``use_project_node()`` before jsii starts.
+
+Node 22, not 24: the cdktf CLI 0.21 loads node-pty, whose prebuilt binaries stop at Node 22's
+ABI (127); on 24 every ``cdktf diff``/``deploy``/``destroy`` crashed before running Terraform
+(tests/aws/test_cli_e2e.py).
 """
 
 from __future__ import annotations
