@@ -144,3 +144,12 @@ def test_older_command_lines_still_run_the_moved_module(alias: str, module: str,
     new = subprocess.run([sys.executable, "-m", module, "--help"], cwd=project_root, capture_output=True, text=True, timeout=120)
     assert old.returncode == 0 == new.returncode, old.stderr + new.stderr
     assert old.stdout.split("\n\n", 1)[1] == new.stdout.split("\n\n", 1)[1]  # same options; only the usage (prog) differs
+
+
+def test_the_queue_names_files_that_exist_and_deploy(project_root: Path) -> None:
+    """tests/conftest.py's LONGEST_FIRST: a renamed file would silently lose its place at the front."""
+    from .conftest import LONGEST_FIRST
+
+    for path in LONGEST_FIRST:
+        text = (project_root / path).read_text(encoding="utf-8")
+        assert "deployed" in text or "/emulator/" in path, path
