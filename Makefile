@@ -28,7 +28,7 @@ DIAGRAMS      ?= build/diagrams
 # pytest-xdist workers: a file goes whole to one worker (--dist loadscope). More workers than cores pays
 # off in `make test` because its deploys mostly wait on the provider's fixed polling (KMS, VPC, cluster);
 # TEST_WORKERS=0 runs in this process (for pdb). docs/speed.md has the measurements.
-TEST_WORKERS  ?= 6
+TEST_WORKERS  ?= 8
 FAST_WORKERS  ?= 2
 export CDKTF_OUTDIR := $(OUTDIR)
 CDKTF       := node_modules/.bin/cdktf
