@@ -98,7 +98,6 @@ class RawBlocks:
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _tree: dict[str, Any] = field(default_factory=dict)
-    _taken: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._resolver = DefaultTokenResolver(StringConcat())
@@ -120,12 +119,13 @@ class RawBlocks:
     def resource(self, components: list[str], resource_type: str, body: dict[str, Any]) -> RawResource:
         """A resource at ``components`` below the stack (the path a cdktf construct would have)."""
         path = "/".join(components)
-        if path in self._taken:
-            raise ValueError(f"{self.stack_id}: two resources at {path}")
-        self._taken.add(path)
         node = self._tree
         for component in components[:-1]:
             node = node.setdefault(component, {})
+            if isinstance(node, RawResource):
+                raise ValueError(f"{self.stack_id}: {path} is below the resource {node.path}")
+        if components[-1] in node:
+            raise ValueError(f"{self.stack_id}: two resources at {path}")
         created = RawResource(resource_type, unique_id(components), f"{self.stack_id}/{path}", body)
         node[components[-1]] = created
         return created

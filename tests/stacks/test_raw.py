@@ -143,3 +143,10 @@ def test_unset_properties_are_left_out_and_outputs_are_listed() -> None:
     }
     assert document["output"] == {"endpoint_a": {"value": "http://a"}}
     assert document["//"]["outputs"]["services"] == {"entry_dns": "entry_dns", "endpoint_a": "endpoint_a"}
+
+
+def test_a_resource_below_another_resource_is_refused() -> None:
+    raw = _blocks()
+    raw.resource(["api"], "aws_security_group", {})
+    with pytest.raises(ValueError, match="services: api/rule is below the resource services/api"):
+        raw.resource(["api", "rule"], "aws_vpc_security_group_ingress_rule", {})

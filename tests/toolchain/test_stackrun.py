@@ -52,7 +52,7 @@ def test_a_failed_apply_says_why_without_repeating_its_progress(tmp_path: Path) 
 
 REATTACH_LINE = (
     '\tTF_REATTACH_PROVIDERS=\'{"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","ProtocolVersion":5,'
-    '"Pid":1,"Test":true,"Addr":{"Network":"unix","String":"/tmp/plugin1"}}}\''
+    '"Pid":1,"Test":true,"Addr":{"Network":"unix","String":"plugin1.sock"}}}\''
 )
 
 
@@ -116,7 +116,7 @@ def _counting_terraform(tmp_path: Path, *, fails: bool = False) -> dict[str, str
     )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     config = tmp_path / "terraform.rc"
-    config.write_text('provider_installation { filesystem_mirror { path = "/mirror" } }\n', encoding="utf-8")
+    config.write_text(f'provider_installation {{ filesystem_mirror {{ path = "{tmp_path / "mirror"}" }} }}\n', encoding="utf-8")
     return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "TF_CLI_CONFIG_FILE": str(config)}
 
 
