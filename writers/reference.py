@@ -98,6 +98,7 @@ def undocumented(classes: list[type]) -> list[str]:
 def classes(module: ModuleType = topology) -> list[type]:
     """The exported dataclasses, in source order of their modules (model first), so related types stay together."""
     found = [value for name in module.__all__ if isinstance(value := getattr(module, name), type) and dataclasses.is_dataclass(value)]
+    found = list(dict.fromkeys(found))  # an alias (``Sizing = ServiceOverride``) is the same class: one section
     return sorted(found, key=lambda cls: (cls.__module__ != "topology.model", cls.__module__, inspect.getsourcelines(cls)[1]))
 
 

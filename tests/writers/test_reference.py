@@ -25,6 +25,15 @@ def test_every_exported_dataclass_has_a_section_with_every_field() -> None:
             assert f"| `{field.name}` |" in section, f"{cls.__name__}.{field.name}"
 
 
+def test_each_class_has_one_section_and_one_contents_line_whatever_its_aliases() -> None:
+    """``Sizing`` is ``ServiceOverride`` under its older name: the reference lists the class once."""
+    text = reference.render()
+    for cls in reference.classes():
+        assert text.count(f"\n## `{cls.__name__}`\n") == 1, cls.__name__
+        assert text.count(f"- [`{cls.__name__}`](") == 1, cls.__name__
+    assert "## `ServiceOverride`" in text
+
+
 def test_defaults_are_shown_as_the_user_writes_them() -> None:
     text = reference.render()
     assert "| `egress` | `tuple[Egress, ...]` | `(HTTPS_ANYWHERE,)` |" in text
