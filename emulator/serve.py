@@ -37,7 +37,11 @@
    ``CreateSecurityGroup``; ``emulator/custom_ids.py`` honours it, so that ``deploy-local``
    can stand in for an existing VPC, its subnets and a referenced group under their very IDs.
 
-8. moto lists its package directory on every request to find the backend for a host; the list is
+8. When an answer is lost on its way back, the AWS SDK sends the request again (same invocation
+   ID, ``attempt=2``) and moto would run it twice (a create then fails as a duplicate of itself).
+   A retry of a request that was answered successfully gets that answer again (``_serialized``).
+
+9. moto lists its package directory on every request to find the backend for a host; the list is
    computed once here (a speed-up only: the same routing).
 
 Nothing else changes (1, 2, 4, 5, 6 and 7 are listed in docs/emulator.md's table of gaps). Deterministic:
@@ -52,6 +56,7 @@ import json
 import os
 import sys
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -135,12 +140,48 @@ def _untag_resource(self: Any) -> str:
 
 
 _ONE_AT_A_TIME = threading.Lock()
+_ANSWERED: OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
+"""The last successful answers by the SDK's invocation ID: a retry of one gets the same answer (see ``_serialized``)."""
+ANSWERS_KEPT = 512
 
 
 def _serialized(call: Any) -> Any:
+    """One request at a time; an SDK retry of a request that was answered gets that answer again.
+
+    The AWS SDK sends every attempt of one call with the same ``Amz-Sdk-Invocation-Id`` and
+    ``Amz-Sdk-Request: attempt=N``. When an answer is lost on the way back (the provider saw a
+    transport error, moto had handled the request), the SDK sends it again; moto would run it
+    again, and a create fails as a duplicate of itself (``InvalidPermission.Duplicate``). Here
+    the retry gets the answer the first attempt was given. Only successful answers are kept, so
+    an error the SDK retries (throttling, 5xx) is asked again. Replays send the same headers, so
+    a recording with a retry in it replays to the same account.
+    """
+
     def patched(self: Any, environ: Any, start_response: Any) -> Any:
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        retry = environ.get("HTTP_AMZ_SDK_REQUEST", "").split(";")[0].strip() not in ("", "attempt=1")
         with _ONE_AT_A_TIME:
-            return call(self, environ, start_response)
+            if invocation and retry and invocation in _ANSWERED:
+                status, headers, body = _ANSWERED[invocation]
+                start_response(status, headers)
+                return [body]
+            answer: dict[str, Any] = {}
+
+            def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                answer.update(status=status, headers=list(headers))
+                return start_response(status, headers, exc_info)
+
+            answered = call(self, environ, keep)
+            try:
+                body = b"".join(answered)
+            finally:
+                if hasattr(answered, "close"):
+                    answered.close()
+            if invocation and answer and int(answer["status"].split()[0]) < 400:
+                _ANSWERED[invocation] = (answer["status"], answer["headers"], body)
+                while len(_ANSWERED) > ANSWERS_KEPT:
+                    _ANSWERED.popitem(last=False)
+            return [body]
 
     return patched
 
