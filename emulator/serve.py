@@ -39,7 +39,7 @@
 
 8. When an answer is lost on its way back, the AWS SDK sends the request again (same invocation
    ID, ``attempt=2``) and moto would run it twice (a create then fails as a duplicate of itself).
-   A retry of a request that was answered successfully gets that answer again (``_serialized``).
+   A retry of a request that was answered successfully gets that answer again (``_answers_retries``).
 
 9. moto lists its package directory on every request to find the backend for a host; the list is
    computed once here (a speed-up only: the same routing).
@@ -140,48 +140,56 @@ def _untag_resource(self: Any) -> str:
 
 
 _ONE_AT_A_TIME = threading.Lock()
-_ANSWERED: OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
-"""The last successful answers by the SDK's invocation ID: a retry of one gets the same answer (see ``_serialized``)."""
-ANSWERS_KEPT = 512
 
 
 def _serialized(call: Any) -> Any:
-    """One request at a time; an SDK retry of a request that was answered gets that answer again.
+    def patched(self: Any, environ: Any, start_response: Any) -> Any:
+        with _ONE_AT_A_TIME:
+            return call(self, environ, start_response)
+
+    return patched
+
+
+_ANSWERED: OrderedDict[str, tuple[str, list[tuple[str, str]], bytes]] = OrderedDict()
+"""The last successful answers by the SDK's invocation ID (see ``_answers_retries``)."""
+ANSWERS_KEPT = 512
+
+
+def _answers_retries(call: Any) -> Any:
+    """An SDK retry of a request that was answered successfully gets that answer again (run inside ``_serialized``).
 
     The AWS SDK sends every attempt of one call with the same ``Amz-Sdk-Invocation-Id`` and
     ``Amz-Sdk-Request: attempt=N``. When an answer is lost on the way back (the provider saw a
     transport error, moto had handled the request), the SDK sends it again; moto would run it
-    again, and a create fails as a duplicate of itself (``InvalidPermission.Duplicate``). Here
-    the retry gets the answer the first attempt was given. Only successful answers are kept, so
-    an error the SDK retries (throttling, 5xx) is asked again. Replays send the same headers, so
-    a recording with a retry in it replays to the same account.
+    again, and a create fails as a duplicate of itself (``InvalidPermission.Duplicate``). Only
+    successful answers are kept, so an error the SDK retries (throttling, 5xx) is asked again.
+    An answered retry never reaches moto, so it is not recorded and a replay needs nothing.
     """
 
     def patched(self: Any, environ: Any, start_response: Any) -> Any:
         invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
         retry = environ.get("HTTP_AMZ_SDK_REQUEST", "").split(";")[0].strip() not in ("", "attempt=1")
-        with _ONE_AT_A_TIME:
-            if invocation and retry and invocation in _ANSWERED:
-                status, headers, body = _ANSWERED[invocation]
-                start_response(status, headers)
-                return [body]
-            answer: dict[str, Any] = {}
-
-            def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-                answer.update(status=status, headers=list(headers))
-                return start_response(status, headers, exc_info)
-
-            answered = call(self, environ, keep)
-            try:
-                body = b"".join(answered)
-            finally:
-                if hasattr(answered, "close"):
-                    answered.close()
-            if invocation and answer and int(answer["status"].split()[0]) < 400:
-                _ANSWERED[invocation] = (answer["status"], answer["headers"], body)
-                while len(_ANSWERED) > ANSWERS_KEPT:
-                    _ANSWERED.popitem(last=False)
+        if invocation and retry and invocation in _ANSWERED:
+            status, headers, body = _ANSWERED[invocation]
+            start_response(status, headers)
             return [body]
+        kept: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept.append((status, list(headers)))
+            return start_response(status, headers, exc_info)
+
+        answered = call(self, environ, keep)
+        try:
+            body = b"".join(answered)
+        finally:
+            if hasattr(answered, "close"):
+                answered.close()
+        if invocation and kept and int(kept[-1][0].split()[0]) < 400:
+            _ANSWERED[invocation] = (*kept[-1], body)
+            while len(_ANSWERED) > ANSWERS_KEPT:
+                _ANSWERED.popitem(last=False)
+        return [body]
 
     return patched
 
@@ -209,7 +217,7 @@ def _moto_modules() -> frozenset[str]:
 
 
 backends.list_of_moto_modules = _moto_modules
-DomainDispatcherApplication.__call__ = _serialized(DomainDispatcherApplication.__call__)
+DomainDispatcherApplication.__call__ = _serialized(_answers_retries(DomainDispatcherApplication.__call__))
 acm.AWSCertificateManagerBackend.set_certificate_in_use_by = _stand_in_certificates(
     acm.AWSCertificateManagerBackend.set_certificate_in_use_by
 )
