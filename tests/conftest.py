@@ -3,9 +3,12 @@ deployment per system and environment per session (``deployed``, see tests/deplo
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,14 +121,40 @@ def project_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Deploy:
+def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary root, the same folder for every xdist worker: what is made once per run lives here."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # each worker's basetemp is <run's basetemp>/popen-gwN: share the run's
+    return base
+
+
+@pytest.fixture(scope="session")
+def deployed(run_root: Path) -> Deploy:
     """``deployed("examples.article")`` (or ``deployed(system, env)``): deployed once per session, shared; never change it.
 
     Tests that apply, import or destroy work on ``.copy(tmp_path / "x")``. See tests/deployments.py.
     """
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # each worker's basetemp is <run's basetemp>/popen-gwN: share the run's
-    root = base / "deployed"
+    root = run_root / "deployed"
     root.mkdir(exist_ok=True)
     return Deployments(root).get
+
+
+@pytest.fixture(scope="session")
+def aws_provider_schema(run_root: Path) -> dict[str, Any]:
+    """``terraform providers schema -json`` of the pinned AWS provider, read once per run (4 CPU s each time).
+
+    What ``proof/verify/typegen.provider_schema`` returns; the first worker to ask writes it under a file
+    lock and every other reads that file. Fails, as the function does, without terraform or the mirror.
+    """
+    from proof.verify.typegen import provider_schema
+
+    path = run_root / "aws-provider-schema.json"
+    with open(run_root / "aws-provider-schema.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            partial = path.with_suffix(".partial")
+            partial.write_text(json.dumps(provider_schema()), encoding="utf-8")
+            partial.replace(path)
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded

@@ -21,7 +21,7 @@ from proof.verify import Config, declared_callers, load, verify
 from proof.verify.cli import main
 from proof.verify.kinds import schema
 from proof.verify.modelled import MODELLED
-from proof.verify.typegen import TYPES_FILE, classify, provider_schema, render
+from proof.verify.typegen import TYPES_FILE, classify, render
 from topology import Accepted, Settings, validate
 from topology.model import Port, Service, Topology
 
@@ -33,9 +33,12 @@ NEUTRAL = sorted(t for t, reach in schema().resources.items() if not reach and t
 TAKES_A_GROUP = sorted(t for t, paths in schema().members.items() if t not in MODELLED and any("." not in p for p in paths))
 
 
-def test_types_json_is_what_the_provider_schema_gives() -> None:
-    """Fails (does not skip) without terraform or the mirror: the classification must be reproducible."""
-    assert render(classify(provider_schema())) == TYPES_FILE.read_text(encoding="utf-8")
+def test_types_json_is_what_the_provider_schema_gives(aws_provider_schema: dict[str, Any]) -> None:
+    """Fails (does not skip) without terraform or the mirror: the classification must be reproducible.
+
+    ``aws_provider_schema`` is ``typegen.provider_schema()``, run once for the whole test run (tests/conftest.py).
+    """
+    assert render(classify(aws_provider_schema)) == TYPES_FILE.read_text(encoding="utf-8")
 
 
 def test_the_rule_classifies_known_types_as_documented() -> None:

@@ -141,7 +141,9 @@ def _translate(value: Any, pairs: dict[str, str]) -> Any:
 
 
 @pytest.mark.parametrize("example", ["article", "chain"])
-def test_hcl_and_json_deploy_the_same_resources(example: str, deployed: Deploy, tmp_path: Path) -> None:
+def test_hcl_and_json_deploy_the_same_resources(
+    example: str, deployed: Deploy, aws_provider_schema: dict[str, Any], tmp_path: Path
+) -> None:
     json_home = deployed(f"examples.{example}").copy(tmp_path / "json")  # the adoption below applies over its state
     hcl_home = tmp_path / "hcl"
     converted = hcl.convert(json_home / "cdktf.out", hcl_home / "hcl")
@@ -149,19 +151,9 @@ def test_hcl_and_json_deploy_the_same_resources(example: str, deployed: Deploy, 
 
     _apply(hcl_home, [hcl_home / "hcl" / s for s in converted.stacks])
 
-    schemas = _provider_schema(json_home / "cdktf.out" / "stacks" / "network")
+    schemas = aws_provider_schema["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
     assert _state_differences(json_home / "state", hcl_home / "state", converted, schemas) == []
     _assert_hcl_adopts_the_json_state(json_home)
-
-
-def _provider_schema(workdir: Path) -> dict[str, Any]:
-    """Resource schemas of the AWS provider, from an initialized stack directory."""
-    shown = subprocess.run(
-        ["terraform", "providers", "schema", "-json"], cwd=workdir, env=hcl._terraform_env(), capture_output=True, text=True
-    )
-    assert shown.returncode == 0, shown.stderr[-2000:]
-    schemas: dict[str, Any] = json.loads(shown.stdout)["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
-    return schemas
 
 
 def _sets_sorted(value: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
