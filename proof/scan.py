@@ -15,11 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from topology.system import SelectionError
 
@@ -53,10 +57,74 @@ def skips() -> dict[str, str]:
 
 def scan(outdir: Path) -> ScanResult:
     """All of checkov's findings (no skips applied), so stale skips can be detected too."""
+    findings, passed, parsing_errors = [], 0, 0
+    for report in _checkov(outdir, quiet=True):
+        summary = report.get("summary", {})
+        passed += summary.get("passed", 0)
+        parsing_errors += summary.get("parsing_errors", 0)
+        findings += [_finding(failed, failed["file_path"]) for failed in report.get("results", {}).get("failed_checks", [])]
+    return ScanResult(passed, sorted(findings, key=str), parsing_errors)
+
+
+def scan_each(outdirs: Mapping[str, Path]) -> dict[str, ScanResult]:
+    """``scan`` of each outdir (by name), in one checkov run: starting checkov is most of a scan (4 of 5 CPU s).
+
+    The outdirs are copied under their names into one scratch folder and scanned together; every
+    passed check, finding and unreadable file is handed back to the outdir its path is in, with the
+    path ``scan`` would give (relative to that outdir).
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for name, outdir in outdirs.items():
+            shutil.copytree(outdir, root / name, ignore=shutil.ignore_patterns(".terraform"))
+        reports = [report.get("results", {}) for report in _checkov(root, quiet=False)]
+        unreadable = [_inside(root, path) for r in reports for path in r.get("parsing_errors", [])]
+    passed = [_owner(check["file_path"]) for r in reports for check in r.get("passed_checks", [])]
+    failed = [(_owner(check["file_path"]), check) for r in reports for check in r.get("failed_checks", [])]
+    return {
+        name: ScanResult(
+            passed=sum(owner == name for owner, _ in passed),
+            findings=sorted((_finding(check, path) for (owner, path), check in failed if owner == name), key=str),
+            parsing_errors=sum(path.split("/", 1)[0] == name for path in unreadable),
+        )
+        for name in outdirs
+    }
+
+
+def _inside(root: Path, path: str) -> str:
+    """An unreadable file's path relative to ``root``: checkov names it absolute, or from the scanned folder."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.lstrip("/")
+
+
+def _owner(file_path: str) -> tuple[str, str]:
+    """``/article/stacks/services/cdk.tf.json`` -> ``("article", "/stacks/services/cdk.tf.json")``."""
+    name, _, rest = file_path.lstrip("/").partition("/")
+    return name, f"/{rest}"
+
+
+def _finding(failed: dict[str, Any], file_path: str) -> Finding:
+    return Finding(failed["check_id"], failed["resource"], file_path, failed["check_name"])
+
+
+def _checkov(directory: Path, *, quiet: bool) -> list[dict[str, Any]]:
+    """checkov's JSON reports over ``directory`` (Terraform JSON only, offline); ``quiet`` leaves passed checks out."""
     if not CHECKOV.is_file():
         raise SystemExit(f"{CHECKOV} is missing: run `make setup` (it installs checkov from proof/checkov/Pipfile.lock)")
     done = subprocess.run(
-        [str(CHECKOV), "-d", str(outdir), "--framework", "terraform_json", "--skip-download", "-o", "json", "--quiet"],
+        [
+            str(CHECKOV),
+            "-d",
+            str(directory),
+            "--framework",
+            "terraform_json",
+            "--skip-download",
+            "-o",
+            "json",
+            *(["--quiet"] if quiet else []),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -65,15 +133,7 @@ def scan(outdir: Path) -> ScanResult:
     if done.returncode not in (0, 1):
         raise SystemExit(f"checkov failed ({done.returncode}):\n{done.stderr[-2000:]}")
     reports = json.loads(done.stdout or "[]")
-    reports = reports if isinstance(reports, list) else [reports]
-    findings, passed, parsing_errors = [], 0, 0
-    for report in reports:
-        summary = report.get("summary", {})
-        passed += summary.get("passed", 0)
-        parsing_errors += summary.get("parsing_errors", 0)
-        for failed in report.get("results", {}).get("failed_checks", []):
-            findings.append(Finding(failed["check_id"], failed["resource"], failed["file_path"], failed["check_name"]))
-    return ScanResult(passed, sorted(findings, key=str), parsing_errors)
+    return list(reports) if isinstance(reports, list) else [reports]
 
 
 @dataclass(frozen=True)

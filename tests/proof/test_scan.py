@@ -16,20 +16,49 @@ from ..conftest import EXAMPLES, Synthesizer
 pytestmark = pytest.mark.slow  # checkov: `make test-fast` leaves it out
 
 
-@pytest.fixture(scope="session")
-def example_scans(synthesize: Synthesizer) -> dict[str, scan.ScanResult]:
-    return {example: scan.scan(synthesize(topology, Settings()).outdir) for example, topology in sorted(EXAMPLES.items())}
+@pytest.fixture(scope="module")
+def plain_log_group(synthesize: Synthesizer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The article with an unencrypted log group kept 7 days added to its services stack."""
+    outdir = tmp_path_factory.mktemp("plain") / "cdktf.out"
+    shutil.copytree(synthesize(EXAMPLES["article"], Settings()).outdir, outdir)
+    stack = outdir / "stacks" / "services" / "cdk.tf.json"
+    body = json.loads(stack.read_text(encoding="utf-8"))
+    body["resource"]["aws_cloudwatch_log_group"]["plain"] = {"name": "/plain", "retention_in_days": 7}
+    stack.write_text(json.dumps(body, indent=2), encoding="utf-8")
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def unreadable(synthesize: Synthesizer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The article beside a Terraform JSON file that is not JSON."""
+    outdir = tmp_path_factory.mktemp("unreadable") / "cdktf.out"
+    shutil.copytree(synthesize(EXAMPLES["article"], Settings()).outdir, outdir)
+    (outdir / "stacks" / "network" / "broken.tf.json").write_text("{not json", encoding="utf-8")
+    return outdir
+
+
+@pytest.fixture(scope="module")
+def scans(synthesize: Synthesizer, plain_log_group: Path, unreadable: Path) -> dict[str, scan.ScanResult]:
+    """Every example, the two broken copies and the chain with 30-day logs, in one checkov run (``scan_each``)."""
+    outdirs = {example: synthesize(topology, Settings()).outdir for example, topology in sorted(EXAMPLES.items())}
+    outdirs |= {
+        "plain-log-group": plain_log_group,
+        "unreadable": unreadable,
+        "chain-30-days": synthesize(EXAMPLES["chain"], Settings(log_retention_days=30)).outdir,
+    }
+    return scan.scan_each(outdirs)
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
-def test_checkov_is_clean_apart_from_justified_skips(example: str, example_scans: dict[str, scan.ScanResult]) -> None:
-    result = example_scans[example]
+def test_checkov_is_clean_apart_from_justified_skips(example: str, scans: dict[str, scan.ScanResult]) -> None:
+    result = scans[example]
     assert result.passed > 50
+    assert result.parsing_errors == 0
     assert scan.judge(result, scan.skips()) == []
 
 
-def test_no_skip_is_stale(example_scans: dict[str, scan.ScanResult]) -> None:
-    assert scan.stale_skips(list(example_scans.values()), scan.skips()) == []
+def test_no_skip_is_stale(scans: dict[str, scan.ScanResult]) -> None:
+    assert scan.stale_skips([scans[example] for example in sorted(EXAMPLES)], scan.skips()) == []
 
 
 def test_every_skip_has_a_reason() -> None:
@@ -38,24 +67,26 @@ def test_every_skip_has_a_reason() -> None:
     assert all(len(reason) > 40 for reason in reasons.values())
 
 
-def test_checkov_catches_an_unencrypted_short_lived_log_group(synthesize: Synthesizer, tmp_path: Path) -> None:
-    outdir = tmp_path / "cdktf.out"
-    shutil.copytree(synthesize(EXAMPLES["article"], Settings()).outdir, outdir)
-    stack = outdir / "stacks" / "services" / "cdk.tf.json"
-    body = json.loads(stack.read_text(encoding="utf-8"))
-    body["resource"]["aws_cloudwatch_log_group"]["plain"] = {"name": "/plain", "retention_in_days": 7}
-    stack.write_text(json.dumps(body, indent=2), encoding="utf-8")
-    found = {(f.check_id, f.resource) for f in scan.scan(outdir).findings}
+def test_checkov_catches_an_unencrypted_short_lived_log_group(plain_log_group: Path, scans: dict[str, scan.ScanResult]) -> None:
+    alone = scan.scan(plain_log_group)
+    found = {(f.check_id, f.resource) for f in alone.findings}
     assert {("CKV_AWS_158", "resource.plain"), ("CKV_AWS_338", "resource.plain")} <= found
-    assert scan.judge(scan.scan(outdir), scan.skips())  # and the judgement reports it
+    assert scan.judge(alone, scan.skips())  # and the judgement reports it
+    assert scans["plain-log-group"] == alone  # scanned beside the others: the same checks passed, the same findings and paths
+
+
+def test_an_unreadable_file_is_counted_for_its_own_outdir_only(scans: dict[str, scan.ScanResult]) -> None:
+    assert scans["unreadable"].parsing_errors == 1
+    assert scan.judge(scans["unreadable"], scan.skips())  # a file checkov cannot read is a problem, not a pass
+    assert [name for name, result in scans.items() if result.parsing_errors] == ["unreadable"]
 
 
 STAGING_LOGS = "staging keeps logs for 30 days: nothing there is evidence, and a year of staging logs costs more than it tells"
 
 
-def test_a_system_records_its_own_justified_skip_next_to_its_declaration(synthesize: Synthesizer) -> None:
+def test_a_system_records_its_own_justified_skip_next_to_its_declaration(scans: dict[str, scan.ScanResult]) -> None:
     """Issue 20: an environment's own exception (short log retention), with its reason, for its stacks only."""
-    result = scan.scan(synthesize(EXAMPLES["chain"], Settings(log_retention_days=30)).outdir)
+    result = scans["chain-30-days"]
     unskipped = scan.judge(result, scan.skips())
     assert unskipped and all(line.startswith("failed: CKV_AWS_338 ") for line in unskipped)
     own = scan.DeclaredSkips(("network", "services"), {"CKV_AWS_338": STAGING_LOGS})
