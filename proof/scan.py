@@ -73,6 +73,9 @@ def scan_each(outdirs: Mapping[str, Path]) -> dict[str, ScanResult]:
     passed check, finding and unreadable file is handed back to the outdir its path is in, with the
     path ``scan`` would give (relative to that outdir).
     """
+    bad = [name for name in outdirs if not name or "/" in name or name in (".", "..")]
+    if bad:
+        raise ValueError(f"scan_each: {bad[0]!r} is not a folder name (one path component: the folder it is copied to)")
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         for name, outdir in outdirs.items():
@@ -81,6 +84,10 @@ def scan_each(outdirs: Mapping[str, Path]) -> dict[str, ScanResult]:
         unreadable = [_inside(root, path) for r in reports for path in r.get("parsing_errors", [])]
     passed = [_owner(check["file_path"]) for r in reports for check in r.get("passed_checks", [])]
     failed = [(_owner(check["file_path"]), check) for r in reports for check in r.get("failed_checks", [])]
+    owners = {owner for owner, _ in passed} | {owner for (owner, _), _ in failed} | {path.split("/", 1)[0] for path in unreadable}
+    stray = sorted(owners - set(outdirs))
+    if stray:  # fail closed: a check that cannot be handed back must not vanish from every result
+        raise SystemExit(f"checkov reported a file under {stray[0]!r}, none of the scanned folders ({', '.join(outdirs)})")
     return {
         name: ScanResult(
             passed=sum(owner == name for owner, _ in passed),

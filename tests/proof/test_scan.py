@@ -133,3 +133,18 @@ def test_an_unknown_system_is_one_line_not_a_traceback(capsys: pytest.CaptureFix
     assert scan.main([str(tmp_path), "--system", "acme.nowhere"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: system 'acme.nowhere': no such module on the import path") and "Traceback" not in err
+
+
+def test_scan_each_refuses_a_name_that_is_not_one_folder(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="'a/b' is not a folder name"):
+        scan.scan_each({"a/b": tmp_path})
+
+
+def test_scan_each_fails_closed_on_a_check_it_cannot_hand_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding under no scanned folder must stop the scan, not vanish from every folder's result."""
+    report = {
+        "results": {"failed_checks": [{"check_id": "CKV_X", "resource": "r", "file_path": "/elsewhere/x.tf.json", "check_name": "x"}]}
+    }
+    monkeypatch.setattr(scan, "_checkov", lambda directory, quiet: [report])
+    with pytest.raises(SystemExit, match="'elsewhere', none of the scanned folders"):
+        scan.scan_each({"article": tmp_path})
