@@ -3,7 +3,6 @@ deployment per system and environment per session (``deployed``, see tests/deplo
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections.abc import Callable
@@ -16,7 +15,7 @@ import examples
 from examples import article
 from topology import Settings, Topology
 
-from .deployments import Deploy, Deployments
+from .deployments import Deploy, Deployments, one_worker_at_a_time
 from .tfjson import Synth
 
 # Tests name their systems themselves: `make test SYSTEM=...` must not change what they check.
@@ -150,8 +149,7 @@ def aws_provider_schema(run_root: Path) -> dict[str, Any]:
     from proof.verify.typegen import provider_schema
 
     path = run_root / "aws-provider-schema.json"
-    with open(run_root / "aws-provider-schema.lock", "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with one_worker_at_a_time(run_root / "aws-provider-schema.lock"):
         if not path.exists():
             partial = path.with_suffix(".partial")
             partial.write_text(json.dumps(provider_schema()), encoding="utf-8")

@@ -28,12 +28,22 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def one_worker_at_a_time(lock: Path) -> Iterator[None]:
+    """Held by one xdist worker at a time (an exclusive lock on the file ``lock``): the first to hold it
+    makes what the run shares, in the run's root; the others wait, then read what it made."""
+    with open(lock, "w", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
 
 
 def local_command(command: str, home: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -102,8 +112,7 @@ class Deployments:
         key = (system, env)
         if key not in self.made:
             home = self.root / f"{system}-{env or 'default'}"
-            with open(self.root / f"{home.name}.lock", "w", encoding="utf-8") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # another xdist worker may be deploying it: wait, then reuse
+            with one_worker_at_a_time(self.root / f"{home.name}.lock"):  # another may be deploying it: wait, then reuse
                 self.made[key] = self._read(home) or self._deploy(home, system, env, pythonpath)
         return self.made[key]
 
