@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -60,13 +62,26 @@ def init_inputs(workdir: Path, env: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def init(workdir: Path, env: dict[str, str], log: Path) -> None:
-    """``terraform init``, unless the last one in ``workdir`` succeeded for the same inputs and left its providers."""
+INIT_TEMPLATES = Path(__file__).resolve().parent.parent / "build" / "init-templates"
+"""What ``terraform init`` wrote for each set of inputs (``init_inputs``), to copy into the next folder with the same."""
+LOCK_FILE = ".terraform.lock.hcl"
+
+
+def init(workdir: Path, env: dict[str, str], log: Path, *, templates: Path = INIT_TEMPLATES) -> None:
+    """``terraform init``, unless the last one in ``workdir`` succeeded for the same inputs and left its providers,
+    or an earlier one elsewhere did and what it wrote can be copied (``templates``, see ``_copy_template``)."""
     inputs, record = init_inputs(workdir, env), workdir / INIT_RECORD
     if record.is_file() and record.read_text(encoding="utf-8") == inputs and installed_provider(workdir) is not None:
         log.write_text(f"terraform init skipped: {workdir.name} was initialized for the same backend, providers and CLI config\n")
         return
     record.unlink(missing_ok=True)
+    if _copy_template(templates / inputs, workdir):
+        record.write_text(inputs, encoding="utf-8")
+        log.write_text(
+            f"terraform init reused: {workdir.name} has the same backend, providers and CLI config as a folder initialized "
+            f"before; what that init wrote was copied (template {inputs[:12]})\n"
+        )
+        return
     with open(log, "w", encoding="utf-8") as out:
         done = subprocess.run(
             ["terraform", "init", "-input=false", "-no-color"], cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -74,6 +89,55 @@ def init(workdir: Path, env: dict[str, str], log: Path) -> None:
     if done.returncode != 0:
         raise StackError(f"terraform init failed in {workdir.name} (log: {log})")
     record.write_text(inputs, encoding="utf-8")
+    _keep_template(workdir, templates / inputs)
+
+
+def _providers_are_links(workdir: Path) -> bool:
+    """Whether every provider ``init`` installed is a link into Terraform's plugin cache (nothing big to copy)."""
+    providers = workdir / ".terraform" / "providers"
+    for _folder, _dirs, files in os.walk(providers):  # does not descend into linked folders
+        if any(not (Path(_folder) / name).is_symlink() for name in files):
+            return False
+    return installed_provider(workdir) is not None
+
+
+def _keep_template(workdir: Path, template: Path) -> None:
+    """Keep what ``terraform init`` wrote in ``workdir`` (its ``.terraform`` folder and lock file) as ``template``.
+
+    ``init`` hashes the whole provider (700 MB, 0.7 CPU s) to write the lock file; for the same inputs it
+    writes the same files, so the next folder with the same inputs gets a copy instead. Only when the
+    providers are links into the plugin cache; written under a temporary name and renamed, so that a
+    parallel init never reads half a template (the second rename loses, harmlessly)."""
+    if template.exists() or not (workdir / LOCK_FILE).is_file() or not _providers_are_links(workdir):
+        return
+    template.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{template.name[:12]}-", dir=template.parent))
+    try:
+        shutil.copytree(workdir / ".terraform", partial / ".terraform", symlinks=True)
+        shutil.copy2(workdir / LOCK_FILE, partial / LOCK_FILE)
+        partial.rename(template)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _copy_template(template: Path, workdir: Path) -> bool:
+    """Put ``template`` in ``workdir`` as ``terraform init`` would have written it; ``False`` when it cannot stand in.
+
+    Not when ``workdir`` has a lock file of its own that differs (init keeps the hashes of a lock it finds),
+    nor when the plugin cache it links to was emptied since (then the template is dropped)."""
+    lock = workdir / LOCK_FILE
+    if not (template / LOCK_FILE).is_file():
+        return False
+    if lock.is_file() and lock.read_bytes() != (template / LOCK_FILE).read_bytes():
+        return False
+    shutil.rmtree(workdir / ".terraform", ignore_errors=True)
+    shutil.copytree(template / ".terraform", workdir / ".terraform", symlinks=True)
+    shutil.copy2(template / LOCK_FILE, lock)
+    if installed_provider(workdir) is None:  # a link into a plugin cache that was emptied since
+        shutil.rmtree(workdir / ".terraform", ignore_errors=True)
+        shutil.rmtree(template, ignore_errors=True)
+        return False
+    return True
 
 
 REATTACH = re.compile(r"TF_REATTACH_PROVIDERS='(?P<config>\{.*\})'")

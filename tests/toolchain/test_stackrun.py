@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.stackrun import INIT_RECORD, StackError, init, one_provider, stream
+from toolchain.stackrun import INIT_RECORD, StackError, init, installed_provider, one_provider, stream
 
 FAILED_APPLY = """\
 aws_ecs_service.api: Creating...
@@ -102,15 +102,27 @@ def test_one_provider_falls_back_to_terraform_starting_its_own(tmp_path: Path) -
 PROVIDER = ".terraform/providers/registry.terraform.io/hashicorp/aws/5.100.0/linux_amd64/terraform-provider-aws_v5.100.0_x5"
 
 
-def _counting_terraform(tmp_path: Path, *, fails: bool = False) -> dict[str, str]:
-    """``env`` whose ``terraform`` logs each ``init`` to ``inits`` and installs a provider file, as init would."""
+def _counting_terraform(tmp_path: Path, *, fails: bool = False, cached: bool = False) -> dict[str, str]:
+    """``env`` whose ``terraform`` logs each ``init`` to ``inits`` and installs a provider file, as init would.
+
+    ``cached``: as with a plugin cache, the provider's folder is a link into ``cache/``, and init writes the
+    lock file and the backend's settings (which name the ``init`` count, to tell which init wrote them)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     fake = bin_dir / "terraform"
+    install = (
+        f"cache = pathlib.Path({str(tmp_path / 'cache')!r})\ncache.mkdir(exist_ok=True)\n(cache / provider.name).write_text('')\n"
+        "provider.parent.parent.mkdir(parents=True, exist_ok=True)\nprovider.parent.symlink_to(cache)\n"
+        "count = len(open(INITS).read().splitlines())\n"
+        "pathlib.Path('.terraform.lock.hcl').write_text('# lock\\n')\n"
+        "pathlib.Path('.terraform/terraform.tfstate').write_text(f'init {count}\\n')\n"
+        if cached
+        else "provider.parent.mkdir(parents=True, exist_ok=True)\nprovider.write_text('')\n"
+    )
     fake.write_text(
-        f"#!{sys.executable}\nimport pathlib, sys\n"
-        f"open({str(tmp_path / 'inits')!r}, 'a').write('init\\n')\n"
-        f"provider = pathlib.Path({PROVIDER!r})\nprovider.parent.mkdir(parents=True, exist_ok=True)\nprovider.write_text('')\n"
+        f"#!{sys.executable}\nimport pathlib, sys\nINITS = {str(tmp_path / 'inits')!r}\n"
+        "open(INITS, 'a').write('init\\n')\n"
+        f"provider = pathlib.Path({PROVIDER!r})\n{install}"
         f"sys.exit({1 if fails else 0})\n",
         encoding="utf-8",
     )
@@ -134,23 +146,23 @@ def _inits(tmp_path: Path) -> int:
 
 def test_init_runs_again_only_when_what_it_depends_on_changed(tmp_path: Path) -> None:
     env, workdir, log = _counting_terraform(tmp_path), _stack(tmp_path / "network", "a.tfstate"), tmp_path / "init.log"
-    init(workdir, env, log)
-    init(workdir, env, log)  # a synth in between rewrites the resources, not the terraform block
+    init(workdir, env, log, templates=tmp_path / "templates")
+    init(workdir, env, log, templates=tmp_path / "templates")  # a synth in between rewrites the resources, not the terraform block
     assert _inits(tmp_path) == 1
     assert log.read_text(encoding="utf-8").startswith("terraform init skipped: network")
 
     _stack(workdir, "b.tfstate")  # another backend: Terraform must be told (it would refuse to plan)
-    init(workdir, env, log)
+    init(workdir, env, log, templates=tmp_path / "templates")
     assert _inits(tmp_path) == 2
 
     Path(env["TF_CLI_CONFIG_FILE"]).write_text("provider_installation { direct {} }\n", encoding="utf-8")
-    init(workdir, env, log)
+    init(workdir, env, log, templates=tmp_path / "templates")
     assert _inits(tmp_path) == 3
 
     (workdir / PROVIDER).unlink()  # someone cleaned the provider away
-    init(workdir, env, log)
+    init(workdir, env, log, templates=tmp_path / "templates")
     assert _inits(tmp_path) == 4
-    init(workdir, env, log)
+    init(workdir, env, log, templates=tmp_path / "templates")
     assert _inits(tmp_path) == 4
 
 
@@ -159,6 +171,63 @@ def test_a_failed_init_is_not_remembered(tmp_path: Path) -> None:
     failing = _counting_terraform(tmp_path, fails=True)
     for _ in range(2):
         with pytest.raises(StackError, match=r"^terraform init failed in services \(log: "):
-            init(workdir, failing, log)
+            init(workdir, failing, log, templates=tmp_path / "templates")
     assert _inits(tmp_path) == 2
     assert not (workdir / INIT_RECORD).exists()
+
+
+def _init_files(workdir: Path) -> dict[str, str]:
+    """What init leaves that Terraform reads: the lock file, the backend settings, where the provider link points."""
+    provider_folder = workdir / PROVIDER.rsplit("/", 1)[0]
+    return {
+        "lock": (workdir / ".terraform.lock.hcl").read_text(encoding="utf-8"),
+        "backend": (workdir / ".terraform/terraform.tfstate").read_text(encoding="utf-8"),
+        "provider": os.readlink(provider_folder),
+    }
+
+
+def test_a_folder_with_the_same_inputs_gets_a_copy_of_what_init_wrote(tmp_path: Path) -> None:
+    env, templates, log = _counting_terraform(tmp_path, cached=True), tmp_path / "templates", tmp_path / "init.log"
+    first, second = _stack(tmp_path / "home1", "n.tfstate"), _stack(tmp_path / "home2", "n.tfstate")
+    init(first, env, log, templates=templates)
+    init(second, env, log, templates=templates)
+    assert _inits(tmp_path) == 1
+    assert log.read_text(encoding="utf-8").startswith("terraform init reused: home2 has the same backend")
+    assert _init_files(second) == _init_files(first) == {"lock": "# lock\n", "backend": "init 1\n", "provider": str(tmp_path / "cache")}
+    init(second, env, log, templates=templates)  # and it counts as initialized
+    assert _inits(tmp_path) == 1 and log.read_text(encoding="utf-8").startswith("terraform init skipped: home2")
+
+    other = _stack(tmp_path / "home3", "other.tfstate")  # another backend: a real init, and its own template
+    init(other, env, log, templates=templates)
+    assert _inits(tmp_path) == 2 and _init_files(other)["backend"] == "init 2\n"
+    assert len([t for t in templates.iterdir() if not t.name.startswith(".")]) == 2
+
+
+def test_no_template_is_kept_when_the_provider_is_a_copy(tmp_path: Path) -> None:
+    """Without a plugin cache init copies the 700 MB provider into the folder: copying that is no saving."""
+    env, templates, log = _counting_terraform(tmp_path), tmp_path / "templates", tmp_path / "init.log"
+    for home in ("home1", "home2"):
+        init(_stack(tmp_path / home, "n.tfstate"), env, log, templates=templates)
+    assert _inits(tmp_path) == 2
+    assert not templates.exists() or list(templates.iterdir()) == []
+
+
+def test_a_lock_file_of_its_own_is_left_to_terraform(tmp_path: Path) -> None:
+    """init keeps the hashes of a lock file it finds (other platforms'); a copy would drop them."""
+    env, templates, log = _counting_terraform(tmp_path, cached=True), tmp_path / "templates", tmp_path / "init.log"
+    init(_stack(tmp_path / "home1", "n.tfstate"), env, log, templates=templates)
+    second = _stack(tmp_path / "home2", "n.tfstate")
+    (second / ".terraform.lock.hcl").write_text("# a lock with more hashes\n", encoding="utf-8")
+    init(second, env, log, templates=templates)
+    assert _inits(tmp_path) == 2
+
+
+def test_a_template_whose_plugin_cache_was_emptied_is_dropped(tmp_path: Path) -> None:
+    env, templates, log = _counting_terraform(tmp_path, cached=True), tmp_path / "templates", tmp_path / "init.log"
+    init(_stack(tmp_path / "home1", "n.tfstate"), env, log, templates=templates)
+    for cached in (tmp_path / "cache").iterdir():
+        cached.unlink()
+    second = _stack(tmp_path / "home2", "n.tfstate")
+    init(second, env, log, templates=templates)
+    assert _inits(tmp_path) == 2  # a real init, which installs the provider into the cache again
+    assert _init_files(second)["backend"] == "init 2\n" and installed_provider(second) is not None
