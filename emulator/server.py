@@ -117,6 +117,26 @@ def pointed(env: dict[str, str], aws: dict[str, str]) -> dict[str, str]:
     return {**{k: v for k, v in env.items() if not k.startswith("AWS_")}, **aws}
 
 
+SETTINGS = "emulator-settings.json"
+"""moto's settings of an emulator home's account, kept beside its recording: a replay must run under the settings it was recorded with."""
+NEW_ACCOUNT = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+"""An account started now has none of moto's 1,347 default AMIs: the stacks use none, and moto makes each one per
+region with a volume and a snapshot (0.2 to 0.5 CPU s per start, thousands of drawn IDs)."""
+RECORDED_BEFORE_SETTINGS = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "true"}
+"""A recording made before settings were kept was made with the default AMIs: replayed so, it recreates the same IDs."""
+
+
+def account_settings(workdir: Path) -> dict[str, str]:
+    """The moto settings of ``workdir``'s account: those it was started with, else those of a new account (then kept)."""
+    kept = workdir / SETTINGS
+    if kept.is_file():
+        settings: dict[str, str] = json.loads(kept.read_text(encoding="utf-8"))
+        return settings
+    settings = RECORDED_BEFORE_SETTINGS if (workdir / "recording.jsonl").exists() else NEW_ACCOUNT
+    kept.write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return settings
+
+
 @contextmanager
 def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: tuple[str, ...] = ()) -> Iterator[dict[str, str]]:
     """Run moto_server for the duration of the block; ``workdir`` keeps the recording between runs.
@@ -130,7 +150,12 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
     recording = workdir / "recording.jsonl"
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MOTO_RECORDER_FILEPATH": str(recording), "INTERNAL_API_EMULATOR_CERTIFICATES": ",".join(certificates)}
+    env = {
+        **os.environ,
+        **account_settings(workdir),
+        "MOTO_RECORDER_FILEPATH": str(recording),
+        "INTERNAL_API_EMULATOR_CERTIFICATES": ",".join(certificates),
+    }
     env.pop("MOTO_ENABLE_RECORDING", None)
     with open(workdir / "moto.log", "ab") as log_file:
         process = subprocess.Popen(
@@ -156,7 +181,11 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
 
 
 def forget(workdir: Path) -> None:
-    """Drop the recorded account (after a destroy, or to start over); the last recording stays readable as a log."""
+    """Drop the recorded account (after a destroy, or to start over); the last recording stays readable as a log.
+
+    Its settings go with it (``last-`` too: a replay of the last recording needs them); the next account is a new one."""
     recording = workdir / "recording.jsonl"
     if recording.exists():
         recording.replace(workdir / "last-recording.jsonl")
+    if (workdir / SETTINGS).exists():
+        (workdir / SETTINGS).replace(workdir / f"last-{SETTINGS}")

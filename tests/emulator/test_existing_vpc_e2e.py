@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from emulator import standins
-from emulator.server import EMULATOR_PYTHON, Emulator
+from emulator.server import EMULATOR_PYTHON, SETTINGS, Emulator
 from topology import ExistingNetwork, NetworkSettings
 
 from ..deployments import Deploy, Deployed, local_command
@@ -86,9 +86,13 @@ def adopted(deployed: Deploy, system_root: Path) -> Deployed:
 
 
 def _account(recording: Path, scratch: Path) -> dict[str, Any]:
-    """The EC2 view of the account a recording replays into (a fresh emulator, read-only), and what it refuses."""
+    """The EC2 view of the account a recording replays into (a fresh emulator, read-only), and what it refuses.
+
+    The recording's moto settings (``emulator.server.SETTINGS``, beside it under the same prefix) go with it."""
     scratch.mkdir(parents=True)
     shutil.copy(recording, scratch / "recording.jsonl")
+    prefix = recording.name.removesuffix("recording.jsonl")
+    shutil.copy(recording.with_name(f"{prefix}{SETTINGS}"), scratch / SETTINGS)
     with Emulator(scratch, region="ap-northeast-1", record=False) as aws:
         done = subprocess.run(
             [str(EMULATOR_PYTHON), "-c", PROBE, aws["AWS_ENDPOINT_URL"], VPC], capture_output=True, text=True, timeout=300
