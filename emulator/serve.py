@@ -78,7 +78,7 @@ def _shared_session(*args: Any, **kwargs: Any) -> Any:
 
 boto3.Session = _shared_session  # before moto binds ``from boto3 import Session``
 
-from moto import backends  # noqa: E402
+from moto import backends, moto_api  # noqa: E402
 from moto.acm import models as acm  # noqa: E402
 from moto.applicationautoscaling import responses as autoscaling  # noqa: E402
 from moto.ecs import models  # noqa: E402
@@ -91,6 +91,8 @@ from moto.servicediscovery import models as servicediscovery  # noqa: E402
 if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the project root, for emulator.custom_ids
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emulator import custom_ids  # noqa: E402
+
+__all__ = ["main", "read_environment"]  # what emulator/forkserver.py runs in each forked server
 
 _TAGS: dict[str, dict[str, str]] = {}
 
@@ -212,7 +214,17 @@ def _answers_retries(call: Any) -> Any:
     return patched
 
 
-STAND_IN_CERTIFICATES = frozenset(filter(None, os.environ.get("INTERNAL_API_EMULATOR_CERTIFICATES", "").split(",")))
+STAND_IN_CERTIFICATES: frozenset[str] = frozenset()
+
+
+def read_environment() -> None:
+    """What this server takes from its environment: the certificates to stand in (6) and where moto records.
+
+    Read at start-up, and again by a server forked from a process that imported this module
+    under another environment (emulator/forkserver.py): moto's recorder reads its file at import."""
+    global STAND_IN_CERTIFICATES
+    STAND_IN_CERTIFICATES = frozenset(filter(None, os.environ.get("INTERNAL_API_EMULATOR_CERTIFICATES", "").split(",")))
+    moto_api.recorder.__init__()
 
 
 def _stand_in_certificates(set_in_use: Any) -> Any:
@@ -249,6 +261,7 @@ Response.list_tags_for_resource = _list_tags_for_resource
 Response.tag_resource = _tag_resource
 Response.untag_resource = _untag_resource
 custom_ids.install()
+read_environment()
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

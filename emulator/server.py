@@ -21,13 +21,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -66,11 +67,12 @@ def _post(url: str, data: bytes | None = None, headers: dict[str, str] | None = 
         return error.read()
 
 
-def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes]) -> None:
+def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes] | Forked) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EmulatorError(f"moto_server exited with {process.returncode} during start-up")
+            status = f" with {process.returncode}" if isinstance(process, subprocess.Popen) else ""
+            raise EmulatorError(f"moto_server exited{status} during start-up")
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2):
                 return
@@ -157,27 +159,90 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
         "INTERNAL_API_EMULATOR_CERTIFICATES": ",".join(certificates),
     }
     env.pop("MOTO_ENABLE_RECORDING", None)
-    with open(workdir / "moto.log", "ab") as log_file:
-        process = subprocess.Popen(
+    process = _start(port, env, workdir / "moto.log")
+    try:
+        _wait_until_up(endpoint, process)
+        _post(f"{endpoint}/moto-api/seed?a={SEED}")
+        if recording.exists():
+            replay(recording, endpoint)
+        if record:
+            _post(f"{endpoint}/moto-api/recorder/start-recording")
+        yield emulator_environment(endpoint, region)
+        if record:
+            _post(f"{endpoint}/moto-api/recorder/stop-recording")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+FORK_SERVER = "INTERNAL_API_EMULATOR_FORK_SERVER"
+"""The socket of an ``emulator/forkserver.py``: servers are forked from it instead of started (the test run sets it)."""
+
+
+class Forked:
+    """A moto server forked by emulator/forkserver.py, with the part of ``subprocess.Popen`` that ``Emulator`` uses.
+
+    It is the fork server's child, not this process's: it is stopped by its pid and watched until
+    it is gone (the fork server reaps it); its exit status is not known here."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            self.returncode = -1
+        return self.returncode
+
+    def _signal(self, number: int) -> None:
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, number)
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
+        while self.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"moto server {self.pid}", timeout or 0)
+            time.sleep(0.05)
+        return -1
+
+
+def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes] | Forked:
+    """A moto server on ``port``: forked by the fork server named in ``env`` if it answers, else a new process."""
+    forked = _fork(env[FORK_SERVER], {"port": port, "env": env, "cwd": os.getcwd(), "log": str(log)}) if env.get(FORK_SERVER) else None
+    if forked is not None:
+        return forked
+    with open(log, "ab") as log_file:
+        return subprocess.Popen(
             [str(EMULATOR_PYTHON), str(SERVE), "-H", "127.0.0.1", "-p", str(port)], stdout=log_file, stderr=log_file, env=env
         )
-        try:
-            _wait_until_up(endpoint, process)
-            _post(f"{endpoint}/moto-api/seed?a={SEED}")
-            if recording.exists():
-                replay(recording, endpoint)
-            if record:
-                _post(f"{endpoint}/moto-api/recorder/start-recording")
-            yield emulator_environment(endpoint, region)
-            if record:
-                _post(f"{endpoint}/moto-api/recorder/stop-recording")
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+
+
+def _fork(path: str, request: dict[str, object]) -> Forked | None:
+    """Ask the fork server at ``path`` for a server; ``None`` when it does not answer (then one is started as usual)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(30)
+            connection.connect(path)
+            with connection.makefile("rwb") as stream:
+                stream.write(json.dumps(request).encode() + b"\n")
+                stream.flush()
+                answer = stream.readline()
+    except OSError:
+        return None
+    return Forked(int(json.loads(answer)["pid"])) if answer else None
 
 
 def forget(workdir: Path) -> None:

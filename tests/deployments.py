@@ -28,6 +28,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +46,35 @@ def one_worker_at_a_time(lock: Path) -> Iterator[None]:
     with open(lock, "w", encoding="utf-8") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         yield
+
+
+@dataclass
+class ForkServer:
+    """The run's emulator fork server (emulator/forkserver.py): started by the controller, stopped when the run ends."""
+
+    process: subprocess.Popen[bytes]
+    socket: Path
+
+    @classmethod
+    def start(cls) -> ForkServer:
+        """Start it and wait until it listens; the emulator's Python must be installed (``make setup``)."""
+        from emulator.server import EMULATOR_PYTHON
+
+        assert EMULATOR_PYTHON.is_file(), f"{EMULATOR_PYTHON} is missing: run `make setup`"
+        socket = Path(tempfile.mkdtemp(prefix="emulators-")) / "fork.sock"  # short: a socket path has 107 bytes
+        command = [str(EMULATOR_PYTHON), str(ROOT / "emulator" / "forkserver.py"), str(socket), str(os.getpid())]
+        process = subprocess.Popen(command, cwd=ROOT)
+        deadline = time.monotonic() + 120
+        while not socket.exists():
+            assert process.poll() is None, f"the emulator fork server exited with {process.returncode}"
+            assert time.monotonic() < deadline, "the emulator fork server did not listen within 120 s"
+            time.sleep(0.05)
+        return cls(process, socket)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        shutil.rmtree(self.socket.parent, ignore_errors=True)
 
 
 def local_command(command: str, home: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,74 @@
+"""emulator/forkserver.py: the run's emulators are forked from one process that imported moto once.
+
+tests/conftest.py starts it and names its socket in ``INTERNAL_API_EMULATOR_FORK_SERVER``, so every
+emulator of the run is forked (the end-to-end tests exercise that path); test_retries.py and the
+replay below start theirs as ``make deploy-local`` does for a user, without it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from emulator import server
+from emulator.server import EMULATOR_PYTHON, FORK_SERVER, Emulator
+
+from ..deployments import recorded_requests
+from .test_retries import CREATE, REGION, _ec2, _group_ids
+
+DESCRIBE_WEB = "Action=DescribeSecurityGroups&GroupName.1=web&Version=2016-11-15"
+
+
+def _not_started(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
+    raise AssertionError("an emulator was started as a new process, not forked")
+
+
+def test_a_forked_server_records_where_it_is_told_and_replays_as_a_started_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert os.environ.get(FORK_SERVER), "tests/conftest.py starts the run's fork server"
+    with monkeypatch.context() as forked_only:
+        forked_only.setattr(subprocess, "Popen", _not_started)
+        with Emulator(tmp_path, region=REGION) as aws:
+            status, created = _ec2(aws["AWS_ENDPOINT_URL"], CREATE, "call-1", 1)
+    assert status == 200
+    assert [body for _, body in recorded_requests(tmp_path / "recording.jsonl")] == [CREATE], "its recording, not the fork server's"
+    assert (tmp_path / "moto.log").read_text(encoding="utf-8").count("POST / HTTP") >= 1, "its log"
+
+    monkeypatch.delenv(FORK_SERVER)  # replayed by a server started as make deploy-local starts it
+    with Emulator(tmp_path, region=REGION, record=False) as aws:
+        status, described = _ec2(aws["AWS_ENDPOINT_URL"], DESCRIBE_WEB, "call-2", 1)
+    assert status == 200 and _group_ids(described) == _group_ids(created)
+
+
+def test_without_an_answering_fork_server_the_emulator_is_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FORK_SERVER, str(tmp_path / "gone.sock"))
+    with Emulator(tmp_path / "home", region=REGION) as aws:
+        status, created = _ec2(aws["AWS_ENDPOINT_URL"], CREATE, "call-1", 1)
+    assert status == 200 and _group_ids(created)
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        return "State:\tZ" in Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return True
+
+
+def test_the_fork_server_stops_when_the_process_that_started_it_is_gone(tmp_path: Path) -> None:
+    """No fork server outlives its test run, even one that was killed (here its owner is a shell that exits at once)."""
+    socket = tmp_path / "fork.sock"
+    forkserver = Path(server.__file__).with_name("forkserver.py")
+    started = subprocess.run(
+        ["sh", "-c", f'"{EMULATOR_PYTHON}" "{forkserver}" "{socket}" $$ >/dev/null 2>&1 & echo $!'],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(started.stdout)
+    deadline = time.monotonic() + 60
+    while not _stopped(pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _stopped(pid)
