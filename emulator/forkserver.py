@@ -39,11 +39,11 @@ def _serve_one(request: dict[str, Any]) -> None:
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.chdir(request["cwd"])  # first: the log and the recording may be named relative to it
         log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-        os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         serve.read_environment()

@@ -71,7 +71,7 @@ def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes] | Forked) -> 
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            status = f" with {process.returncode}" if isinstance(process, subprocess.Popen) else ""
+            status = "" if isinstance(process, Forked) else f" with {process.returncode}"
             raise EmulatorError(f"moto_server exited{status} during start-up")
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2):

@@ -28,10 +28,12 @@ def _not_started(*args: object, **kwargs: object) -> subprocess.Popen[bytes]:
 
 
 def test_a_forked_server_records_where_it_is_told_and_replays_as_a_started_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the asking command's folder: the home is named relative to it, as ``make deploy-local``'s can be."""
     assert os.environ.get(FORK_SERVER), "tests/conftest.py starts the run's fork server"
+    monkeypatch.chdir(tmp_path.parent)
     with monkeypatch.context() as forked_only:
         forked_only.setattr(subprocess, "Popen", _not_started)
-        with Emulator(tmp_path, region=REGION) as aws:
+        with Emulator(Path(tmp_path.name), region=REGION) as aws:
             status, created = _ec2(aws["AWS_ENDPOINT_URL"], CREATE, "call-1", 1)
     assert status == 200
     assert [body for _, body in recorded_requests(tmp_path / "recording.jsonl")] == [CREATE], "its recording, not the fork server's"
