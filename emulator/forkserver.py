@@ -57,15 +57,26 @@ def _serve_one(request: dict[str, Any]) -> None:
         os._exit(code)
 
 
-def _answer(connection: socket.socket) -> None:
-    """Read one request, fork its server, and say the server's pid."""
+def _answer(connection: socket.socket, listener: socket.socket) -> None:
+    """Read one request, fork its server, and say the server's pid; a request that breaks off is dropped.
+
+    The asker starts its own server when it gets no answer (``emulator.server._fork``); a server forked
+    for an asker that is gone before the answer reaches it is stopped at once (nobody else would)."""
     with connection, connection.makefile("rwb") as stream:
-        request = json.loads(stream.readline())
+        try:
+            request = json.loads(stream.readline())
+        except (OSError, ValueError) as error:
+            print(f"fork server: unreadable request dropped: {error}", file=sys.stderr, flush=True)
+            return
         pid = os.fork()
         if pid == 0:
+            listener.close()
             _serve_one(request)
-        stream.write(json.dumps({"pid": pid}).encode() + b"\n")
-        stream.flush()
+        try:
+            stream.write(json.dumps({"pid": pid}).encode() + b"\n")
+            stream.flush()
+        except OSError:  # the asker is gone: so must its server be
+            os.kill(pid, signal.SIGTERM)
 
 
 def _alive(pid: int) -> bool:
@@ -89,7 +100,7 @@ def run(path: Path, owner: int) -> None:
             except TimeoutError:
                 continue
             connection.settimeout(None)
-            _answer(connection)
+            _answer(connection, listener)
 
 
 if __name__ == "__main__":

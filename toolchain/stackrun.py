@@ -95,10 +95,20 @@ def init(workdir: Path, env: dict[str, str], log: Path, *, templates: Path = INI
 def _providers_are_links(workdir: Path) -> bool:
     """Whether every provider ``init`` installed is a link into Terraform's plugin cache (nothing big to copy)."""
     providers = workdir / ".terraform" / "providers"
-    for _folder, _dirs, files in os.walk(providers):  # does not descend into linked folders
-        if any(not (Path(_folder) / name).is_symlink() for name in files):
+    for folder, _dirs, files in os.walk(providers):  # does not descend into linked folders
+        if any(not (Path(folder) / name).is_symlink() for name in files):
             return False
     return installed_provider(workdir) is not None
+
+
+def _local_backend(workdir: Path) -> bool:
+    """Whether the stack keeps its state in a local file (the emulator's stacks, tests).
+
+    A remote backend's init also asks the backend (its bucket, its workspaces) and says early what is
+    wrong there; that is worth its second, so those stacks always run ``terraform init``."""
+    stack = json.loads((workdir / "cdk.tf.json").read_text(encoding="utf-8"))
+    backends = set((stack.get("terraform") or {}).get("backend") or {"local": {}})
+    return backends == {"local"}
 
 
 def _keep_template(workdir: Path, template: Path) -> None:
@@ -108,7 +118,7 @@ def _keep_template(workdir: Path, template: Path) -> None:
     writes the same files, so the next folder with the same inputs gets a copy instead. Only when the
     providers are links into the plugin cache; written under a temporary name and renamed, so that a
     parallel init never reads half a template (the second rename loses, harmlessly)."""
-    if template.exists() or not (workdir / LOCK_FILE).is_file() or not _providers_are_links(workdir):
+    if template.exists() or not (workdir / LOCK_FILE).is_file() or not _providers_are_links(workdir) or not _local_backend(workdir):
         return
     template.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{template.name[:12]}-", dir=template.parent))

@@ -8,6 +8,7 @@ replay below start theirs as ``make deploy-local`` does for a user, without it.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -43,6 +44,17 @@ def test_a_forked_server_records_where_it_is_told_and_replays_as_a_started_one(t
     with Emulator(tmp_path, region=REGION, record=False) as aws:
         status, described = _ec2(aws["AWS_ENDPOINT_URL"], DESCRIBE_WEB, "call-2", 1)
     assert status == 200 and _group_ids(described) == _group_ids(created)
+
+
+def test_a_request_that_cannot_be_read_does_not_stop_the_fork_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(os.environ[FORK_SERVER])
+        connection.sendall(b"this is not a request\n")
+        assert connection.recv(100) == b"", "no answer: the connection is closed"
+    monkeypatch.setattr(subprocess, "Popen", _not_started)
+    with Emulator(tmp_path, region=REGION) as aws:  # the next one is still forked
+        status, created = _ec2(aws["AWS_ENDPOINT_URL"], CREATE, "call-1", 1)
+    assert status == 200 and _group_ids(created)
 
 
 def test_without_an_answering_fork_server_the_emulator_is_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

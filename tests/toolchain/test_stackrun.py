@@ -231,3 +231,16 @@ def test_a_template_whose_plugin_cache_was_emptied_is_dropped(tmp_path: Path) ->
     init(second, env, log, templates=templates)
     assert _inits(tmp_path) == 2  # a real init, which installs the provider into the cache again
     assert _init_files(second)["backend"] == "init 2\n" and installed_provider(second) is not None
+
+
+def test_a_stack_with_a_remote_backend_always_runs_init(tmp_path: Path) -> None:
+    """A remote backend's init asks the backend (bucket, workspaces) and says early what is wrong there."""
+    env, templates, log = _counting_terraform(tmp_path, cached=True), tmp_path / "templates", tmp_path / "init.log"
+    for home in ("home1", "home2"):
+        workdir = tmp_path / home
+        workdir.mkdir()
+        stack = {"terraform": {"backend": {"s3": {"bucket": "b", "key": "network.tfstate"}}}, "resource": {}}
+        (workdir / "cdk.tf.json").write_text(json.dumps(stack), encoding="utf-8")
+        init(workdir, env, log, templates=templates)
+    assert _inits(tmp_path) == 2
+    assert not templates.exists() or list(templates.iterdir()) == []
