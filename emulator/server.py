@@ -67,18 +67,19 @@ def _post(url: str, data: bytes | None = None, headers: dict[str, str] | None = 
         return error.read()
 
 
-def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes] | Forked) -> None:
+def _wait_until_up(endpoint: str, process: subprocess.Popen[bytes] | Forked, log: Path) -> None:
+    """Until moto answers; if it exits or stays silent, one line that says so and names its log (which says why)."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             status = "" if isinstance(process, Forked) else f" with {process.returncode}"
-            raise EmulatorError(f"moto_server exited{status} during start-up")
+            raise EmulatorError(f"moto_server exited{status} during start-up (its log: {log})")
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
-    raise EmulatorError(f"moto_server did not answer on {endpoint} within {STARTUP_TIMEOUT:.0f} s")
+    raise EmulatorError(f"moto_server did not answer on {endpoint} within {STARTUP_TIMEOUT:.0f} s (its log: {log})")
 
 
 def replay(recording: Path, endpoint: str) -> int:
@@ -161,7 +162,7 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
     env.pop("MOTO_ENABLE_RECORDING", None)
     process = _start(port, env, workdir / "moto.log")
     try:
-        _wait_until_up(endpoint, process)
+        _wait_until_up(endpoint, process, workdir / "moto.log")
         _post(f"{endpoint}/moto-api/seed?a={SEED}")
         if recording.exists():
             replay(recording, endpoint)

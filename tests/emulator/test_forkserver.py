@@ -86,3 +86,19 @@ def test_the_fork_server_stops_when_the_process_that_started_it_is_gone(tmp_path
     while not _stopped(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _stopped(pid)
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "started"])
+def test_a_server_that_cannot_start_is_one_line_naming_its_log(forked: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Here its port is taken: moto exits, and its log says why."""
+    if not forked:
+        monkeypatch.delenv(FORK_SERVER)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        monkeypatch.setattr(server, "free_port", lambda: taken.getsockname()[1])
+        with pytest.raises(server.EmulatorError) as raised, Emulator(tmp_path, region=REGION):
+            pass
+    status = "" if forked else " with 1"
+    assert str(raised.value) == f"moto_server exited{status} during start-up (its log: {tmp_path / 'moto.log'})"
+    assert "Address already in use" in (tmp_path / "moto.log").read_text(encoding="utf-8")
