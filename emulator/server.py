@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from proof.known_gaps import KNOWN_GAPS
+from toolchain.processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 MOTO_SERVER = ROOT / "emulator" / ".venv" / "bin" / "moto_server"
@@ -172,12 +173,7 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
         if record:
             _post(f"{endpoint}/moto-api/recorder/stop-recording")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 FORK_SERVER = "INTERNAL_API_EMULATOR_FORK_SERVER"

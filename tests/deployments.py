@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolchain.processes import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -72,8 +74,7 @@ class ForkServer:
         return cls(process, socket)
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        stop(self.process, grace=30)
         shutil.rmtree(self.socket.parent, ignore_errors=True)
 
 

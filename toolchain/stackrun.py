@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from .processes import stop
+
 CROSS_STACK = re.compile(r"^cross-stack-output-")
 HEARTBEAT = re.compile(r": Still (creating|destroying|modifying|reading)\.\.\. \[")
 PROGRESS = re.compile(
@@ -190,12 +192,7 @@ def one_provider(workdir: Path, env: dict[str, str]) -> Iterator[dict[str, str]]
         config = _reattach_config(process)
         yield env if config is None else {**env, "TF_REATTACH_PROVIDERS": config}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _reattach_config(process: subprocess.Popen[str]) -> str | None:
