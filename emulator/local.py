@@ -127,7 +127,9 @@ def deploy(selection: Selection, outdir: Path, workdir: Path, variables: list[st
                 say(line)
             for stack in deployment.stacks:
                 init(outdir / "stacks" / stack, pointed(env, aws), workdir / f"{stack}.init.log")
-            with one_provider(outdir / "stacks" / deployment.stacks[0], pointed(env, aws)) as run_env:
+            with one_provider(
+                outdir / "stacks" / deployment.stacks[0], pointed(env, aws), stacks=_folders(outdir, deployment.stacks)
+            ) as run_env:
                 for stack in deployment.stacks:
                     stack_dir = outdir / "stacks" / stack
                     apply = ["terraform", "apply", "-input=false", "-auto-approve", *var_args[stack]]
@@ -137,6 +139,11 @@ def deploy(selection: Selection, outdir: Path, workdir: Path, variables: list[st
             say("emulator: stopped")
     _merge_outputs(workdir / "outputs.json", result)
     return result
+
+
+def _folders(outdir: Path, stacks: tuple[str, ...]) -> list[Path]:
+    """The synthesized folders of ``stacks``: what their commands' shared provider may be asked about."""
+    return [outdir / "stacks" / stack for stack in stacks]
 
 
 def _stand_in_record(workdir: Path, deployment: Deployment) -> Path:
@@ -182,7 +189,9 @@ def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
         try:
             for stack in deployment.stacks:
                 init(outdir / "stacks" / stack, pointed(env, aws), workdir / f"{stack}.init.log")
-            with one_provider(outdir / "stacks" / deployment.stacks[0], pointed(env, aws)) as run_env:
+            with one_provider(
+                outdir / "stacks" / deployment.stacks[0], pointed(env, aws), stacks=_folders(outdir, deployment.stacks)
+            ) as run_env:
                 for stack in reversed(deployment.stacks):
                     stream(["terraform", "destroy", "-input=false", "-auto-approve"], outdir / "stacks" / stack, run_env, label=stack)
             for line in standins.remove(aws["AWS_ENDPOINT_URL"], _stand_in_record(workdir, deployment)):
@@ -224,7 +233,7 @@ def plan_stacks(
         init(outdir / "stacks" / stack, env, plandir / f"{stack}.init.log")
     if not share_provider:
         return _plan_each(outdir, plandir, env, stacks, var_args)
-    with one_provider(outdir / "stacks" / stacks[0], env) as run_env:
+    with one_provider(outdir / "stacks" / stacks[0], env, stacks=_folders(outdir, stacks)) as run_env:
         return _plan_each(outdir, plandir, run_env, stacks, var_args)
 
 

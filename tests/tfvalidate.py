@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolchain.stackrun import one_provider
+
 BACKEND_IGNORED = "Backend configuration ignored"
 
 
@@ -46,9 +48,10 @@ def validate_together(stacks: Mapping[str, Path], workdir: Path, env: dict[str, 
     modules = {_module_name(name): {"source": _local_source(path, workdir)} for name, path in stacks.items()}
     (workdir / "main.tf.json").write_text(json.dumps({"module": modules}, indent=2, sort_keys=True), encoding="utf-8")
     _terraform(["init", "-input=false", "-backend=false"], workdir, env)
-    done = subprocess.run(
-        ["terraform", "validate", "-json", "-no-color"], cwd=workdir, env=env, capture_output=True, text=True, timeout=900
-    )
+    with one_provider(workdir, env, stacks=list(stacks.values())) as shared:  # the schema of only the stacks' types
+        done = subprocess.run(
+            ["terraform", "validate", "-json", "-no-color"], cwd=workdir, env=shared, capture_output=True, text=True, timeout=900
+        )
     report: dict[str, Any] = json.loads(done.stdout)
     per_stack: dict[str, list[dict[str, Any]]] = {name: [] for name in stacks}
     unplaced: list[dict[str, Any]] = []

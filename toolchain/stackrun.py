@@ -19,12 +19,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
 from .processes import stop
+from .provider_proxy import ProviderProxy, needed_by
 
 CROSS_STACK = re.compile(r"^cross-stack-output-")
 HEARTBEAT = re.compile(r": Still (creating|destroying|modifying|reading)\.\.\. \[")
@@ -162,8 +163,12 @@ def installed_provider(workdir: Path) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
+PROXY_SWITCH = "INTERNAL_API_PROVIDER_PROXY"
+"""``off`` leaves ``provider_proxy`` out of ``one_provider``: Terraform then talks to the shared provider itself."""
+
+
 @contextmanager
-def one_provider(workdir: Path, env: dict[str, str]) -> Iterator[dict[str, str]]:
+def one_provider(workdir: Path, env: dict[str, str], *, stacks: Sequence[Path] = ()) -> Iterator[dict[str, str]]:
     """``env`` for a run of Terraform commands that all talk to one AWS provider process, started here.
 
     Each Terraform command starts the AWS provider two or three times, and each start costs
@@ -174,6 +179,11 @@ def one_provider(workdir: Path, env: dict[str, str]) -> Iterator[dict[str, str]]
     environment, so it is started with ``env`` itself; commands must run one at a time, as here.
     If ``workdir`` has no single installed provider, or it does not start, the commands start
     their own as usual.
+
+    Terraform reaches the provider through ``provider_proxy``, which asks it for its schema once and
+    hands each command only the types that ``stacks`` (the folders the commands run in) name; with
+    no ``stacks``, or a folder it cannot read whole, the whole schema (still asked once).
+    ``INTERNAL_API_PROVIDER_PROXY=off`` in ``env`` leaves the proxy out.
     """
     binary = installed_provider(workdir)
     if binary is None or "TF_REATTACH_PROVIDERS" in env:
@@ -190,9 +200,39 @@ def one_provider(workdir: Path, env: dict[str, str]) -> Iterator[dict[str, str]]
     )
     try:
         config = _reattach_config(process)
-        yield env if config is None else {**env, "TF_REATTACH_PROVIDERS": config}
+        if config is None:
+            yield env
+            return
+        if env.get(PROXY_SWITCH, "").lower() in ("off", "0", "false", "no"):
+            yield {**env, "TF_REATTACH_PROVIDERS": config}
+            return
+        with proxied(config, stacks) as reattach:
+            yield {**env, "TF_REATTACH_PROVIDERS": reattach}
     finally:
         stop(process)
+
+
+@contextmanager
+def proxied(config: str, stacks: Sequence[Path]) -> Iterator[str]:
+    """``config`` (the provider's reattach JSON) pointed at a ``ProviderProxy`` in front of it; unchanged when
+    the provider is not on a Unix socket or the proxy does not start (the commands then talk to the provider)."""
+    reattach = json.loads(config)
+    addresses = [provider.get("Addr") or {} for provider in reattach.values()]
+    if len(addresses) != 1 or addresses[0].get("Network") != "unix":
+        yield config
+        return
+    try:
+        proxy = ProviderProxy(addresses[0]["String"], lambda: needed_by(stacks) if stacks else None)
+        proxy.start()
+    except (OSError, RuntimeError) as error:
+        say(f"note: the provider's schema proxy did not start ({error}); Terraform talks to the provider directly")
+        yield config
+        return
+    try:
+        addresses[0]["String"] = proxy.address
+        yield json.dumps(reattach)
+    finally:
+        proxy.stop()
 
 
 def _reattach_config(process: subprocess.Popen[str]) -> str | None:

@@ -22,6 +22,7 @@ from emulator.server import KNOWN_GAPS, Emulator, pointed
 from examples import article
 from proof.known_gaps import ENTRY_GAPS
 from proof.plan_review import StackReview, review
+from toolchain.stackrun import PROXY_SWITCH
 from topology import Service, Settings, Topology
 
 from ..conftest import Synthesizer
@@ -177,6 +178,28 @@ def test_first_deploy_review_against_an_empty_account(synthesize: Synthesizer, t
     expected = sum(len(v) for v in json.loads((variant / "cdktf.out/stacks/network/cdk.tf.json").read_text())["resource"].values())
     assert network.counts == {"add": expected, "change": 0, "replace": 0, "destroy": 0}
     assert network.blocking == []
+
+
+def _comparable(plan_json: Path) -> dict[str, Any]:
+    """A plan's JSON without what two plans of the same change differ in: the time it was made, and the order of
+    ``relevant_attributes`` (Terraform writes that list in map order, so it varies from one run to the next)."""
+    plan: dict[str, Any] = json.loads(plan_json.read_text(encoding="utf-8"))
+    assert plan.pop("timestamp")
+    plan["relevant_attributes"] = sorted(plan.get("relevant_attributes", []), key=json.dumps)
+    return plan
+
+
+def test_plans_through_the_schema_proxy_are_the_plans_without_it(
+    article_deployed: Deployed, replayed: dict[str, str], synthesize: Synthesizer, tmp_path: Path
+) -> None:
+    """toolchain/provider_proxy.py hands Terraform a trimmed schema: nothing a plan says may change for it."""
+    variant = _synth_variant(synthesize, article.TOPOLOGY, tmp_path)
+    (variant / "state").symlink_to(article_deployed.home / "state")
+    env = pointed(local.base_env(variant / "cdktf.out", emulator=True), replayed)
+    proxied = local.plan_stacks(variant / "cdktf.out", tmp_path / "proxied", env, share_provider=True)
+    direct = local.plan_stacks(variant / "cdktf.out", tmp_path / "direct", {**env, PROXY_SWITCH: "off"}, share_provider=True)
+    assert [path.stem for path in proxied] == [path.stem for path in direct] == ["network", "services"]
+    assert [_comparable(path) for path in proxied] == [_comparable(path) for path in direct]
 
 
 def test_destroy_removes_callers_then_servers_then_network(article_deployed: Deployed, tmp_path: Path) -> None:

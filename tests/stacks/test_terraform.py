@@ -13,10 +13,21 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import grpc
 import pytest
 
 from toolchain import tf_mirror
-from toolchain.stackrun import one_provider
+from toolchain.provider_proxy import (
+    DATA_SOURCE_SCHEMAS,
+    RESOURCE_SCHEMAS,
+    SCHEMA_METHODS,
+    UNLIMITED,
+    ProviderProxy,
+    _fields,
+    _map_key,
+    needed_by,
+)
+from toolchain.stackrun import PROXY_SWITCH, one_provider
 from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
@@ -87,8 +98,9 @@ def test_find_mirrors_stops_at_max_depth(tmp_path: Path) -> None:
     assert tf_mirror.find_mirrors(tmp_path, max_depth=4) == [tmp_path / "a"]
 
 
-def test_the_commands_of_a_deploy_share_one_real_provider(synthesize: Synthesizer, terraform_env: dict[str, str], tmp_path: Path) -> None:
-    """toolchain.stackrun.one_provider with the mirror's provider: its -debug line is read, and Terraform uses it."""
+@pytest.fixture
+def network_workdir(synthesize: Synthesizer, terraform_env: dict[str, str], tmp_path: Path) -> Path:
+    """The article's network stack in a folder of its own, initialized without its backend."""
     workdir = tmp_path / "network"
     shutil.copytree(
         synthesize(EXAMPLES["article"], Settings()).outdir / "stacks" / "network", workdir, ignore=shutil.ignore_patterns(".terraform*")
@@ -97,14 +109,83 @@ def test_the_commands_of_a_deploy_share_one_real_provider(synthesize: Synthesize
         ["terraform", "init", "-input=false", "-backend=false", "-no-color"], cwd=workdir, env=terraform_env, capture_output=True, text=True
     )
     assert init.returncode == 0, init.stderr
-    with one_provider(workdir, terraform_env) as env:
-        config = json.loads(env["TF_REATTACH_PROVIDERS"])
-        pid = config["registry.terraform.io/hashicorp/aws"]["Pid"]
-        done = subprocess.run(["terraform", "validate", "-no-color"], cwd=workdir, env=env, capture_output=True, text=True)
+    return workdir
+
+
+def _validate(workdir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["terraform", "validate", "-no-color"], cwd=workdir, env=env, capture_output=True, text=True)
+
+
+def _provider_address(env: dict[str, str]) -> str:
+    address: str = json.loads(env["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]["Addr"]["String"]
+    return address
+
+
+def test_the_commands_of_a_deploy_share_one_real_provider(network_workdir: Path, terraform_env: dict[str, str]) -> None:
+    """toolchain.stackrun.one_provider with the mirror's provider: its -debug line is read, and Terraform uses it."""
+    with one_provider(network_workdir, terraform_env, stacks=[network_workdir]) as env:
+        pid = json.loads(env["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]["Pid"]
+        done = _validate(network_workdir, env)
         assert done.returncode == 0 and "The configuration is valid." in done.stdout, done.stderr
         os.kill(pid, 0)  # Terraform did not stop the shared provider
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # one_provider did
+
+
+def _schema(address: str) -> bytes:
+    """The answer to ``GetSchema`` (protocol 5) of whatever listens on ``address``, as bytes."""
+    with grpc.insecure_channel(f"unix:{address}", options=UNLIMITED) as channel:
+        ask: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(SCHEMA_METHODS[0])
+        return ask(b"", timeout=60)
+
+
+def _names(answer: bytes, number: int) -> set[str]:
+    return {_map_key(answer, body) for found, _start, _end, body in _fields(answer, 0, len(answer)) if found == number}
+
+
+def _other_fields(answer: bytes) -> list[bytes]:
+    """Every field but the two maps the proxy trims, sorted: Go writes a map's entries in random order."""
+    return sorted(
+        answer[start:end]
+        for found, start, end, _ in _fields(answer, 0, len(answer))
+        if found not in (RESOURCE_SCHEMAS, DATA_SOURCE_SCHEMAS)
+    )
+
+
+def test_through_the_proxy_terraform_gets_the_schemas_of_only_the_types_the_stacks_name(
+    network_workdir: Path, terraform_env: dict[str, str]
+) -> None:
+    stack = json.loads((network_workdir / "cdk.tf.json").read_text(encoding="utf-8"))
+    with one_provider(network_workdir, {**terraform_env, PROXY_SWITCH: "off"}) as env:
+        upstream = _provider_address(env)
+        full = _schema(upstream)
+        proxy = ProviderProxy(upstream, lambda: needed_by([network_workdir]))
+        proxy.start()
+        try:
+            trimmed, again = _schema(proxy.address), _schema(proxy.address)
+        finally:
+            proxy.stop()
+    assert len(_names(full, RESOURCE_SCHEMAS)) > 1000 and len(_names(full, DATA_SOURCE_SCHEMAS)) > 500
+    assert _names(trimmed, RESOURCE_SCHEMAS) == set(stack["resource"]) and len(stack["resource"]) > 10
+    assert _names(trimmed, DATA_SOURCE_SCHEMAS) == set(stack["data"])
+    assert _other_fields(trimmed) == _other_fields(full) != []  # the provider's own settings, capabilities, functions: whole
+    assert again == trimmed
+    assert len(trimmed) * 20 < len(full)
+
+
+def test_terraform_reads_the_trimmed_schema_and_the_named_types_again_at_each_command(
+    network_workdir: Path, terraform_env: dict[str, str], tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "only-a-vpc"  # names fewer types than the network stack uses
+    elsewhere.mkdir()
+    (elsewhere / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_vpc": {"v": {}}}}), encoding="utf-8")
+    with one_provider(network_workdir, terraform_env, stacks=[elsewhere]) as env:
+        refused = _validate(network_workdir, env)
+        assert refused.returncode != 0 and "does not support resource type" in refused.stderr, refused.stderr
+        stack = json.loads((network_workdir / "cdk.tf.json").read_text(encoding="utf-8"))
+        (elsewhere / "cdk.tf.json").write_text(json.dumps({k: stack[k] for k in ("resource", "data")}), encoding="utf-8")
+        done = _validate(network_workdir, env)  # the same proxy: the folders are read again
+        assert done.returncode == 0, done.stderr
 
 
 def test_setup_fills_the_plugin_cache_so_parallel_inits_do_not_race(tmp_path: Path) -> None:

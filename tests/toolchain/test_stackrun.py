@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.stackrun import INIT_RECORD, StackError, init, installed_provider, one_provider, stream
+from toolchain.stackrun import INIT_RECORD, PROXY_SWITCH, StackError, init, installed_provider, one_provider, stream
 
 FAILED_APPLY = """\
 aws_ecs_service.api: Creating...
@@ -76,8 +76,14 @@ def test_one_provider_hands_its_reattach_config_to_the_commands_then_stops_it(tm
         f"open({str(tmp_path / 'printed')!r}, 'w').close()\n"
         "time.sleep(600)\n",
     )
+    printed = json.loads(REATTACH_LINE.split("'")[1])
+    with one_provider(tmp_path, {"A": "1", PROXY_SWITCH: "off"}) as env:
+        assert env == {"A": "1", PROXY_SWITCH: "off", "TF_REATTACH_PROVIDERS": REATTACH_LINE.split("'")[1]}
     with one_provider(tmp_path, {"A": "1"}) as env:
-        assert env == {"A": "1", "TF_REATTACH_PROVIDERS": REATTACH_LINE.split("'")[1]}
+        given = json.loads(env.pop("TF_REATTACH_PROVIDERS"))
+        proxy = given["registry.terraform.io/hashicorp/aws"]["Addr"].pop("String")
+        assert Path(proxy).is_socket() and printed["registry.terraform.io/hashicorp/aws"]["Addr"].pop("String") == "plugin1.sock"
+        assert (env, given) == ({"A": "1"}, printed)  # Terraform is sent to the proxy, the rest as the provider said
         pid = int(pid_file.read_text(encoding="utf-8"))
         os.kill(pid, 0)  # running
         for _ in range(100):  # its later output is read, so it goes on

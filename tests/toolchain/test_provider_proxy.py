@@ -1,0 +1,162 @@
+"""toolchain/provider_proxy.py: the wire-level trim of the schema answer, and what the stacks are read to need.
+
+The real provider behind the proxy: tests/stacks/test_terraform.py (what Terraform gets) and
+tests/emulator/test_local_e2e.py (plans through the proxy are the plans without it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from toolchain.provider_proxy import DATA_SOURCE_SCHEMAS, RESOURCE_SCHEMAS, Needed, _fields, needed_by, trim
+
+
+def varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def field(number: int, body: bytes) -> bytes:
+    """A length-delimited field (wire type 2), as protobuf writes a message, string or map entry."""
+    return varint(number << 3 | 2) + varint(len(body)) + body
+
+
+def entry(number: int, key: str, schema: bytes) -> bytes:
+    """A map<string, Schema> entry: key is field 1, value field 2."""
+    return field(number, field(1, key.encode()) + field(2, schema))
+
+
+BIG = b"x" * 300  # longer than 127 bytes: lengths take two varint bytes
+PROVIDER = field(1, field(1, varint(0)) + b"\x08\x01")  # the provider's own schema (with a varint inside)
+ANSWER = (
+    PROVIDER
+    + entry(RESOURCE_SCHEMAS, "aws_vpc", BIG)
+    + entry(RESOURCE_SCHEMAS, "aws_instance", b"instance")
+    + entry(RESOURCE_SCHEMAS, "aws_subnet", b"subnet")
+    + entry(DATA_SOURCE_SCHEMAS, "aws_vpc", b"data vpc")
+    + entry(DATA_SOURCE_SCHEMAS, "aws_partition", b"partition")
+    + field(4, b"a diagnostic")
+    + field(5, b"provider meta")
+    + field(6, b"\x08\x01\x10\x01")  # server capabilities
+    + entry(7, "arn_parse", b"a function")
+    + entry(8, "aws_secretsmanager_secret_version", b"an ephemeral resource")
+    + b"\x78\x05"  # field 15, a varint: a field this code does not know
+)
+
+
+def test_trim_keeps_the_named_types_and_every_other_field_in_order() -> None:
+    trimmed = trim(
+        ANSWER, Needed(resources=frozenset({"aws_vpc", "aws_subnet", "aws_nat_gateway"}), data_sources=frozenset({"aws_partition"}))
+    )
+    assert trimmed == (
+        PROVIDER
+        + entry(RESOURCE_SCHEMAS, "aws_vpc", BIG)
+        + entry(RESOURCE_SCHEMAS, "aws_subnet", b"subnet")
+        + entry(DATA_SOURCE_SCHEMAS, "aws_partition", b"partition")
+        + field(4, b"a diagnostic")
+        + field(5, b"provider meta")
+        + field(6, b"\x08\x01\x10\x01")
+        + entry(7, "arn_parse", b"a function")
+        + entry(8, "aws_secretsmanager_secret_version", b"an ephemeral resource")
+        + b"\x78\x05"
+    )
+
+
+def test_a_resource_and_a_data_source_of_one_name_are_kept_apart() -> None:
+    only_data = trim(ANSWER, Needed(resources=frozenset(), data_sources=frozenset({"aws_vpc"})))
+    kept = [(number, only_data[start:end]) for number, start, end, _ in _fields(only_data, 0, len(only_data)) if number in (2, 3)]
+    assert kept == [(DATA_SOURCE_SCHEMAS, entry(DATA_SOURCE_SCHEMAS, "aws_vpc", b"data vpc"))]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        ANSWER[:-300],  # cut inside a field
+        ANSWER + b"\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",  # a varint that never ends
+        ANSWER + b"\x0b",  # wire type 3 (a group): not in this message
+        field(RESOURCE_SCHEMAS, b"\x0a\x10abc"),  # an entry whose key runs past the entry
+    ],
+)
+def test_an_answer_that_does_not_parse_goes_back_whole(broken: bytes) -> None:
+    assert trim(broken, Needed(frozenset(), frozenset())) == broken
+
+
+def stack(
+    folder: Path, document: Mapping[str, object], state: Mapping[str, object] | None = None, state_path: str = "terraform.tfstate"
+) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "cdk.tf.json").write_text(json.dumps(document), encoding="utf-8")
+    if state is not None:
+        (folder / state_path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / state_path).write_text(json.dumps(state), encoding="utf-8")
+    return folder
+
+
+def written(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+NETWORK: dict[str, object] = {"resource": {"aws_vpc": {"vpc": {}}, "aws_subnet": {"a": {}}}, "data": {"aws_partition": {"p": {}}}}
+
+
+def test_the_types_of_every_folder_and_of_their_states_are_needed(tmp_path: Path) -> None:
+    network = stack(
+        tmp_path / "stacks" / "network",
+        {**NETWORK, "terraform": {"backend": {"local": {"path": "../../state/network.tfstate"}}}},
+        {"resources": [{"mode": "managed", "type": "aws_eip"}, {"mode": "data", "type": "aws_region"}]},
+        state_path="../../state/network.tfstate",
+    )
+    services = stack(tmp_path / "stacks" / "services", {"resource": {"aws_ecs_service": {"s": {}}}, "data": {"terraform_remote_state": {}}})
+    assert needed_by([network, services]) == Needed(
+        resources=frozenset({"aws_vpc", "aws_subnet", "aws_eip", "aws_ecs_service"}),
+        data_sources=frozenset({"aws_partition", "aws_region", "terraform_remote_state"}),
+    )
+
+
+def test_the_state_is_read_at_each_question(tmp_path: Path) -> None:
+    """A destroy after a config change still needs the schema of what only the state holds."""
+    network = stack(tmp_path / "network", NETWORK)
+    assert needed_by([network]) == Needed(frozenset({"aws_vpc", "aws_subnet"}), frozenset({"aws_partition"}))
+    (network / "terraform.tfstate").write_text(json.dumps({"resources": [{"mode": "managed", "type": "aws_flow_log"}]}), encoding="utf-8")
+    assert needed_by([network]) == Needed(frozenset({"aws_vpc", "aws_subnet", "aws_flow_log"}), frozenset({"aws_partition"}))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda folder: stack(folder, {**NETWORK, "module": {"vpc": {"source": "terraform-aws-modules/vpc/aws"}}}),
+        lambda folder: stack(folder, {**NETWORK, "terraform": {"backend": {"s3": {"bucket": "b", "key": "k"}}}}),
+        lambda folder: stack(folder, NETWORK, {"resources": "not a list"}),
+        lambda folder: written(stack(folder, NETWORK), "terraform.tfstate", "{not json"),
+        lambda folder: written(stack(folder, NETWORK), "extra.tf", 'resource aws_instance "x" {}\n'),
+        lambda folder: written(stack(folder, NETWORK), "override.tf.json", "{}"),
+        lambda folder: written(folder, "main.tf", 'resource "aws_vpc" "v" {}\n'),
+        lambda folder: written(folder, "cdk.tf.json", "[1]"),
+        lambda folder: folder,  # not there at all
+    ],
+    ids=[
+        "module",
+        "remote-backend",
+        "state-resources-not-a-list",
+        "state-not-json",
+        "a-tf-file-beside",
+        "an-override",
+        "hcl",
+        "not-an-object",
+        "missing",
+    ],
+)
+def test_nothing_is_trimmed_when_a_folder_cannot_be_read_whole(tmp_path: Path, make: object) -> None:
+    fine = stack(tmp_path / "fine", NETWORK)
+    unreadable = make(tmp_path / "folder")  # type: ignore[operator]
+    assert needed_by([fine, unreadable]) is None
