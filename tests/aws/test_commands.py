@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,17 +13,21 @@ from topology import Settings
 from topology.system import Deployment
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound, then released): connecting to it is refused at once."""
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port nothing listens on: bound and held, not listening, so a connection is refused at once.
+
+    Held for the test: a port released at once was taken by another worker's emulator before the test
+    connected to it (the preflight then met moto, and found a caller)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
-    return port
+        yield port
 
 
-def test_credentials_without_a_route_say_the_endpoint_is_unreachable() -> None:
+def test_credentials_without_a_route_say_the_endpoint_is_unreachable(closed_port: int) -> None:
     """Issue 20: not "no usable AWS credentials" when the credentials are there and the network is not."""
-    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    endpoint = f"http://127.0.0.1:{closed_port}"
     env = {
         "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
