@@ -88,10 +88,10 @@ def _local_state(folder: Path, stack: dict[str, Any]) -> list[dict[str, Any]] | 
     if set(backends) != {"local"}:
         return None
     path = folder / ((backends["local"] or {}).get("path") or "terraform.tfstate")
-    if not path.exists():
-        return []
     try:
-        resources = json.loads(path.read_text(encoding="utf-8")).get("resources") or []
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        # Terraform creates the file empty when it takes the lock of a stack that has no state yet
+        resources = json.loads(text).get("resources") or [] if text.strip() else []
     except (OSError, ValueError, AttributeError):
         return None
     return resources if isinstance(resources, list) and all(isinstance(r, dict) for r in resources) else None

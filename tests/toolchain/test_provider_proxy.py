@@ -127,6 +127,8 @@ def test_the_state_is_read_at_each_question(tmp_path: Path) -> None:
     """A destroy after a config change still needs the schema of what only the state holds."""
     network = stack(tmp_path / "network", NETWORK)
     assert needed_by([network]) == Needed(frozenset({"aws_vpc", "aws_subnet"}), frozenset({"aws_partition"}))
+    (network / "terraform.tfstate").write_text("", encoding="utf-8")  # as Terraform leaves it while it plans a first deploy
+    assert needed_by([network]) == Needed(frozenset({"aws_vpc", "aws_subnet"}), frozenset({"aws_partition"}))
     (network / "terraform.tfstate").write_text(json.dumps({"resources": [{"mode": "managed", "type": "aws_flow_log"}]}), encoding="utf-8")
     assert needed_by([network]) == Needed(frozenset({"aws_vpc", "aws_subnet", "aws_flow_log"}), frozenset({"aws_partition"}))
 
