@@ -16,6 +16,7 @@ type name to schema, the same in protocols 5 and 6), so no ``.proto`` files or g
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import threading
@@ -160,12 +161,43 @@ def _map_key(data: bytes, body: tuple[int, int] | None) -> str:
     return ""
 
 
+SERVER_CAPABILITIES, SCHEMA_OPTIONAL, DIAGNOSTICS = 6, 2, 4
+"""``GetProviderSchema.Response.server_capabilities`` and its ``get_provider_schema_optional``; ``diagnostics``."""
+
+
+def may_be_kept(answer: bytes) -> bool:
+    """Whether ``answer`` may be kept for later runs of the same provider binary.
+
+    Only when the provider says other calls do not need ``GetProviderSchema`` before them (the capability
+    Terraform itself relies on to reuse a schema across provider instances) and the answer has no
+    diagnostics (a provider that could not build its schema is asked again next time)."""
+    try:
+        fields = [(number, body) for number, _start, _end, body in _fields(answer, 0, len(answer))]
+        capabilities = [body for number, body in fields if number == SERVER_CAPABILITIES and body is not None]
+        if any(number == DIAGNOSTICS for number, _ in fields) or len(capabilities) != 1:
+            return False
+        start, end = capabilities[0]
+        flags = {number: answer[s:e] for number, s, e, _ in _fields(answer, start, end)}
+        return flags.get(SCHEMA_OPTIONAL) == bytes([SCHEMA_OPTIONAL << 3, 1])
+    except ValueError:
+        return False
+
+
+def answers_folder(folder: Path, binary: Path) -> Path:
+    """Where the schema answers of the provider ``binary`` are kept, under ``folder``: named after the binary's real
+    path, size and modification time, so a new or rebuilt binary is asked again."""
+    real = binary.resolve()
+    stat = real.stat()
+    return folder / hashlib.sha256(f"{real}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:32]
+
+
 class _Forwarder(grpc.GenericRpcHandler):
     """Every method to the provider as raw bytes; ``GetProviderSchema`` from a cache, trimmed to what is needed."""
 
-    def __init__(self, channel: grpc.Channel, needed: Callable[[], Needed | None]) -> None:
+    def __init__(self, channel: grpc.Channel, needed: Callable[[], Needed | None], kept: Path | None) -> None:
         self._channel = channel
         self._needed = needed
+        self._kept = kept
         self._answers: dict[bytes, bytes] = {}
         self._lock = threading.Lock()
 
@@ -177,16 +209,45 @@ class _Forwarder(grpc.GenericRpcHandler):
 
     def _schema(self, method: str, request: bytes, context: grpc.ServicerContext) -> bytes:
         with self._lock:  # one question to the provider, however many commands ask at once
-            answer = self._answers.get(request)
+            answer = self._answers.get(request) or self._read_kept(method, request)
             if answer is None:
                 ask: grpc.UnaryUnaryMultiCallable[bytes, bytes] = self._channel.unary_unary(method)
                 try:
                     answer = ask(request)
                 except grpc.RpcError as error:
                     context.abort(_code(error), _details(error))
-                self._answers[request] = answer
+                self._keep(method, request, answer)
+            self._answers[request] = answer
         needed = self._needed()
         return answer if needed is None else trim(answer, needed)
+
+    def _kept_file(self, method: str, request: bytes) -> Path | None:
+        if self._kept is None:
+            return None
+        question = hashlib.sha256(method.encode() + b"\0" + request).hexdigest()
+        return self._kept / f"{question[:32]}.bin"
+
+    def _read_kept(self, method: str, request: bytes) -> bytes | None:
+        """The answer an earlier proxy kept for this provider binary and question; ``None`` if none, or not one to use."""
+        path = self._kept_file(method, request)
+        try:
+            answer = path.read_bytes() if path is not None else None
+        except OSError:
+            return None
+        return answer if answer is not None and may_be_kept(answer) else None
+
+    def _keep(self, method: str, request: bytes, answer: bytes) -> None:
+        """Write ``answer`` for the next proxies of this binary (under a temporary name, then renamed: never half read)."""
+        path = self._kept_file(method, request)
+        if path is None or not may_be_kept(answer):
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as partial:
+                partial.write(answer)
+            Path(partial.name).replace(path)
+        except OSError:
+            pass  # only a cache: the next proxy asks the provider
 
     def _forward(self, method: str, requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
         ask: grpc.StreamStreamMultiCallable[bytes, bytes] = self._channel.stream_stream(method)
@@ -217,13 +278,14 @@ def _details(error: grpc.RpcError) -> str:
 class ProviderProxy:
     """The proxy's server, on a Unix socket of its own, in front of the provider at ``upstream`` (a Unix socket path)."""
 
-    def __init__(self, upstream: str, needed: Callable[[], Needed | None]) -> None:
+    def __init__(self, upstream: str, needed: Callable[[], Needed | None], *, kept: Path | None = None) -> None:
+        """``kept``: where the provider's schema answers are kept between runs (``answers_folder``); ``None``: asked every run."""
         self._folder = tempfile.mkdtemp(prefix="provider-proxy-")
         self.address = str(Path(self._folder) / "proxy.sock")
         self._channel = grpc.insecure_channel(f"unix:{upstream}", options=UNLIMITED)
         self._server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="provider-proxy"),
-            handlers=[_Forwarder(self._channel, needed)],
+            handlers=[_Forwarder(self._channel, needed, kept)],
             options=UNLIMITED,
         )
         self._server.add_insecure_port(f"unix:{self.address}")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .processes import stop
-from .provider_proxy import ProviderProxy, needed_by
+from .provider_proxy import ProviderProxy, answers_folder, needed_by
 
 CROSS_STACK = re.compile(r"^cross-stack-output-")
 HEARTBEAT = re.compile(r": Still (creating|destroying|modifying|reading)\.\.\. \[")
@@ -68,6 +68,8 @@ def init_inputs(workdir: Path, env: Mapping[str, str]) -> str:
 INIT_TEMPLATES = Path(__file__).resolve().parent.parent / "build" / "init-templates"
 """What ``terraform init`` wrote for each set of inputs (``init_inputs``), to copy into the next folder with the same."""
 LOCK_FILE = ".terraform.lock.hcl"
+PROVIDER_ANSWERS = INIT_TEMPLATES.parent / "provider-schemas"
+"""The AWS provider's schema answer per binary, kept by ``provider_proxy`` (the provider builds it in a second of CPU)."""
 
 
 def init(workdir: Path, env: dict[str, str], log: Path, *, templates: Path = INIT_TEMPLATES) -> None:
@@ -206,23 +208,24 @@ def one_provider(workdir: Path, env: dict[str, str], *, stacks: Sequence[Path] =
         if env.get(PROXY_SWITCH, "").lower() in ("off", "0", "false", "no"):
             yield {**env, "TF_REATTACH_PROVIDERS": config}
             return
-        with proxied(config, stacks) as reattach:
+        with proxied(config, stacks, kept=answers_folder(PROVIDER_ANSWERS, binary)) as reattach:
             yield {**env, "TF_REATTACH_PROVIDERS": reattach}
     finally:
         stop(process)
 
 
 @contextmanager
-def proxied(config: str, stacks: Sequence[Path]) -> Iterator[str]:
+def proxied(config: str, stacks: Sequence[Path], *, kept: Path | None = None) -> Iterator[str]:
     """``config`` (the provider's reattach JSON) pointed at a ``ProviderProxy`` in front of it; unchanged when
-    the provider is not on a Unix socket or the proxy does not start (the commands then talk to the provider)."""
+    the provider is not on a Unix socket or the proxy does not start (the commands then talk to the provider).
+    ``kept``: where its schema answer is kept for the next runs of the same provider binary."""
     reattach = json.loads(config)
     addresses = [provider.get("Addr") or {} for provider in reattach.values()]
     if len(addresses) != 1 or addresses[0].get("Network") != "unix":
         yield config
         return
     try:
-        proxy = ProviderProxy(addresses[0]["String"], lambda: needed_by(stacks) if stacks else None)
+        proxy = ProviderProxy(addresses[0]["String"], lambda: needed_by(stacks) if stacks else None, kept=kept)
         proxy.start()
     except (OSError, RuntimeError) as error:
         say(f"note: the provider's schema proxy did not start ({error}); Terraform talks to the provider directly")

@@ -7,12 +7,27 @@ tests/emulator/test_local_e2e.py (plans through the proxy are the plans without 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent import futures
+from contextlib import contextmanager
 from pathlib import Path
 
+import grpc
 import pytest
 
-from toolchain.provider_proxy import DATA_SOURCE_SCHEMAS, RESOURCE_SCHEMAS, Needed, _fields, needed_by, trim
+from toolchain.provider_proxy import (
+    DATA_SOURCE_SCHEMAS,
+    RESOURCE_SCHEMAS,
+    SCHEMA_METHODS,
+    UNLIMITED,
+    Needed,
+    ProviderProxy,
+    _fields,
+    answers_folder,
+    may_be_kept,
+    needed_by,
+    trim,
+)
 
 
 def varint(value: int) -> bytes:
@@ -162,3 +177,119 @@ def test_nothing_is_trimmed_when_a_folder_cannot_be_read_whole(tmp_path: Path, m
     fine = stack(tmp_path / "fine", NETWORK)
     unreadable = make(tmp_path / "folder")  # type: ignore[operator]
     assert needed_by([fine, unreadable]) is None
+
+
+WITH_CAPABILITY = ANSWER.replace(field(4, b"a diagnostic"), b"")  # field 6: plan_destroy and get_provider_schema_optional
+
+
+def test_only_an_answer_that_says_the_schema_is_optional_and_has_no_diagnostics_is_kept() -> None:
+    assert may_be_kept(WITH_CAPABILITY)
+    without_flag = WITH_CAPABILITY.replace(field(6, b"\x08\x01\x10\x01"), field(6, b"\x08\x01"))
+    flag_false = WITH_CAPABILITY.replace(field(6, b"\x08\x01\x10\x01"), field(6, b"\x08\x01\x10\x00"))
+    assert not may_be_kept(without_flag) and not may_be_kept(flag_false)
+    assert not may_be_kept(WITH_CAPABILITY + field(4, b"\x08\x01\x12\x05error"))  # diagnostics: it could not build it
+    assert not may_be_kept(ANSWER)  # the same: ANSWER has a diagnostic
+    assert not may_be_kept(WITH_CAPABILITY[:-300])
+
+
+def test_a_rebuilt_provider_binary_is_asked_again(tmp_path: Path) -> None:
+    binary = tmp_path / "terraform-provider-aws"
+    binary.write_bytes(b"v1")
+    link = tmp_path / "link"
+    link.symlink_to(binary)
+    first = answers_folder(tmp_path / "kept", link)
+    assert first == answers_folder(tmp_path / "kept", binary)  # the real file counts, not the link to it
+    binary.write_bytes(b"v2 longer")
+    assert answers_folder(tmp_path / "kept", link) != first
+
+
+class FakeProvider(grpc.GenericRpcHandler):
+    """A gRPC server standing in for the provider: answers the schema question and echoes a stream; counts what it was asked."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[bytes, bytes] | None:
+        method = handler_call_details.method
+        self.asked.append(method)
+        if method == SCHEMA_METHODS[0]:
+            return grpc.unary_unary_rpc_method_handler(lambda request, context: self.answer)
+        if method == "/tfplugin5.Provider/PlanResourceChange":
+            return grpc.unary_unary_rpc_method_handler(
+                lambda request, context: context.abort(grpc.StatusCode.INVALID_ARGUMENT, "no such attribute")
+            )
+        return grpc.stream_stream_rpc_method_handler(lambda requests, context: (b"echo " + request for request in requests))
+
+
+@pytest.fixture
+def fake_provider(tmp_path: Path) -> Iterator[tuple[str, FakeProvider]]:
+    handler = FakeProvider(WITH_CAPABILITY)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), handlers=[handler])
+    address = str(tmp_path / "provider.sock")
+    server.add_insecure_port(f"unix:{address}")
+    server.start()
+    yield address, handler
+    server.stop(grace=None)
+
+
+def ask(channel: grpc.Channel, method: str = SCHEMA_METHODS[0]) -> bytes:
+    call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(method)
+    return call(b"", timeout=30)
+
+
+@contextmanager
+def running(proxy: ProviderProxy) -> Iterator[grpc.Channel]:
+    proxy.start()
+    try:
+        with grpc.insecure_channel(f"unix:{proxy.address}", options=UNLIMITED) as channel:
+            yield channel
+    finally:
+        proxy.stop()
+
+
+def test_the_proxy_forwards_calls_and_errors_and_asks_for_the_schema_once_per_binary(
+    fake_provider: tuple[str, FakeProvider], tmp_path: Path
+) -> None:
+    address, provider = fake_provider
+    needed = Needed(frozenset({"aws_vpc"}), frozenset())
+    with running(ProviderProxy(address, lambda: needed, kept=tmp_path / "kept")) as channel:
+        assert ask(channel) == ask(channel) == trim(WITH_CAPABILITY, needed) != WITH_CAPABILITY
+        echoed: grpc.StreamStreamMultiCallable[bytes, bytes] = channel.stream_stream("/plugin.GRPCStdio/StreamStdio")
+        assert list(echoed(iter([b"a", b"b"]))) == [b"echo a", b"echo b"]
+        with pytest.raises(grpc.RpcError) as refused:
+            ask(channel, "/tfplugin5.Provider/PlanResourceChange")
+        assert (refused.value.code(), refused.value.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "no such attribute")
+    assert provider.asked.count(SCHEMA_METHODS[0]) == 1
+    (kept,) = (tmp_path / "kept").iterdir()
+    assert kept.read_bytes() == WITH_CAPABILITY
+
+    with running(ProviderProxy(address, lambda: None, kept=tmp_path / "kept")) as channel:  # the next run of the same binary
+        assert ask(channel) == WITH_CAPABILITY
+    assert provider.asked.count(SCHEMA_METHODS[0]) == 1  # answered from what the first proxy kept
+
+
+def test_a_kept_answer_that_may_not_be_used_is_asked_for_again(fake_provider: tuple[str, FakeProvider], tmp_path: Path) -> None:
+    address, provider = fake_provider
+    with running(ProviderProxy(address, lambda: None, kept=tmp_path / "kept")) as channel:
+        ask(channel)
+    (kept,) = (tmp_path / "kept").iterdir()
+    kept.write_bytes(WITH_CAPABILITY[:-300])  # cut short (a full disk, say)
+    with running(ProviderProxy(address, lambda: None, kept=tmp_path / "kept")) as channel:
+        assert ask(channel) == WITH_CAPABILITY
+    assert provider.asked.count(SCHEMA_METHODS[0]) == 2 and kept.read_bytes() == WITH_CAPABILITY
+
+
+def test_an_answer_with_diagnostics_is_not_kept(fake_provider: tuple[str, FakeProvider], tmp_path: Path) -> None:
+    address, provider = fake_provider
+    provider.answer = ANSWER
+    for _ in range(2):
+        with running(ProviderProxy(address, lambda: None, kept=tmp_path / "kept")) as channel:
+            assert ask(channel) == ANSWER
+    assert provider.asked.count(SCHEMA_METHODS[0]) == 2 and not (tmp_path / "kept").exists()
+
+
+def test_a_provider_that_is_gone_is_an_error_terraform_sees(tmp_path: Path) -> None:
+    with running(ProviderProxy(str(tmp_path / "nothing.sock"), lambda: None)) as channel, pytest.raises(grpc.RpcError) as failed:
+        ask(channel)
+    assert failed.value.code() == grpc.StatusCode.UNAVAILABLE

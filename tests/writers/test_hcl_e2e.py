@@ -36,14 +36,17 @@ def _terraform(args: list[str], cwd: Path, env: dict[str, str]) -> None:
     assert done.returncode == 0, f"terraform {args[0]} in {cwd}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
-def _apply(home: Path, workdirs: list[Path]) -> None:
-    """``terraform init`` + ``apply`` each directory in order, into the emulated account kept in ``home``."""
+def _apply(home: Path, workdirs: list[Path], written_from: list[Path]) -> None:
+    """``terraform init`` + ``apply`` each directory in order, into the emulated account kept in ``home``.
+
+    ``written_from``: the JSON stacks the HCL was written from, which name the same types (the schema proxy
+    reads JSON stacks only; a type they missed would make Terraform refuse the HCL, not pass it)."""
     assert shutil.which("terraform"), "terraform is not on PATH"
     env = hcl._terraform_env()
     with Emulator(home, region=REGION) as aws:
         for workdir in workdirs:
             _terraform(["init", "-input=false"], workdir, pointed(env, aws))
-        with one_provider(workdirs[0], pointed(env, aws)) as run_env:  # as make deploy-local runs them
+        with one_provider(workdirs[0], pointed(env, aws), stacks=written_from) as run_env:  # as make deploy-local runs them
             for workdir in workdirs:
                 _terraform(["apply", "-input=false", "-auto-approve"], workdir, run_env)
 
@@ -149,7 +152,7 @@ def test_hcl_and_json_deploy_the_same_resources(
     converted = hcl.convert(json_home / "cdktf.out", hcl_home / "hcl")
     assert converted.stacks == ("network", "services")
 
-    _apply(hcl_home, [hcl_home / "hcl" / s for s in converted.stacks])
+    _apply(hcl_home, [hcl_home / "hcl" / s for s in converted.stacks], [json_home / "cdktf.out" / "stacks" / s for s in converted.stacks])
 
     schemas = aws_provider_schema["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
     assert _state_differences(json_home / "state", hcl_home / "state", converted, schemas) == []
@@ -248,7 +251,8 @@ def _assert_hcl_adopts_the_json_state(json_home: Path) -> None:
         env = pointed(hcl._terraform_env(), aws)
         for stack in converted.stacks:
             _terraform(["init", "-input=false"], json_home / "hcl" / stack, env)
-        with one_provider(json_home / "hcl" / converted.stacks[0], env) as run_env:
+        written_from = [json_home / "cdktf.out" / "stacks" / stack for stack in converted.stacks]  # and whose state the HCL adopts
+        with one_provider(json_home / "hcl" / converted.stacks[0], env, stacks=written_from) as run_env:
             _adopt(json_home, converted.stacks, run_env, gaps)
 
 
