@@ -3,7 +3,9 @@
 Every Terraform command starts the AWS provider and loads its schema (seconds of CPU);
 validating twelve stacks one by one paid that 24 times (init and validate each). Here the
 stacks become modules of one throw-away root, so there is one ``init`` and one ``validate
--json``, and each diagnostic is handed back to the stack its file belongs to.
+-json``, and each diagnostic is handed back to the stack its file belongs to. The validate talks
+to the provider through ``one_provider``'s schema proxy, told the stacks' folders, so Terraform
+decodes the schemas of the types they use only (a type it missed would be an error, not a pass).
 
 A module is validated exactly as a root module is, with two differences, both handled:
 Terraform warns "Backend configuration ignored" for each child module's backend block (an

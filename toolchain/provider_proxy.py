@@ -4,8 +4,9 @@ Every Terraform command asks the provider for its whole schema (``GetProviderSch
 ~1,600 resource and data source schemas (0.7 to 0.9 CPU s) and Terraform decodes them all (1.5 to 1.8 CPU s),
 for a stack that uses twenty. Most of a reattached ``terraform plan`` is that (docs/notes/provider-schema.md).
 This proxy stands where Terraform expects the provider (its ``TF_REATTACH_PROVIDERS`` address) and forwards
-every call, streams included, byte for byte, except ``GetProviderSchema``: the provider is asked once per proxy
-and Terraform gets that answer with only the resource types and data sources the stacks name (``Needed``).
+every call, streams included, byte for byte, except ``GetProviderSchema``: the provider is asked once per binary
+(its answer is kept on disk, ``may_be_kept``) and Terraform gets that answer with only the resource types and
+data sources the stacks name (``Needed``).
 
 Trimming is all or nothing per answer: when a stack folder cannot be read whole (no ``cdk.tf.json``, a
 module, a remote backend, a state that does not parse), the answer goes out untrimmed. A type left out
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -296,5 +298,4 @@ class ProviderProxy:
     def stop(self) -> None:
         self._server.stop(grace=None)
         self._channel.close()
-        Path(self.address).unlink(missing_ok=True)
-        Path(self._folder).rmdir()
+        shutil.rmtree(self._folder, ignore_errors=True)
