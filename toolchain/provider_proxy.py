@@ -39,6 +39,13 @@ WORKERS = 32
 """Threads of the proxy's server: each Terraform command holds two for its whole life (go-plugin's broker and stdio streams)."""
 
 
+READ_BLOCKS = frozenset(
+    {"//", "terraform", "provider", "resource", "data", "ephemeral", "output", "variable", "locals", "import", "moved", "removed"}
+)
+"""The top-level properties of a stack's JSON whose types ``needed_by`` knows (ephemeral resources are never trimmed);
+any other (``module``, ``check`` with its scoped data sources, a future block) leaves the answer whole."""
+
+
 @dataclass(frozen=True)
 class Needed:
     """The resource types and data sources whose schemas the stacks' commands can ask for."""
@@ -73,16 +80,26 @@ def _named_in(folder: Path) -> Needed | None:
         stack = json.loads((folder / "cdk.tf.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(stack, dict) or stack.get("module"):
-        return None  # a module's types are in its own files
+    if not isinstance(stack, dict) or set(stack) - READ_BLOCKS:
+        return None  # a module (its types are in its own files), a check block, or a block this code does not read
     state = _local_state(folder, stack)
     if state is None:
         return None
-    resources = set(stack.get("resource") or {})
-    data_sources = set(stack.get("data") or {})
+    resources, data_sources = _labels(stack.get("resource")), _labels(stack.get("data"))
     for resource in state:
         (data_sources if resource.get("mode") == "data" else resources).add(str(resource.get("type")))
     return Needed(frozenset(resources), frozenset(data_sources))
+
+
+def _labels(blocks: object) -> set[str]:
+    """The first labels (the types) of a JSON-syntax block property: an object, or an array of objects."""
+    if blocks is None:
+        return set()
+    if isinstance(blocks, dict):
+        return set(blocks)
+    if isinstance(blocks, list) and all(isinstance(item, dict) for item in blocks):
+        return {label for item in blocks for label in item}
+    raise TypeError("a block property that is neither an object nor an array of objects")
 
 
 def _local_state(folder: Path, stack: dict[str, Any]) -> list[dict[str, Any]] | None:

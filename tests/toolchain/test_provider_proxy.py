@@ -138,6 +138,12 @@ def test_the_types_of_every_folder_and_of_their_states_are_needed(tmp_path: Path
     )
 
 
+def test_a_block_property_may_be_an_array_of_objects(tmp_path: Path) -> None:
+    """Terraform's JSON syntax: ``"resource": [{"aws_vpc": {...}}, {"aws_subnet": {...}}]`` as well as one object."""
+    listed = stack(tmp_path / "listed", {"resource": [{"aws_vpc": {"v": {}}}, {"aws_subnet": {"s": {}}}], "data": [], "output": {}})
+    assert needed_by([listed]) == Needed(frozenset({"aws_vpc", "aws_subnet"}), frozenset())
+
+
 def test_the_state_is_read_at_each_question(tmp_path: Path) -> None:
     """A destroy after a config change still needs the schema of what only the state holds."""
     network = stack(tmp_path / "network", NETWORK)
@@ -152,6 +158,9 @@ def test_the_state_is_read_at_each_question(tmp_path: Path) -> None:
     "make",
     [
         lambda folder: stack(folder, {**NETWORK, "module": {"vpc": {"source": "terraform-aws-modules/vpc/aws"}}}),
+        lambda folder: stack(folder, {**NETWORK, "check": {"dns": {"data": {"aws_route53_zone": {"z": {}}}, "assert": []}}}),
+        lambda folder: stack(folder, {**NETWORK, "a_block_terraform_adds_later": {}}),
+        lambda folder: stack(folder, {**NETWORK, "resource": "aws_vpc"}),
         lambda folder: stack(folder, {**NETWORK, "terraform": {"backend": {"s3": {"bucket": "b", "key": "k"}}}}),
         lambda folder: stack(folder, NETWORK, {"resources": "not a list"}),
         lambda folder: written(stack(folder, NETWORK), "terraform.tfstate", "{not json"),
@@ -163,6 +172,9 @@ def test_the_state_is_read_at_each_question(tmp_path: Path) -> None:
     ],
     ids=[
         "module",
+        "check",
+        "unknown-block",
+        "resource-a-string",
         "remote-backend",
         "state-resources-not-a-list",
         "state-not-json",
