@@ -182,9 +182,10 @@ def one_provider(workdir: Path, env: dict[str, str], *, stacks: Sequence[Path] =
     If ``workdir`` has no single installed provider, or it does not start, the commands start
     their own as usual.
 
-    Terraform reaches the provider through ``provider_proxy``, which asks it for its schema once and
-    hands each command only the types that ``stacks`` (the folders the commands run in) name; with
-    no ``stacks``, or a folder it cannot read whole, the whole schema (still asked once).
+    Terraform reaches the provider through ``provider_proxy``, which asks a provider binary for its
+    schema once (the answer is kept in ``PROVIDER_ANSWERS``) and hands each command only the types
+    that ``stacks`` (the folders the commands run in) name; with no ``stacks``, or a folder it cannot
+    read whole, the whole schema.
     ``INTERNAL_API_PROVIDER_PROXY=off`` in ``env`` leaves the proxy out.
     """
     binary = installed_provider(workdir)
@@ -219,9 +220,12 @@ def proxied(config: str, stacks: Sequence[Path], *, kept: Path | None = None) ->
     """``config`` (the provider's reattach JSON) pointed at a ``ProviderProxy`` in front of it; unchanged when
     the provider is not on a Unix socket or the proxy does not start (the commands then talk to the provider).
     ``kept``: where its schema answer is kept for the next runs of the same provider binary."""
-    reattach = json.loads(config)
-    addresses = [provider.get("Addr") or {} for provider in reattach.values()]
-    if len(addresses) != 1 or addresses[0].get("Network") != "unix":
+    try:
+        reattach = json.loads(config)
+        addresses = [provider.get("Addr") or {} for provider in reattach.values()]
+    except (ValueError, AttributeError):  # not the shape this code knows: Terraform reads it as it is
+        addresses = []
+    if len(addresses) != 1 or addresses[0].get("Network") != "unix" or not isinstance(addresses[0].get("String"), str):
         yield config
         return
     try:

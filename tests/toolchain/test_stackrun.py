@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.stackrun import INIT_RECORD, PROXY_SWITCH, StackError, init, installed_provider, one_provider, stream
+from toolchain.stackrun import INIT_RECORD, PROXY_SWITCH, StackError, init, installed_provider, one_provider, proxied, stream
 
 FAILED_APPLY = """\
 aws_ecs_service.api: Creating...
@@ -93,6 +93,22 @@ def test_one_provider_hands_its_reattach_config_to_the_commands_then_stops_it(tm
         assert (tmp_path / "printed").exists()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # stopped and reaped
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        '{"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","Addr":{"Network":"tcp","String":"127.0.0.1:1234"}}}',
+        '{"a":{"Addr":{"Network":"unix","String":"a.sock"}},"b":{"Addr":{"Network":"unix","String":"b.sock"}}}',
+        '{"registry.terraform.io/hashicorp/aws":{"Addr":{"Network":"unix","String":7}}}',
+        "[1, 2]",
+        "{not json",
+    ],
+    ids=["tcp", "two-providers", "address-not-a-string", "not-an-object", "not-json"],
+)
+def test_a_reattach_line_the_proxy_cannot_stand_in_for_goes_to_terraform_unchanged(config: str) -> None:
+    with proxied(config, []) as given:
+        assert given == config
 
 
 def test_one_provider_falls_back_to_terraform_starting_its_own(tmp_path: Path) -> None:
