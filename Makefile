@@ -119,7 +119,7 @@ verify: synth ## Prove internal-only for the selected stacks (proof/verify/) and
 	$(PY) -m proof.scan $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
 
 validate: synth ## terraform init + validate on the selected stacks
-	for s in $(SELECTED); do (cd $(OUTDIR)/stacks/$$s && terraform init -input=false -backend=false >/dev/null && echo -n "$$s: " && terraform validate -no-color) || exit 1; done
+	$(PY) -m toolchain.validate $(OUTDIR) $(SELECTED)
 
 deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
 	$(PY) -m emulator.local deploy --home $(EMULATOR_HOME) $(VAR_FLAGS)

@@ -270,13 +270,22 @@ class _Forwarder(grpc.GenericRpcHandler):
 
     def _forward(self, method: str, requests: Iterator[bytes], context: grpc.ServicerContext) -> Iterator[bytes]:
         ask: grpc.StreamStreamMultiCallable[bytes, bytes] = self._channel.stream_stream(method)
-        call = ask(requests)
+        call = ask(_until_cancelled(requests))
         context.add_callback(lambda: _cancel(call))  # Terraform went away: so does the call to the provider
         try:
             yield from call
         except grpc.RpcError as error:
             if context.is_active():
                 context.abort(_code(error), _details(error))
+
+
+def _until_cancelled(requests: Iterator[bytes]) -> Iterator[bytes]:
+    """Terraform's messages of a stream, ending quietly when Terraform goes away (the call is cancelled then;
+    grpcio would log the iterator's error as an exception)."""
+    try:
+        yield from requests
+    except grpc.RpcError:
+        return
 
 
 def _cancel(call: grpc.RpcContext) -> None:

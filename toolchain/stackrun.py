@@ -193,7 +193,7 @@ def one_provider(workdir: Path, env: dict[str, str], *, stacks: Sequence[Path] =
         yield env
         return
     process = subprocess.Popen(
-        [str(binary), "-debug"],
+        [str(binary.absolute()), "-debug"],
         cwd=workdir,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -196,6 +196,7 @@ def test_plans_through_the_schema_proxy_are_the_plans_without_it(
     variant = _synth_variant(synthesize, article.TOPOLOGY, tmp_path)
     (variant / "state").symlink_to(article_deployed.home / "state")
     env = pointed(local.base_env(variant / "cdktf.out", emulator=True), replayed)
+    env.pop(PROXY_SWITCH, None)  # through the proxy, whatever the run's setting
     proxied = local.plan_stacks(variant / "cdktf.out", tmp_path / "proxied", env, share_provider=True)
     direct = local.plan_stacks(variant / "cdktf.out", tmp_path / "direct", {**env, PROXY_SWITCH: "off"}, share_provider=True)
     assert [path.stem for path in proxied] == [path.stem for path in direct] == ["network", "services"]

@@ -112,6 +112,11 @@ def network_workdir(synthesize: Synthesizer, terraform_env: dict[str, str], tmp_
     return workdir
 
 
+def proxy_on(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without ``INTERNAL_API_PROVIDER_PROXY``: these tests are about the proxy, whatever the run's setting."""
+    return {name: value for name, value in env.items() if name != PROXY_SWITCH}
+
+
 def _validate(workdir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["terraform", "validate", "-no-color"], cwd=workdir, env=env, capture_output=True, text=True)
 
@@ -123,7 +128,7 @@ def _provider_address(env: dict[str, str]) -> str:
 
 def test_the_commands_of_a_deploy_share_one_real_provider(network_workdir: Path, terraform_env: dict[str, str]) -> None:
     """toolchain.stackrun.one_provider with the mirror's provider: its -debug line is read, and Terraform uses it."""
-    with one_provider(network_workdir, terraform_env, stacks=[network_workdir]) as env:
+    with one_provider(network_workdir, proxy_on(terraform_env), stacks=[network_workdir]) as env:
         pid = json.loads(env["TF_REATTACH_PROVIDERS"])["registry.terraform.io/hashicorp/aws"]["Pid"]
         done = _validate(network_workdir, env)
         assert done.returncode == 0 and "The configuration is valid." in done.stdout, done.stderr
@@ -179,7 +184,7 @@ def test_terraform_reads_the_trimmed_schema_and_the_named_types_again_at_each_co
     elsewhere = tmp_path / "only-a-vpc"  # names fewer types than the network stack uses
     elsewhere.mkdir()
     (elsewhere / "cdk.tf.json").write_text(json.dumps({"resource": {"aws_vpc": {"v": {}}}}), encoding="utf-8")
-    with one_provider(network_workdir, terraform_env, stacks=[elsewhere]) as env:
+    with one_provider(network_workdir, proxy_on(terraform_env), stacks=[elsewhere]) as env:
         refused = _validate(network_workdir, env)
         assert refused.returncode != 0 and "does not support resource type" in refused.stderr, refused.stderr
         stack = json.loads((network_workdir / "cdk.tf.json").read_text(encoding="utf-8"))
