@@ -218,6 +218,7 @@ class _Forwarder(grpc.GenericRpcHandler):
         self._needed = needed
         self._kept = kept
         self._answers: dict[bytes, bytes] = {}
+        self._trimmed: dict[tuple[bytes, Needed], bytes] = {}
         self._lock = threading.Lock()
 
     def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[bytes, bytes] | None:
@@ -238,7 +239,12 @@ class _Forwarder(grpc.GenericRpcHandler):
                 self._keep(method, request, answer)
             self._answers[request] = answer
         needed = self._needed()
-        return answer if needed is None else trim(answer, needed)
+        if needed is None:
+            return answer
+        with self._lock:  # the commands of a run mostly need the same types: trimmed once per set
+            if (request, needed) not in self._trimmed:
+                self._trimmed[(request, needed)] = trim(answer, needed)
+            return self._trimmed[(request, needed)]
 
     def _kept_file(self, method: str, request: bytes) -> Path | None:
         if self._kept is None:
