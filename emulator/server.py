@@ -237,9 +237,9 @@ def _fork(path: str, request: dict[str, object]) -> Forked | None:
                 stream.write(json.dumps(request).encode() + b"\n")
                 stream.flush()
                 answer = stream.readline()
-    except OSError:
+        return Forked(int(json.loads(answer)["pid"])) if answer else None
+    except (OSError, ValueError, KeyError, TypeError):  # no fork server there, or an answer that is not one
         return None
-    return Forked(int(json.loads(answer)["pid"])) if answer else None
 
 
 def forget(workdir: Path) -> None:

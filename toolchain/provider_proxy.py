@@ -102,12 +102,20 @@ def _labels(blocks: object) -> set[str]:
     raise TypeError("a block property that is neither an object nor an array of objects")
 
 
-def _local_state(folder: Path, stack: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The resources of the stack's local state (none when there is no file yet); ``None`` for any other backend."""
+def local_state_file(folder: Path, stack: dict[str, Any]) -> Path | None:
+    """Where the synthesized ``stack`` in ``folder`` keeps its state: a file for the local backend (the default);
+    ``None`` for any other backend (S3 and the like)."""
     backends = (stack.get("terraform") or {}).get("backend") or {"local": {}}
     if set(backends) != {"local"}:
         return None
-    path = folder / ((backends["local"] or {}).get("path") or "terraform.tfstate")
+    return folder / ((backends["local"] or {}).get("path") or "terraform.tfstate")
+
+
+def _local_state(folder: Path, stack: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The resources of the stack's local state (none when there is no file yet); ``None`` for any other backend."""
+    path = local_state_file(folder, stack)
+    if path is None:
+        return None
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         # Terraform creates the file empty when it takes the lock of a stack that has no state yet

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .processes import stop
-from .provider_proxy import ProviderProxy, answers_folder, needed_by
+from .provider_proxy import ProviderProxy, answers_folder, local_state_file, needed_by
 
 CROSS_STACK = re.compile(r"^cross-stack-output-")
 HEARTBEAT = re.compile(r": Still (creating|destroying|modifying|reading)\.\.\. \[")
@@ -112,8 +112,7 @@ def _local_backend(workdir: Path) -> bool:
     A remote backend's init also asks the backend (its bucket, its workspaces) and says early what is
     wrong there; that is worth its second, so those stacks always run ``terraform init``."""
     stack = json.loads((workdir / "cdk.tf.json").read_text(encoding="utf-8"))
-    backends = set((stack.get("terraform") or {}).get("backend") or {"local": {}})
-    return backends == {"local"}
+    return local_state_file(workdir, stack) is not None
 
 
 def _keep_template(workdir: Path, template: Path) -> None:

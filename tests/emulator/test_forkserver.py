@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -62,6 +63,26 @@ def test_without_an_answering_fork_server_the_emulator_is_started(tmp_path: Path
     with Emulator(tmp_path / "home", region=REGION) as aws:
         status, created = _ec2(aws["AWS_ENDPOINT_URL"], CREATE, "call-1", 1)
     assert status == 200 and _group_ids(created)
+
+
+@pytest.mark.parametrize("answer", [b"not json\n", b'{"no pid": 1}\n', b'["a list"]\n', b'{"pid": "x"}\n'])
+def test_an_answer_that_is_not_one_means_no_fork_server(answer: bytes, tmp_path: Path) -> None:
+    """Something else listening on the socket: the emulator is started as usual, not a traceback."""
+    path = tmp_path / "other.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        listener.listen(1)
+        answering = threading.Thread(target=lambda: _answer_once(listener, answer))
+        answering.start()
+        assert server._fork(str(path), {"port": 1}) is None
+        answering.join(timeout=10)
+
+
+def _answer_once(listener: socket.socket, answer: bytes) -> None:
+    connection, _ = listener.accept()
+    with connection:
+        connection.makefile("rb").readline()
+        connection.sendall(answer)
 
 
 def _stopped(pid: int) -> bool:
