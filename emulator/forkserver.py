@@ -47,6 +47,7 @@ def _serve_one(request: dict[str, Any]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         serve.read_environment()
+        serve.stop_with_owner()
         serve.main(["-H", "127.0.0.1", "-p", str(request["port"])])
         code = 0
     except SystemExit as stopped:  # moto's SIGTERM handler exits

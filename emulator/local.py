@@ -27,6 +27,7 @@ from pathlib import Path
 
 from proof.plan_review import Declared, add_route_findings, markdown, review
 from toolchain.paths import command_env
+from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import (
     StackError,
     format_outputs,
@@ -46,6 +47,11 @@ from .server import KNOWN_GAPS, Emulator, EmulatorError, forget, pointed
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_HOME = ROOT / "build" / "emulator"
+AFTER_INTERRUPT = {
+    "deploy": "the state keeps what was applied; deploy again to finish",
+    "destroy": "the state keeps what is left; destroy again to finish",
+    "plan": "nothing was changed",
+}
 STACKS = ("network", "services")
 """The stacks of a system without environments, in deploy order."""
 
@@ -308,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add_arguments(parser)
     args = parser.parse_args(argv)
+    interrupt_on_sigterm()
     home = args.home.resolve()
     real_outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
     outdir = real_outdir if args.command == "plan" and args.target == "aws" else home / "cdktf.out"
@@ -327,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     except (EmulatorError, SelectionError, StackError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as stopped:
+        return interrupted(args.command, stopped, then=AFTER_INTERRUPT[args.command])
 
 
 if __name__ == "__main__":

@@ -49,6 +49,10 @@
    again (0.6 CPU s of a 1.6 s start). Here every ``Session()`` without arguments is one session,
    made before moto is imported (a speed-up only: the same answers; moto asks nothing else of it).
 
+11. A server stops by itself once the process named in ``INTERNAL_API_EMULATOR_OWNER`` (the command
+   that started it, set by ``emulator.server.Emulator``) is gone: a command killed outright (SIGKILL)
+   runs no ``finally`` that would stop it (``stop_with_owner``).
+
 Nothing else changes (1, 2, 4, 5, 6 and 7 are listed in docs/emulator.md's table of gaps). Deterministic:
 no randomness added, so replaying a recording still recreates the same IDs.
 
@@ -59,8 +63,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -238,6 +244,33 @@ def _stand_in_certificates(set_in_use: Any) -> Any:
     return patched
 
 
+OWNER = "INTERNAL_API_EMULATOR_OWNER"
+OWNER_CHECK_SECONDS = 1.0
+
+
+def stop_with_owner() -> None:
+    """If ``$INTERNAL_API_EMULATOR_OWNER`` names a process, SIGTERM this server once that process is gone.
+
+    A thread polls (portable, and the owner need not be the parent: a server forked by
+    emulator/forkserver.py is the fork server's child, not the asking command's)."""
+    owner = os.environ.get(OWNER, "")
+    if not owner.isdigit():
+        return
+    threading.Thread(target=_watch, args=(int(owner),), name="owner-watch", daemon=True).start()
+
+
+def _watch(owner: int) -> None:
+    while True:
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            break
+        except PermissionError:  # alive, another user's
+            pass
+        time.sleep(OWNER_CHECK_SECONDS)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 _MOTO_MODULES = frozenset(backends.list_of_moto_modules())
 
 
@@ -264,4 +297,5 @@ custom_ids.install()
 read_environment()
 
 if __name__ == "__main__":
+    stop_with_owner()
     sys.exit(main(sys.argv[1:]))

@@ -159,6 +159,7 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
         **account_settings(workdir),
         "MOTO_RECORDER_FILEPATH": str(recording),
         "INTERNAL_API_EMULATOR_CERTIFICATES": ",".join(certificates),
+        "INTERNAL_API_EMULATOR_OWNER": str(os.getpid()),  # the server stops itself if this command is killed
     }
     env.pop("MOTO_ENABLE_RECORDING", None)
     process = _start(port, env, workdir / "moto.log")
@@ -223,7 +224,11 @@ def _start(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]
         return forked
     with open(log, "ab") as log_file:
         return subprocess.Popen(
-            [str(EMULATOR_PYTHON), str(SERVE), "-H", "127.0.0.1", "-p", str(port)], stdout=log_file, stderr=log_file, env=env
+            [str(EMULATOR_PYTHON), str(SERVE), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log_file,
+            stderr=log_file,
+            env=env,
+            process_group=0,  # out of the terminal's reach: Ctrl-C must not stop it under an interrupted Terraform
         )
 
 

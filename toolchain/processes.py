@@ -1,11 +1,34 @@
-"""Stopping a helper process (moto, the AWS provider) the same way everywhere: politely, then for sure."""
+"""The helper processes a command starts (moto, the AWS provider) live exactly as long as the command.
+
+Stopping them the same way everywhere: politely, then for sure (``stop``), from the command's
+``finally`` blocks. Those run on an error and on Ctrl-C, and, once ``interrupt_on_sigterm`` is
+in place, on SIGTERM too (``timeout``, a cancelled CI job, ``kill``). A command killed outright
+(SIGKILL, the out-of-memory killer) runs nothing, so on Linux a helper is also told by the kernel
+when the thread that started it is gone (``dies_with_this_process``), and a moto server watches the
+process that asked for it (``emulator/serve.py``). Their sockets go in one folder per command
+(``private_folder``), which the next command sweeps away if its owner was killed.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import os
+import shutil
+import signal
+import socket
 import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
 from typing import Protocol
 
 GRACE_SECONDS = 10.0
+PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal the kernel sends a process when the thread that created it exits."""
 
 
 class Stoppable(Protocol):
@@ -26,3 +49,94 @@ def stop(process: Stoppable, grace: float = GRACE_SECONDS) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a process of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: raised where the command is, like Ctrl-C's KeyboardInterrupt, so its ``finally`` blocks run."""
+
+
+def _raise_terminated(number: int, frame: FrameType | None) -> None:
+    raise Terminated(f"signal {number}")
+
+
+def interrupt_on_sigterm() -> None:
+    """From now on SIGTERM stops this command as Ctrl-C does (Python's default would end it on the spot, its helpers left running)."""
+    signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def interrupted(command: str, stopped: KeyboardInterrupt, *, then: str = "") -> int:
+    """Say in one line that ``command`` stopped on Ctrl-C or SIGTERM (its helpers are stopped by then), and
+    ``then``, what to do next; the exit code a shell gives a command ended by that signal."""
+    number = signal.SIGTERM if isinstance(stopped, Terminated) else signal.SIGINT
+    cause = "SIGTERM" if number == signal.SIGTERM else "Ctrl-C"
+    print(f"{command}: stopped by {cause}{'; ' + then if then else ''}", file=sys.stderr)
+    return 128 + number
+
+
+def dies_with_this_process(number: int = signal.SIGTERM) -> Callable[[], None] | None:
+    """A ``preexec_fn`` after which Linux sends the child ``number`` when the calling thread ends, however it ends.
+
+    The kernel's parent-death signal survives the child's exec, so it covers a program that is not
+    ours (the AWS provider). Start the child from the thread that stops it (the one that holds it for
+    its whole life): it is that thread's end that counts. ``None`` where there is no prctl(2)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def tie() -> None:  # in the child, between fork and exec: nothing here may import or lock
+        prctl(PR_SET_PDEATHSIG, number)
+        if os.getppid() != parent:  # the parent died before the tie was made
+            os.kill(os.getpid(), number)
+
+    return tie
+
+
+FOLDER_PREFIX = "internal-api-"
+
+
+@contextmanager
+def private_folder(purpose: str, *, root: Path | None = None) -> Iterator[Path]:
+    """A new folder for this command's sockets (``<tmp>/internal-api-<purpose>-<host>-<pid>-*``), removed afterwards.
+
+    Folders of the same purpose that a command on this host left when it was killed (its pid is
+    gone) are removed first, so a SIGKILL leaves at most one behind until the next run. The host
+    is in the name because a /tmp shared between containers is not a shared set of pids."""
+    base = Path(root or tempfile.gettempdir())
+    sweep(base, purpose)
+    folder = Path(tempfile.mkdtemp(prefix=f"{_prefix(purpose)}{os.getpid()}-", dir=base))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sweep(base: Path, purpose: str) -> None:
+    """Remove this host's ``private_folder`` folders under ``base`` whose owning process no longer exists."""
+    prefix = _prefix(purpose)
+    with os.scandir(base) as entries:
+        for entry in entries:
+            if not entry.name.startswith(prefix) or not entry.is_dir(follow_symlinks=False):
+                continue
+            owner = entry.name[len(prefix) :].split("-", 1)[0]
+            if owner.isdigit() and not alive(int(owner)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _prefix(purpose: str) -> str:
+    host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+    return f"{FOLDER_PREFIX}{purpose}-{host}-"

@@ -320,9 +320,11 @@ def _details(error: grpc.RpcError) -> str:
 class ProviderProxy:
     """The proxy's server, on a Unix socket of its own, in front of the provider at ``upstream`` (a Unix socket path)."""
 
-    def __init__(self, upstream: str, needed: Callable[[], Needed | None], *, kept: Path | None = None) -> None:
-        """``kept``: where the provider's schema answers are kept between runs (``answers_folder``); ``None``: asked every run."""
-        self._folder = tempfile.mkdtemp(prefix="provider-proxy-")
+    def __init__(self, upstream: str, needed: Callable[[], Needed | None], *, kept: Path | None = None, folder: Path | None = None) -> None:
+        """``kept``: where the provider's schema answers are kept between runs (``answers_folder``); ``None``: asked every run.
+        ``folder``: where its socket goes (the caller's, removed by the caller); ``None``: a temporary folder of its own."""
+        self._own_folder = folder is None
+        self._folder = tempfile.mkdtemp(prefix="provider-proxy-") if folder is None else str(folder)
         self.address = str(Path(self._folder) / "proxy.sock")
         self._channel = grpc.insecure_channel(f"unix:{upstream}", options=UNLIMITED)
         self._server = grpc.server(
@@ -338,4 +340,7 @@ class ProviderProxy:
     def stop(self) -> None:
         self._server.stop(grace=None)
         self._channel.close()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        if self._own_folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        else:
+            Path(self.address).unlink(missing_ok=True)

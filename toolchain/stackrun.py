@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from .processes import stop
+from .processes import dies_with_this_process, private_folder, stop
 from .provider_proxy import ProviderProxy, answers_folder, local_state_file, needed_by
 
 CROSS_STACK = re.compile(r"^cross-stack-output-")
@@ -191,34 +192,37 @@ def one_provider(workdir: Path, env: dict[str, str], *, stacks: Sequence[Path] =
     if binary is None or "TF_REATTACH_PROVIDERS" in env:
         yield env
         return
-    process = subprocess.Popen(
-        [str(binary.absolute()), "-debug"],
-        cwd=workdir,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        config = _reattach_config(process)
-        if config is None:
-            yield env
-            return
-        if env.get(PROXY_SWITCH, "").lower() in ("off", "0", "false", "no"):
-            yield {**env, "TF_REATTACH_PROVIDERS": config}
-            return
-        with proxied(config, stacks, kept=answers_folder(PROVIDER_ANSWERS, binary)) as reattach:
-            yield {**env, "TF_REATTACH_PROVIDERS": reattach}
-    finally:
-        stop(process)
+    with private_folder("provider") as sockets:
+        process = subprocess.Popen(
+            [str(binary.absolute()), "-debug"],
+            cwd=workdir,
+            env={**env, "TMPDIR": str(sockets)},  # its socket goes in our folder: in /tmp it outlives a stopped provider
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=dies_with_this_process(),  # one prctl(2) call: nothing that imports or locks
+            process_group=0,  # out of the terminal's reach: Ctrl-C must not stop it under an interrupted Terraform
+        )
+        try:
+            config = _reattach_config(process)
+            if config is None:
+                yield env
+                return
+            if env.get(PROXY_SWITCH, "").lower() in ("off", "0", "false", "no"):
+                yield {**env, "TF_REATTACH_PROVIDERS": config}
+                return
+            with proxied(config, stacks, kept=answers_folder(PROVIDER_ANSWERS, binary), folder=sockets) as reattach:
+                yield {**env, "TF_REATTACH_PROVIDERS": reattach}
+        finally:
+            stop(process)
 
 
 @contextmanager
-def proxied(config: str, stacks: Sequence[Path], *, kept: Path | None = None) -> Iterator[str]:
+def proxied(config: str, stacks: Sequence[Path], *, kept: Path | None = None, folder: Path | None = None) -> Iterator[str]:
     """``config`` (the provider's reattach JSON) pointed at a ``ProviderProxy`` in front of it; unchanged when
     the provider is not on a Unix socket or the proxy does not start (the commands then talk to the provider).
-    ``kept``: where its schema answer is kept for the next runs of the same provider binary."""
+    ``kept``: where its schema answer is kept for the next runs of the same provider binary; ``folder``: where its socket goes."""
     try:
         reattach = json.loads(config)
         addresses = [provider.get("Addr") or {} for provider in reattach.values()]
@@ -228,7 +232,7 @@ def proxied(config: str, stacks: Sequence[Path], *, kept: Path | None = None) ->
         yield config
         return
     try:
-        proxy = ProviderProxy(addresses[0]["String"], lambda: needed_by(stacks) if stacks else None, kept=kept)
+        proxy = ProviderProxy(addresses[0]["String"], lambda: needed_by(stacks) if stacks else None, kept=kept, folder=folder)
         proxy.start()
     except (OSError, RuntimeError) as error:
         say(f"note: the provider's schema proxy did not start ({error}); Terraform talks to the provider directly")
@@ -260,23 +264,55 @@ def stream(args: list[str], workdir: Path, env: dict[str, str], *, label: str, o
     """
     terminal = _is_terminal(out)
     command = args if terminal else [*args, "-no-color"]
-    process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # A process group of its own: Ctrl-C at the terminal reaches this command only, which interrupts Terraform once.
+    process = subprocess.Popen(
+        command,
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        process_group=0,
+    )
     assert process.stdout is not None
     in_outputs = False
     tail: list[str] = []  # what was not passed on: on failure, the part that says why (progress is not said twice)
-    for line in process.stdout:
-        plain = ANSI.sub("", line).rstrip("\n")
-        if plain.strip() == "Outputs:":
-            in_outputs = True
-        if in_outputs or not PROGRESS.match(plain) or (not terminal and HEARTBEAT.search(plain)):
-            if not HEARTBEAT.search(plain):
-                tail = [*tail[-30:], plain]
-            continue
-        out.write(f"{label}: {line if terminal else plain + chr(10)}")
-        out.flush()
+    try:
+        for line in process.stdout:
+            plain = ANSI.sub("", line).rstrip("\n")
+            if plain.strip() == "Outputs:":
+                in_outputs = True
+            if in_outputs or not PROGRESS.match(plain) or (not terminal and HEARTBEAT.search(plain)):
+                if not HEARTBEAT.search(plain):
+                    tail = [*tail[-30:], plain]
+                continue
+            out.write(f"{label}: {line if terminal else plain + chr(10)}")
+            out.flush()
+    except KeyboardInterrupt:
+        _interrupt(process, label, out)
+        raise
     if process.wait() != 0:
         out.write("".join(f"{label}: {text}\n" for text in tail if text.strip()))
         raise StackError(f"{label}: terraform {args[1]} failed (exit {process.returncode})")
+
+
+def _interrupt(process: subprocess.Popen[str], label: str, out: TextIO) -> None:
+    """Ctrl-C or SIGTERM during an apply or destroy: interrupt Terraform once, as Ctrl-C would, and let it finish.
+
+    Interrupted, Terraform waits for the calls under way, saves its state and exits, so nothing it
+    created is left out of the state (killed, it saves nothing). Its lines are passed on meanwhile; a
+    second Ctrl-C kills it, as two do when it runs in a terminal of its own."""
+    say(f"{label}: interrupted: Terraform is stopping and saving its state (Ctrl-C again kills it)")
+    assert process.stdout is not None
+    try:
+        process.send_signal(signal.SIGINT)
+        for line in process.stdout:
+            out.write(f"{label}: {ANSI.sub('', line)}")
+        process.wait()
+    except KeyboardInterrupt:
+        process.kill()
+        process.wait()
 
 
 def outputs(workdir: Path, env: dict[str, str]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .processes import interrupt_on_sigterm, interrupted
 from .stackrun import one_provider
 
 
@@ -55,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path, help="the synthesized output (cdktf.out)")
     parser.add_argument("stacks", nargs="+", help="the stacks to validate, in order")
     args = parser.parse_args(argv)
-    return validate(args.outdir, args.stacks, dict(os.environ))
+    interrupt_on_sigterm()
+    try:
+        return validate(args.outdir, args.stacks, dict(os.environ))
+    except KeyboardInterrupt as stopped:
+        return interrupted("validate", stopped)
 
 
 if __name__ == "__main__":

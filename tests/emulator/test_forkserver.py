@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,44 @@ def test_a_server_that_cannot_start_is_one_line_naming_its_log(forked: bool, tmp
     status = "" if forked else " with 1"
     assert str(raised.value) == f"moto_server exited{status} during start-up (its log: {tmp_path / 'moto.log'})"
     assert "Address already in use" in (tmp_path / "moto.log").read_text(encoding="utf-8")
+
+
+KILLED_COMMAND = """
+import os, sys, time
+from pathlib import Path
+from emulator.server import Emulator
+if sys.argv[-1] == "started":
+    os.environ.pop("INTERNAL_API_EMULATOR_FORK_SERVER", None)
+with Emulator(Path(sys.argv[-2]), region="ap-northeast-1") as aws:
+    print(aws["AWS_ENDPOINT_URL"], flush=True)
+    time.sleep(300)
+"""
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "started"])
+def test_a_server_stops_when_the_command_that_asked_for_it_is_killed(forked: bool, tmp_path: Path) -> None:
+    """SIGKILL runs no ``finally``: the server watches the command itself (a forked one is not even its child)."""
+    if forked:
+        assert os.environ.get(FORK_SERVER), "the test run's fork server (tests/conftest.py) is not there"
+    command = subprocess.Popen(
+        [sys.executable, "-c", KILLED_COMMAND, str(tmp_path), "forked" if forked else "started"],
+        cwd=Path(server.__file__).parent.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+        process_group=0,
+    )
+    assert command.stdout is not None
+    endpoint = command.stdout.readline().strip()
+    assert endpoint.startswith("http://127.0.0.1:")
+    urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=10).close()  # answering
+    command.kill()
+    command.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the server at {endpoint} still answers 10 s after its command was killed")

@@ -6,13 +6,17 @@ import io
 import json
 import os
 import stat
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from toolchain.processes import alive
 from toolchain.stackrun import INIT_RECORD, PROXY_SWITCH, StackError, init, installed_provider, one_provider, proxied, stream
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FAILED_APPLY = """\
 aws_ecs_service.api: Creating...
@@ -266,3 +270,76 @@ def test_a_stack_with_a_remote_backend_always_runs_init(tmp_path: Path) -> None:
         init(workdir, env, log, templates=templates)
     assert _inits(tmp_path) == 2
     assert not templates.exists() or list(templates.iterdir()) == []
+
+
+def test_the_shared_provider_stops_when_its_command_is_killed_and_keeps_its_socket_in_a_folder_of_ours(tmp_path: Path) -> None:
+    """SIGKILL runs no ``finally``: the provider (not ours to change) is tied to the command by the kernel, and its socket
+    (go-plugin's, in ``$TMPDIR``, which a stopped provider leaves behind) is in the command's own folder, swept next time."""
+    said = tmp_path / "said"
+    _fake_provider(
+        tmp_path,
+        "import os, time\n"
+        f"open({str(said)!r}, 'w').write(f\"{{os.getpid()}} {{os.environ['TMPDIR']}}\")\n"
+        f"print({REATTACH_LINE!r}, flush=True)\n"
+        "time.sleep(300)\n",
+    )
+    script = (
+        "import sys, time\nfrom pathlib import Path\nfrom toolchain.stackrun import one_provider\n"
+        f"with one_provider(Path({str(tmp_path)!r}), {{}}):\n"
+        "    print('ready', flush=True)\n    time.sleep(300)\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True, process_group=0)
+    assert command.stdout is not None and command.stdout.readline() == "ready\n"
+    pid, folder = said.read_text(encoding="utf-8").split(" ", 1)
+    assert Path(folder).is_dir() and Path(folder).name.startswith("internal-api-provider-")
+    command.kill()
+    command.wait()
+    deadline = time.monotonic() + 5
+    while alive(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(int(pid))
+    with one_provider(tmp_path / "nothing-installed", {}):  # the next command starts no provider here, but sweeps
+        pass
+    assert Path(folder).exists()  # only a command that starts a provider sweeps: the folder of the killed one stays until then
+    with one_provider(tmp_path, {PROXY_SWITCH: "off"}):
+        assert not Path(folder).exists()
+
+
+INTERRUPTIBLE_APPLY = """\
+import signal, sys, time
+interrupts = 0
+def interrupted(number, frame):
+    global interrupts
+    interrupts += 1
+signal.signal(signal.SIGINT, interrupted)
+print("aws_vpc.vpc: Creating...", flush=True)
+while not interrupts:
+    time.sleep(0.05)
+print("Interrupt received.", flush=True)
+time.sleep(1)  # it would be killed here if it were not waited for
+print(f"state saved after {interrupts} interrupt(s)", flush=True)
+sys.exit(1)
+"""
+
+
+def test_an_interrupted_apply_interrupts_terraform_once_and_waits_for_it_to_save_its_state(tmp_path: Path) -> None:
+    """SIGTERM (or Ctrl-C) stops the command as Terraform's own Ctrl-C would: one interrupt, then it finishes."""
+    fake = tmp_path / "terraform"
+    fake.write_text(f"#!{sys.executable}\n{INTERRUPTIBLE_APPLY}", encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom toolchain.processes import interrupt_on_sigterm, interrupted\n"
+        "from toolchain.stackrun import stream\ninterrupt_on_sigterm()\n"
+        f"try:\n    stream([{str(fake)!r}, 'apply'], Path({str(tmp_path)!r}), {{}}, label='network')\n"
+        "except KeyboardInterrupt as stopped:\n    raise SystemExit(interrupted('deploy', stopped))\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert command.stdout is not None and command.stdout.readline() == "network: aws_vpc.vpc: Creating...\n"
+    command.terminate()
+    out, err = command.communicate(timeout=15)
+    assert command.returncode == 143
+    assert out.splitlines() == ["network: Interrupt received.", "network: state saved after 1 interrupt(s)"]
+    assert err.splitlines() == [
+        "network: interrupted: Terraform is stopping and saving its state (Ctrl-C again kills it)",
+        "deploy: stopped by SIGTERM",
+    ]
