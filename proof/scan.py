@@ -218,8 +218,15 @@ def main(argv: list[str] | None = None) -> int:
         print(problem)
     for line in declared_lines(declared):
         print(line, file=sys.stderr)
-    print(f"checkov: {result.passed} passed, {len(result.findings)} failed (skipped by reason: {sorted(skips())})", file=sys.stderr)
+    print(summary(result, problems), file=sys.stderr)
     return 1 if problems else 0
+
+
+def summary(result: ScanResult, problems: list[str]) -> str:
+    """The closing count: a skipped finding (by a reason in skips.toml or the declaration) is not counted as failed."""
+    failed = sum(problem.startswith("failed: ") for problem in problems)
+    skipped = len(result.findings) - failed
+    return f"checkov: {result.passed} passed, {failed} failed, {skipped} skipped (checks skipped by reason: {sorted(skips())})"
 
 
 if __name__ == "__main__":

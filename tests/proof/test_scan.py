@@ -148,3 +148,14 @@ def test_scan_each_fails_closed_on_a_check_it_cannot_hand_back(tmp_path: Path, m
     monkeypatch.setattr(scan, "_checkov", lambda directory, quiet: [report])
     with pytest.raises(SystemExit, match="'elsewhere', none of the scanned folders"):
         scan.scan_each({"article": tmp_path})
+
+
+def test_the_closing_count_does_not_call_a_skipped_finding_failed(scans: dict[str, scan.ScanResult]) -> None:
+    """A new user's trial: ``8 failed`` was printed under two ``failed:`` lines (six findings were skipped by reason)."""
+    result = scans["plain-log-group"]
+    problems = scan.judge(result, scan.skips())
+    failed = [line for line in problems if line.startswith("failed: ")]
+    assert failed and len(result.findings) > len(failed)  # some findings skipped by reason, some not
+    assert scan.summary(result, problems).startswith(
+        f"checkov: {result.passed} passed, {len(failed)} failed, {len(result.findings) - len(failed)} skipped ("
+    )
