@@ -4,14 +4,13 @@ Stopping them the same way everywhere: politely, then for sure (``stop``), from 
 ``finally`` blocks. Those run on an error and on Ctrl-C, and, once ``interrupt_on_sigterm`` is
 in place, on SIGTERM too (``timeout``, a cancelled CI job, ``kill``). A command killed outright
 (SIGKILL, the out-of-memory killer) runs nothing, so on Linux a helper is also told by the kernel
-when the thread that started it is gone (``dies_with_this_process``), and a moto server watches the
+when the thread that started it is gone (``tied``), and a moto server watches the
 process that asked for it (``emulator/serve.py``). Their sockets go in one folder per command
 (``private_folder``), which the next command sweeps away if its owner was killed.
 """
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
 import shutil
@@ -20,15 +19,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
 GRACE_SECONDS = 10.0
-PR_SET_PDEATHSIG = 1
-"""prctl(2): the signal the kernel sends a process when the thread that created it exits."""
 
 
 class Stoppable(Protocol):
@@ -84,26 +81,29 @@ def interrupted(command: str, stopped: KeyboardInterrupt, *, then: str = "") -> 
     return 128 + number
 
 
-def dies_with_this_process(number: int = signal.SIGTERM) -> Callable[[], None] | None:
-    """A ``preexec_fn`` after which Linux sends the child ``number`` when the calling thread ends, however it ends.
+TIE = """\
+import ctypes, os, sys
+parent, number = int(sys.argv[1]), int(sys.argv[2])
+ctypes.CDLL(None, use_errno=True).prctl(1, number)  # PR_SET_PDEATHSIG
+if os.getppid() != parent:  # the parent died before the tie was made
+    os.kill(os.getpid(), number)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+"""Run by ``tied``: set the parent-death signal, then become the program (same pid, environment and files)."""
 
-    The kernel's parent-death signal survives the child's exec, so it covers a program that is not
-    ours (the AWS provider). Start the child from the thread that stops it (the one that holds it for
-    its whole life): it is that thread's end that counts. ``None`` where there is no prctl(2)."""
+
+def tied(command: list[str], number: int = signal.SIGTERM) -> list[str]:
+    """``command`` started so that Linux sends it ``number`` when the calling thread ends, however it ends.
+
+    The kernel's parent-death signal survives exec, so it covers a program that is not ours (the AWS
+    provider). It is set by a small Python launcher that then execs ``command``, not by a ``preexec_fn``:
+    that would make subprocess fork() this process, and grpcio (loaded here for the schema proxy) runs
+    its fork handlers in the child, which then fails before it execs. Start the child from the thread
+    that stops it (the one that holds it for its whole life): it is that thread's end that counts.
+    Unchanged where there is no prctl(2)."""
     if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    parent = os.getpid()
-
-    def tie() -> None:  # in the child, between fork and exec: nothing here may import or lock
-        prctl(PR_SET_PDEATHSIG, number)
-        if os.getppid() != parent:  # the parent died before the tie was made
-            os.kill(os.getpid(), number)
-
-    return tie
+        return command
+    return [sys.executable, "-I", "-S", "-c", TIE, str(os.getpid()), str(int(number)), *command]
 
 
 FOLDER_PREFIX = "internal-api-"

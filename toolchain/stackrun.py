@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from .processes import dies_with_this_process, private_folder, stop
+from .processes import private_folder, stop, tied
 from .provider_proxy import ProviderProxy, answers_folder, local_state_file, needed_by
 
 CROSS_STACK = re.compile(r"^cross-stack-output-")
@@ -194,14 +194,13 @@ def one_provider(workdir: Path, env: dict[str, str], *, stacks: Sequence[Path] =
         return
     with private_folder("provider") as sockets:
         process = subprocess.Popen(
-            [str(binary.absolute()), "-debug"],
+            tied([str(binary.absolute()), "-debug"]),
             cwd=workdir,
             env={**env, "TMPDIR": str(sockets)},  # its socket goes in our folder: in /tmp it outlives a stopped provider
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            preexec_fn=dies_with_this_process(),  # one prctl(2) call: nothing that imports or locks
             process_group=0,  # out of the terminal's reach: Ctrl-C must not stop it under an interrupted Terraform
         )
         try:

@@ -4,10 +4,10 @@ One deployment for the whole session (the shared ``deployed`` fixture), through 
 ``make deploy-local SYSTEM=examples.production ENV=prod``: the declaration names a database
 group, secrets, a parameter, a key, a bucket, a queue and prod's ACM certificate that the project
 does not create, and the command creates a stand-in for each first, saying so. Then: the apply
-order, what reached the emulator (prod's front door included), a release (a plan with a new image of ``api`` changes only api's task
-definition and service), Spot turned on and off in place, and ``destroy-local`` (which also
-removes the stand-ins) on a private copy. Fails (never skips) when moto, terraform or the
-provider mirror is missing.
+order, what reached the emulator (prod's front door included), Spot turned on and off in place, and
+``destroy-local`` (which also removes the stand-ins) on a private copy; a release is planned on the same
+deployment in test_production_release_e2e.py (another file, so another worker plans it meanwhile).
+Fails (never skips) when moto, terraform or the provider mirror is missing.
 """
 
 from __future__ import annotations
@@ -114,24 +114,6 @@ def _real(changed: dict[str, set[str]]) -> dict[str, set[str]]:
     """What a plan changes beyond the emulator's known gaps."""
     gaps = {attribute for _, attribute in KNOWN_GAPS}
     return {address: attributes - gaps for address, attributes in changed.items() if attributes - gaps}
-
-
-def test_a_release_of_api_changes_only_apis_task_definition_and_service(prod: Deployed, tmp_path: Path) -> None:
-    home = prod.copy(tmp_path / "home")  # plan re-synthesizes into its home: keep the shared one as deployed
-    done = _local("plan", home, "--plandir", str(tmp_path / "plan"), "--var", "image_api=registry.example/api:v2")
-    assert done.returncode in (0, 1), done.stderr[-3000:]
-    network, services = (
-        json.loads((tmp_path / "plan" / f"{stack}.json").read_text(encoding="utf-8")) for stack in ("network-prod", "services-prod")
-    )
-    assert _changes(network) == ({}, {})
-    changed, replaced = _changes(services)
-    assert _real(changed) == {"aws_ecs_service.api_service_298EA376": {"task_definition"}}  # api alone is redeployed
-    task = "aws_ecs_task_definition.api_task_EF517F7F"
-    assert replaced.pop(task) == [["container_definitions"]]  # a new revision, as any image change
-    assert replaced == {}  # nothing else: web keeps its Fargate Spot share (the emulator stores the strategy)
-    (planned,) = [c for c in services["resource_changes"] if c["address"] == task]
-    (container,) = json.loads(planned["change"]["after"]["container_definitions"])
-    assert container["image"] == "registry.example/api:v2"
 
 
 VARIANT = '''

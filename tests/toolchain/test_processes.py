@@ -40,9 +40,9 @@ def _command(script: str) -> subprocess.Popen[str]:
 
 STARTS_A_HELPER = """
     import subprocess, sys, time
-    from toolchain.processes import dies_with_this_process
-    tie = dies_with_this_process() if sys.argv[-1] == "tied" else None
-    helper = subprocess.Popen(["sleep", "300"], preexec_fn=tie)
+    from toolchain.processes import tied
+    command = ["sleep", "300"]
+    helper = subprocess.Popen(tied(command) if sys.argv[-1] == "tied" else command)
     print(helper.pid, flush=True)
     time.sleep(300)
 """
@@ -50,7 +50,9 @@ STARTS_A_HELPER = """
 
 @pytest.mark.parametrize("tied", [True, False], ids=["tied", "untied"])
 def test_a_helper_tied_to_its_command_stops_when_the_command_is_killed(tied: bool) -> None:
-    """SIGKILL runs no ``finally``: only the kernel's parent-death signal stops the helper (untied, it stays)."""
+    """SIGKILL runs no ``finally``: only the kernel's parent-death signal stops the helper (untied, it stays).
+
+    The helper's pid is the one the command started: the launcher became the program (exec)."""
     command = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(STARTS_A_HELPER), "tied" if tied else "untied"],
         cwd=ROOT,

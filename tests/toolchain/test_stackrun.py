@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -272,10 +273,15 @@ def test_a_stack_with_a_remote_backend_always_runs_init(tmp_path: Path) -> None:
     assert not templates.exists() or list(templates.iterdir()) == []
 
 
-def test_the_shared_provider_stops_when_its_command_is_killed_and_keeps_its_socket_in_a_folder_of_ours(tmp_path: Path) -> None:
+def test_the_shared_provider_stops_when_its_command_is_killed_and_keeps_its_socket_in_a_folder_of_ours(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SIGKILL runs no ``finally``: the provider (not ours to change) is tied to the command by the kernel, and its socket
-    (go-plugin's, in ``$TMPDIR``, which a stopped provider leaves behind) is in the command's own folder, swept next time."""
-    said = tmp_path / "said"
+    (go-plugin's, in ``$TMPDIR``, which a stopped provider leaves behind) is in the command's own folder, swept next time.
+
+    The folders go in a temporary root of this test's: other workers' commands sweep the system's."""
+    said, root = tmp_path / "said", tmp_path / "tmp"
+    root.mkdir()
     _fake_provider(
         tmp_path,
         "import os, time\n"
@@ -288,21 +294,30 @@ def test_the_shared_provider_stops_when_its_command_is_killed_and_keeps_its_sock
         f"with one_provider(Path({str(tmp_path)!r}), {{}}):\n"
         "    print('ready', flush=True)\n    time.sleep(300)\n"
     )
-    command = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True, process_group=0)
+    command = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(root)},
+        stdout=subprocess.PIPE,
+        text=True,
+        process_group=0,
+    )
     assert command.stdout is not None and command.stdout.readline() == "ready\n"
     pid, folder = said.read_text(encoding="utf-8").split(" ", 1)
-    assert Path(folder).is_dir() and Path(folder).name.startswith("internal-api-provider-")
+    assert Path(folder).parent == root and Path(folder).name.startswith("internal-api-provider-")
     command.kill()
     command.wait()
     deadline = time.monotonic() + 5
     while alive(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive(int(pid))
-    with one_provider(tmp_path / "nothing-installed", {}):  # the next command starts no provider here, but sweeps
-        pass
-    assert Path(folder).exists()  # only a command that starts a provider sweeps: the folder of the killed one stays until then
-    with one_provider(tmp_path, {PROXY_SWITCH: "off"}):
+    assert Path(folder).is_dir()  # nothing ran to remove it
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    with one_provider(tmp_path / "nothing-installed", {}):  # starts no provider: sweeps nothing
+        assert Path(folder).is_dir()
+    with one_provider(tmp_path, {PROXY_SWITCH: "off"}):  # starts one: the killed command's folder goes first
         assert not Path(folder).exists()
+    assert list(root.iterdir()) == []  # and its own after it
 
 
 INTERRUPTIBLE_APPLY = """\
