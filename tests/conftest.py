@@ -136,6 +136,20 @@ def article_synth(synthesize: Synthesizer) -> Synth:
     return synthesize(article.TOPOLOGY, Settings())
 
 
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's ``acme.shop`` written into a package outside the project (tests/systems.py): put it on PYTHONPATH."""
+    from .systems import write_shop
+
+    return write_shop(tmp_path_factory.mktemp("team"))
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for one test file's ``make`` output (``tests.systems.make`` points OUTDIR and the rest into it)."""
+    return tmp_path_factory.mktemp("work")
+
+
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent

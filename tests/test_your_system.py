@@ -17,19 +17,9 @@ from pathlib import Path
 import pytest
 
 from .deployments import recorded_requests
-from .systems import SERVICES, make, write_shop
+from .systems import SERVICES, make
 
 pytestmark = [pytest.mark.slow, pytest.mark.deploys]  # runs the real make targets, deploy-local included: `make test-fast` leaves it out
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_shop(tmp_path_factory.mktemp("team"))
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("work")
 
 
 def _ecs_calls(recording: Path, operation: str) -> list[tuple[str, str]]:

@@ -14,19 +14,9 @@ from typing import Any
 
 import pytest
 
-from .systems import SERVICES, make, write_shop
+from .systems import SERVICES, make
 
 pytestmark = pytest.mark.slow  # runs the real make targets (terraform, checkov): `make test-fast` leaves it out
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_shop(tmp_path_factory.mktemp("team"))
-
-
-@pytest.fixture(scope="module")
-def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("work")
 
 
 def _stack(work: Path, stack: str) -> dict[str, Any]:
