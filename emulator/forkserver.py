@@ -30,6 +30,7 @@ from typing import Any
 if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the project root, for emulator.serve
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emulator import serve  # moto, imported and changed once, before any fork
+from toolchain.processes import alive
 
 PARENT_CHECK_SECONDS = 1.0
 
@@ -80,14 +81,6 @@ def _answer(connection: socket.socket, listener: socket.socket) -> None:
             os.kill(pid, signal.SIGTERM)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def run(path: Path, owner: int) -> None:
     """Answer on ``path`` until the process ``owner`` (the test run) is gone, or SIGTERM."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # forked servers are reaped as they exit
@@ -95,7 +88,7 @@ def run(path: Path, owner: int) -> None:
         listener.bind(str(path))
         listener.listen(64)
         listener.settimeout(PARENT_CHECK_SECONDS)
-        while _alive(owner):
+        while alive(owner):
             try:
                 connection, _ = listener.accept()
             except TimeoutError:

@@ -97,6 +97,7 @@ from moto.servicediscovery import models as servicediscovery  # noqa: E402
 if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the project root, for emulator.custom_ids
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emulator import custom_ids  # noqa: E402
+from toolchain.processes import alive  # noqa: E402
 
 __all__ = ["main", "read_environment"]  # what emulator/forkserver.py runs in each forked server
 
@@ -260,13 +261,7 @@ def stop_with_owner() -> None:
 
 
 def _watch(owner: int) -> None:
-    while True:
-        try:
-            os.kill(owner, 0)
-        except ProcessLookupError:
-            break
-        except PermissionError:  # alive, another user's
-            pass
+    while alive(owner):
         time.sleep(OWNER_CHECK_SECONDS)
     os.kill(os.getpid(), signal.SIGTERM)
 

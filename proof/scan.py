@@ -168,14 +168,19 @@ def declared_skips(system: str | None, env: str | None) -> list[DeclaredSkips]:
     return [DeclaredSkips(d.stacks, {skip.check: skip.reason for skip in d.settings.checkov_skips}) for d in chosen]
 
 
-def judge(result: ScanResult, skip_reasons: dict[str, str], declared: list[DeclaredSkips] | None = None) -> list[str]:
-    """Problems: unskipped findings, skips without a reason, files checkov could not parse, declared skips no finding needs."""
-    declared = declared or []
-    problems = [
-        f"failed: {finding}"
+def unskipped(result: ScanResult, skip_reasons: dict[str, str], declared: list[DeclaredSkips]) -> list[Finding]:
+    """The findings that neither a reason in skips.toml nor the declaration skips."""
+    return [
+        finding
         for finding in result.findings
         if finding.check_id not in skip_reasons and not any(entry.covers(finding) for entry in declared)
     ]
+
+
+def judge(result: ScanResult, skip_reasons: dict[str, str], declared: list[DeclaredSkips] | None = None) -> list[str]:
+    """Problems: unskipped findings, skips without a reason, files checkov could not parse, declared skips no finding needs."""
+    declared = declared or []
+    problems = [f"failed: {finding}" for finding in unskipped(result, skip_reasons, declared)]
     for entry in declared:
         for check in sorted(entry.reasons):
             if not any(entry.covers(finding) for finding in result.findings):
@@ -218,13 +223,13 @@ def main(argv: list[str] | None = None) -> int:
         print(problem)
     for line in declared_lines(declared):
         print(line, file=sys.stderr)
-    print(summary(result, problems), file=sys.stderr)
+    print(summary(result, declared), file=sys.stderr)
     return 1 if problems else 0
 
 
-def summary(result: ScanResult, problems: list[str]) -> str:
+def summary(result: ScanResult, declared: list[DeclaredSkips]) -> str:
     """The closing count: a skipped finding (by a reason in skips.toml or the declaration) is not counted as failed."""
-    failed = sum(problem.startswith("failed: ") for problem in problems)
+    failed = len(unskipped(result, skips(), declared))
     skipped = len(result.findings) - failed
     return f"checkov: {result.passed} passed, {failed} failed, {skipped} skipped (checks skipped by reason: {sorted(skips())})"
 
