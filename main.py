@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from topology import Settings, Topology, TopologyError, validate, warnings
 from topology.env import with_env_overrides
-from topology.system import DEFAULT_SYSTEM, Deployment, SelectionError, deployments, environment_problems, load_system
+from topology.resolved import ResolvedEnvironment
+from topology.system import DEFAULT_SYSTEM, SelectionError, deployments, environment_problems, load_system
 
 EMULATOR_FLAG = "INTERNAL_API_EMULATOR"
 """Set by ``emulator.local``: synthesize for the local emulator (local state, no account pin)."""
@@ -37,7 +38,7 @@ def _for_this_run(settings: Settings) -> Settings:
     return settings
 
 
-def problems(selected: list[Deployment], check: Callable[[Topology, Settings], list[str]] = validate) -> list[str]:
+def problems(selected: list[ResolvedEnvironment], check: Callable[[Topology, Settings], list[str]] = validate) -> list[str]:
     """``check``'s lines for every deployment; a line true of every environment is printed once, unprefixed."""
     per_deployment = [check(d.topology, d.settings) for d in selected]
     everywhere = set.intersection(*(set(lines) for lines in per_deployment)) if per_deployment else set()
@@ -47,7 +48,7 @@ def problems(selected: list[Deployment], check: Callable[[Topology, Settings], l
     return lines
 
 
-def synth(selected: list[Deployment], *, outdir: str | None = None) -> None:
+def synth(selected: list[ResolvedEnvironment], *, outdir: str | None = None) -> None:
     selected = [replace(d, settings=_for_this_run(d.settings)) for d in selected]
     found = problems(selected)
     if found:
@@ -62,7 +63,7 @@ def synth(selected: list[Deployment], *, outdir: str | None = None) -> None:
 def run(topology: Topology, settings: Settings | None = None, *, outdir: str | None = None) -> None:
     """Synthesize one topology as stacks ``network`` + ``services`` (what ``python -m examples.<name>`` runs)."""
     try:
-        synth([Deployment(environment=None, topology=topology, settings=settings or Settings())], outdir=outdir)
+        synth([ResolvedEnvironment(environment=None, topology=topology, settings=settings or Settings())], outdir=outdir)
     except TopologyError as error:
         _fail(error.lines)
 

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from toolchain.paths import CDKTF, command_env, lock_flags, outdir
 from toolchain.stackrun import StackError, init, parse_variables, resources_in_state, say, undeclared_release_variables
+from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
-from topology.system import Deployment, SelectionError
+from topology.system import SelectionError
 
 ROOT = Path(__file__).resolve().parent.parent
 SDK_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
@@ -65,7 +66,7 @@ def whoami(region: str, env: dict[str, str]) -> dict[str, str]:
     return answer
 
 
-def preflight(deployment: Deployment, env: dict[str, str]) -> str:
+def preflight(deployment: ResolvedEnvironment, env: dict[str, str]) -> str:
     """The caller's account, after checking it is the environment's; ``PreflightError`` (one line) otherwise."""
     answer = whoami(deployment.settings.region, env)
     if "unreachable" in answer:  # botocore found credentials (it signs before it connects) but got no answer
@@ -88,7 +89,7 @@ def _synth(env: dict[str, str]) -> None:
         raise SystemExit(done.returncode)
 
 
-def nothing_to_destroy(deployment: Deployment, env: dict[str, str]) -> bool:
+def nothing_to_destroy(deployment: ResolvedEnvironment, env: dict[str, str]) -> bool:
     """True when no selected stack has a resource in its state (local file or S3 key)."""
     for stack in deployment.stacks:
         workdir = outdir(env) / "stacks" / stack

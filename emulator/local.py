@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from proof.plan_review import Declared, add_route_findings, markdown, review
+from proof.plan_review import DeclaredReach, add_route_findings, markdown, review
 from toolchain.paths import command_env
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import (
@@ -39,8 +39,9 @@ from toolchain.stackrun import (
     stream,
     undeclared_release_variables,
 )
+from topology.resolved import ResolvedEnvironment
 from topology.selection import Selection, add_arguments, select
-from topology.system import Deployment, SelectionError
+from topology.system import SelectionError
 
 from . import standins
 from .server import KNOWN_GAPS, Emulator, EmulatorError, forget, pointed
@@ -76,7 +77,7 @@ def synth(outdir: Path, env: dict[str, str]) -> None:
         raise SystemExit(done.returncode)
 
 
-def _announce(selection: Selection, deployment: Deployment, verb: str) -> None:
+def _announce(selection: Selection, deployment: ResolvedEnvironment, verb: str) -> None:
     where = f", environment {deployment.environment}" if deployment.environment else ""
     order = reversed(deployment.stacks) if verb == "destroying" else deployment.stacks
     say(f"{verb} system {selection.system.module}{where}: stacks {' then '.join(order)}")
@@ -86,18 +87,18 @@ def _emulator_started(aws: dict[str, str], workdir: Path) -> None:
     say(f"emulator: moto listening on {aws['AWS_ENDPOINT_URL']} (account kept in {_shown(workdir / 'recording.jsonl')})")
 
 
-def certificates(deployment: Deployment) -> tuple[str, ...]:
+def certificates(deployment: ResolvedEnvironment) -> tuple[str, ...]:
     """The ACM certificates the deployment's listeners name: the emulator stands one in for each (AWS needs the real one)."""
     arns = [listener.certificate_arn for entry in deployment.topology.entries for listener in entry.listeners if listener.certificate_arn]
     return tuple(sorted(set(arns)))
 
 
-def _announce_certificates(deployment: Deployment) -> None:
+def _announce_certificates(deployment: ResolvedEnvironment) -> None:
     for arn in certificates(deployment):
         say(f"emulator: stand-in certificate under {arn} (a self-signed one made by the emulator; on AWS the ACM certificate must exist)")
 
 
-def entry_lines(deployment: Deployment, services_outputs: dict[str, object]) -> list[str]:
+def entry_lines(deployment: ResolvedEnvironment, services_outputs: dict[str, object]) -> list[str]:
     """Each entry's DNS name and a curl to its first route; the emulator names the load balancer but serves no traffic."""
     lines = []
     for entry in deployment.topology.entries:
@@ -152,7 +153,7 @@ def _folders(outdir: Path, stacks: tuple[str, ...]) -> list[Path]:
     return [outdir / "stacks" / stack for stack in stacks]
 
 
-def _stand_in_record(workdir: Path, deployment: Deployment) -> Path:
+def _stand_in_record(workdir: Path, deployment: ResolvedEnvironment) -> Path:
     """Which stand-ins a deployment of this emulator home created, so that its destroy removes exactly those."""
     return workdir / f"stand-ins{deployment.suffix}.json"
 
@@ -293,7 +294,7 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
         planned = plan_stacks(outdir, plandir, env, deployment.stacks, variables)
     gaps = KNOWN_GAPS if target == "emulator" else frozenset()
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
-    declared = Declared.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
+    declared = DeclaredReach.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
     text = markdown(reviews)

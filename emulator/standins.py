@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from topology import NetworkSettings
-from topology.system import Deployment
+from topology.resolved import ResolvedEnvironment
 
 from .server import EMULATOR_PYTHON, EmulatorError
 
@@ -127,7 +127,7 @@ def _subnet(subnet_id: str, tier: str, block: int, vpc_id: str, net: NetworkSett
     )
 
 
-def stand_ins(deployment: Deployment) -> list[StandIn]:
+def stand_ins(deployment: ResolvedEnvironment) -> list[StandIn]:
     """Every outside reference of the deployment that can be stood in for, once each: the network first, then in declaration order."""
     settings = deployment.settings
     net = settings.network

@@ -30,13 +30,11 @@ from typing import Any
 
 from proof.verify.exposure import WIDENING_TYPES
 
-FRONT_DOOR_TYPES = WIDENING_TYPES
-"""A created load balancer, listener, listener rule (a new route), target group, ... : a new path in (proof/verify/exposure.py)."""
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
 
 
 @dataclass(frozen=True)
-class Declared:
+class DeclaredReach:
     """What the declaration asks for: a widening it explains is listed as *declared* and does not block.
 
     ``reasons`` maps ``(service, source)`` (the reachability model's names: the source is a
@@ -48,20 +46,20 @@ class Declared:
     reasons: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
-    def calls(cls, topology: Any) -> Declared:
+    def calls(cls, topology: Any) -> DeclaredReach:
         """Every (server, caller) pair of the topology's ``calls``."""
         from topology import call_edges
 
         return cls({(server, caller): f"declared: {caller} calls {server}" for caller, server in call_edges(topology)})
 
-    def merged(self, other: Declared) -> Declared:
-        return Declared({**self.reasons, **other.reasons})
+    def merged(self, other: DeclaredReach) -> DeclaredReach:
+        return DeclaredReach({**self.reasons, **other.reasons})
 
     def explain(self, service: str, source: str) -> str | None:
         return self.reasons.get((service, source))
 
 
-NOTHING_DECLARED = Declared()
+NOTHING_DECLARED = DeclaredReach()
 
 WHAT_TO_DO = (
     "What to do: each blocking line names the resource that adds the reach. If the reach is intended, declare it in the "
@@ -131,15 +129,15 @@ def _plan_address(where: str) -> str:
     return where.split(":", 1)[1] if ":" in where else where
 
 
-def reach_findings(stack: str, data: dict[str, Any], declared: Declared = NOTHING_DECLARED) -> tuple[list[str], list[str], list[str]]:
+def reach_findings(stack: str, data: dict[str, Any], declared: DeclaredReach = NOTHING_DECLARED) -> tuple[list[str], list[str], list[str]]:
     """(blocking, declared, changes): new sources of connections to a service, unexplained then explained by the
     declaration, and port moves of existing ones."""
     from proof.verify.config import Config
-    from proof.verify.load import plan_stacks
+    from proof.verify.load import stacks_from_plan
     from proof.verify.reach import Model, reach
 
-    before = reach(Model(Config(*plan_stacks(stack, data, prior=True), source="plan"), None))
-    after = reach(Model(Config(*plan_stacks(stack, data), source="plan"), None))
+    before = reach(Model(Config(*stacks_from_plan(stack, data, prior=True), source="plan"), None))
+    after = reach(Model(Config(*stacks_from_plan(stack, data), source="plan"), None))
     blocking, asked, changes = [], [], []
     for service, sources in sorted(after.items()):
         for source, ports in sorted(sources.items()):
@@ -181,12 +179,12 @@ def _port_change(now: dict[str, str], was: dict[str, str]) -> str:
 
 def _system(plans: dict[str, dict[str, Any]], *, prior: bool) -> Any:
     from proof.verify.config import Config
-    from proof.verify.load import plan_stacks
+    from proof.verify.load import stacks_from_plan
 
     stacks: dict[str, dict[str, Any]] = {}
     ids: dict[str, Any] = {}
     for stack, data in plans.items():
-        found, known = plan_stacks(stack, data, prior=prior)
+        found, known = stacks_from_plan(stack, data, prior=prior)
         stacks.update(found)
         ids.update(known)
     return Config(stacks, ids, source="plan")
@@ -226,7 +224,7 @@ def _exposure_findings(plan: Plan) -> Iterator[str]:
     for change in plan.changes:
         actions = change["change"]["actions"]
         before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
-        if change["type"] in FRONT_DOOR_TYPES and "create" in actions:
+        if change["type"] in WIDENING_TYPES and "create" in actions:
             yield f"`{change['address']}`: a {change['type']} is created (a new path in or a new route; only a declared entry may add one)"
         if change["type"] == "aws_ecs_service" and ("create" in actions or "update" in actions):
             name = after.get("name", change["address"])
@@ -282,7 +280,7 @@ def _adoption(plan: Plan, result: StackReview) -> None:
 
 
 def review(
-    stack: str, data: dict[str, Any], *, gaps: frozenset[tuple[str, str]] = frozenset(), declared: Declared = NOTHING_DECLARED
+    stack: str, data: dict[str, Any], *, gaps: frozenset[tuple[str, str]] = frozenset(), declared: DeclaredReach = NOTHING_DECLARED
 ) -> StackReview:
     """``gaps``: (type, attribute) pairs the plan's target is known to misreport (the emulator's table of gaps);
     ``declared``: what the declaration asks for (without it, every widening blocks)."""
@@ -390,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.system:
         from topology.selection import select
 
-        declared = Declared.calls(select(args.system, args.env).one().topology)
+        declared = DeclaredReach.calls(select(args.system, args.env).one().topology)
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)

@@ -7,7 +7,7 @@ from pathlib import Path
 from cdktf import App
 
 from topology import Settings, Topology
-from topology.system import Deployment
+from topology.resolved import ResolvedEnvironment
 
 from .network import NetworkStack
 from .services import ServicesStack
@@ -31,7 +31,7 @@ class DeploymentsApp:
             stack.raw.write(Path(self.outdir))
 
 
-def add_deployment(app: DeploymentsApp, deployment: Deployment) -> None:
+def add_deployment(app: DeploymentsApp, deployment: ResolvedEnvironment) -> None:
     """One environment's pair of stacks; each has its own state (named after the stack)."""
     network = NetworkStack(app.app, deployment.network_stack, settings=deployment.settings)
     services = ServicesStack(
@@ -40,7 +40,7 @@ def add_deployment(app: DeploymentsApp, deployment: Deployment) -> None:
     app.services.append(services)
 
 
-def build_deployments_app(deployments: list[Deployment], *, outdir: str = "cdktf.out") -> DeploymentsApp:
+def build_deployments_app(deployments: list[ResolvedEnvironment], *, outdir: str = "cdktf.out") -> DeploymentsApp:
     """The app, not yet synthesized; every deployment must already be valid (``topology.validate``)."""
     app = DeploymentsApp(outdir=outdir)
     for deployment in deployments:
@@ -50,4 +50,4 @@ def build_deployments_app(deployments: list[Deployment], *, outdir: str = "cdktf
 
 def build_app(topology: Topology, settings: Settings, *, outdir: str = "cdktf.out") -> DeploymentsApp:
     """One topology as ``network`` + ``services``; the topology must already be valid (``topology.check``)."""
-    return build_deployments_app([Deployment(environment=None, topology=topology, settings=settings)], outdir=outdir)
+    return build_deployments_app([ResolvedEnvironment(environment=None, topology=topology, settings=settings)], outdir=outdir)

@@ -1,7 +1,8 @@
 """The layout keeps its arrows one way: no import cycle between the project's packages, nor between modules.
 
 Imports are read from the source (every ``import``/``from`` statement, also those inside
-functions), so a lazy import that only hides a cycle from Python's loader is still one.
+functions and under ``if TYPE_CHECKING:``), so a lazy or type-only import that only hides a cycle
+from Python's loader is still one: the two modules still cannot be understood apart.
 """
 
 from __future__ import annotations
@@ -29,19 +30,9 @@ def _modules(root: Path) -> dict[str, Path]:
     return found
 
 
-def _runtime_nodes(tree: ast.AST) -> Iterator[ast.AST]:
-    """Every node except the bodies of ``if TYPE_CHECKING:``: those imports exist for annotations only and never run."""
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            yield from (n for child in node.orelse for n in [child, *_runtime_nodes(child)])
-            continue
-        yield node
-        yield from _runtime_nodes(node)
-
-
 def _imports(name: str, path: Path, known: set[str]) -> Iterator[str]:
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
@@ -153,3 +144,13 @@ def test_the_queue_names_files_that_exist_and_deploy(project_root: Path) -> None
     for path in LONGEST_FIRST:
         text = (project_root / path).read_text(encoding="utf-8")
         assert "deployed" in text or "/emulator/" in path, path
+
+
+def test_type_only_and_function_level_imports_count(tmp_path: Path) -> None:
+    """The cycle test must see the imports that Python's loader does not run at import time."""
+    module = tmp_path / "a.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import b\n\ndef f() -> None:\n    from pkg import c\n",
+        encoding="utf-8",
+    )
+    assert set(_imports("pkg.a", module, {"pkg.a", "pkg.b", "pkg.c"})) == {"pkg.b", "pkg.c"}

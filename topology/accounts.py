@@ -21,14 +21,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TYPE_CHECKING
 
 from .endpoints import namespace_problems
 from .entry import Entry
 from .model import Service, Settings, Topology
-
-if TYPE_CHECKING:
-    from .system import Deployment
+from .resolved import ResolvedEnvironment
 
 ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-*]*):(?P<account>[0-9]{12}|aws|\*|):")
 
@@ -121,7 +118,7 @@ class _Use:
     where: str
 
 
-def shared_problems(deployments: list[Deployment]) -> list[str]:
+def shared_problems(deployments: list[ResolvedEnvironment]) -> list[str]:
     """What the environments of one system cannot share; one line each, the later environment named first."""
     namespaces = {str(d.environment): d.settings.network.namespace for d in deployments}
     stale = [
@@ -134,7 +131,7 @@ def shared_problems(deployments: list[Deployment]) -> list[str]:
     return [*_foreign_accounts(deployments), *_shared_ids(deployments), *_shared_names(deployments), *stale]
 
 
-def _foreign_accounts(deployments: list[Deployment]) -> Iterator[str]:
+def _foreign_accounts(deployments: list[ResolvedEnvironment]) -> Iterator[str]:
     """Without its own ``account_id``, an environment still must not name another environment's account."""
     owners = {d.settings.account_id: d.environment for d in deployments if d.settings.account_id is not None}
     for deployment in deployments:
@@ -151,7 +148,7 @@ def _foreign_accounts(deployments: list[Deployment]) -> Iterator[str]:
                 )
 
 
-def _shared_ids(deployments: list[Deployment]) -> Iterator[str]:
+def _shared_ids(deployments: list[ResolvedEnvironment]) -> Iterator[str]:
     uses: dict[str, list[_Use]] = {}
     for deployment in deployments:
         settings, name = deployment.settings, str(deployment.environment)
@@ -190,7 +187,7 @@ def _same_account(a: Settings, b: Settings) -> bool:
     return a.account_id is None or b.account_id is None or a.account_id == b.account_id
 
 
-def _shared_names(deployments: list[Deployment]) -> Iterator[str]:
+def _shared_names(deployments: list[ResolvedEnvironment]) -> Iterator[str]:
     for first, later in combinations(deployments, 2):
         a, b = first.settings, later.settings
         if a.region != b.region:
@@ -206,7 +203,7 @@ def _shared_names(deployments: list[Deployment]) -> Iterator[str]:
             )
 
 
-def _namespace_clash(first: Deployment, later: Deployment) -> str | None:
+def _namespace_clash(first: ResolvedEnvironment, later: ResolvedEnvironment) -> str | None:
     a, b = first.settings.network, later.settings.network
     if a.namespace.lower() != b.namespace.lower() or a.namespace_type != b.namespace_type:
         return None

@@ -15,7 +15,8 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from topology.system import DEFAULT_SYSTEM, Deployment, SelectionError, System, deployments, environment_problems, load_system
+from topology.resolved import ResolvedEnvironment
+from topology.system import DEFAULT_SYSTEM, SelectionError, System, deployments, environment_problems, load_system
 
 SYSTEM_VARIABLE = "INTERNAL_API_SYSTEM"
 ENV_VARIABLE = "INTERNAL_API_ENV"
@@ -25,14 +26,14 @@ ENV_VARIABLE = "INTERNAL_API_ENV"
 class Selection:
     system: System
     environment: str | None
-    chosen: list[Deployment]
+    chosen: list[ResolvedEnvironment]
 
     @property
     def stacks(self) -> list[str]:
         """Every selected stack, networks before their services."""
         return [stack for deployment in self.chosen for stack in deployment.stacks]
 
-    def one(self) -> Deployment:
+    def one(self) -> ResolvedEnvironment:
         """The single deployment a deploying command acts on; one line if the system needs ENV."""
         if len(self.chosen) != 1:
             names = ", ".join(self.system.environment_names())

@@ -26,10 +26,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
+from .accounts import shared_problems
 from .entry import Entry
 from .model import ExistingNetwork, NamespaceType, NatMode, S3State, Settings, Skip, Topology
 from .overrides import EntryOverride, ServiceOverride, apply, apply_entry, entry_override_problems, explain_type_error
 from .overrides import Sizing as Sizing  # the older name, importable from here as before
+from .resolved import ResolvedEnvironment
 
 T = TypeVar("T")
 
@@ -115,31 +117,6 @@ class System:
         return [environment.name for environment in self.environments]
 
 
-@dataclass(frozen=True, kw_only=True)
-class Deployment:
-    """One environment of a system, resolved: what one pair of stacks is built from."""
-
-    environment: str | None
-    topology: Topology
-    settings: Settings
-
-    @property
-    def suffix(self) -> str:
-        return f"-{self.environment}" if self.environment else ""
-
-    @property
-    def network_stack(self) -> str:
-        return f"network{self.suffix}"
-
-    @property
-    def services_stack(self) -> str:
-        return f"services{self.suffix}"
-
-    @property
-    def stacks(self) -> tuple[str, str]:
-        return self.network_stack, self.services_stack
-
-
 def load_system(module_name: str) -> System:
     """Import ``module_name`` and read its declaration; ``SelectionError`` (one line) if it is not a system."""
     module = _import(module_name)
@@ -204,12 +181,12 @@ def _one_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}{where}"
 
 
-def deployments(system: System, environment: str | None = None) -> list[Deployment]:
+def deployments(system: System, environment: str | None = None) -> list[ResolvedEnvironment]:
     """The selected environment, or every environment (``None``), or the system itself when it declares none."""
     if not system.environments:
         if environment:
             raise SelectionError(f"system {system.module!r} declares no environments, so ENV={environment!r} cannot be selected (drop ENV)")
-        return [Deployment(environment=None, topology=system.topology, settings=system.settings)]
+        return [ResolvedEnvironment(environment=None, topology=system.topology, settings=system.settings)]
     chosen = system.environments
     if environment:
         chosen = tuple(e for e in system.environments if e.name == environment)
@@ -219,7 +196,7 @@ def deployments(system: System, environment: str | None = None) -> list[Deployme
     return [resolve(system, env) for env in chosen]
 
 
-def resolve(system: System, environment: Environment) -> Deployment:
+def resolve(system: System, environment: Environment) -> ResolvedEnvironment:
     """Apply an environment's overrides; they never touch ports, calls or what an entry routes."""
     base = system.settings
     net = base.network
@@ -250,7 +227,7 @@ def resolve(system: System, environment: Environment) -> Deployment:
     services = tuple(
         apply(service, overrides[service.name]) if service.name in overrides else service for service in system.topology.services
     )
-    return Deployment(
+    return ResolvedEnvironment(
         environment=environment.name,
         topology=replace(system.topology, services=services, entries=_entries(system, environment)),
         settings=settings,
@@ -290,8 +267,6 @@ def environment_problems(system: System) -> list[str]:
         problems += _override_problems(system, environment)
     if problems:
         return problems
-    from .accounts import shared_problems  # after the basics: it resolves every environment
-
     return shared_problems([resolve(system, environment) for environment in system.environments])
 
 

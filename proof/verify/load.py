@@ -210,11 +210,11 @@ def read_plan(path: Path) -> tuple[str, dict[str, dict[str, Any]], dict[str, Add
     if not isinstance(data, dict) or "planned_values" not in data:
         raise CheckerError(f"{path.name}: not the JSON of a saved plan (terraform show -json PLAN)")
     stack = path.name.removesuffix(".json")
-    stacks, ids = plan_stacks(stack, data)
+    stacks, ids = stacks_from_plan(stack, data)
     return stack, stacks, ids
 
 
-def plan_stacks(stack: str, data: dict[str, Any], *, prior: bool = False) -> tuple[dict[str, dict[str, Any]], dict[str, Address]]:
+def stacks_from_plan(stack: str, data: dict[str, Any], *, prior: bool = False) -> tuple[dict[str, dict[str, Any]], dict[str, Address]]:
     """The system a plan will leave (``prior``: the one it starts from), and every ID known to map to a resource."""
     unknown: dict[str, Any] = {
         str(change.get("address")): (change.get("change") or {}).get("after_unknown") or {}

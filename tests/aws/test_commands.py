@@ -10,7 +10,7 @@ import pytest
 from aws.commands import PreflightError, preflight
 from examples import chain
 from topology import Settings
-from topology.system import Deployment
+from topology.resolved import ResolvedEnvironment
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_credentials_without_a_route_say_the_endpoint_is_unreachable(closed_port
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         "PATH": "/usr/bin:/bin",
     }
-    deployment = Deployment(environment=None, topology=chain.TOPOLOGY, settings=Settings())
+    deployment = ResolvedEnvironment(environment=None, topology=chain.TOPOLOGY, settings=Settings())
     with pytest.raises(PreflightError) as raised:
         preflight(deployment, env)
     assert str(raised.value) == (

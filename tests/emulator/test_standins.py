@@ -14,7 +14,8 @@ from emulator.server import EmulatorError
 from emulator.standins import VPC_CIDR, StandIn, network_stand_ins, stand_ins
 from examples import production
 from topology import ExistingNetwork, NetworkSettings
-from topology.system import Deployment, deployments, load_system
+from topology.resolved import ResolvedEnvironment
+from topology.system import deployments, load_system
 
 
 def test_staging_stands_in_for_its_own_references() -> None:
@@ -80,7 +81,7 @@ VPC, PRIVATE, PUBLIC = (
 )
 
 
-def _with_existing_network(existing: ExistingNetwork) -> Deployment:
+def _with_existing_network(existing: ExistingNetwork) -> ResolvedEnvironment:
     staging, _ = deployments(load_system("examples.production"))
     return replace(staging, settings=replace(staging.settings, network=replace(staging.settings.network, existing=existing)))
 

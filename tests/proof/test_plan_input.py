@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from emulator.server import KNOWN_GAPS
-from proof.plan_review import WHAT_TO_DO, Declared, add_route_findings, markdown, review
+from proof.plan_review import WHAT_TO_DO, DeclaredReach, add_route_findings, markdown, review
 from proof.verify import declared_callers, load, verify
 from proof.verify.cli import main
 
@@ -123,7 +123,7 @@ def test_a_widening_the_declaration_asks_for_is_declared_not_blocking() -> None:
     plan = _plan("services")
     _new_caller(plan)
     line = "`aws_vpc_security_group_ingress_rule.from_reporter`: new ingress source reporter -> internal-nginx on tcp/80"
-    declared = Declared({("internal-nginx", "reporter"): "declared: reporter calls internal-nginx"})
+    declared = DeclaredReach({("internal-nginx", "reporter"): "declared: reporter calls internal-nginx"})
     result = review("services", plan, declared=declared)
     assert (result.blocking, result.declared) == ([], [f"{line} (declared: reporter calls internal-nginx)"])
     text = markdown([result])
@@ -134,7 +134,9 @@ def test_a_widening_the_declaration_asks_for_is_declared_not_blocking() -> None:
     )
     assert WHAT_TO_DO not in text
     # Another caller's pair explains nothing: it blocks, and the review says what to do.
-    other = review("services", plan, declared=Declared({("internal-nginx", "client-nginx"): "declared: client-nginx calls internal-nginx"}))
+    other = review(
+        "services", plan, declared=DeclaredReach({("internal-nginx", "client-nginx"): "declared: client-nginx calls internal-nginx"})
+    )
     assert (other.blocking, other.declared) == ([line], [])
     blocked = markdown([other])
     assert "**BLOCKING: 1 change(s) widen who can reach a service, and the declaration does not explain them.**" in blocked
@@ -145,7 +147,7 @@ def test_a_widening_the_declaration_asks_for_is_declared_not_blocking() -> None:
 def test_the_declared_calls_come_from_the_topology() -> None:
     from examples import chain
 
-    assert Declared.calls(chain.TOPOLOGY).reasons == {
+    assert DeclaredReach.calls(chain.TOPOLOGY).reasons == {
         ("api", "web"): "declared: web calls api",
         ("worker", "api"): "declared: api calls worker",
     }

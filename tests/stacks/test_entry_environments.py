@@ -15,7 +15,8 @@ import pytest
 from examples import storefront
 from proof.verify import Config, from_topology, verify
 from topology import EntryOverride, Environment, Settings
-from topology.system import Deployment, System, deployments
+from topology.resolved import ResolvedEnvironment
+from topology.system import System, deployments
 
 from ..conftest import Synthesizer
 from ..tfjson import Synth
@@ -53,7 +54,7 @@ ENVIRONMENTS = (
 """The declared entry names staging's web ACL; staging turns it off, prod names its own."""
 
 
-def _deployments() -> dict[str, Deployment]:
+def _deployments() -> dict[str, ResolvedEnvironment]:
     topology = replace(storefront.TOPOLOGY, entries=(replace(storefront.TOPOLOGY.entries[0], web_acl_arn=STAGING_WEB_ACL),))
     system = System(module="examples.storefront", topology=topology, settings=Settings(), environments=ENVIRONMENTS)
     return {str(d.environment): d for d in deployments(system)}
