@@ -53,8 +53,6 @@ AFTER_INTERRUPT = {
     "destroy": "the state keeps what is left; destroy again to finish",
     "plan": "nothing was changed",
 }
-STACKS = ("network", "services")
-"""The stacks of a system without environments, in deploy order."""
 
 
 def base_env(outdir: Path, *, emulator: bool, selection: Selection | None = None) -> dict[str, str]:

@@ -15,12 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,52 +61,6 @@ def scan(outdir: Path) -> ScanResult:
         parsing_errors += summary.get("parsing_errors", 0)
         findings += [_finding(failed, failed["file_path"]) for failed in report.get("results", {}).get("failed_checks", [])]
     return ScanResult(passed, sorted(findings, key=str), parsing_errors)
-
-
-def scan_each(outdirs: Mapping[str, Path]) -> dict[str, ScanResult]:
-    """``scan`` of each outdir (by name), in one checkov run: starting checkov is most of a scan (4 of 5 CPU s).
-
-    The outdirs are copied under their names into one scratch folder and scanned together; every
-    passed check, finding and unreadable file is handed back to the outdir its path is in, with the
-    path ``scan`` would give (relative to that outdir).
-    """
-    bad = [name for name in outdirs if not name or "/" in name or name in (".", "..")]
-    if bad:
-        raise ValueError(f"scan_each: {bad[0]!r} is not a folder name (one path component: the folder it is copied to)")
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        for name, outdir in outdirs.items():
-            shutil.copytree(outdir, root / name, ignore=shutil.ignore_patterns(".terraform"))
-        reports = [report.get("results", {}) for report in _checkov(root, quiet=False)]
-        unreadable = [_inside(root, path) for r in reports for path in r.get("parsing_errors", [])]
-    passed = [_owner(check["file_path"]) for r in reports for check in r.get("passed_checks", [])]
-    failed = [(_owner(check["file_path"]), check) for r in reports for check in r.get("failed_checks", [])]
-    owners = {owner for owner, _ in passed} | {owner for (owner, _), _ in failed} | {path.split("/", 1)[0] for path in unreadable}
-    stray = sorted(owners - set(outdirs))
-    if stray:  # fail closed: a check that cannot be handed back must not vanish from every result
-        raise SystemExit(f"checkov reported a file under {stray[0]!r}, none of the scanned folders ({', '.join(outdirs)})")
-    return {
-        name: ScanResult(
-            passed=sum(owner == name for owner, _ in passed),
-            findings=sorted((_finding(check, path) for (owner, path), check in failed if owner == name), key=str),
-            parsing_errors=sum(path.split("/", 1)[0] == name for path in unreadable),
-        )
-        for name in outdirs
-    }
-
-
-def _inside(root: Path, path: str) -> str:
-    """An unreadable file's path relative to ``root``: checkov names it absolute, or from the scanned folder."""
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.lstrip("/")
-
-
-def _owner(file_path: str) -> tuple[str, str]:
-    """``/article/stacks/services/cdk.tf.json`` -> ``("article", "/stacks/services/cdk.tf.json")``."""
-    name, _, rest = file_path.lstrip("/").partition("/")
-    return name, f"/{rest}"
 
 
 def _finding(failed: dict[str, Any], file_path: str) -> Finding:
@@ -198,12 +149,6 @@ def declared_lines(declared: list[DeclaredSkips]) -> list[str]:
         for entry in declared
         for check, reason in sorted(entry.reasons.items())
     ]
-
-
-def stale_skips(results: list[ScanResult], skip_reasons: dict[str, str]) -> list[str]:
-    """Skips that none of ``results`` (e.g. every example) needs any more."""
-    found = {finding.check_id for result in results for finding in result.findings}
-    return [check for check in skip_reasons if check not in found]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,10 +119,6 @@ class Entry:
         return EVERYONE if self.internet_facing else ()
 
     @property
-    def forwarding_listeners(self) -> tuple[Listener, ...]:
-        return tuple(listener for listener in self.listeners if listener.forwards)
-
-    @property
     def https_port(self) -> int | None:
         """Where a redirect listener sends clients: the first HTTPS listener's port."""
         return next((listener.effective_port for listener in self.listeners if listener.protocol == "HTTPS"), None)

@@ -38,11 +38,6 @@ def action_details(action: str) -> dict[str, Any] | None:
     return details
 
 
-def supports_resources(action: str) -> bool:
-    details = action_details(action)
-    return bool(details and details.get("resourceTypes"))
-
-
 def permission_problems(where: str, permission: Permission) -> Iterator[str]:
     if not permission.actions:
         yield f"{where}.actions: name at least one action"

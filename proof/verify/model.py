@@ -74,7 +74,3 @@ def block(value: Any) -> dict[str, Any] | Unknown:
     if len(items) > 1:
         return Unknown(f"{len(items)} blocks where Terraform allows one")
     return items[0] if items else {}
-
-
-def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and "${" in value
