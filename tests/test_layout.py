@@ -141,6 +141,7 @@ def test_the_queue_names_files_that_exist_and_deploy(project_root: Path) -> None
     """tests/conftest.py's LONGEST_FIRST: a renamed file would silently lose its place at the front."""
     from .conftest import LONGEST_FIRST
 
+    assert LONGEST_FIRST, "the queue names files"
     for path in LONGEST_FIRST:
         text = (project_root / path).read_text(encoding="utf-8")
         assert "deployed" in text or "/emulator/" in path, path

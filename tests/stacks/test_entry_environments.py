@@ -125,6 +125,7 @@ def test_each_environment_has_its_own_logs_and_deletion_protection(synths: dict[
 
 
 def test_the_proof_holds_for_each_environments_front_door(synths: dict[str, Synth]) -> None:
+    assert len(_deployments()) >= 2, "more than one environment, each with its own front door"
     for env, deployment in _deployments().items():
         synth = synths[env]
         config = Config({name: synth.stack(name) for name in ("network", "services")})

@@ -54,6 +54,8 @@ def _routes_by_subnet(synth: Synth) -> dict[str, dict[str, str]]:
 def test_private_subnets_reach_out_only_through_nat(article_synth: Synth) -> None:
     subnets = article_synth.resources("network", "aws_subnet")
     routes = _routes_by_subnet(article_synth)
+    tiers = sorted(body["tags"]["Tier"] for body in subnets.values())
+    assert tiers == ["private", "private", "public", "public"]
     for name, body in subnets.items():
         expected = {"nat_gateway_id": "aws_nat_gateway"} if body["tags"]["Tier"] == "private" else {"gateway_id": "aws_internet_gateway"}
         assert routes[name] == expected, name

@@ -296,6 +296,7 @@ def test_prod_autoscales_and_staging_runs_one_task_of_each(environments: dict[st
 
 
 def test_each_environment_declares_one_image_variable_per_service(environments: dict[str, Synth]) -> None:
+    assert sorted(environments) == ["prod", "staging"]
     for env_name, synth in environments.items():
         variables = synth.stack("services")["variable"]
         assert {name: body["default"] for name, body in variables.items()} == {

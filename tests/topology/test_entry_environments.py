@@ -115,6 +115,7 @@ def test_each_environment_gets_its_own_front_door_values() -> None:
 
 
 def test_what_the_internet_may_reach_is_the_same_in_every_environment() -> None:
+    assert len(deployments(_system(STAGING, PROD))) == 2
     for deployment in deployments(_system(STAGING, PROD)):
         (entry,) = deployment.topology.entries
         assert (entry.name, entry.internet_facing, [(r.service, r.port, r.path) for r in entry.routes]) == (

@@ -19,6 +19,7 @@ def test_every_field_and_class_of_the_declaration_is_documented() -> None:
 
 def test_every_exported_dataclass_has_a_section_with_every_field() -> None:
     text = reference.render()
+    assert {"Service", "Port", "Settings"} <= {cls.__name__ for cls in reference.classes()}
     for cls in reference.classes():
         section = text.split(f"## `{cls.__name__}`", 1)[1].split("\n## ", 1)[0]
         for field in dataclasses.fields(cls):
