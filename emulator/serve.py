@@ -73,6 +73,15 @@ from typing import Any
 
 import boto3
 
+if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the project root, for emulator.*
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from emulator import moto_pin
+
+try:
+    moto_pin.check()  # before any patch below: each replaces a moto 5.2.5 internal by name
+except moto_pin.MotoVersionError as error:
+    sys.exit(f"error: {error}")
+
 _ORIGINAL_SESSION = boto3.Session
 _ONE_SESSION = _ORIGINAL_SESSION()
 
@@ -94,8 +103,6 @@ from moto.route53.models import route53_backends  # noqa: E402
 from moto.server import main  # noqa: E402
 from moto.servicediscovery import models as servicediscovery  # noqa: E402
 
-if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the project root, for emulator.custom_ids
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from emulator import custom_ids  # noqa: E402
 from toolchain.processes import alive  # noqa: E402
 
