@@ -88,7 +88,7 @@ hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack
 
 test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs); prints the 15 slowest tests
 
-test-fast: setup ## The edit-test loop: every test that needs no emulator and no terraform (marker `slow`, tests/conftest.py)
+test-fast: $(VENV)/.synced node_modules/.installed ## The edit-test loop: every test that needs no emulator and no terraform (marker `slow`, tests/conftest.py); installs neither
 	$(PY) -m pytest -m "not slow" -n $(FAST_WORKERS) --dist loadscope --durations=5
 
 lint: $(VENV)/.synced ## ruff lint + format check

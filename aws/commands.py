@@ -29,22 +29,8 @@ from topology.selection import add_arguments, select
 from topology.system import SelectionError
 
 ROOT = Path(__file__).resolve().parent.parent
-SDK_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
-WHOAMI = """
-import json, sys
-import boto3
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ConnectTimeoutError, EndpointConnectionError
-config = Config(connect_timeout=10, retries={"max_attempts": 2})
-try:
-    identity = boto3.client("sts", region_name=sys.argv[1], config=config).get_caller_identity()
-except (EndpointConnectionError, ConnectTimeoutError, ConnectionError) as error:
-    print(json.dumps({"unreachable": " ".join(str(error).split())}))
-except (BotoCoreError, ClientError) as error:
-    print(json.dumps({"error": " ".join(str(error).split())}))
-else:
-    print(json.dumps({"account": identity["Account"], "arn": identity["Arn"]}))
-"""
+WHOAMI = Path(__file__).resolve().parent / "whoami.py"
+"""Run by path in a process of its own, with the environment the command acts on (aws/whoami.py)."""
 NO_CREDENTIALS = "no usable AWS credentials ({reason}); set AWS_PROFILE or AWS_ACCESS_KEY_ID, or try it locally with `make deploy-local`"
 UNREACHABLE = (
     "the AWS endpoint is unreachable ({reason}): credentials were found, but there is no network route to AWS STS; "
@@ -57,9 +43,7 @@ class PreflightError(RuntimeError):
 
 
 def whoami(region: str, env: dict[str, str]) -> dict[str, str]:
-    if not SDK_PYTHON.is_file():
-        raise PreflightError(f"{SDK_PYTHON.relative_to(ROOT)} is missing: run `make setup`")
-    done = subprocess.run([str(SDK_PYTHON), "-c", WHOAMI, region], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, str(WHOAMI), region], env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         raise PreflightError(f"asking AWS STS who the caller is failed: {done.stderr.strip().splitlines()[-1:]}")
     answer: dict[str, str] = json.loads(done.stdout)
