@@ -37,12 +37,12 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import json
-import re
 import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from topology import NetworkSettings
+from topology.patterns import ARN
 from topology.resolved import ResolvedEnvironment
 
 from .server import EMULATOR_PYTHON, EmulatorError
@@ -52,7 +52,6 @@ VPC_CIDR = "10.0.0.0/16"
 """The stand-in VPC's block (the project's own default): room for 128 private and 128 public /24 subnets."""
 PUBLIC_FROM = 128
 """Public subnets' /24s start half-way through ``VPC_CIDR``, private ones at its start."""
-ARN = re.compile(r"^arn:aws[a-z-]*:(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|):(?P<resource>.+)$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -159,7 +158,7 @@ def _plain(kind: str, reference: str, region: str, why: str) -> StandIn:
 
 def _from_arn(arn: str, region: str, why: str) -> StandIn:
     match = ARN.match(arn)
-    if match is None:
+    if match is None or match["account"] in ("aws", "*") or "*" in match["region"]:  # stand in only concrete resources
         return StandIn(kind="other", reference=arn, name=arn, account=None, region=region, why=why)
     service, resource, account = match["service"], match["resource"], match["account"] or None
     where = match["region"] or region

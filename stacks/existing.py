@@ -28,7 +28,7 @@ from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from constructs import Construct
 
 from topology import ExistingNetwork, Service
-from topology.validate import NAMESPACE_ARN
+from topology.patterns import NAMESPACE_ARN
 
 from .iam import AccountContext
 

@@ -7,7 +7,6 @@ data sources, so the plan shows the exact document a reviewer approves.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
@@ -15,7 +14,7 @@ from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from constructs import Construct
 
 from topology import AdoptedService, Service
-from topology.validate import SECRETS_MANAGER_ARN
+from topology.patterns import PRIVATE_ECR_IMAGE, SECRETS_MANAGER_ARN
 
 from .raw import RawBlocks, RawResource
 
@@ -32,8 +31,6 @@ EXEC_ACTIONS = (
 # "IAM permissions required for Amazon CloudWatch Logs"): find the group, then write streams in it.
 EXEC_AUDIT_FIND = "logs:DescribeLogGroups"
 EXEC_AUDIT_WRITE = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
-
-PRIVATE_ECR_IMAGE = re.compile(r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
 
 
 def policy_document(statements: list[dict[str, object]]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from topology import Port, Secret, Service
-from topology.validate import SECRETS_MANAGER_ARN
+from topology.patterns import SECRETS_MANAGER_ARN
 
 from .entry import Attachment, EntryPoint
 from .iam import ServiceRoles

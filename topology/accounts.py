@@ -25,9 +25,8 @@ from itertools import combinations
 from .endpoints import namespace_problems
 from .entry import Entry
 from .model import Service, Settings, Topology
+from .patterns import ARN
 from .resolved import ResolvedEnvironment
-
-ARN = re.compile(r"^arn:(?P<partition>aws[a-z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-*]*):(?P<account>[0-9]{12}|aws|\*|):")
 
 # Where an ID-shaped value sits in a service, and what must hold for two environments to share it.
 ID_PREFIXES = {"sg-": "security group", "pl-": "prefix list", "vpc-": "VPC", "subnet-": "subnet"}

@@ -12,13 +12,10 @@ from collections.abc import Iterator
 
 from .entry import Entry, Listener, Route
 from .model import Port, Service, Settings, Topology
+from .patterns import CERTIFICATE_ARN, LISTENER_ARN, PREFIX_LIST_ID, SECURITY_GROUP_ID, SUBNET_ID, WEB_ACL_ARN
 from .patterns import NAME_LABEL as ENTRY_NAME
 from .patterns import NAME_LABEL_RULE as ENTRY_NAME_RULE
-from .patterns import PREFIX_LIST_ID, SECURITY_GROUP_ID, SUBNET_ID
 
-CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$")
-LISTENER_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/app/[A-Za-z0-9-]+/[0-9a-f]+/[0-9a-f]+$")
-WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[0-9a-f-]+$")
 # Only policies that offer TLS 1.3 with a TLS 1.2 or 1.3 minimum (ELB "Security policies for your Application Load Balancer").
 TLS_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$")
 # S3 bucket naming rules (general purpose buckets).

@@ -31,6 +31,7 @@ from .entry import Entry
 from .model import ExistingNetwork, NamespaceType, NatMode, S3State, Settings, Skip, Topology
 from .overrides import EntryOverride, ServiceOverride, apply, apply_entry, entry_override_problems, explain_type_error
 from .overrides import Sizing as Sizing  # the older name, importable from here as before
+from .patterns import ACCOUNT_ID, ACCOUNT_ID_RULE
 from .resolved import ResolvedEnvironment
 
 T = TypeVar("T")
@@ -262,8 +263,8 @@ def environment_problems(system: System) -> list[str]:
         seen.add(environment.name)
         trusted = environment.trusted_accounts or ()
         for key, account in [("account_id", environment.account_id), *(("trusted_accounts", a) for a in trusted)]:
-            if account is not None and not (isinstance(account, str) and re.fullmatch(r"[0-9]{12}", account)):
-                problems.append(f"{where}: {key}: {account!r} must be a 12-digit AWS account ID")
+            if account is not None and not (isinstance(account, str) and ACCOUNT_ID.match(account)):
+                problems.append(f"{where}: {key}: {account!r} {ACCOUNT_ID_RULE}")
         problems += _override_problems(system, environment)
     if problems:
         return problems

@@ -19,9 +19,23 @@ from .entry_rules import entry_problems
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .model import Autoscaling, Capacity, Deployment, Egress, Endpoint, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
+from .patterns import (
+    ACCOUNT_ID,
+    ACCOUNT_ID_RULE,
+    AWS_MANAGED_POLICY_ARN,
+    KMS_KEY_ARN,
+    NAMESPACE_ARN,
+    NAMESPACE_ID,
+    PCA_ARN,
+    PREFIX_LIST_ID,
+    SECRETS_MANAGER_ARN,
+    SECURITY_GROUP_ID,
+    SSM_PARAMETER_ARN,
+    SUBNET_ID,
+    VPC_ID,
+)
 from .patterns import NAME_LABEL as SERVICE_NAME
 from .patterns import NAME_LABEL_RULE as SERVICE_NAME_RULE
-from .patterns import PREFIX_LIST_ID, SECURITY_GROUP_ID, SUBNET_ID, VPC_ID
 from .regions import region_problem
 from .types import type_problems
 
@@ -48,11 +62,7 @@ CYCLE_REASON = (
     "or merge the services, or move what both need into a third service that both call"
 )
 CHECKOV_ID = re.compile(r"CKV2?_[A-Z0-9]+_\d+")
-NAMESPACE_ID = re.compile(r"ns-[a-z0-9]{8,32}")
-NAMESPACE_ARN = re.compile(r"arn:aws[a-z-]*:servicediscovery:[a-z0-9-]+:\d{12}:namespace/(?P<id>ns-[a-z0-9]{8,32})")
 
-# AWS Private CA ARN, as required by ServiceConnectTlsCertificateAuthority.awsPcaAuthorityArn.
-PCA_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-f-]+$")
 
 # Fargate task sizes (ECS developer guide, "Task CPU and memory"): cpu units -> allowed MiB.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
@@ -68,11 +78,6 @@ FARGATE_SIZES: dict[int, tuple[int, ...]] = {
 # CloudWatch Logs PutRetentionPolicy.retentionInDays accepts exactly these values.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
-# Secrets: ECS ContainerDefinition.secrets[].valueFrom takes a Secrets Manager secret or an SSM parameter ARN.
-SECRETS_MANAGER_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$")
-SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$")
-KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
-AWS_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/[A-Za-z0-9+=,.@_/-]+$")
 
 SCHEDULE = re.compile(
     r"^(cron\((\S+ ){5}\S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$"
@@ -146,7 +151,7 @@ def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
         if adopted.name in seen:
             yield f"{at}.name: {adopted.name!r} is adopted twice"
         seen.add(adopted.name)
-        if adopted.security_group_id is not None and not re.fullmatch(r"sg-[0-9a-f]{8,17}", adopted.security_group_id):
+        if adopted.security_group_id is not None and not SECURITY_GROUP_ID.match(adopted.security_group_id):
             yield f"{at}.security_group_id: {adopted.security_group_id!r} is not a security group ID (like 'sg-0123456789abcdef0')"
         service = topology.service(adopted.name)
         callers = [caller for caller, server in call_edges(topology) if server == adopted.name]
@@ -227,8 +232,8 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
         yield from _existing_problems(net.existing)
     yield from _skip_problems(settings.checkov_skips)
     for index, account in enumerate(settings.trusted_accounts):
-        if not re.fullmatch(r"[0-9]{12}", account):
-            yield f"settings: trusted_accounts[{index}]: {account!r} must be a 12-digit AWS account ID"
+        if not ACCOUNT_ID.match(account):
+            yield f"settings: trusted_accounts[{index}]: {account!r} {ACCOUNT_ID_RULE}"
     if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", settings.local_state_dir):
         yield f"settings: local_state_dir: {settings.local_state_dir!r} must be a relative folder inside the project (letters, digits, '-', '_', '/')"
     for index, accepted in enumerate(settings.accepted):

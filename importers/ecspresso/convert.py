@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from topology import HealthCheck, Port, Secret, Tls
 from topology.endpoints import endpoint_host
+from topology.patterns import SECRETS_MANAGER_VALUE, SSM_PARAMETER_ARN
 
 from .gotemplate import Use
 from .sources import MISSING, PathKey, Source, Unresolved, show_path
@@ -34,11 +35,6 @@ CARRY_SECRETS = True
 """Secrets (``valueFrom``) are carried as ``Service.secrets`` (``Secret(name=..., arn=...)``). A value that is
 not a full Secrets Manager or SSM parameter ARN (a bare parameter name, say) is listed as ``cannot``."""
 
-SECRETS_MANAGER_VALUE = re.compile(
-    r"^(?P<arn>arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+)"
-    r"(?::(?P<json_key>[^:]*):(?P<version_stage>[^:]*):(?P<version_id>[^:]*))?$"
-)
-SSM_PARAMETER_VALUE = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parameter/[A-Za-z0-9/_.-]+$")
 
 APP_PROTOCOLS = ("http", "http2", "grpc")
 STATUS_NOTE = "read-only status field (as `ecspresso init` writes it), not a setting"
@@ -377,7 +373,7 @@ def secret_from(name: str, value_from: str) -> Secret | None:
             version_stage=managed["version_stage"] or None,
             version_id=managed["version_id"] or None,
         )
-    return Secret(name=name, arn=value_from) if SSM_PARAMETER_VALUE.match(value_from) else None
+    return Secret(name=name, arn=value_from) if SSM_PARAMETER_ARN.match(value_from) else None
 
 
 def _secrets(draft: Draft, task: Source, base: PathKey, out: Collector) -> None:
