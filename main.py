@@ -17,25 +17,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from topology import Settings, Topology, TopologyError, validate, warnings
-from topology.env import with_env_overrides
+from topology.env import ENV_VARIABLE, SYSTEM_VARIABLE, for_this_run
 from topology.resolved import ResolvedEnvironment
 from topology.system import DEFAULT_SYSTEM, SelectionError, deployments, environment_problems, load_system
-
-EMULATOR_FLAG = "INTERNAL_API_EMULATOR"
-"""Set by ``emulator.local``: synthesize for the local emulator (local state, no account pin)."""
 
 
 def _fail(lines: list[str]) -> None:
     for line in lines:
         print(f"error: {line}", file=sys.stderr)
     raise SystemExit(2)
-
-
-def _for_this_run(settings: Settings) -> Settings:
-    settings = with_env_overrides(settings, os.environ)
-    if os.environ.get(EMULATOR_FLAG) == "1":  # an emulated account: never a real state bucket or account pin
-        settings = replace(settings, state=None, account_id=None, local_state_dir="state")
-    return settings
 
 
 def problems(selected: list[ResolvedEnvironment], check: Callable[[Topology, Settings], list[str]] = validate) -> list[str]:
@@ -49,7 +39,7 @@ def problems(selected: list[ResolvedEnvironment], check: Callable[[Topology, Set
 
 
 def synth(selected: list[ResolvedEnvironment], *, outdir: str | None = None) -> None:
-    selected = [replace(d, settings=_for_this_run(d.settings)) for d in selected]
+    selected = [replace(d, settings=for_this_run(d.settings, os.environ)) for d in selected]
     found = problems(selected)
     if found:
         _fail(found)
@@ -69,7 +59,7 @@ def run(topology: Topology, settings: Settings | None = None, *, outdir: str | N
 
 
 def main() -> None:
-    name = os.environ.get("INTERNAL_API_SYSTEM") or DEFAULT_SYSTEM
+    name = os.environ.get(SYSTEM_VARIABLE) or DEFAULT_SYSTEM
     try:
         system = load_system(name)
         bad = environment_problems(system)
@@ -77,7 +67,7 @@ def main() -> None:
             _fail(bad)
         # ENV selects one environment: only its stacks are written, so what reads cdktf.out (checkov,
         # validate, the checker) acts on that environment alone. Without ENV, every environment.
-        selected = deployments(system, os.environ.get("INTERNAL_API_ENV") or None)
+        selected = deployments(system, os.environ.get(ENV_VARIABLE) or None)
     except SelectionError as error:
         _fail([str(error)])
     synth(selected)

@@ -39,6 +39,8 @@ from toolchain.stackrun import (
     stream,
     undeclared_release_variables,
 )
+from topology.env import for_emulator
+from topology.model import LOCAL_STATE_DIR
 from topology.resolved import ResolvedEnvironment
 from topology.selection import Selection, add_arguments, select
 from topology.system import SelectionError
@@ -59,11 +61,7 @@ def base_env(outdir: Path, *, emulator: bool, selection: Selection | None = None
     env = command_env({**os.environ, "CDKTF_OUTDIR": str(outdir)})
     if selection is not None:
         env.update(selection.environ())
-    if emulator:
-        for name in ("INTERNAL_API_STATE_BUCKET", "INTERNAL_API_LOCAL_STATE_DIR"):
-            env.pop(name, None)  # never point an emulator run at a real account's state
-        env["INTERNAL_API_EMULATOR"] = "1"
-    return env
+    return for_emulator(env) if emulator else env
 
 
 def synth(outdir: Path, env: dict[str, str]) -> None:
@@ -185,7 +183,7 @@ def destroy(selection: Selection, outdir: Path, workdir: Path) -> None:
     env = base_env(outdir, emulator=True, selection=selection)
     _announce(selection, deployment, "destroying")
     synth(outdir, env)
-    state_dir = outdir.parent / "state"
+    state_dir = outdir.parent / LOCAL_STATE_DIR
     if not any((state_dir / f"{stack}.tfstate").exists() for stack in deployment.stacks):
         say(f"nothing to destroy: no state for {', '.join(deployment.stacks)} in {_shown(state_dir)}")
         return

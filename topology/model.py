@@ -471,6 +471,10 @@ class Accepted:
     """Why it cannot change who reaches a service; every report of ``make verify`` prints it."""
 
 
+LOCAL_STATE_DIR = "state"
+"""Where local state files live in the project (``state/<stack>.tfstate``), unless ``Settings.local_state_dir`` says otherwise."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything that is not a service: where, what names, where state lives."""
@@ -490,7 +494,7 @@ class Settings:
     trusted_accounts: tuple[str, ...] = ()
     """Accounts besides ``account_id`` whose ARNs the services may name (a shared-services account's secret or key);
     an ARN of any other account is an error once ``account_id`` is set."""
-    local_state_dir: str = "state"
+    local_state_dir: str = LOCAL_STATE_DIR
     """Project-relative folder of local state; emulator runs use their own (``build/emulator/state``)."""
     checkov_skips: tuple[Skip, ...] = ()
     """checkov checks this system's stacks may fail, each with its reason (printed by ``make verify``); a skip

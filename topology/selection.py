@@ -15,11 +15,9 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from topology.env import ENV_VARIABLE, SYSTEM_VARIABLE
 from topology.resolved import ResolvedEnvironment
 from topology.system import DEFAULT_SYSTEM, SelectionError, System, deployments, environment_problems, load_system
-
-SYSTEM_VARIABLE = "INTERNAL_API_SYSTEM"
-ENV_VARIABLE = "INTERNAL_API_ENV"
 
 
 @dataclass(frozen=True)
