@@ -52,6 +52,31 @@ LOGS_ACTIONS = (
 )
 
 
+def _administered_by_the_account(root: str) -> dict[str, object]:
+    """The statement every key of the project starts with: the account administers it through IAM."""
+    return {
+        "Sid": "AccountAdministersThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": root},
+        "Action": list(KEY_ADMIN_ACTIONS),
+        "Resource": "*",
+    }
+
+
+def _rotated_key_with_alias(scope: Construct, *, alias: str, description: str, statements: list[dict[str, object]]) -> KmsKey:
+    """A rotated key (30-day deletion window) with ``statements`` as its policy, and ``alias/<alias>`` pointing to it."""
+    key = KmsKey(
+        scope,
+        "key",
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        policy=policy_document(statements),
+    )
+    KmsAlias(scope, "alias", name=f"alias/{alias}", target_key_id=key.key_id)
+    return key
+
+
 class LogsKey(Construct):
     key: KmsKey
 
@@ -68,34 +93,20 @@ class LogsKey(Construct):
         super().__init__(scope, construct_id)
         partition, account_id = account.partition_name, account.account_id
         groups = [f"arn:{partition}:logs:{region}:{account_id}:log-group:{prefix}*" for prefix in log_group_prefixes]
-        policy = policy_document(
-            [
-                {
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                    "Action": list(KEY_ADMIN_ACTIONS),
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsOfThisProject",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": list(LOGS_ACTIONS),
-                    "Resource": "*",
-                    "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
-                },
-            ]
-        )
-        self.key = KmsKey(
+        logs = {
+            "Sid": "CloudWatchLogsOfThisProject",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+            "Action": list(LOGS_ACTIONS),
+            "Resource": "*",
+            "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": groups}},
+        }
+        self.key = _rotated_key_with_alias(
             self,
-            "key",
+            alias=f"{project}-logs",
             description=f"{project}: CloudWatch log groups (apps, Service Connect proxies, VPC flow logs)",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=policy,
+            statements=[_administered_by_the_account(f"arn:{partition}:iam::{account_id}:root"), logs],
         )
-        KmsAlias(self, "alias", name=f"alias/{project}-logs", target_key_id=self.key.key_id)
 
 
 EXEC_USE_ACTIONS = ("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey")
@@ -109,30 +120,16 @@ class ExecSessionKey(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, project: str, account: AccountContext) -> None:
         super().__init__(scope, construct_id)
         root = f"arn:{account.partition_name}:iam::{account.account_id}:root"
-        policy = policy_document(
-            [
-                {
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": root},
-                    "Action": list(KEY_ADMIN_ACTIONS),
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "AccountUsesThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": root},
-                    "Action": list(EXEC_USE_ACTIONS),
-                    "Resource": "*",
-                },
-            ]
-        )
-        self.key = KmsKey(
+        use = {
+            "Sid": "AccountUsesThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": list(EXEC_USE_ACTIONS),
+            "Resource": "*",
+        }
+        self.key = _rotated_key_with_alias(
             self,
-            "key",
+            alias=f"{project}-exec",
             description=f"{project}: ECS Exec session data",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=policy,
+            statements=[_administered_by_the_account(root), use],
         )
-        KmsAlias(self, "alias", name=f"alias/{project}-exec", target_key_id=self.key.key_id)
