@@ -93,7 +93,7 @@ class LogsKey(Construct):
         super().__init__(scope, construct_id)
         partition, account_id = account.partition_name, account.account_id
         groups = [f"arn:{partition}:logs:{region}:{account_id}:log-group:{prefix}*" for prefix in log_group_prefixes]
-        logs = {
+        logs: dict[str, object] = {
             "Sid": "CloudWatchLogsOfThisProject",
             "Effect": "Allow",
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
