@@ -120,7 +120,7 @@ class ExecSessionKey(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, project: str, account: AccountContext) -> None:
         super().__init__(scope, construct_id)
         root = f"arn:{account.partition_name}:iam::{account.account_id}:root"
-        use = {
+        use: dict[str, object] = {
             "Sid": "AccountUsesThroughIam",
             "Effect": "Allow",
             "Principal": {"AWS": root},
