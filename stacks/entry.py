@@ -46,11 +46,10 @@ from constructs import Construct
 
 from topology import Entry, Listener, Port, Route, Topology
 from topology.entry_rules import routed_port
+from topology.limits import ELB_NAME_LIMIT
 
 from .security import ServiceSecurityGroup
 
-ELB_NAME_LIMIT = 32
-"""CreateLoadBalancer / CreateTargetGroup: names of at most 32 characters."""
 PROTOCOL_VERSIONS = {"http": "HTTP1", "http2": "HTTP2", "grpc": "GRPC"}
 MATCHERS = {"http": "200-399", "http2": "200-399", "grpc": "0-99"}
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from .entry import Entry, Listener, Route
+from .limits import TARGET_GROUPS_PER_SERVICE
 from .model import Port, Service, Settings, Topology
 from .patterns import CERTIFICATE_ARN, LISTENER_ARN, PREFIX_LIST_ID, SECURITY_GROUP_ID, SUBNET_ID, WEB_ACL_ARN
 from .patterns import NAME_LABEL as ENTRY_NAME
@@ -48,10 +49,6 @@ def entry_problems(topology: Topology, settings: Settings) -> Iterator[str]:
     for index, subnet in enumerate(existing.public_subnet_ids if existing is not None else ()):
         if not SUBNET_ID.match(subnet):
             yield f"settings: network.existing.public_subnet_ids[{index}]: {subnet!r} is not a subnet ID (like 'subnet-0123456789abcdef0')"
-
-
-# ECS CreateService.loadBalancers: "you can specify up to five target groups per service".
-TARGET_GROUPS_PER_SERVICE = 5
 
 
 def _target_group_limit(topology: Topology, by_name: dict[str, Service]) -> Iterator[str]:

@@ -18,6 +18,7 @@ from .entry import Entry
 from .entry_rules import entry_problems
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
+from .limits import FARGATE_SIZES, HEALTH_CHECK_LIMITS, LOG_RETENTION_DAYS, RULES_PER_SECURITY_GROUP
 from .model import Autoscaling, Capacity, Deployment, Egress, Endpoint, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
 from .patterns import (
     ACCOUNT_ID,
@@ -64,40 +65,14 @@ CYCLE_REASON = (
 CHECKOV_ID = re.compile(r"CKV2?_[A-Z0-9]+_\d+")
 
 
-# Fargate task sizes (ECS developer guide, "Task CPU and memory"): cpu units -> allowed MiB.
-FARGATE_SIZES: dict[int, tuple[int, ...]] = {
-    256: (512, 1024, 2048),
-    512: tuple(range(1024, 4096 + 1, 1024)),
-    1024: tuple(range(2048, 8192 + 1, 1024)),
-    2048: tuple(range(4096, 16384 + 1, 1024)),
-    4096: tuple(range(8192, 30720 + 1, 1024)),
-    8192: tuple(range(16384, 61440 + 1, 4096)),
-    16384: tuple(range(32768, 122880 + 1, 8192)),
-}
-
-# CloudWatch Logs PutRetentionPolicy.retentionInDays accepts exactly these values.
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
-
-
 SCHEDULE = re.compile(
     r"^(cron\((\S+ ){5}\S+\)|rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\))$"
 )
 
-# VPC quota "Inbound or outbound rules per security group": 60 by default (adjustable; rules per group
-# times groups per network interface may not exceed 1,000). Each caller adds one inbound rule per server port.
-RULES_PER_SECURITY_GROUP = 60
 
 # ECS: "we recommend adding 256 CPU units and at least 64 MiB of memory to your task CPU and memory for
 # the Service Connect container" (Service Connect concepts, "Proxy").
 PROXY_CPU_UNITS = 256
-
-# ECS HealthCheck limits.
-HEALTH_CHECK_LIMITS = {
-    "interval_seconds": (5, 300),
-    "timeout_seconds": (2, 120),
-    "retries": (1, 10),
-    "start_period_seconds": (0, 300),
-}
 
 
 class TopologyError(Exception):
