@@ -75,7 +75,7 @@ import boto3
 
 if str(Path(__file__).resolve().parent.parent) not in sys.path:  # run as a script: the project root, for emulator.*
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from emulator import moto_pin
+from emulator import moto_pin, variables
 
 try:
     moto_pin.check()  # before any patch below: each replaces a moto 5.2.5 internal by name
@@ -237,7 +237,7 @@ def read_environment() -> None:
     Read at start-up, and again by a server forked from a process that imported this module
     under another environment (emulator/forkserver.py): moto's recorder reads its file at import."""
     global STAND_IN_CERTIFICATES
-    STAND_IN_CERTIFICATES = frozenset(filter(None, os.environ.get("INTERNAL_API_EMULATOR_CERTIFICATES", "").split(",")))
+    STAND_IN_CERTIFICATES = frozenset(filter(None, os.environ.get(variables.CERTIFICATES, "").split(",")))
     moto_api.recorder.__init__()
 
 
@@ -252,7 +252,7 @@ def _stand_in_certificates(set_in_use: Any) -> Any:
     return patched
 
 
-OWNER = "INTERNAL_API_EMULATOR_OWNER"
+OWNER = variables.OWNER
 OWNER_CHECK_SECONDS = 1.0
 
 

@@ -35,6 +35,8 @@ from urllib.parse import urlparse
 from proof.known_gaps import KNOWN_GAPS
 from toolchain.processes import stop
 
+from .variables import CERTIFICATES, FORK_SERVER, OWNER
+
 ROOT = Path(__file__).resolve().parent.parent
 MOTO_SERVER = ROOT / "emulator" / ".venv" / "bin" / "moto_server"
 EMULATOR_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
@@ -158,8 +160,8 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
         **os.environ,
         **account_settings(workdir),
         "MOTO_RECORDER_FILEPATH": str(recording),
-        "INTERNAL_API_EMULATOR_CERTIFICATES": ",".join(certificates),
-        "INTERNAL_API_EMULATOR_OWNER": str(os.getpid()),  # the server stops itself if this command is killed
+        CERTIFICATES: ",".join(certificates),
+        OWNER: str(os.getpid()),  # the server stops itself if this command is killed
     }
     env.pop("MOTO_ENABLE_RECORDING", None)
     process = _start(port, env, workdir / "moto.log")
@@ -177,7 +179,6 @@ def Emulator(workdir: Path, *, region: str, record: bool = True, certificates: t
         stop(process)
 
 
-FORK_SERVER = "INTERNAL_API_EMULATOR_FORK_SERVER"
 """The socket of an ``emulator/forkserver.py``: servers are forked from it instead of started (the test run sets it)."""
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 import examples
-from emulator.server import EMULATOR_PYTHON, FORK_SERVER
+from emulator.server import EMULATOR_PYTHON
+from emulator.variables import FORK_SERVER
 from examples import article
 from topology import Settings, Topology
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from emulator import server
-from emulator.server import EMULATOR_PYTHON, FORK_SERVER, Emulator
+from emulator.server import EMULATOR_PYTHON, Emulator
+from emulator.variables import FORK_SERVER
 
 from ..deployments import recorded_requests
 from .test_retries import CREATE, REGION, _ec2, _group_ids
