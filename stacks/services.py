@@ -14,7 +14,7 @@ from topology.endpoints import endpoint, resolved_environment
 
 from .autoscaling import ServiceAutoscaling
 from .common import configure_stack
-from .entry import EntryPoint
+from .entry import EntryPoint, vpc_identity
 from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
@@ -148,6 +148,7 @@ class ServicesStack(TerraformStack):
             topology=topology,
             project=settings.project,
             vpc_id=network.vpc_id,
+            vpc_identity=vpc_identity(settings.network),
             subnet_ids=subnets,
             groups=self.security_groups,
         )

@@ -6,6 +6,7 @@ field whose documentation states it.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Iterator
@@ -47,10 +48,45 @@ def entry_problems(topology: Topology, settings: Settings) -> Iterator[str]:
         yield from _source_problems(where, entry)
         yield from _route_problems(where, entry, by_name)
     yield from _target_group_limit(topology, by_name)
+    yield from claimed_twice(topology.entries)
+    yield from shared_listener_collisions([("", entry) for entry in topology.entries])
+    for entry in topology.entries:
+        yield from crowded_bands(entry)
     existing = settings.network.existing
     for index, subnet in enumerate(existing.public_subnet_ids if existing is not None else ()):
         if not SUBNET_ID.match(subnet):
             yield f"settings: network.existing.public_subnet_ids[{index}]: {subnet!r} is not a subnet ID (like 'subnet-0123456789abcdef0')"
+
+
+def claimed_twice(entries: tuple[Entry, ...]) -> Iterator[str]:
+    """Two entries routing the same host and path: only one of them can answer it (the DNS name points at one)."""
+    owners: dict[tuple[str | None, str | None], str] = {}
+    for entry in entries:
+        for index, route in enumerate(entry.routes):
+            key = (route.host, route.path)
+            if key == (None, None):
+                continue  # each load balancer's own default
+            other = owners.setdefault(key, entry.name)
+            if other != entry.name:
+                yield f"entry {entry.name!r}: routes[{index}]: host {route.host!r} and path {route.path!r} are also routed by entry {other!r}"
+
+
+def shared_listener_collisions(entries: list[tuple[str, Entry]]) -> Iterator[str]:
+    """Rules that two entries (of any environments: ``(label, entry)``) would put on one existing listener at one priority.
+
+    ELBv2 refuses a second rule of a priority on a listener (``PriorityInUse``), at apply, after other changes."""
+    taken: dict[tuple[str, int], tuple[str, str]] = {}
+    for label, entry in entries:
+        if entry.existing is None:
+            continue
+        for index, priority in rule_priorities(entry).items():
+            key = (entry.existing.listener_arn, priority)
+            other = taken.setdefault(key, (label, entry.name))
+            if other != (label, entry.name):
+                yield (
+                    f"{label}entry {entry.name!r}: routes[{index}]: rule priority {priority} on listener {entry.existing.listener_arn} "
+                    f"is also taken by {other[0]}entry {other[1]!r} (give the entries first_priority values {PRIORITY_SPAN} apart)"
+                )
 
 
 # ECS CreateService.loadBalancers: "you can specify up to five target groups per service".
@@ -107,9 +143,12 @@ def _existing_problems(where: str, entry: Entry) -> Iterator[str]:
         yield f"{where}: existing.listener_arn: {existing.listener_arn!r} must be an Application Load Balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)"
     if not SECURITY_GROUP_ID.match(existing.security_group_id):
         yield f"{where}: existing.security_group_id: {existing.security_group_id!r} must be a security group ID like 'sg-0123456789abcdef0'"
-    # ELBv2 CreateRule.Priority: 1-50000.
-    if not 1 <= existing.first_priority <= 50000 - len(entry.routes):
-        yield f"{where}: existing.first_priority: {existing.first_priority} must be between 1 and {50000 - len(entry.routes)} (rule priorities are 1-50000)"
+    # ELBv2 CreateRule.Priority: 1-50000; the entry's rules take first_priority .. first_priority + PRIORITY_SPAN - 1.
+    if not 1 <= existing.first_priority <= RULE_PRIORITY_MAX - PRIORITY_SPAN + 1:
+        yield (
+            f"{where}: existing.first_priority: {existing.first_priority} must be between 1 and {RULE_PRIORITY_MAX - PRIORITY_SPAN + 1} "
+            f"(the entry's rules take up to {PRIORITY_SPAN} priorities from it; rule priorities are 1-{RULE_PRIORITY_MAX})"
+        )
     for field_name in ("listeners", "web_acl_arn", "access_logs_bucket", "access_logs_prefix", "allowed_sources"):
         if getattr(entry, field_name) not in (None, ()):
             yield f"{where}: {field_name}: the load balancer belongs to another team (existing=...), so this cannot be set here"
@@ -176,6 +215,63 @@ def routed_port(route: Route, service: Service) -> Port | None:
     if route.port is None:
         return service.ports[0] if len(service.ports) == 1 else None
     return next((port for port in service.ports if port.name == route.port), None)
+
+
+# Rule priorities: each route's own band and slot, so adding, removing or reordering routes moves no other rule
+# (ELBv2 ModifyRule/SetRulePriorities on a taken priority fail with PriorityInUse).
+PRIORITY_SLOTS = 10
+"""Slots per band: routes of one band take ``hash % 10``, the next free slot on a collision."""
+_PATH_RANKS = 131
+"""An exact path (0), a pattern by its literal prefix, longest first (1-129), no path (130)."""
+PRIORITY_SPAN = 3 * _PATH_RANKS * PRIORITY_SLOTS
+"""Priorities an entry may take from its first one: ``first_priority`` to ``first_priority + PRIORITY_SPAN - 1``."""
+RULE_PRIORITY_MAX = 50000
+"""ELBv2 CreateRule.Priority: 1-50000."""
+
+
+def _band(route: Route) -> int:
+    """More specific first: an exact host, then a wildcard host, then none; within each, an exact path, then patterns
+    by the length of their literal prefix (``/api/admin/*`` before ``/api/*``), then no path."""
+    host_rank = 2 if route.host is None else (1 if re.search(r"[*?]", route.host) else 0)
+    if route.path is None:
+        path_rank = _PATH_RANKS - 1
+    else:
+        literal = re.split(r"[*?]", route.path, maxsplit=1)[0]
+        path_rank = 0 if literal == route.path else 1 + max(0, 128 - len(literal))
+    return host_rank * _PATH_RANKS + path_rank
+
+
+def rule_priorities(entry: Entry) -> dict[int, int]:
+    """``{route index: priority}`` for every route with a host or path (the default route is no rule).
+
+    A priority depends on the route alone (its band, and a hash of its host and path), so it stays
+    when routes are added, removed or reordered; a hash collision takes the band's next free slot."""
+    first = entry.existing.first_priority if entry.existing is not None else 1
+    taken: set[int] = set()
+    found: dict[int, int] = {}
+    for index, route in enumerate(entry.routes):
+        if route.host is None and route.path is None:
+            continue
+        band = _band(route) * PRIORITY_SLOTS
+        start = int(hashlib.sha256(f"{route.host or ''}|{route.path or ''}".encode()).hexdigest(), 16) % PRIORITY_SLOTS
+        slot = next((s for s in range(PRIORITY_SLOTS) if band + (start + s) % PRIORITY_SLOTS not in taken), None)
+        offset = band + (start + (slot or 0)) % PRIORITY_SLOTS
+        taken.add(offset)
+        found[index] = first + offset
+    return found
+
+
+def crowded_bands(entry: Entry) -> Iterator[str]:
+    """More than ``PRIORITY_SLOTS`` routes of one band (same host kind and literal path length) cannot all get a slot."""
+    counts: dict[int, int] = {}
+    for route in entry.routes:
+        if route.host is not None or route.path is not None:
+            counts[_band(route)] = counts.get(_band(route), 0) + 1
+    if any(count > PRIORITY_SLOTS for count in counts.values()):
+        yield (
+            f"entry {entry.name!r}: routes: more than {PRIORITY_SLOTS} routes of one kind (host kind and literal path length) "
+            "cannot each keep a stable rule priority; split them across entries"
+        )
 
 
 def _route_problems(where: str, entry: Entry, by_name: dict[str, Service]) -> Iterator[str]:
