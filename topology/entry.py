@@ -16,6 +16,19 @@ ListenerProtocol = Literal["HTTPS", "HTTP"]
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only: the ELB console's recommended policy (TLS 1.0/1.1 are not offered)."""
 
+TLS_POLICIES = (
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-2021-06" for kind in ("", "-Res", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-FIPS-2023-04" for kind in ("", "-Res", "-Ext0", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-PQ-2025-09" for kind in ("", "-Res", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-FIPS-PQ-2025-09" for kind in ("", "-Res", "-Ext0", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+)
+"""Every Application Load Balancer policy that offers TLS 1.3 with a TLS 1.2 or 1.3 minimum, by its real name
+(ELB "Security policies for your Application Load Balancer"); a name that looks right but does not exist is refused."""
+
 EVERYONE = ("0.0.0.0/0", "::/0")
 """What an internet-facing entry admits when ``allowed_sources`` is not given: every IPv4 and IPv6 address."""
 

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
-from .entry import Entry, Listener, Route
+from .entry import TLS_POLICIES, Entry, Listener, Route
 from .model import Port, Service, Settings, Topology
 from .patterns import NAME_LABEL as ENTRY_NAME
 from .patterns import NAME_LABEL_RULE as ENTRY_NAME_RULE
@@ -20,8 +20,6 @@ from .patterns import PREFIX_LIST_ID, SECURITY_GROUP_ID, SUBNET_ID
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]+$")
 LISTENER_ARN = re.compile(r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/app/[A-Za-z0-9-]+/[0-9a-f]+/[0-9a-f]+$")
 WEB_ACL_ARN = re.compile(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/[A-Za-z0-9_-]+/[0-9a-f-]+$")
-# Only policies that offer TLS 1.3 with a TLS 1.2 or 1.3 minimum (ELB "Security policies for your Application Load Balancer").
-TLS_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$")
 # S3 bucket naming rules (general purpose buckets).
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # ELBv2 HostHeaderConditionConfig / PathPatternConditionConfig: up to 128 characters, '*' and '?' wildcards.
@@ -179,8 +177,11 @@ def _https_problems(at: str, listener: Listener) -> Iterator[str]:
         yield f"{at}.certificate_arn: HTTPS needs an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
     elif not CERTIFICATE_ARN.match(listener.certificate_arn):
         yield f"{at}.certificate_arn: {listener.certificate_arn!r} is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
-    if not TLS_POLICY.match(listener.tls_policy):
-        yield f"{at}.tls_policy: {listener.tls_policy!r} must be a TLS 1.3 policy like 'ELBSecurityPolicy-TLS13-1-2-2021-06' (ELBSecurityPolicy-TLS13-1-2-... or -1-3-...)"
+    if listener.tls_policy not in TLS_POLICIES:
+        yield (
+            f"{at}.tls_policy: {listener.tls_policy!r} is not an ELB TLS 1.3 policy with a TLS 1.2 or 1.3 minimum "
+            f"(like 'ELBSecurityPolicy-TLS13-1-2-2021-06'; every accepted name: topology.entry.TLS_POLICIES)"
+        )
     if listener.redirect_to_https:
         yield f"{at}.redirect_to_https: only an HTTP listener redirects to HTTPS"
 

@@ -89,3 +89,12 @@ def test_environments_on_one_listener_may_not_share_a_priority() -> None:
         line.startswith("environment 'prod': entry 'edge'") and "is also taken by environment 'staging': entry 'edge'" in line
         for line in lines
     ), lines
+
+
+def test_a_tls_policy_that_looks_right_but_does_not_exist_is_refused() -> None:
+    shop = storefront.TOPOLOGY.entries[0]
+    https = replace(shop.listeners[0], tls_policy="ELBSecurityPolicy-TLS13-1-2-2099-01")
+    lines = validate(replace(storefront.TOPOLOGY, entries=(replace(shop, listeners=(https, shop.listeners[1])),)), Settings())
+    assert any("tls_policy: 'ELBSecurityPolicy-TLS13-1-2-2099-01' is not an ELB TLS 1.3 policy" in line for line in lines), lines
+    pq = replace(shop.listeners[0], tls_policy="ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09")
+    assert validate(replace(storefront.TOPOLOGY, entries=(replace(shop, listeners=(pq, shop.listeners[1])),)), Settings()) == []
