@@ -98,3 +98,14 @@ def test_a_tls_policy_that_looks_right_but_does_not_exist_is_refused() -> None:
     assert any("tls_policy: 'ELBSecurityPolicy-TLS13-1-2-2099-01' is not an ELB TLS 1.3 policy" in line for line in lines), lines
     pq = replace(shop.listeners[0], tls_policy="ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09")
     assert validate(replace(storefront.TOPOLOGY, entries=(replace(shop, listeners=(pq, shop.listeners[1])),)), Settings()) == []
+
+
+def test_an_existing_network_need_not_name_zones_of_its_region() -> None:
+    """The default zones are ap-northeast-1's; in us-west-2 on an existing VPC they do not apply, so they are not checked."""
+    from topology import ExistingNetwork, NetworkSettings
+
+    existing = ExistingNetwork(vpc_id="vpc-0123456789abcdef0", private_subnet_ids=("subnet-0123456789abcdef0", "subnet-0123456789abcdef1"))
+    settings = Settings(region="us-west-2", network=NetworkSettings(existing=existing))
+    assert not [line for line in validate(storefront.TOPOLOGY, settings) if "availability_zones" in line]
+    own = Settings(region="us-west-2")
+    assert any("availability_zones" in line for line in validate(storefront.TOPOLOGY, own))
