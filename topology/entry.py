@@ -109,6 +109,10 @@ class Entry:
     allowed_sources: tuple[str, ...] | None = None
     """Who may connect: IPv4/IPv6 CIDRs and managed prefix list IDs (``pl-...``, e.g. CloudFront's origin-facing list).
     If unset: everyone (``0.0.0.0/0`` and ``::/0``) on an internet-facing entry; an internal entry must name them."""
+    everyone_intended: bool = False
+    """An internal entry whose ``allowed_sources`` include ``0.0.0.0/0`` or ``::/0`` on purpose. Everyone, on an internal
+    load balancer, is the whole VPC and everything peered or VPN-connected to it, so it is refused unless this is set
+    (then every synth prints it as a warning)."""
     web_acl_arn: str | None = None
     """A WAFv2 web ACL (regional) to associate, like ``arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>``."""
     access_logs_bucket: str | None = None

@@ -11,7 +11,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
-from .entry import TLS_POLICIES, Entry, Listener, Route
+from .entry import EVERYONE, TLS_POLICIES, Entry, Listener, Route
 from .model import Port, Service, Settings, Topology
 from .patterns import NAME_LABEL as ENTRY_NAME
 from .patterns import NAME_LABEL_RULE as ENTRY_NAME_RULE
@@ -155,6 +155,15 @@ def _existing_problems(where: str, entry: Entry) -> Iterator[str]:
             yield f"{where}: routes[{index}]: give a host and/or path (the existing listener's default action is its owner's)"
 
 
+def everyone_warnings(topology: Topology) -> Iterator[str]:
+    """What ``everyone_intended`` lets through, said on every synth so that it stays a decision someone sees."""
+    for entry in topology.entries:
+        if entry.everyone_intended and not entry.internet_facing:
+            admitted = [source for source in entry.allowed_sources or () if source in EVERYONE]
+            if admitted:
+                yield f"entry {entry.name!r}: internal, and admits {', '.join(admitted)} (everyone_intended=True): the whole VPC and what is peered to it"
+
+
 def _listener_problems(where: str, entry: Entry) -> Iterator[str]:
     ports: set[int] = set()
     for index, listener in enumerate(entry.listeners):
@@ -203,6 +212,11 @@ def _source_problems(where: str, entry: Entry) -> Iterator[str]:
     elif entry.allowed_sources == ():
         yield f"{where}: allowed_sources: empty, so nobody could connect (leave it unset for everyone on an internet-facing entry)"
     for index, source in enumerate(entry.allowed_sources or ()):
+        if not entry.internet_facing and source in EVERYONE and not entry.everyone_intended:
+            yield (
+                f"{where}: allowed_sources[{index}]: {source!r} on an internal entry admits the whole VPC and everything peered "
+                "or VPN-connected to it; name the sources, or set everyone_intended=True"
+            )
         if PREFIX_LIST_ID.match(source):
             continue
         try:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from .accounts import arn_problems
 from .endpoints import endpoint_host, endpoint_problems
 from .entry import Entry
-from .entry_rules import entry_problems
+from .entry_rules import entry_problems, everyone_warnings
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .model import Autoscaling, Capacity, Deployment, Egress, Endpoint, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
@@ -170,6 +170,7 @@ def warnings(topology: Topology, settings: Settings) -> list[str]:
             f"services {', '.join(map(repr, small))}: cpu {PROXY_CPU_UNITS} is shared with the Service Connect proxy; AWS recommends "
             f"{PROXY_CPU_UNITS} more units for it (cpu=512; docs/architecture.md)"
         )
+    lines += everyone_warnings(topology)
     for service in topology.services:
         where = f"service {service.name!r}"
         if service.is_server and service.health_check is None:

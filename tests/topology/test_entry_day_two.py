@@ -109,3 +109,20 @@ def test_an_existing_network_need_not_name_zones_of_its_region() -> None:
     assert not [line for line in validate(storefront.TOPOLOGY, settings) if "availability_zones" in line]
     own = Settings(region="us-west-2")
     assert any("availability_zones" in line for line in validate(storefront.TOPOLOGY, own))
+
+
+def test_everyone_on_an_internal_entry_is_an_error_unless_intended() -> None:
+    from topology import warnings
+
+    shop = storefront.TOPOLOGY.entries[0]
+    internal = replace(shop, internet_facing=False, allowed_sources=("10.0.0.0/8", "0.0.0.0/0"), listeners=shop.listeners[:1])
+    lines = validate(replace(storefront.TOPOLOGY, entries=(internal,)), Settings())
+    assert (
+        "entry 'shop': allowed_sources[1]: '0.0.0.0/0' on an internal entry admits the whole VPC and everything peered "
+        "or VPN-connected to it; name the sources, or set everyone_intended=True"
+    ) in lines
+    intended = replace(storefront.TOPOLOGY, entries=(replace(internal, everyone_intended=True),))
+    assert validate(intended, Settings()) == []
+    assert any(
+        line.startswith("entry 'shop': internal, and admits 0.0.0.0/0 (everyone_intended=True)") for line in warnings(intended, Settings())
+    )
