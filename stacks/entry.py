@@ -45,6 +45,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from constructs import Construct
 
 from topology import Entry, Listener, NetworkSettings, Port, Route, Topology
+from topology.entry import REDIRECT_ONLY
 from topology.entry_rules import routed_port, rule_priorities
 
 from .security import ServiceSecurityGroup
@@ -189,7 +190,8 @@ class EntryPoint(Construct):
                     self,
                     f"from_{index}_{listener.effective_port}",
                     security_group_id=group.id,
-                    description=f"Entry {entry.name}: {listener.protocol} {listener.effective_port} from {source}",
+                    description=f"Entry {entry.name}: {listener.protocol} {listener.effective_port} from {source}"
+                    + (f" ({REDIRECT_ONLY})" if listener.redirect_to_https else ""),
                     ip_protocol="tcp",
                     from_port=listener.effective_port,
                     to_port=listener.effective_port,

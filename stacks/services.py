@@ -69,6 +69,7 @@ class ServicesStack(TerraformStack):
                 region=settings.region,
             )
         vpc_id = raw.resolve(network.vpc_id)
+        raw.resolve(network.public_subnet_ids)  # exported always: a first entry added later then plans before a network apply
         logs_key_arn = raw.resolve(network.logs_key.key.arn)
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
         existing = net.existing

@@ -29,6 +29,10 @@ TLS_POLICIES = (
 """Every Application Load Balancer policy that offers TLS 1.3 with a TLS 1.2 or 1.3 minimum, by its real name
 (ELB "Security policies for your Application Load Balancer"); a name that looks right but does not exist is refused."""
 
+REDIRECT_ONLY = "redirect to HTTPS only"
+"""In the description of the ingress rule of a listener that only answers 301: everyone may be redirected
+(proof/scan.py skips checkov's CKV_AWS_260 there, and only there besides rules naming a source group)."""
+
 EVERYONE = ("0.0.0.0/0", "::/0")
 """What an internet-facing entry admits when ``allowed_sources`` is not given: every IPv4 and IPv6 address."""
 
