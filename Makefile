@@ -79,6 +79,7 @@ build/terraform.rc: $(VENV)/.synced toolchain/tf_mirror.py
 	$(PY) -m toolchain.tf_mirror $@
 
 synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article): ENV=<name> only, else every environment
+	$(PY) main.py --check
 	rm -rf $(OUTDIR)
 	$(PY) main.py
 	@echo "synthesized $(SYSTEM): $(OUTDIR)/stacks/{$$(ls $(OUTDIR)/stacks | paste -sd, -)}"

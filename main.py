@@ -38,11 +38,14 @@ def problems(selected: list[ResolvedEnvironment], check: Callable[[Topology, Set
     return lines
 
 
-def synth(selected: list[ResolvedEnvironment], *, outdir: str | None = None) -> None:
+def synth(selected: list[ResolvedEnvironment], *, outdir: str | None = None, check_only: bool = False) -> None:
+    """Validate, then write ``outdir``; ``check_only`` stops after validating (``make synth`` runs it before clearing cdktf.out/)."""
     selected = [replace(d, settings=for_this_run(d.settings, os.environ)) for d in selected]
     found = problems(selected)
     if found:
         _fail(found)
+    if check_only:
+        return
     for line in problems(selected, warnings):
         print(f"warning: {line}", file=sys.stderr)
     from stacks.app import build_deployments_app  # after validation: a bad declaration costs no provider load
@@ -70,7 +73,7 @@ def main() -> None:
         selected = deployments(system, os.environ.get(ENV_VARIABLE) or None)
     except SelectionError as error:
         _fail([str(error)])
-    synth(selected)
+    synth(selected, check_only="--check" in sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from proof.protection import FIX, protected_in_state
 from toolchain.paths import CDKTF, command_env, lock_flags, outdir
 from toolchain.stackrun import StackError, init, parse_variables, resources_in_state, say, undeclared_release_variables
 from topology.resolved import ResolvedEnvironment
@@ -83,6 +84,15 @@ def nothing_to_destroy(deployment: ResolvedEnvironment, env: dict[str, str]) -> 
     return True
 
 
+def protected_load_balancers(deployment: ResolvedEnvironment, env: dict[str, str]) -> list[str]:
+    """The deletion-protected load balancers in the services stack's state (initialized by ``nothing_to_destroy``)."""
+    workdir = outdir(env) / "stacks" / deployment.services_stack
+    done = subprocess.run(["terraform", "show", "-json"], cwd=workdir, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise StackError(f"{workdir.name}: terraform show failed: {done.stderr.strip()[-500:]}")
+    return protected_in_state(json.loads(done.stdout or "{}"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("command", choices=["diff", "deploy", "destroy"])
@@ -104,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
             if nothing_to_destroy(deployment, env):
                 say(f"nothing to destroy: the state of {', '.join(stacks)} holds no resources")
                 return 0
+            protected = protected_load_balancers(deployment, env)
+            if protected:
+                print(
+                    f"error: destroy: load balancer {', '.join(protected)} has deletion protection; {FIX}. Nothing was deleted",
+                    file=sys.stderr,
+                )
+                return 2
             stacks.reverse()
         approve = ["--auto-approve"] if args.auto_approve and args.command != "diff" else []
         parse_variables(args.var, outdir(env), stacks)  # a name no selected stack declares is one line, before cdktf

@@ -119,7 +119,8 @@ def network_stand_ins(net: NetworkSettings, region: str) -> list[StandIn]:
 def _subnet(subnet_id: str, tier: str, block: int, vpc_id: str, net: NetworkSettings, region: str) -> StandIn:
     """The ``block``-th /24 of ``VPC_CIDR``; zones taken in turn within its tier."""
     cidr = str(next(itertools.islice(ipaddress.ip_network(VPC_CIDR).subnets(new_prefix=24), block, None)))
-    zone = net.availability_zones[(block % PUBLIC_FROM) % net.az_count]
+    zones = [zone for zone in net.availability_zones if zone.startswith(region)] or [f"{region}a"]  # an existing network names none
+    zone = zones[(block % PUBLIC_FROM) % len(zones)]
     why = f"the existing VPC's {tier} subnet"
     return StandIn(
         kind="subnet", reference=subnet_id, name=subnet_id, account=None, region=region, why=why, cidr=cidr, vpc=vpc_id, zone=zone

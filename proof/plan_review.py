@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proof.protection import protected_deletions
 from proof.verify.exposure import WIDENING_TYPES
 
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
@@ -303,7 +304,7 @@ def review(
             if line:
                 result.redeploys.append(line)
     reach_blocking, result.declared, result.reach_changes = reach_findings(stack, data, declared)
-    result.blocking = reach_blocking + list(_exposure_findings(plan))
+    result.blocking = reach_blocking + list(_exposure_findings(plan)) + protected_deletions(plan.changes)
     _adoption(plan, result)
     return result
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from topology.entry import REDIRECT_ONLY
 from topology.system import SelectionError
 
 HERE = Path(__file__).resolve().parent / "checkov"
@@ -35,6 +36,10 @@ class Finding:
     resource: str
     file: str
     name: str
+    names_source_group: bool = False
+    """The resource's body names a source security group (``referenced_security_group_id``): what CKV_AWS_260 misreads."""
+    redirect_only: bool = False
+    """The resource is the ingress rule of an entry's redirect-only HTTP listener (its description says so)."""
 
     def __str__(self) -> str:
         return f"{self.check_id} {self.file}: {self.resource}: {self.name}"
@@ -64,7 +69,26 @@ def scan(outdir: Path) -> ScanResult:
 
 
 def _finding(failed: dict[str, Any], file_path: str) -> Finding:
-    return Finding(failed["check_id"], failed["resource"], file_path, failed["check_name"])
+    body = "".join(str(line[1]) for line in failed.get("code_block") or [] if isinstance(line, list) and len(line) == 2)
+    return Finding(
+        failed["check_id"],
+        failed["resource"],
+        file_path,
+        failed["check_name"],
+        '"referenced_security_group_id"' in body,
+        f"({REDIRECT_ONLY})" in body,
+    )
+
+
+SCOPED_SKIPS = {"CKV_AWS_260": lambda finding: finding.names_source_group or finding.redirect_only}
+"""Skips in skips.toml that hold only for some findings of their check: CKV_AWS_260's false positive is a rule naming
+a source group, and everyone on port 80 is what an HTTPS site's redirect listener admits; a rule that really admits
+0.0.0.0/0 to a forwarding port 80 (an internal plain-HTTP entry's) still fails."""
+
+
+def skipped_by_reason(finding: Finding, skip_reasons: dict[str, str]) -> bool:
+    scope = SCOPED_SKIPS.get(finding.check_id)
+    return finding.check_id in skip_reasons and (scope is None or scope(finding))
 
 
 def _checkov(directory: Path, *, quiet: bool) -> list[dict[str, Any]]:
@@ -124,7 +148,7 @@ def unskipped(result: ScanResult, skip_reasons: dict[str, str], declared: list[D
     return [
         finding
         for finding in result.findings
-        if finding.check_id not in skip_reasons and not any(entry.covers(finding) for entry in declared)
+        if not skipped_by_reason(finding, skip_reasons) and not any(entry.covers(finding) for entry in declared)
     ]
 
 

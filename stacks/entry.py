@@ -23,7 +23,7 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 
-from cdktf import ITerraformDependable, TerraformOutput
+from cdktf import ITerraformDependable, TerraformOutput, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
 from cdktf_cdktf_provider_aws.lb_listener import (
     LbListener,
@@ -44,8 +44,9 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from topology import Entry, Listener, Port, Route, Topology
-from topology.entry_rules import routed_port
+from topology import Entry, Listener, NetworkSettings, Port, Route, Topology
+from topology.entry import REDIRECT_ONLY
+from topology.entry_rules import routed_port, rule_priorities
 from topology.limits import ELB_NAME_LIMIT
 
 from .security import ServiceSecurityGroup
@@ -57,12 +58,27 @@ MATCHERS = {"http": "200-399", "http2": "200-399", "grpc": "0-99"}
 def elb_name(*parts: str) -> str:
     """``a-b-c``, or when longer than 32 characters its first 25 and a hash of the whole: deterministic and unique.
 
-    ELB names are letters, digits and hyphens only, so a port name's ``_`` becomes ``-``."""
-    name = "-".join(parts).replace("_", "-")
+    ELB names are letters, digits and hyphens only, and neither begin nor end with a hyphen
+    (CreateTargetGroup.Name), so a port name's ``_`` becomes ``-`` and hyphens at a part's ends go."""
+    name = "-".join(part.replace("_", "-").strip("-") for part in parts)
     if len(name) <= ELB_NAME_LIMIT:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:6]
     return f"{name[: ELB_NAME_LIMIT - 7].rstrip('-')}-{digest}"
+
+
+def target_group_name(base: tuple[str, ...], replacing: tuple[str, ...]) -> str:
+    """``<base cut to 25>-<6 hex>``: the hash covers what replaces a target group (port, protocol, protocol
+    version, target type, VPC), so a replacement gets a new name and ``create_before_destroy`` can create it while
+    the old one still serves (a fixed name fails with ``DuplicateTargetGroupName``, or ``ResourceInUse`` on delete)."""
+    name = "-".join(part.replace("_", "-").strip("-") for part in base)
+    digest = hashlib.sha256("|".join(replacing).encode()).hexdigest()[:6]
+    return f"{name[: ELB_NAME_LIMIT - 7].rstrip('-')}-{digest}"
+
+
+def vpc_identity(net: NetworkSettings) -> str:
+    """What names the VPC before it exists: an existing VPC's ID, or the CIDR of the one the network creates (a new CIDR replaces it)."""
+    return net.existing.vpc_id if net.existing is not None else f"cidr {net.cidr}"
 
 
 def routed(entry: Entry, topology: Topology) -> list[tuple[str, Port]]:
@@ -98,11 +114,12 @@ class EntryPoint(Construct):
         topology: Topology,
         project: str,
         vpc_id: str,
+        vpc_identity: str,
         subnet_ids: list[str],
         groups: dict[str, ServiceSecurityGroup],
     ) -> None:
         super().__init__(scope, construct_id)
-        self.entry, self.topology = entry, topology
+        self.entry, self.topology, self.vpc_identity = entry, topology, vpc_identity
         self.attachments: dict[str, list[Attachment]] = {}
         self.dependables: list[ITerraformDependable] = []
         self.target_groups: dict[tuple[str, str], LbTargetGroup] = {}
@@ -132,10 +149,12 @@ class EntryPoint(Construct):
             )
 
     def _target_group(self, project: str, vpc_id: str, service: str, port: Port) -> None:
+        replacing = (str(port.container_port), "HTTP", PROTOCOL_VERSIONS[port.protocol], "ip", self.vpc_identity)
+        name = target_group_name((project, self.entry.name, service, port.name), replacing)
         group = LbTargetGroup(
             self,
             f"tg_{service}_{port.name}",
-            name=elb_name(project, self.entry.name, service, port.name),
+            name=name,
             port=port.container_port,
             protocol="HTTP",
             protocol_version=PROTOCOL_VERSIONS[port.protocol],
@@ -145,7 +164,8 @@ class EntryPoint(Construct):
             health_check=LbTargetGroupHealthCheck(
                 enabled=True, path=port.health_path, protocol="HTTP", port="traffic-port", matcher=MATCHERS[port.protocol]
             ),
-            tags={"Name": elb_name(project, self.entry.name, service, port.name), "Entry": self.entry.name, "Service": service},
+            tags={"Name": name, "Entry": self.entry.name, "Service": service},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         self.target_groups[(service, port.name)] = group
         self.attachments.setdefault(service, []).append(Attachment(target_group_arn=group.arn, container_port=port.container_port))
@@ -169,7 +189,8 @@ class EntryPoint(Construct):
                     self,
                     f"from_{index}_{listener.effective_port}",
                     security_group_id=group.id,
-                    description=f"Entry {entry.name}: {listener.protocol} {listener.effective_port} from {source}",
+                    description=f"Entry {entry.name}: {listener.protocol} {listener.effective_port} from {source}"
+                    + (f" ({REDIRECT_ONLY})" if listener.redirect_to_https else ""),
                     ip_protocol="tcp",
                     from_port=listener.effective_port,
                     to_port=listener.effective_port,
@@ -248,10 +269,8 @@ class EntryPoint(Construct):
         return self.target_groups[(route.service, port.name)]
 
     def _rules(self, listener_index: int, listener_arn: str) -> None:
-        first = self.entry.existing.first_priority if self.entry.existing is not None else 1
-        for index, route in enumerate(self.entry.routes):
-            if route.host is None and route.path is None:
-                continue  # the default route is the listener's default action
+        for index, priority in rule_priorities(self.entry).items():  # stable: no rule moves when a route is added
+            route = self.entry.routes[index]
             conditions = []
             if route.host is not None:
                 conditions.append(LbListenerRuleCondition(host_header=LbListenerRuleConditionHostHeader(values=[route.host])))
@@ -259,9 +278,9 @@ class EntryPoint(Construct):
                 conditions.append(LbListenerRuleCondition(path_pattern=LbListenerRuleConditionPathPattern(values=[route.path])))
             rule = LbListenerRule(
                 self,
-                f"rule_{listener_index}_{index}",
+                f"rule_{listener_index}_p{priority}",  # by priority, not position: an inserted route renames no rule
                 listener_arn=listener_arn,
-                priority=first + index,
+                priority=priority,
                 action=[LbListenerRuleAction(type="forward", target_group_arn=self._group_of(route).arn)],
                 condition=conditions,
                 tags={"Entry": self.entry.name, "Service": route.service},

@@ -280,7 +280,8 @@ class EcsServiceUnit:
                 "lifecycle": {
                     # Once Application Auto Scaling owns the count, a plan must not set it back.
                     "ignore_changes": ["desired_count"] if service.autoscaling is not None else None,
-                    "postcondition": [self._runs_new_revision(service.name)],
+                    # Only a waited-for deployment has a result to check: without the wait, the read follows the update at once.
+                    "postcondition": [self._runs_new_revision(service.name)] if deployment.wait_for_steady_state else None,
                 },
             },
         )

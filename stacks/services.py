@@ -14,7 +14,7 @@ from topology.endpoints import endpoint, resolved_environment
 
 from .autoscaling import ServiceAutoscaling
 from .common import configure_stack
-from .entry import EntryPoint
+from .entry import EntryPoint, vpc_identity
 from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
@@ -69,6 +69,7 @@ class ServicesStack(TerraformStack):
                 region=settings.region,
             )
         vpc_id = raw.resolve(network.vpc_id)
+        raw.resolve(network.public_subnet_ids)  # exported always: a first entry added later then plans before a network apply
         logs_key_arn = raw.resolve(network.logs_key.key.arn)
         self.security_groups, self.units, self.logs, self.roles = {}, {}, {}, {}
         existing = net.existing
@@ -148,6 +149,7 @@ class ServicesStack(TerraformStack):
             topology=topology,
             project=settings.project,
             vpc_id=network.vpc_id,
+            vpc_identity=vpc_identity(settings.network),
             subnet_ids=subnets,
             groups=self.security_groups,
         )

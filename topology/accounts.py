@@ -24,6 +24,7 @@ from itertools import combinations
 
 from .endpoints import namespace_problems
 from .entry import Entry
+from .entry_rules import shared_listener_collisions
 from .model import Service, Settings, Topology
 from .patterns import ARN
 from .resolved import ResolvedEnvironment
@@ -127,7 +128,31 @@ def shared_problems(deployments: list[ResolvedEnvironment]) -> list[str]:
             {k: v for k, v in namespaces.items() if k != d.environment}, d.topology, d.settings.network.namespace, str(d.environment)
         )
     ]
-    return [*_foreign_accounts(deployments), *_shared_ids(deployments), *_shared_names(deployments), *stale]
+    listeners = list(shared_listener_collisions([(f"environment {d.environment!r}: ", e) for d in deployments for e in d.topology.entries]))
+    return [
+        *_foreign_accounts(deployments),
+        *_shared_ids(deployments),
+        *_shared_names(deployments),
+        *_shared_projects(deployments),
+        *listeners,
+        *stale,
+    ]
+
+
+def _shared_projects(deployments: list[ResolvedEnvironment]) -> Iterator[str]:
+    """Two environments of one project name in one account: IAM role names (IAM is global) collide in any region,
+    and load balancer and target group names (unique per account and region) in one region."""
+    for first, later in combinations(deployments, 2):
+        a, b = first.settings, later.settings
+        if a.project != b.project or not _same_account(a, b):
+            continue
+        clash = "IAM role names (IAM is global to the account)"
+        if a.region == b.region and (first.topology.entries or later.topology.entries):
+            clash += f", and load balancer and target group names in {b.region}"
+        yield (
+            f"environment {later.environment!r}: project: {b.project!r} is also environment {first.environment!r}'s{_maybe(a, b)}; "
+            f"their {clash} would collide (give each environment its own project)"
+        )
 
 
 def _foreign_accounts(deployments: list[ResolvedEnvironment]) -> Iterator[str]:

@@ -16,6 +16,23 @@ ListenerProtocol = Literal["HTTPS", "HTTP"]
 DEFAULT_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 """TLS 1.3 and 1.2 only: the ELB console's recommended policy (TLS 1.0/1.1 are not offered)."""
 
+TLS_POLICIES = (
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-2021-06" for kind in ("", "-Res", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-FIPS-2023-04" for kind in ("", "-Res", "-Ext0", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-PQ-2025-09" for kind in ("", "-Res", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
+    *(f"ELBSecurityPolicy-TLS13-1-2{kind}-FIPS-PQ-2025-09" for kind in ("", "-Res", "-Ext0", "-Ext1", "-Ext2")),
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
+)
+"""Every Application Load Balancer policy that offers TLS 1.3 with a TLS 1.2 or 1.3 minimum, by its real name
+(ELB "Security policies for your Application Load Balancer"); a name that looks right but does not exist is refused."""
+
+REDIRECT_ONLY = "redirect to HTTPS only"
+"""In the description of the ingress rule of a listener that only answers 301: everyone may be redirected
+(proof/scan.py skips checkov's CKV_AWS_260 there, and only there besides rules naming a source group)."""
+
 EVERYONE = ("0.0.0.0/0", "::/0")
 """What an internet-facing entry admits when ``allowed_sources`` is not given: every IPv4 and IPv6 address."""
 
@@ -96,6 +113,10 @@ class Entry:
     allowed_sources: tuple[str, ...] | None = None
     """Who may connect: IPv4/IPv6 CIDRs and managed prefix list IDs (``pl-...``, e.g. CloudFront's origin-facing list).
     If unset: everyone (``0.0.0.0/0`` and ``::/0``) on an internet-facing entry; an internal entry must name them."""
+    everyone_intended: bool = False
+    """An internal entry whose ``allowed_sources`` include ``0.0.0.0/0`` or ``::/0`` on purpose. Everyone, on an internal
+    load balancer, is the whole VPC and everything peered or VPN-connected to it, so it is refused unless this is set
+    (then every synth prints it as a warning)."""
     web_acl_arn: str | None = None
     """A WAFv2 web ACL (regional) to associate, like ``arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>``."""
     access_logs_bucket: str | None = None

@@ -6,19 +6,18 @@ field whose documentation states it.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Iterator
 
-from .entry import Entry, Listener, Route
+from .entry import EVERYONE, TLS_POLICIES, Entry, Listener, Route
 from .limits import TARGET_GROUPS_PER_SERVICE
 from .model import Port, Service, Settings, Topology
 from .patterns import CERTIFICATE_ARN, LISTENER_ARN, PREFIX_LIST_ID, SECURITY_GROUP_ID, SUBNET_ID, WEB_ACL_ARN
 from .patterns import NAME_LABEL as ENTRY_NAME
 from .patterns import NAME_LABEL_RULE as ENTRY_NAME_RULE
 
-# Only policies that offer TLS 1.3 with a TLS 1.2 or 1.3 minimum (ELB "Security policies for your Application Load Balancer").
-TLS_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$")
 # S3 bucket naming rules (general purpose buckets).
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # ELBv2 HostHeaderConditionConfig / PathPatternConditionConfig: up to 128 characters, '*' and '?' wildcards.
@@ -45,10 +44,45 @@ def entry_problems(topology: Topology, settings: Settings) -> Iterator[str]:
         yield from _source_problems(where, entry)
         yield from _route_problems(where, entry, by_name)
     yield from _target_group_limit(topology, by_name)
+    yield from claimed_twice(topology.entries)
+    yield from shared_listener_collisions([("", entry) for entry in topology.entries])
+    for entry in topology.entries:
+        yield from crowded_bands(entry)
     existing = settings.network.existing
     for index, subnet in enumerate(existing.public_subnet_ids if existing is not None else ()):
         if not SUBNET_ID.match(subnet):
             yield f"settings: network.existing.public_subnet_ids[{index}]: {subnet!r} is not a subnet ID (like 'subnet-0123456789abcdef0')"
+
+
+def claimed_twice(entries: tuple[Entry, ...]) -> Iterator[str]:
+    """Two entries routing the same host and path: only one of them can answer it (the DNS name points at one)."""
+    owners: dict[tuple[str | None, str | None], str] = {}
+    for entry in entries:
+        for index, route in enumerate(entry.routes):
+            key = (route.host, route.path)
+            if key == (None, None):
+                continue  # each load balancer's own default
+            other = owners.setdefault(key, entry.name)
+            if other != entry.name:
+                yield f"entry {entry.name!r}: routes[{index}]: host {route.host!r} and path {route.path!r} are also routed by entry {other!r}"
+
+
+def shared_listener_collisions(entries: list[tuple[str, Entry]]) -> Iterator[str]:
+    """Rules that two entries (of any environments: ``(label, entry)``) would put on one existing listener at one priority.
+
+    ELBv2 refuses a second rule of a priority on a listener (``PriorityInUse``), at apply, after other changes."""
+    taken: dict[tuple[str, int], tuple[str, str]] = {}
+    for label, entry in entries:
+        if entry.existing is None:
+            continue
+        for index, priority in rule_priorities(entry).items():
+            key = (entry.existing.listener_arn, priority)
+            other = taken.setdefault(key, (label, entry.name))
+            if other != (label, entry.name):
+                yield (
+                    f"{label}entry {entry.name!r}: routes[{index}]: rule priority {priority} on listener {entry.existing.listener_arn} "
+                    f"is also taken by {other[0]}entry {other[1]!r} (give the entries first_priority values {PRIORITY_SPAN} apart)"
+                )
 
 
 def _target_group_limit(topology: Topology, by_name: dict[str, Service]) -> Iterator[str]:
@@ -101,15 +135,27 @@ def _existing_problems(where: str, entry: Entry) -> Iterator[str]:
         yield f"{where}: existing.listener_arn: {existing.listener_arn!r} must be an Application Load Balancer listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/<name>/<id>/<id>)"
     if not SECURITY_GROUP_ID.match(existing.security_group_id):
         yield f"{where}: existing.security_group_id: {existing.security_group_id!r} must be a security group ID like 'sg-0123456789abcdef0'"
-    # ELBv2 CreateRule.Priority: 1-50000.
-    if not 1 <= existing.first_priority <= 50000 - len(entry.routes):
-        yield f"{where}: existing.first_priority: {existing.first_priority} must be between 1 and {50000 - len(entry.routes)} (rule priorities are 1-50000)"
+    # ELBv2 CreateRule.Priority: 1-50000; the entry's rules take first_priority .. first_priority + PRIORITY_SPAN - 1.
+    if not 1 <= existing.first_priority <= RULE_PRIORITY_MAX - PRIORITY_SPAN + 1:
+        yield (
+            f"{where}: existing.first_priority: {existing.first_priority} must be between 1 and {RULE_PRIORITY_MAX - PRIORITY_SPAN + 1} "
+            f"(the entry's rules take up to {PRIORITY_SPAN} priorities from it; rule priorities are 1-{RULE_PRIORITY_MAX})"
+        )
     for field_name in ("listeners", "web_acl_arn", "access_logs_bucket", "access_logs_prefix", "allowed_sources"):
         if getattr(entry, field_name) not in (None, ()):
             yield f"{where}: {field_name}: the load balancer belongs to another team (existing=...), so this cannot be set here"
     for index, route in enumerate(entry.routes):
         if route.host is None and route.path is None:
             yield f"{where}: routes[{index}]: give a host and/or path (the existing listener's default action is its owner's)"
+
+
+def everyone_warnings(topology: Topology) -> Iterator[str]:
+    """What ``everyone_intended`` lets through, said on every synth so that it stays a decision someone sees."""
+    for entry in topology.entries:
+        if entry.everyone_intended and not entry.internet_facing:
+            admitted = [source for source in entry.allowed_sources or () if source in EVERYONE]
+            if admitted:
+                yield f"entry {entry.name!r}: internal, and admits {', '.join(admitted)} (everyone_intended=True): the whole VPC and what is peered to it"
 
 
 def _listener_problems(where: str, entry: Entry) -> Iterator[str]:
@@ -134,8 +180,11 @@ def _https_problems(at: str, listener: Listener) -> Iterator[str]:
         yield f"{at}.certificate_arn: HTTPS needs an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
     elif not CERTIFICATE_ARN.match(listener.certificate_arn):
         yield f"{at}.certificate_arn: {listener.certificate_arn!r} is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
-    if not TLS_POLICY.match(listener.tls_policy):
-        yield f"{at}.tls_policy: {listener.tls_policy!r} must be a TLS 1.3 policy like 'ELBSecurityPolicy-TLS13-1-2-2021-06' (ELBSecurityPolicy-TLS13-1-2-... or -1-3-...)"
+    if listener.tls_policy not in TLS_POLICIES:
+        yield (
+            f"{at}.tls_policy: {listener.tls_policy!r} is not an ELB TLS 1.3 policy with a TLS 1.2 or 1.3 minimum "
+            f"(like 'ELBSecurityPolicy-TLS13-1-2-2021-06'; every accepted name: topology.entry.TLS_POLICIES)"
+        )
     if listener.redirect_to_https:
         yield f"{at}.redirect_to_https: only an HTTP listener redirects to HTTPS"
 
@@ -157,6 +206,11 @@ def _source_problems(where: str, entry: Entry) -> Iterator[str]:
     elif entry.allowed_sources == ():
         yield f"{where}: allowed_sources: empty, so nobody could connect (leave it unset for everyone on an internet-facing entry)"
     for index, source in enumerate(entry.allowed_sources or ()):
+        if not entry.internet_facing and source in EVERYONE and not entry.everyone_intended:
+            yield (
+                f"{where}: allowed_sources[{index}]: {source!r} on an internal entry admits the whole VPC and everything peered "
+                "or VPN-connected to it; name the sources, or set everyone_intended=True"
+            )
         if PREFIX_LIST_ID.match(source):
             continue
         try:
@@ -170,6 +224,63 @@ def routed_port(route: Route, service: Service) -> Port | None:
     if route.port is None:
         return service.ports[0] if len(service.ports) == 1 else None
     return next((port for port in service.ports if port.name == route.port), None)
+
+
+# Rule priorities: each route's own band and slot, so adding, removing or reordering routes moves no other rule
+# (ELBv2 ModifyRule/SetRulePriorities on a taken priority fail with PriorityInUse).
+PRIORITY_SLOTS = 10
+"""Slots per band: routes of one band take ``hash % 10``, the next free slot on a collision."""
+_PATH_RANKS = 131
+"""An exact path (0), a pattern by its literal prefix, longest first (1-129), no path (130)."""
+PRIORITY_SPAN = 3 * _PATH_RANKS * PRIORITY_SLOTS
+"""Priorities an entry may take from its first one: ``first_priority`` to ``first_priority + PRIORITY_SPAN - 1``."""
+RULE_PRIORITY_MAX = 50000
+"""ELBv2 CreateRule.Priority: 1-50000."""
+
+
+def _band(route: Route) -> int:
+    """More specific first: an exact host, then a wildcard host, then none; within each, an exact path, then patterns
+    by the length of their literal prefix (``/api/admin/*`` before ``/api/*``), then no path."""
+    host_rank = 2 if route.host is None else (1 if re.search(r"[*?]", route.host) else 0)
+    if route.path is None:
+        path_rank = _PATH_RANKS - 1
+    else:
+        literal = re.split(r"[*?]", route.path, maxsplit=1)[0]
+        path_rank = 0 if literal == route.path else 1 + max(0, 128 - len(literal))
+    return host_rank * _PATH_RANKS + path_rank
+
+
+def rule_priorities(entry: Entry) -> dict[int, int]:
+    """``{route index: priority}`` for every route with a host or path (the default route is no rule).
+
+    A priority depends on the route alone (its band, and a hash of its host and path), so it stays
+    when routes are added, removed or reordered; a hash collision takes the band's next free slot."""
+    first = entry.existing.first_priority if entry.existing is not None else 1
+    taken: set[int] = set()
+    found: dict[int, int] = {}
+    for index, route in enumerate(entry.routes):
+        if route.host is None and route.path is None:
+            continue
+        band = _band(route) * PRIORITY_SLOTS
+        start = int(hashlib.sha256(f"{route.host or ''}|{route.path or ''}".encode()).hexdigest(), 16) % PRIORITY_SLOTS
+        slot = next((s for s in range(PRIORITY_SLOTS) if band + (start + s) % PRIORITY_SLOTS not in taken), None)
+        offset = band + (start + (slot or 0)) % PRIORITY_SLOTS
+        taken.add(offset)
+        found[index] = first + offset
+    return found
+
+
+def crowded_bands(entry: Entry) -> Iterator[str]:
+    """More than ``PRIORITY_SLOTS`` routes of one band (same host kind and literal path length) cannot all get a slot."""
+    counts: dict[int, int] = {}
+    for route in entry.routes:
+        if route.host is not None or route.path is not None:
+            counts[_band(route)] = counts.get(_band(route), 0) + 1
+    if any(count > PRIORITY_SLOTS for count in counts.values()):
+        yield (
+            f"entry {entry.name!r}: routes: more than {PRIORITY_SLOTS} routes of one kind (host kind and literal path length) "
+            "cannot each keep a stable rule priority; split them across entries"
+        )
 
 
 def _route_problems(where: str, entry: Entry, by_name: dict[str, Service]) -> Iterator[str]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from .accounts import arn_problems
 from .endpoints import endpoint_host, endpoint_problems
 from .entry import Entry
-from .entry_rules import entry_problems
+from .entry_rules import entry_problems, everyone_warnings
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .limits import FARGATE_SIZES, HEALTH_CHECK_LIMITS, LOG_RETENTION_DAYS, RULES_PER_SECURITY_GROUP
@@ -144,16 +144,23 @@ def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:
 def warnings(topology: Topology, settings: Settings) -> list[str]:
     """Lines about a valid declaration that AWS's guidance says will serve badly; they do not stop synth."""
     lines = []
+    small = [service.name for service in topology.services if service.cpu < PROXY_CPU_UNITS * 2]
+    if small and not _seed_sizing(topology):
+        lines.append(
+            f"services {', '.join(map(repr, small))}: cpu {PROXY_CPU_UNITS} is shared with the Service Connect proxy; AWS recommends "
+            f"{PROXY_CPU_UNITS} more units for it (cpu=512; docs/architecture.md)"
+        )
+    lines += everyone_warnings(topology)
     for service in topology.services:
         where = f"service {service.name!r}"
-        if service.cpu < PROXY_CPU_UNITS * 2:
-            lines.append(
-                f"{where}: cpu: {service.cpu} units for the app and its Service Connect proxy together; AWS recommends adding "
-                f"{PROXY_CPU_UNITS} CPU units and 64 MiB for the proxy to what the app needs (cpu=512 or more)"
-            )
         if service.is_server and service.health_check is None:
             lines.append(f"{where}: health_check: not set; Service Connect then sends callers' traffic to new tasks before the app answers")
     return lines
+
+
+def _seed_sizing(topology: Topology) -> bool:
+    """Every service at the default size (the article's seed): a size chosen on purpose, whose advice is in the docs."""
+    return all((service.cpu, service.memory) == (Service.cpu, Service.memory) for service in topology.services)
 
 
 def _type_problems(topology: Topology, settings: Settings) -> Iterator[str]:
@@ -194,7 +201,8 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
     if settings.log_retention_days not in LOG_RETENTION_DAYS:
         yield f"settings: log_retention_days: {settings.log_retention_days} is not accepted by CloudWatch Logs (one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
     yield from _cidr_problems(net.cidr, net.az_count)
-    yield from _zone_problems(net.availability_zones, settings.region)
+    if net.existing is None:  # an existing VPC's subnets are in the zones their owner chose: nothing to check here
+        yield from _zone_problems(net.availability_zones, settings.region)
     if net.nat not in ("per_az", "single"):
         yield f"settings: network.nat: {net.nat!r} must be 'per_az' or 'single'"
     if not CLUSTER_NAME.match(net.cluster_name):

@@ -126,15 +126,37 @@ def _group_label(topology: Topology, service: Service) -> str:
     return f"SG {service.name}: {ports}<br/>from {', '.join(sources)} only"
 
 
-def _subnets_label(tier: str, blocks: list[str], settings: Settings) -> str:
-    zones = "<br/>".join(f"{block} {zone}" for block, zone in zip(blocks, settings.network.availability_zones, strict=True))
-    return f"{tier} subnets<br/>{zones}"
+def _vpc_label(settings: Settings) -> str:
+    """The VPC the system creates, or the existing one it only uses (drawn dashed and labelled so)."""
+    existing = settings.network.existing
+    if existing is not None:
+        return f"existing VPC {existing.vpc_id}, {settings.region}<br/>(not created here)"
+    return f"VPC {settings.network.cidr}, {settings.region}"
+
+
+def _subnet_blocks(settings: Settings) -> tuple[str, str]:
+    """The public and private subnets' labels: the created blocks and zones, or the existing subnets' IDs."""
+    existing = settings.network.existing
+    if existing is not None:
+        return (
+            "existing public subnets<br/>" + ("<br/>".join(existing.public_subnet_ids) or "none named"),
+            "existing private subnets<br/>" + "<br/>".join(existing.private_subnet_ids),
+        )
+    public, private = settings.network.subnet_cidrs()
+    return _subnets_label("public", public, settings), _subnets_label("private", private, settings)
 
 
 def _nat_label(settings: Settings) -> str:
     net = settings.network
+    if net.existing is not None:
+        return "the VPC's own routes<br/>(not created here)"
     count = net.az_count if net.nat == "per_az" else 1
     return f"NAT gateway{'s' if count > 1 else ''} ({count})"
+
+
+def _subnets_label(tier: str, blocks: list[str], settings: Settings) -> str:
+    zones = "<br/>".join(f"{block} {zone}" for block, zone in zip(blocks, settings.network.availability_zones, strict=True))
+    return f"{tier} subnets<br/>{zones}"
 
 
 def longest_chain(topology: Topology) -> int:
@@ -153,17 +175,17 @@ def direction(topology: Topology) -> str:
 
 def mermaid(topology: Topology, settings: Settings) -> str:
     net = settings.network
-    public, private = net.subnet_cidrs()
+    public, private = _subnet_blocks(settings)
     lines = [
         f"flowchart {direction(topology)}",
         '  internet(["Internet"])',
-        f'  subgraph vpc["VPC {net.cidr}, {settings.region}"]',
-        f'    subgraph public["{_subnets_label("public", public, settings)}"]',
+        f'  subgraph vpc["{_vpc_label(settings)}"]',
+        f'    subgraph public["{public}"]',
         f'      nat["{_nat_label(settings)}"]',
         *(f'      {_entry_id(e)}["{_entry_label(e)}"]' for e in topology.entries if e.existing is None and e.internet_facing),
         "    end",
         *(f'    {_entry_id(e)}["{_entry_label(e)}"]' for e in topology.entries if e.existing is not None),
-        f'    subgraph private["{_subnets_label("private", private, settings)}"]',
+        f'    subgraph private["{private}"]',
         *(f'      {_entry_id(e)}["{_entry_label(e)}"]' for e in topology.entries if e.existing is None and not e.internet_facing),
         f'      subgraph cluster["ECS cluster {net.cluster_name}<br/>Service Connect namespace {net.namespace}"]',
     ]
@@ -188,6 +210,8 @@ def mermaid(topology: Topology, settings: Settings) -> str:
         f'  private -- "{nat_egress_label(topology)}" --> nat --> internet',
         f'  internet -. "{NO_OTHER_INGRESS if topology.entries else NO_INGRESS}" .-x cluster',
     ]
+    if net.existing is not None:  # what the system does not create: dashed
+        lines += [f"  style {name} stroke-dasharray: 5 5" for name in ("vpc", "public", "private", "nat")]
     return "\n".join(lines) + "\n"
 
 
@@ -199,7 +223,7 @@ renderer's substitute (monospace fonts share the 0.6 em advance), so no label ou
 
 def dot(topology: Topology, settings: Settings) -> str:
     net = settings.network
-    public, private = net.subnet_cidrs()
+    public, private = _subnet_blocks(settings)
 
     def label(text: str) -> str:
         return '"' + text.replace("<br/>", "\\l").replace('"', '\\"') + '\\l"'
@@ -214,9 +238,9 @@ def dot(topology: Topology, settings: Settings) -> str:
         f'  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="{FONT}", fontsize=10, margin="0.2,0.08"];',
         f'  edge [fontname="{FONT}", fontsize=9];',
         '  internet [label="Internet", shape=ellipse, fillcolor="#eeeeee"];',
-        f"  subgraph cluster_vpc {{ label={label(f'VPC {net.cidr}, {settings.region}')}; style=dashed; margin=14;",
-        f"  subgraph cluster_public {{ label={label(_subnets_label('public', public, settings))}; style=dashed; margin=12;",
-        f'    nat [label={centred(_nat_label(settings))}, fillcolor="#eeeeee"];',
+        f"  subgraph cluster_vpc {{ label={label(_vpc_label(settings))}; style=dashed; margin=14;",
+        f"  subgraph cluster_public {{ label={label(public)}; style=dashed; margin=12;",
+        f'    nat [label={centred(_nat_label(settings))}, fillcolor="#eeeeee"{", style=dashed" if net.existing else ""}];',
         *(
             f"    {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
             for e in topology.entries
@@ -228,7 +252,7 @@ def dot(topology: Topology, settings: Settings) -> str:
             for e in topology.entries
             if e.existing is not None
         ),
-        f"  subgraph cluster_private {{ label={label(_subnets_label('private', private, settings))}; style=dashed; margin=12;",
+        f"  subgraph cluster_private {{ label={label(private)}; style=dashed; margin=12;",
         *(
             f"    {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
             for e in topology.entries

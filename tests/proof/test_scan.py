@@ -163,3 +163,17 @@ def test_the_closing_count_does_not_call_a_skipped_finding_failed(scans: dict[st
     assert scan.summary(result, []).startswith(
         f"checkov: {result.passed} passed, {len(failed)} failed, {len(result.findings) - len(failed)} skipped ("
     )
+
+
+def test_ckv_aws_260_is_skipped_only_on_rules_that_name_a_source_group() -> None:
+    """Issue 35: the project-wide skip hid an entry open to 0.0.0.0/0 on port 80."""
+    group_rule = {"check_id": "CKV_AWS_260", "resource": "aws_vpc_security_group_ingress_rule.a", "check_name": "port 80"}
+    named = scan._finding(
+        {**group_rule, "code_block": [[3, '"referenced_security_group_id": "${aws_security_group.x.id}",']]}, "/stacks/s/cdk.tf.json"
+    )
+    open_rule = scan._finding({**group_rule, "code_block": [[3, '"cidr_ipv4": "0.0.0.0/0",']]}, "/stacks/s/cdk.tf.json")
+    redirect = scan._finding(
+        {**group_rule, "code_block": [[4, '"description": "Entry shop: HTTP 80 from 0.0.0.0/0 (redirect to HTTPS only)",']]}, "/s"
+    )
+    result = scan.ScanResult(passed=0, findings=[named, open_rule, redirect], parsing_errors=0)
+    assert scan.unskipped(result, scan.skips(), []) == [open_rule]

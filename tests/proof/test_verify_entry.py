@@ -7,6 +7,7 @@ generated Terraform would, and asserts the line that names the service, the reso
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from proof.verify import Config, declared_callers, verify
 from proof.verify.reach import Model, reach
 from topology import Settings
+from topology.entry_rules import rule_priorities
 
 from ..conftest import EXAMPLES, Synthesizer
 from ..tfjson import Synth
@@ -59,6 +61,9 @@ def _lines(s: Stacks) -> list[str]:
 
 
 TG = "entry_shop/tg_web_web"
+TG_NAME = "internal-api-shop-web-web-" + hashlib.sha256(b"8080|HTTP|HTTP1|ip|cidr 10.0.0.0/16").hexdigest()[:6]
+"""The name plus a hash of what replaces a target group: port, protocol, protocol version, target type, VPC."""
+(RULE_PRIORITY,) = rule_priorities(EXAMPLES["storefront"].entries[0]).values()
 LB_SG = "entry_shop/group"
 
 
@@ -105,21 +110,25 @@ def test_the_entry_resources_are_exactly_these(storefront: Synth) -> None:
         "protocol": "HTTP",
         "tags": {"Entry": "shop"},
     }
-    assert strip(_body(s, "aws_lb_listener_rule", "entry_shop/rule_0_0")) == {
+    # An exact host and no path: band 130 of the exact-host ranks, 10 slots each, from priority 1.
+    priority = RULE_PRIORITY
+    assert 1 + 1300 <= priority < 1 + 1310
+    assert strip(_body(s, "aws_lb_listener_rule", f"entry_shop/rule_0_p{priority}")) == {
         "action": [{"target_group_arn": _ref(s, "aws_lb_target_group", TG, "arn"), "type": "forward"}],
         "condition": [{"host_header": {"values": ["shop.example.com"]}}],
         "listener_arn": _ref(s, "aws_lb_listener", "entry_shop/listener_443", "arn"),
-        "priority": 1,
+        "priority": priority,
         "tags": {"Entry": "shop", "Service": "web"},
     }
     assert strip(_body(s, "aws_lb_target_group", TG)) == {
         "deregistration_delay": "30",
         "health_check": {"enabled": True, "matcher": "200-399", "path": "/", "port": "traffic-port", "protocol": "HTTP"},
-        "name": "internal-api-shop-web-web",
+        "lifecycle": {"create_before_destroy": True},
+        "name": TG_NAME,
         "port": 8080,
         "protocol": "HTTP",
         "protocol_version": "HTTP1",
-        "tags": {"Entry": "shop", "Name": "internal-api-shop-web-web", "Service": "web"},
+        "tags": {"Entry": "shop", "Name": TG_NAME, "Service": "web"},
         "target_type": "ip",
         "vpc_id": "${data.terraform_remote_state.cross-stack-reference-input-network.outputs.cross-stack-output-aws_vpcvpcid}",
     }
@@ -153,7 +162,7 @@ def test_the_edge_service_waits_for_its_front_door(storefront: Synth) -> None:
         f"aws_lb_target_group.{_name(s, 'aws_lb_target_group', TG)}",
         f"aws_lb_listener.{_name(s, 'aws_lb_listener', 'entry_shop/listener_443')}",
         f"aws_lb_listener.{_name(s, 'aws_lb_listener', 'entry_shop/listener_80')}",
-        f"aws_lb_listener_rule.{_name(s, 'aws_lb_listener_rule', 'entry_shop/rule_0_0')}",
+        f"aws_lb_listener_rule.{_name(s, 'aws_lb_listener_rule', f'entry_shop/rule_0_p{RULE_PRIORITY}')}",
     } <= set(web["depends_on"])
     for other in ("orders", "catalog", "payments"):
         assert "load_balancer" not in _body(s, "aws_ecs_service", f"{other}/service")

@@ -42,11 +42,14 @@ def test_rules_on_an_existing_listener(synthesize: Synthesizer) -> None:
     assert "aws_lb" not in services and "aws_lb_listener" not in services
     (rule,) = services["aws_lb_listener_rule"].values()
     (group,) = services["aws_lb_target_group"]
+    # No host (rank 2 of 131 path ranks each), a pattern with a 6-character literal prefix: band 2*131 + 1 + 128 - 6.
+    band = (2 * 131 + 1 + 128 - 6) * 10
+    assert 100 + band <= rule["priority"] < 100 + band + 10
     assert _strip(rule) == {
         "action": [{"target_group_arn": f"${{aws_lb_target_group.{group}.arn}}", "type": "forward"}],
         "condition": [{"path_pattern": {"values": ["/shop/*"]}}],
         "listener_arn": LISTENER,
-        "priority": 100,
+        "priority": rule["priority"],
         "tags": {"Entry": "edge", "Service": "web"},
     }
     admitted = [b for b in services["aws_vpc_security_group_ingress_rule"].values() if b.get("referenced_security_group_id") == EDGE_GROUP]

@@ -98,8 +98,8 @@ def test_an_internet_facing_entry_admits_everyone_unless_told() -> None:
         ),
         pytest.param(
             replace(GOOD, listeners=(Listener(certificate_arn=CERT, tls_policy="ELBSecurityPolicy-2016-08"),)),
-            "entry 'shop': listeners[0].tls_policy: 'ELBSecurityPolicy-2016-08' must be a TLS 1.3 policy like 'ELBSecurityPolicy-TLS13-1-2-2021-06' "
-            "(ELBSecurityPolicy-TLS13-1-2-... or -1-3-...)",
+            "entry 'shop': listeners[0].tls_policy: 'ELBSecurityPolicy-2016-08' is not an ELB TLS 1.3 policy with a TLS 1.2 or 1.3 minimum "
+            "(like 'ELBSecurityPolicy-TLS13-1-2-2021-06'; every accepted name: topology.entry.TLS_POLICIES)",
             id="old-tls-policy",
         ),
         pytest.param(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from syrupy.assertion import SnapshotAssertion
+
 from examples import chain, storefront
-from topology import Settings, Topology
+from topology import ExistingNetwork, NetworkSettings, Settings, Topology
 from writers import diagram
 
 
@@ -42,3 +44,22 @@ def test_without_an_entry_nothing_is_drawn_in_front() -> None:
     drawn = diagram.mermaid(Topology(services=storefront.TOPOLOGY.services, entries=(internal,)), Settings())
     assert "internet -- " not in drawn
     assert '      entry_shop["Entry shop: internal ALB<br/>HTTPS 443<br/>from 10.0.0.0/8"]' in drawn
+
+
+EXISTING = ExistingNetwork(
+    vpc_id="vpc-0123456789abcdef0",
+    private_subnet_ids=("subnet-0123456789abcdef0", "subnet-0123456789abcdef1"),
+    public_subnet_ids=("subnet-0123456789abcdef2", "subnet-0123456789abcdef3"),
+)
+
+
+def test_an_existing_network_is_drawn_as_existing(snapshot: SnapshotAssertion) -> None:
+    """Issue 35: the drawing showed a VPC, subnets and NAT gateways that the system does not create."""
+    settings = Settings(network=NetworkSettings(existing=EXISTING))
+    drawn = diagram.mermaid(storefront.TOPOLOGY, settings)
+    assert "NAT gateway" not in drawn
+    assert 'subgraph vpc["existing VPC vpc-0123456789abcdef0, ap-northeast-1<br/>(not created here)"]' in drawn
+    assert "subnet-0123456789abcdef2" in drawn and "10.0." not in drawn
+    assert "  style vpc stroke-dasharray: 5 5" in drawn
+    assert "NAT gateway" not in diagram.dot(storefront.TOPOLOGY, settings)
+    assert drawn == snapshot

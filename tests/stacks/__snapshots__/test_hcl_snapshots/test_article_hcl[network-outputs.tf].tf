@@ -55,6 +55,16 @@ output "cross_stack_private_1_id" {
   sensitive = true
 }
 
+output "cross_stack_public_0_id" {
+  value     = aws_subnet.public_0.id
+  sensitive = true
+}
+
+output "cross_stack_public_1_id" {
+  value     = aws_subnet.public_1.id
+  sensitive = true
+}
+
 output "cross_stack_vpc_id" {
   value     = aws_vpc.vpc.id
   sensitive = true
