@@ -111,6 +111,12 @@ def entry_lines(deployment: Deployment, services_outputs: dict[str, object]) -> 
     return lines
 
 
+def _without_entries(result: dict[str, dict[str, object]], deployment: Deployment) -> dict[str, dict[str, object]]:
+    """The outputs less each entry's DNS name and curl, which ``entry_lines`` prints: every output once."""
+    shown = {f"entry_{e.name}_{what}" for e in deployment.topology.entries for what in ("dns_name", "curl")}
+    return {stack: {k: v for k, v in values.items() if k not in shown} for stack, values in result.items()}
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(ROOT))
@@ -280,7 +286,8 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
     _announce(selection, deployment, f"planning ({target})")
     synth(outdir, env)
     parse_variables(variables or [], outdir, deployment.stacks)  # a bad VARS is one line before moto or AWS is asked
-    for line in undeclared_release_variables(env, outdir, deployment.stacks):
+    warnings = undeclared_release_variables(env, outdir, deployment.stacks)
+    for line in warnings:
         say(line)
     if target == "emulator":
         with Emulator(workdir, region=deployment.settings.region, record=False, certificates=certificates(deployment)) as aws:
@@ -302,8 +309,9 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
     declared = Declared.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
-    text = markdown(reviews)
+    text = markdown(reviews, warnings)
     (plandir / "review.md").write_text(text, encoding="utf-8")
+    (plandir / "review.full.md").write_text(markdown(reviews, warnings, limit=sys.maxsize), encoding="utf-8")
     sys.stdout.write(text)
     say(f"\nreview written to {_shown(plandir / 'review.md')}")
     return verdict(reviews)
@@ -394,10 +402,11 @@ def main(argv: list[str] | None = None) -> int:
         selection = select(args.system, args.env)
         if args.command == "deploy":
             result = deploy(selection, outdir, home, args.var)
-            sys.stdout.write(format_outputs(result))
             deployment = selection.one()
             services = result.get(deployment.stacks[-1], {})
-            sys.stdout.write("".join(f"{line}\n" for line in entry_lines(deployment, services)))
+            entries = entry_lines(deployment, services)
+            sys.stdout.write(format_outputs(_without_entries(result, deployment) if entries else result))
+            sys.stdout.write("".join(f"{line}\n" for line in entries))
             return 0
         if args.command == "destroy":
             destroy(selection, outdir, home)
