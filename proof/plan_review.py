@@ -366,7 +366,8 @@ def running_services_line(reviews: list[StackReview]) -> str | None:
     hit = [line for r in reviews for line in r.running_blocking]
     if hit:
         return f"**BLOCKING: the plan replaces or destroys {len(hit)} running ECS service(s).**"
-    return f"**No replacement or destruction of a running ECS service** ({', '.join(running)})."
+    named = ", ".join(running) if len(running) <= 20 else f"{len(running)} services"  # a line, even for 1,000 services
+    return f"**No replacement or destruction of a running ECS service** ({named})."
 
 
 COMMENT_LIMIT = 65_536
@@ -437,12 +438,17 @@ def _reach_headline(reviews: list[StackReview]) -> str:
     return "**No change widens who can reach a service.**"
 
 
-def _destroy_warning(reviews: list[StackReview]) -> list[str]:
+def _destroy_warning(reviews: list[StackReview], budget: int) -> list[str]:
     """The block a reviewer must not miss, first: everything destroyed or replaced."""
     gone = [f"{r.stack}: {address} ({kind})" for r in reviews for kind in ("destroy", "replace") for address in r.addresses[kind]]
     if not gone:
         return []
-    return ["> [!WARNING]", f"> This plan destroys or replaces {len(gone)} resource(s):", *[f"> - {line}" for line in gone], ""]
+    return [
+        "> [!WARNING]",
+        f"> This plan destroys or replaces {len(gone)} resource(s):",
+        *[f"> {line}" for line in _listed(gone, budget)],
+        "",
+    ]
 
 
 def _sections(reviews: list[StackReview]) -> list[tuple[str, list[str]]]:
@@ -492,13 +498,15 @@ def markdown(reviews: list[StackReview], warnings: list[str] | None = None, *, l
         for action in ("add", "change", "destroy", "replace")
     ]
     gaps = [f"{r.stack}: {line}" for r in reviews for line in r.emulator_gaps]
+    warned = any(r.addresses["destroy"] or r.addresses["replace"] for r in reviews)
+    pieces = sum(1 for _, items in sections if items) + sum(1 for _, items in lists if items) + bool(gaps) + warned
+    fixed = 4000 + sum(len(w) + 3 for w in warnings or [])  # title, counts, headlines, headings, WHAT_TO_DO
+    budget = max(500, (limit - fixed) // max(pieces, 1))
     head = [f"## Plan review: {', '.join(r.stack for r in reviews)}", "", _counts_line(reviews), ""]
     running = running_services_line(reviews)
-    head += [*_destroy_warning(reviews), *([running, ""] if running else []), _reach_headline(reviews)]
+    head += [*_destroy_warning(reviews, budget), *([running, ""] if running else []), _reach_headline(reviews)]
     if warnings:
         head += ["", "### Warnings printed by the run", "", *[f"- {w}" for w in warnings]]
-    pieces = sum(1 for _, items in sections if items) + sum(1 for _, items in lists if items) + bool(gaps)
-    budget = max(500, (limit - len("\n".join(head)) - 2000) // max(pieces, 1))
     lines = list(head)
     for title, items in sections:
         if items:
