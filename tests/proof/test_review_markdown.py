@@ -26,8 +26,9 @@ def _services() -> dict[str, Any]:
 
 
 def _change(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    (found,) = [c for c in plan["resource_changes"] if c["address"] == address]
-    return found
+    found: list[dict[str, Any]] = [c for c in plan["resource_changes"] if c["address"] == address]
+    assert len(found) == 1
+    return found[0]
 
 
 def _valid_markdown(text: str) -> None:
