@@ -22,8 +22,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from toolchain.errors import UserError, command
 from toolchain.paths import CDKTF, command_env, lock_flags, outdir
-from toolchain.stackrun import StackError, init, parse_variables, resources_in_state, say, undeclared_release_variables
+from toolchain.stackrun import init, parse_variables, resources_in_state, say, undeclared_release_variables
 from topology.selection import add_arguments, select
 from topology.system import Deployment, SelectionError
 
@@ -51,7 +52,7 @@ UNREACHABLE = (
 )
 
 
-class PreflightError(RuntimeError):
+class PreflightError(UserError):
     """The account cannot be used: no credentials, or not the environment's account."""
 
 
@@ -84,8 +85,8 @@ def preflight(deployment: Deployment, env: dict[str, str]) -> str:
 
 def _synth(env: dict[str, str]) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(done.returncode)
+    if done.returncode != 0:  # main.py printed the problems, one line each
+        raise UserError(f"synth stopped (main.py exited {done.returncode}): fix the line(s) above")
 
 
 def nothing_to_destroy(deployment: Deployment, env: dict[str, str]) -> bool:
@@ -133,10 +134,10 @@ def main(argv: list[str] | None = None) -> int:
             if code != 0:
                 return code
         return 0
-    except (PreflightError, SelectionError, StackError) as error:
+    except (SelectionError, UserError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

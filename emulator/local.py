@@ -25,9 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aws.commands import PreflightError
 from proof.plan_review import Declared, StackReview, add_route_findings, markdown, review
 from toolchain import reviewed
+from toolchain.errors import UserError, command
 from toolchain.paths import command_env
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import (
@@ -75,8 +75,8 @@ def synth(outdir: Path, env: dict[str, str]) -> None:
     outdir.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=outdir.parent, capture_output=True, text=True)
     if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(done.returncode)
+        sys.stderr.write(done.stderr)  # main.py's problems, one line each
+        raise StackError(f"synth stopped (main.py exited {done.returncode}): fix the line(s) above")
 
 
 def _announce(selection: Selection, deployment: Deployment, verb: str) -> None:
@@ -270,7 +270,7 @@ def _plan_each(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[s
                 say(f"{stack}: not planned: it reads {planned[-1].stem}'s outputs, so that stack must be applied first")
                 continue
             explained = "".join(f"{line}\n" for line in explain_plan_failure(done.stderr))
-            raise SystemExit(f"{explained}terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
+            raise StackError(f"{explained}terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
         shown = subprocess.run(
             ["terraform", "show", "-json", str(plan_file)], env=env, cwd=workdir, capture_output=True, text=True, check=True
         )
@@ -418,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     except reviewed.ReviewedPlanError as refused:
         print(str(refused), file=sys.stderr)
         return reviewed.BLOCKED
-    except (EmulatorError, SelectionError, StackError, PreflightError) as error:
+    except (EmulatorError, SelectionError, UserError) as error:
         print(f"error: {error}", file=sys.stderr)
         return _failed(args, 2)
     except KeyboardInterrupt as stopped:
@@ -438,4 +438,4 @@ def _failed(args: argparse.Namespace, code: int) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

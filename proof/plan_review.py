@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from proof.verify.exposure import WIDENING_TYPES
+from toolchain.errors import command
 
 FRONT_DOOR_TYPES = WIDENING_TYPES
 """A created load balancer, listener, listener rule (a new route), target group, ... : a new path in (proof/verify/exposure.py)."""
@@ -554,4 +555,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolchain.errors import UserError, command
 from topology.system import SelectionError
 
 HERE = Path(__file__).resolve().parent / "checkov"
@@ -87,7 +88,7 @@ def scan_each(outdirs: Mapping[str, Path]) -> dict[str, ScanResult]:
     owners = {owner for owner, _ in passed} | {owner for (owner, _), _ in failed} | {path.split("/", 1)[0] for path in unreadable}
     stray = sorted(owners - set(outdirs))
     if stray:  # fail closed: a check that cannot be handed back must not vanish from every result
-        raise SystemExit(f"checkov reported a file under {stray[0]!r}, none of the scanned folders ({', '.join(outdirs)})")
+        raise UserError(f"checkov reported a file under {stray[0]!r}, none of the scanned folders ({', '.join(outdirs)})")
     return {
         name: ScanResult(
             passed=sum(owner == name for owner, _ in passed),
@@ -119,7 +120,7 @@ def _finding(failed: dict[str, Any], file_path: str) -> Finding:
 def _checkov(directory: Path, *, quiet: bool) -> list[dict[str, Any]]:
     """checkov's JSON reports over ``directory`` (Terraform JSON only, offline); ``quiet`` leaves passed checks out."""
     if not CHECKOV.is_file():
-        raise SystemExit(f"{CHECKOV} is missing: run `make setup` (it installs checkov from proof/checkov/Pipfile.lock)")
+        raise UserError(f"{CHECKOV} is missing: run `make setup` (it installs checkov from proof/checkov/Pipfile.lock)")
     done = subprocess.run(
         [
             str(CHECKOV),
@@ -138,7 +139,7 @@ def _checkov(directory: Path, *, quiet: bool) -> list[dict[str, Any]]:
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
     )
     if done.returncode not in (0, 1):
-        raise SystemExit(f"checkov failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        raise UserError(f"checkov failed ({done.returncode}):\n{done.stderr[-2000:]}")
     reports = json.loads(done.stdout or "[]")
     return list(reports) if isinstance(reports, list) else [reports]
 
@@ -235,4 +236,4 @@ def summary(result: ScanResult, declared: list[DeclaredSkips]) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import UserError
+
 NO_CHANGES = 0
 BLOCKED = 1
 CHANGES = 2
@@ -28,7 +30,7 @@ MANIFEST = "manifest.json"
 VERDICT = "verdict.txt"
 
 
-class ReviewedPlanError(RuntimeError):
+class ReviewedPlanError(UserError):
     """The plan about to be applied is not the reviewed one (one line, said before anything is applied)."""
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from proof import scan
+from toolchain.errors import UserError
 from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
@@ -146,7 +147,7 @@ def test_scan_each_fails_closed_on_a_check_it_cannot_hand_back(tmp_path: Path, m
         "results": {"failed_checks": [{"check_id": "CKV_X", "resource": "r", "file_path": "/elsewhere/x.tf.json", "check_name": "x"}]}
     }
     monkeypatch.setattr(scan, "_checkov", lambda directory, quiet: [report])
-    with pytest.raises(SystemExit, match="'elsewhere', none of the scanned folders"):
+    with pytest.raises(UserError, match="'elsewhere', none of the scanned folders"):
         scan.scan_each({"article": tmp_path})
 
 
