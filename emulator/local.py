@@ -426,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.verdict:
         reviewed.write_verdict(args.plandir.resolve(), code)
         return 0
-    return code
+    return reviewed.BLOCKED if code == reviewed.BLOCKED else 0  # `make plan`: changes are not a failure
 
 
 def _failed(args: argparse.Namespace, code: int) -> int:
