@@ -24,7 +24,7 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -536,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator", action="store_true", help="the plans are against the local emulator: mark its known gaps")
     parser.add_argument("--system", help="the system module whose declaration explains widenings (without it, every widening blocks)")
     parser.add_argument("--env", help="its environment")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON (kind, stack, address, message) instead")
     args = parser.parse_args(argv)
     gaps = _emulator_gaps() if args.emulator else frozenset()
     declared = NOTHING_DECLARED
@@ -546,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
-    text = markdown(reviews)
+    text = json.dumps([asdict(f) for f in findings(reviews)], indent=2) + "\n" if args.json else markdown(reviews)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")

@@ -10,9 +10,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from emulator.local import verdict
 from emulator.server import KNOWN_GAPS
-from proof.plan_review import COMMENT_LIMIT, FULL_REVIEW, Finding, findings, markdown, review
+from proof.plan_review import COMMENT_LIMIT, FULL_REVIEW, Finding, findings, main, markdown, review
 from toolchain import reviewed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plan"
@@ -172,3 +174,18 @@ def test_a_thousand_services_fit_in_one_comment_and_stay_valid_markdown() -> Non
     assert len(notes) >= 3 and all(int(n) > 0 for n in notes)  # each long section says what it left out
     assert "### Images (old → new)" in text and "<summary>replace (1000)</summary>" in text
     _valid_markdown(text)
+
+
+def test_json_and_markdown_come_from_one_list_of_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "services.json").write_text(json.dumps(_release(_services(), "registry.example/client:v2")), encoding="utf-8")
+    assert main([str(tmp_path / "services.json"), "--emulator", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {
+        "kind": "redeploy",
+        "stack": "services",
+        "address": "client-nginx",
+        "message": "client-nginx: new task definition revision",
+    } in listed
+    assert sorted({item["kind"] for item in listed}) == ["image", "redeploy", "replacement"]
+    text = markdown([review("services", _release(_services(), "registry.example/client:v2"), gaps=KNOWN_GAPS)])
+    assert all(f"- services: {item['message']}" in text for item in listed)
