@@ -49,7 +49,7 @@ export TF_IN_AUTOMATION := 1
 # memory (docs/speed.md). A GOGC of your own (GOGC=100 is Go's default) wins.
 export GOGC ?= 400
 
-.PHONY: help setup synth hcl docs diagram verify deploy-local plan destroy-local test test-fast lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
+.PHONY: help setup synth hcl docs diagram verify deploy-local plan ci-plan ci-apply destroy-local test test-fast lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -127,6 +127,14 @@ deploy-local: setup ## Deploy network then services to a local AWS emulator (mot
 
 plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
 	$(PY) -m emulator.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR) $(VAR_FLAGS)
+
+# CI (docs/ci.md). ci-plan succeeds once review.md is written; its verdict (0 no changes, 2 changes, 1 blocking
+# finding or error) is in $(PLANDIR)/verdict.txt, since make turns every failing recipe into exit 2.
+ci-plan: setup ## Saved plans + review.md + manifest.json (hashes, reviewed tree) + verdict.txt; TARGET=emulator to try locally
+	$(PY) -m emulator.local plan --verdict --target $(or $(TARGET),aws) --home $(EMULATOR_HOME) --plandir $(PLANDIR) $(VAR_FLAGS)
+
+ci-apply: setup ## Apply exactly the reviewed saved plans in PLANDIR; refuses (one line, nothing applied) on a changed plan or tree
+	$(PY) -m emulator.local apply --target $(or $(TARGET),aws) --home $(EMULATOR_HOME) --plandir $(PLANDIR)
 
 destroy-local: setup ## Destroy services then network in the local emulator, and forget it
 	$(PY) -m emulator.local destroy --home $(EMULATOR_HOME)

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from proof.protection import FIX, protected_in_state
+from toolchain.errors import UserError, command
 from toolchain.paths import CDKTF, command_env, lock_flags, outdir
 from toolchain.stackrun import StackError, init, parse_variables, resources_in_state, say, undeclared_release_variables
 from topology.resolved import ResolvedEnvironment
@@ -39,7 +40,7 @@ UNREACHABLE = (
 )
 
 
-class PreflightError(RuntimeError):
+class PreflightError(UserError):
     """The account cannot be used: no credentials, or not the environment's account."""
 
 
@@ -70,8 +71,8 @@ def preflight(deployment: ResolvedEnvironment, env: dict[str, str]) -> str:
 
 def _synth(env: dict[str, str]) -> None:
     done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(done.returncode)
+    if done.returncode != 0:  # main.py printed the problems, one line each
+        raise UserError(f"synth stopped (main.py exited {done.returncode}): fix the line(s) above")
 
 
 def nothing_to_destroy(deployment: ResolvedEnvironment, env: dict[str, str]) -> bool:
@@ -135,10 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             if code != 0:
                 return code
         return 0
-    except (PreflightError, SelectionError, StackError) as error:
+    except (SelectionError, UserError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

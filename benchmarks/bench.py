@@ -36,6 +36,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from toolchain.errors import UserError, command
 from toolchain.node import node, use_project_node
 from topology import Port, Service, Topology
 
@@ -110,9 +111,9 @@ def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, float, 
         elapsed = time.perf_counter() - start
         stderr = errors.read_text(encoding="utf-8", errors="replace")
         if process.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed:\n{stderr}")
+            raise UserError(f"{' '.join(args)} failed:\n{stderr}")
         if not list((Path(outdir) / "stacks").glob("services*/cdk.tf.json")):
-            raise SystemExit(f"{' '.join(args)} wrote no services stack")
+            raise UserError(f"{' '.join(args)} wrote no services stack")
     return elapsed, peak, peak_python, peak_node
 
 
@@ -157,7 +158,7 @@ def _timed(args: list[str], env: dict[str, str]) -> tuple[float, float]:
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0 or not list((Path(outdir) / "stacks").glob("services*/cdk.tf.json")):
-            raise SystemExit(f"{' '.join(args)} failed:\n{(Path(outdir) / 'stderr.txt').read_text(encoding='utf-8')[-3000:]}")
+            raise UserError(f"{' '.join(args)} failed:\n{(Path(outdir) / 'stderr.txt').read_text(encoding='utf-8')[-3000:]}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
@@ -170,7 +171,7 @@ def validation_seconds(count: int) -> float:
     problems = validate(topology, Settings())
     elapsed = time.perf_counter() - start
     if problems:
-        raise SystemExit(f"the generated {count}-service system is invalid: {problems[0]}")
+        raise UserError(f"the generated {count}-service system is invalid: {problems[0]}")
     return elapsed
 
 
@@ -251,7 +252,7 @@ def _no_credentials_refusal() -> float:
         done = subprocess.run([sys.executable, "-m", "aws.commands", "diff"], env=env, cwd=ROOT, capture_output=True, text=True)
         elapsed = time.perf_counter() - start
     if done.returncode != 2 or "no usable AWS credentials" not in done.stderr:
-        raise SystemExit(f"aws.commands diff without credentials did not refuse: {done.returncode} {done.stderr[-500:]}")
+        raise UserError(f"aws.commands diff without credentials did not refuse: {done.returncode} {done.stderr[-500:]}")
     return elapsed
 
 
@@ -263,4 +264,4 @@ def _node_version() -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -25,7 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from proof.plan_review import DeclaredReach, add_route_findings, markdown, review
+from proof.plan_review import DeclaredReach, StackReview, add_route_findings, markdown, review
+from toolchain import reviewed
+from toolchain.errors import UserError, command
 from toolchain.paths import command_env
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import (
@@ -54,6 +56,7 @@ AFTER_INTERRUPT = {
     "deploy": "the state keeps what was applied; deploy again to finish",
     "destroy": "the state keeps what is left; destroy again to finish",
     "plan": "nothing was changed",
+    "apply": "the state keeps what was applied; plan again, review, and apply that plan",
 }
 
 
@@ -69,8 +72,8 @@ def synth(outdir: Path, env: dict[str, str]) -> None:
     outdir.parent.mkdir(parents=True, exist_ok=True)
     done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=outdir.parent, capture_output=True, text=True)
     if done.returncode != 0:
-        sys.stderr.write(done.stderr)
-        raise SystemExit(done.returncode)
+        sys.stderr.write(done.stderr)  # main.py's problems, one line each
+        raise StackError(f"synth stopped (main.py exited {done.returncode}): fix the line(s) above")
 
 
 def _announce(selection: Selection, deployment: ResolvedEnvironment, verb: str) -> None:
@@ -103,6 +106,12 @@ def entry_lines(deployment: ResolvedEnvironment, services_outputs: dict[str, obj
             lines.append(f"entry {entry.name}: {dns}")
             lines.append(f"  {curl}    # on AWS; the emulator creates the load balancer but does not answer on it")
     return lines
+
+
+def _without_entries(result: dict[str, dict[str, object]], deployment: ResolvedEnvironment) -> dict[str, dict[str, object]]:
+    """The outputs less each entry's DNS name and curl, which ``entry_lines`` prints: every output once."""
+    shown = {f"entry_{e.name}_{what}" for e in deployment.topology.entries for what in ("dns_name", "curl")}
+    return {stack: {k: v for k, v in values.items() if k not in shown} for stack, values in result.items()}
 
 
 def _shown(path: Path) -> str:
@@ -258,7 +267,7 @@ def _plan_each(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[s
                 say(f"{stack}: not planned: it reads {planned[-1].stem}'s outputs, so that stack must be applied first")
                 continue
             explained = "".join(f"{line}\n" for line in explain_plan_failure(done.stderr))
-            raise SystemExit(f"{explained}terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
+            raise StackError(f"{explained}terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
         shown = subprocess.run(
             ["terraform", "show", "-json", str(plan_file)], env=env, cwd=workdir, capture_output=True, text=True, check=True
         )
@@ -274,13 +283,15 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
     _announce(selection, deployment, f"planning ({target})")
     synth(outdir, env)
     parse_variables(variables or [], outdir, deployment.stacks)  # a bad VARS is one line before moto or AWS is asked
-    for line in undeclared_release_variables(env, outdir, deployment.stacks):
+    warnings = undeclared_release_variables(env, outdir, deployment.stacks)
+    for line in warnings:
         say(line)
     if target == "emulator":
         with Emulator(workdir, region=deployment.settings.region, record=False, certificates=certificates(deployment)) as aws:
             _emulator_started(aws, workdir)
             try:
                 planned = plan_stacks(outdir, plandir, pointed(env, aws), deployment.stacks, variables, share_provider=True)
+                read = _read_outputs(outdir, pointed(env, aws), deployment.stacks)
             finally:
                 say("emulator: stopped")
     else:
@@ -288,22 +299,91 @@ def plan(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, ta
 
         preflight(deployment, env)
         planned = plan_stacks(outdir, plandir, env, deployment.stacks, variables)
+        read = _read_outputs(outdir, env, deployment.stacks)
+    reviewed.record(plandir, list(deployment.stacks), reviewed.git_tree(ROOT), read)
     gaps = KNOWN_GAPS if target == "emulator" else frozenset()
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
     declared = DeclaredReach.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
-    text = markdown(reviews)
+    text = markdown(reviews, warnings)
     (plandir / "review.md").write_text(text, encoding="utf-8")
+    (plandir / "review.full.md").write_text(markdown(reviews, warnings, limit=sys.maxsize), encoding="utf-8")
     sys.stdout.write(text)
     say(f"\nreview written to {_shown(plandir / 'review.md')}")
-    return 1 if any(r.blocking for r in reviews) else 0
+    return verdict(reviews)
+
+
+def verdict(reviews: list[StackReview]) -> int:
+    """``terraform plan -detailed-exitcode``'s scheme: 1 a blocking finding, 2 changes, 0 none (toolchain.reviewed)."""
+    if any(r.blocking for r in reviews):
+        return reviewed.BLOCKED
+    return reviewed.CHANGES if any(sum(r.counts.values()) for r in reviews) else reviewed.NO_CHANGES
+
+
+def _read_outputs(outdir: Path, env: dict[str, str], stacks: tuple[str, ...]) -> dict[str, dict[str, object]]:
+    """The outputs of every stack another one reads (all but the last), as the reader's plan saw them."""
+    return {stack: outputs(outdir / "stacks" / stack, env) for stack in stacks[:-1]}
+
+
+def apply_reviewed(selection: Selection, outdir: Path, workdir: Path, plandir: Path, *, target: str) -> None:
+    """Apply the saved plans in ``plandir`` in stack order, after checking they are the reviewed ones (``toolchain.reviewed``)."""
+    deployment = selection.one()
+    manifest = reviewed.load(plandir)
+    problem = reviewed.refusal(manifest, plandir, reviewed.git_tree(ROOT))
+    if problem:
+        raise reviewed.ReviewedPlanError(problem)
+    env = base_env(outdir, emulator=target == "emulator", selection=selection)
+    _announce(selection, deployment, f"applying the reviewed plans ({target})")
+    synth(outdir, env)
+    if target == "emulator":
+        with Emulator(workdir, region=deployment.settings.region, certificates=certificates(deployment)) as aws:
+            _emulator_started(aws, workdir)
+            try:
+                _apply_each(outdir, plandir, pointed(env, aws), deployment.stacks, manifest)
+            finally:
+                say("emulator: stopped")
+        return
+    from aws.commands import preflight
+
+    preflight(deployment, env)
+    _apply_each(outdir, plandir, env, deployment.stacks, manifest)
+
+
+STALE = re.compile(r"Saved plan is stale")
+
+
+def _apply_each(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[str, ...], manifest: reviewed.Manifest) -> None:
+    for stack in stacks:
+        if stack not in manifest.plans:
+            say(f"{stack}: no reviewed plan (it was not planned); plan again after this apply")
+            return
+        stack_dir = outdir / "stacks" / stack
+        init(stack_dir, env, plandir / f"{stack}.init.log")
+        done = subprocess.run(
+            ["terraform", "apply", "-input=false", "-no-color", str(reviewed.plan_file(plandir, stack))],
+            env=env,
+            cwd=stack_dir,
+            capture_output=True,
+            text=True,
+        )
+        sys.stdout.write(done.stdout)
+        if done.returncode != 0:
+            if STALE.search(done.stderr):
+                raise reviewed.ReviewedPlanError(
+                    f"refused: Terraform says the {stack} plan is stale (the state changed since the review); plan again"
+                )
+            raise StackError(f"{stack}: terraform apply failed: {done.stderr.strip()[-1500:]}")
+        problem = reviewed.outputs_refusal(manifest, stack, outputs(stack_dir, env))
+        if problem:
+            raise reviewed.ReviewedPlanError(problem)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("command", choices=["deploy", "plan", "destroy"])
-    parser.add_argument("--target", choices=["emulator", "aws"], default="emulator", help="plan only: where to plan against")
+    parser.add_argument("command", choices=["deploy", "plan", "destroy", "apply"])
+    parser.add_argument("--target", choices=["emulator", "aws"], default="emulator", help="plan/apply: where to plan or apply")
+    parser.add_argument("--verdict", action="store_true", help="plan: exit 0 and write the verdict to <plandir>/verdict.txt (for make)")
     parser.add_argument("--home", type=Path, default=EMULATOR_HOME, help="emulator runs: cdktf.out/, state/, recording")
     parser.add_argument("--plandir", type=Path, default=ROOT / "build" / "plan")
     parser.add_argument(
@@ -314,26 +394,45 @@ def main(argv: list[str] | None = None) -> int:
     interrupt_on_sigterm()
     home = args.home.resolve()
     real_outdir = Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out").resolve()
-    outdir = real_outdir if args.command == "plan" and args.target == "aws" else home / "cdktf.out"
+    outdir = real_outdir if args.command in ("plan", "apply") and args.target == "aws" else home / "cdktf.out"
     try:
         selection = select(args.system, args.env)
         if args.command == "deploy":
             result = deploy(selection, outdir, home, args.var)
-            sys.stdout.write(format_outputs(result))
             deployment = selection.one()
             services = result.get(deployment.stacks[-1], {})
-            sys.stdout.write("".join(f"{line}\n" for line in entry_lines(deployment, services)))
+            entries = entry_lines(deployment, services)
+            sys.stdout.write(format_outputs(_without_entries(result, deployment) if entries else result))
+            sys.stdout.write("".join(f"{line}\n" for line in entries))
             return 0
         if args.command == "destroy":
             destroy(selection, outdir, home)
             return 0
-        return plan(selection, outdir, home, args.plandir.resolve(), target=args.target, variables=args.var)
-    except (EmulatorError, SelectionError, StackError) as error:
+        if args.command == "apply":
+            apply_reviewed(selection, outdir, home, args.plandir.resolve(), target=args.target)
+            return 0
+        code = plan(selection, outdir, home, args.plandir.resolve(), target=args.target, variables=args.var)
+    except reviewed.ReviewedPlanError as refused:
+        print(str(refused), file=sys.stderr)
+        return reviewed.BLOCKED
+    except (EmulatorError, SelectionError, UserError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _failed(args, 2)
     except KeyboardInterrupt as stopped:
         return interrupted(args.command, stopped, then=AFTER_INTERRUPT[args.command])
+    if args.verdict:
+        reviewed.write_verdict(args.plandir.resolve(), code)
+        return 0
+    return reviewed.BLOCKED if code == reviewed.BLOCKED else 0  # `make plan`: changes are not a failure
+
+
+def _failed(args: argparse.Namespace, code: int) -> int:
+    """A failed ``plan --verdict`` still leaves its verdict (1) for the CI, and fails so that make stops."""
+    if args.command == "plan" and args.verdict:
+        args.plandir.mkdir(parents=True, exist_ok=True)
+        reviewed.write_verdict(args.plandir.resolve(), reviewed.BLOCKED)
+    return code
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -135,7 +135,7 @@ def _create_other(item: dict[str, Any], endpoint: str) -> None:
     elif kind == "cluster":
         _client("ecs", item, endpoint).create_cluster(clusterName=name)
     else:
-        raise SystemExit(f"unknown stand-in kind {kind!r}")
+        raise ValueError(f"unknown stand-in kind {kind!r} (emulator/standins.py writes only known kinds)")
 
 
 def delete(item: dict[str, Any], endpoint: str) -> None:

@@ -11,6 +11,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
+from toolchain.errors import UserError
 from topology import Topology
 
 
@@ -29,6 +30,6 @@ NAMES = discover()
 def load(name: str) -> Topology:
     """The ``TOPOLOGY`` of ``examples/<name>.py``."""
     if name not in NAMES:
-        raise SystemExit(f"unknown example {name!r} (examples: {', '.join(NAMES)})")
+        raise UserError(f"unknown example {name!r} (examples: {', '.join(NAMES)})")
     topology: Topology = importlib.import_module(f"{__name__}.{name}").TOPOLOGY
     return topology

@@ -24,12 +24,13 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from proof.protection import protected_deletions
 from proof.verify.exposure import WIDENING_TYPES
+from toolchain.errors import command
 
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
 
@@ -89,6 +90,14 @@ class StackReview:
     """Every resource replaced, with the attributes that cannot change in place (``replace_paths``)."""
     running_services: list[str] = field(default_factory=list)
     """ECS services that already run: in the prior state or being imported."""
+    running_blocking: list[str] = field(default_factory=list)
+    """The lines of ``blocking`` that replace or destroy a running ECS service (its kind is ``running-service``)."""
+    addresses: dict[str, list[str]] = field(default_factory=lambda: {"add": [], "change": [], "replace": [], "destroy": []})
+    """Per action, each resource (a change with its changed attributes); emulator-only differences are not here."""
+    emulator_gaps: list[str] = field(default_factory=list)
+    """Changes only in attributes the emulator is known not to store: not counted, listed apart."""
+    images: list[str] = field(default_factory=list)
+    """``service: old → new`` for each container whose image the plan changes."""
 
 
 def _kind(actions: list[str]) -> str | None:
@@ -240,16 +249,50 @@ def _exposure_findings(plan: Plan) -> Iterator[str]:
 
 
 def _redeploy(change: dict[str, Any]) -> str | None:
+    """Why the plan redeploys a service, by its real cause: a new call, a server's changed endpoint, a new revision."""
     details = change["change"]
     before, after, unknown = details.get("before") or {}, details.get("after") or {}, details.get("after_unknown") or {}
     reasons = []
     if unknown.get("task_definition") or before.get("task_definition") != after.get("task_definition"):
         reasons.append("new task definition revision")
     old, new = before.get("triggers") or {}, after.get("triggers") or {}
-    changed = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
-    if changed or unknown.get("triggers"):
-        reasons.append(f"its servers' Service Connect settings changed ({', '.join(changed) or 'triggers'})")
+    added = sorted(set(new) - set(old))
+    changed = sorted(key for key in set(old) & set(new) if old[key] != new[key])
+    if added:
+        reasons.append(f"a new call ({', '.join(_server(key) for key in added)})")
+    if changed:
+        reasons.append(f"a changed server endpoint ({', '.join(_server(key) for key in changed)})")
+    if not added and not changed and (unknown.get("triggers") or set(old) - set(new)):
+        reasons.append("its servers' Service Connect settings changed (triggers)")
     return f"{after.get('name', change['address'])}: {'; '.join(reasons)}" if reasons else None
+
+
+def _server(trigger: str) -> str:
+    """``service_connect_<server>`` (the trigger the project writes per server a caller calls) -> its server."""
+    return trigger.removeprefix("service_connect_")
+
+
+def _images(definitions: Any) -> dict[str, str]:
+    if not isinstance(definitions, str):
+        return {}
+    try:
+        containers = json.loads(definitions)
+    except ValueError:
+        return {}
+    return {c.get("name", "?"): c.get("image", "?") for c in containers if isinstance(c, dict)}
+
+
+def _image_changes(change: dict[str, Any]) -> list[str]:
+    """``family/container: old → new`` for each container whose image changes (a new image is a new revision)."""
+    before = _images((change["change"].get("before") or {}).get("container_definitions"))
+    after_values = change["change"].get("after") or {}
+    after = _images(after_values.get("container_definitions"))
+    family = after_values.get("family") or change["address"]
+    return [
+        f"{family}/{name}: `{before[name]}` → `{image}`"
+        for name, image in sorted(after.items())
+        if name in before and before[name] != image
+    ]
 
 
 def _paths(change: dict[str, Any]) -> str:
@@ -275,9 +318,9 @@ def _adoption(plan: Plan, result: StackReview) -> None:
         if running and kind in ("replace", "destroy"):
             why = f" ({_paths(change)} cannot change in place)" if kind == "replace" else ""
             done = {"replace": "replaced", "destroy": "destroyed"}[kind]
-            result.blocking.append(
-                f"`{address}`: the running ECS service {name} would be {done}{why}: its tasks stop and its endpoint changes"
-            )
+            line = f"`{address}`: the running ECS service {name} would be {done}{why}: its tasks stop and its endpoint changes"
+            result.blocking.append(line)
+            result.running_blocking.append(line)
 
 
 def review(
@@ -291,12 +334,18 @@ def review(
         kind = _kind(change["change"]["actions"])
         if kind is None:
             continue
-        result.counts[kind] += 1
         attributes = _changed_attributes(change) if kind == "change" else []
         gap_only = bool(attributes) and all((change["type"], a) in gaps for a in attributes)
         result.emulator_only += gap_only
         detail = f": {', '.join(attributes)}" if attributes else ""
         result.changed.append(f"`{change['address']}` {kind}{detail}" + (" (known emulator gap, not a real change)" if gap_only else ""))
+        if gap_only:
+            result.emulator_gaps.append(f"`{change['address']}`{detail} (known emulator gap, not a real change)")
+        else:
+            result.counts[kind] += 1
+            result.addresses[kind].append(f"`{change['address']}`{detail}")
+        if change["type"] == "aws_ecs_task_definition":
+            result.images += _image_changes(change)
         if kind == "replace" and change["type"] in WATCHED_REPLACEMENTS:
             result.replacements.append(f"`{change['address']}` ({plan.names.get(change['address'], '?')})")
         if kind == "change" and change["type"] == "aws_ecs_service" and not gap_only:
@@ -314,59 +363,162 @@ def running_services_line(reviews: list[StackReview]) -> str | None:
     running = sorted({name for r in reviews for name in r.running_services})
     if not running:
         return None
-    hit = [line for r in reviews for line in r.blocking if "the running ECS service" in line]
+    hit = [line for r in reviews for line in r.running_blocking]
     if hit:
         return f"**BLOCKING: the plan replaces or destroys {len(hit)} running ECS service(s).**"
-    return f"**No replacement or destruction of a running ECS service** ({', '.join(running)})."
+    named = ", ".join(running) if len(running) <= 20 else f"{len(running)} services"  # a line, even for 1,000 services
+    return f"**No replacement or destruction of a running ECS service** ({named})."
 
 
-def markdown(reviews: list[StackReview]) -> str:
-    blocking = sum(1 for r in reviews for line in r.blocking if "the running ECS service" not in line)
+COMMENT_LIMIT = 65_536
+"""GitHub's limit on a pull-request comment, in characters: the review is cut to fit, per section, with a note."""
+FULL_REVIEW = "the full review is in the plan artifact (review.full.md)"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the review reports, as data: the Markdown, the console and ``--json`` come from one list of these.
+
+    ``kind``: ``blocking`` (a widening the declaration does not explain), ``running-service`` (a running ECS service
+    replaced or destroyed), ``declared``, ``reach-change``, ``redeploy``, ``image``, ``replacement``."""
+
+    kind: str
+    stack: str
+    address: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.stack}: {self.message}"
+
+
+def _address(message: str) -> str:
+    """The resource a line names first (```addr`: ...``), or the service it starts with (``name: ...``)."""
+    if message.startswith("`"):
+        return message[1:].split("`", 1)[0]
+    return message.split(":", 1)[0]
+
+
+def findings(reviews: list[StackReview]) -> list[Finding]:
+    """Every finding of every stack, in the order the review shows them."""
+    found: list[Finding] = []
+    for r in reviews:
+        for line in r.blocking:
+            kind = "running-service" if line in r.running_blocking else "blocking"
+            found.append(Finding(kind, r.stack, _address(line), line))
+        for kind, lines in (("declared", r.declared), ("reach-change", r.reach_changes), ("image", r.images)):
+            found += [Finding(kind, r.stack, _address(line), line) for line in lines]
+        found += [Finding("redeploy", r.stack, _address(line), line) for line in r.redeploys]
+        found += [Finding("replacement", r.stack, _address(line), line) for line in r.replacements]
+    return found
+
+
+def _counts_line(reviews: list[StackReview]) -> str:
+    """The first line a reviewer reads: what each stack adds, changes, destroys and replaces; or "No changes."."""
+    if not any(sum(r.counts.values()) for r in reviews):
+        return "No changes."
+    parts = []
+    for r in reviews:
+        c = r.counts
+        shown = (
+            "no changes"
+            if not sum(c.values())
+            else f"{c['add']} to add, {c['change']} to change, {c['destroy']} to destroy, {c['replace']} to replace"
+        )
+        parts.append(f"**{r.stack}**: {shown}")
+    return "; ".join(parts)
+
+
+def _reach_headline(reviews: list[StackReview]) -> str:
+    blocking = sum(1 for r in reviews for line in r.blocking if line not in r.running_blocking)
     asked = sum(len(r.declared) for r in reviews)
     if blocking:
-        headline = f"**BLOCKING: {blocking} change(s) widen who can reach a service, and the declaration does not explain them.**"
-    elif asked:
-        headline = f"**No unexplained widening: {asked} change(s) widen who can reach a service, as the declaration asks.**"
-    else:
-        headline = "**No change widens who can reach a service.**"
-    lines = [
-        f"## Plan review: {', '.join(r.stack for r in reviews)}",
+        return f"**BLOCKING: {blocking} change(s) widen who can reach a service, and the declaration does not explain them.**"
+    if asked:
+        return f"**No unexplained widening: {asked} change(s) widen who can reach a service, as the declaration asks.**"
+    return "**No change widens who can reach a service.**"
+
+
+def _destroy_warning(reviews: list[StackReview], budget: int) -> list[str]:
+    """The block a reviewer must not miss, first: everything destroyed or replaced."""
+    gone = [f"{r.stack}: {address} ({kind})" for r in reviews for kind in ("destroy", "replace") for address in r.addresses[kind]]
+    if not gone:
+        return []
+    return [
+        "> [!WARNING]",
+        f"> This plan destroys or replaces {len(gone)} resource(s):",
+        *[f"> {line}" for line in _listed(gone, budget)],
         "",
-        headline,
-        "",
-        "| stack | add | change | replace | destroy |",
-        "|---|---|---|---|---|",
     ]
-    lines += [f"| {r.stack} | {r.counts['add']} | {r.counts['change']} | {r.counts['replace']} | {r.counts['destroy']} |" for r in reviews]
-    running = running_services_line(reviews)
-    if running:
-        lines[4:4] = [running, ""]
-    gap_only = sum(r.emulator_only for r in reviews)
-    if gap_only:
-        lines += [
-            "",
-            f"{gap_only} change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps).",
-        ]
+
+
+def _sections(reviews: list[StackReview]) -> list[tuple[str, list[str]]]:
+    every = findings(reviews)
+
+    def of(*kinds: str) -> list[str]:
+        return [f.line() for f in every if f.kind in kinds]
+
     sections = [
-        ("Blocking findings (approve explicitly or change the plan)", [f"{r.stack}: {line}" for r in reviews for line in r.blocking]),
-        (
-            "Declared widenings (the declaration asks for them; not blocking)",
-            [f"{r.stack}: {line}" for r in reviews for line in r.declared],
-        ),
-        ("Reachability changes that do not widen it", [f"{r.stack}: {line}" for r in reviews for line in r.reach_changes]),
-        ("ECS services and task definitions replaced", [f"{r.stack}: {line}" for r in reviews for line in r.replacements]),
-        ("Services this change redeploys", [f"{r.stack}: {line}" for r in reviews for line in r.redeploys]),
-        ("Every changed resource", [f"{r.stack}: {line}" for r in reviews for line in r.changed]),
+        ("Blocking findings (approve explicitly or change the plan)", of("blocking", "running-service")),
+        ("Declared widenings (the declaration asks for them; not blocking)", of("declared")),
+        ("Reachability changes that do not widen it", of("reach-change")),
+        ("Images (old → new)", of("image")),
+        ("Services this change redeploys", of("redeploy")),
+        ("ECS services and task definitions replaced", of("replacement")),
     ]
     if any(r.imports for r in reviews):
         sections.insert(1, ("Adopted (imported) resources", [f"{r.stack}: {line}" for r in reviews for line in r.imports]))
     if any(r.forced for r in reviews):
         sections.insert(2, ("Every replacement, and what forces it", [f"{r.stack}: {line}" for r in reviews for line in r.forced]))
+    return sections
+
+
+def _listed(items: list[str], budget: int) -> list[str]:
+    """``- item`` lines within ``budget`` characters; what does not fit is one note pointing to the full review."""
+    lines: list[str] = []
+    used = 0
+    for index, item in enumerate(items):
+        line = f"- {item}"
+        if used + len(line) + 1 > budget:
+            return [*lines, f"- … {len(items) - index} more not shown here: {FULL_REVIEW}"]
+        lines.append(line)
+        used += len(line) + 1
+    return lines
+
+
+def _details(summary: str, items: list[str], budget: int) -> list[str]:
+    return ["", "<details>", f"<summary>{summary}</summary>", "", *_listed(items, budget), "", "</details>"]
+
+
+def markdown(reviews: list[StackReview], warnings: list[str] | None = None, *, limit: int = COMMENT_LIMIT) -> str:
+    """The review for a pull request: title, counts, destroy/replace warning, warnings of the run, findings, then the
+    address lists per action and the emulator-only differences folded in ``<details>``; at most ``limit`` characters."""
+    sections = _sections(reviews)
+    lists = [
+        (f"{action} ({sum(len(r.addresses[action]) for r in reviews)})", [f"{r.stack}: {a}" for r in reviews for a in r.addresses[action]])
+        for action in ("add", "change", "destroy", "replace")
+    ]
+    gaps = [f"{r.stack}: {line}" for r in reviews for line in r.emulator_gaps]
+    warned = any(r.addresses["destroy"] or r.addresses["replace"] for r in reviews)
+    pieces = sum(1 for _, items in sections if items) + sum(1 for _, items in lists if items) + bool(gaps) + warned
+    fixed = 4000 + sum(len(w) + 3 for w in warnings or [])  # title, counts, headlines, headings, WHAT_TO_DO
+    budget = max(500, (limit - fixed) // max(pieces, 1))
+    head = [f"## Plan review: {', '.join(r.stack for r in reviews)}", "", _counts_line(reviews), ""]
+    running = running_services_line(reviews)
+    head += [*_destroy_warning(reviews, budget), *([running, ""] if running else []), _reach_headline(reviews)]
+    if warnings:
+        head += ["", "### Warnings printed by the run", "", *[f"- {w}" for w in warnings]]
+    lines = list(head)
     for title, items in sections:
-        lines += ["", f"### {title}", ""]
-        lines += [f"- {item}" for item in items] or ["- none"]
-        if title.startswith("Blocking") and items:
-            lines += ["", WHAT_TO_DO]
+        if items:
+            lines += ["", f"### {title}", "", *_listed(items, budget)]
+            if title.startswith("Blocking"):
+                lines += ["", WHAT_TO_DO]
+    for title, items in lists:
+        if items:
+            lines += _details(title, items, budget)
+    if gaps:
+        summary = f"{len(gaps)} change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps)."
+        lines += _details(summary, gaps, budget)
     return "\n".join(lines) + "\n"
 
 
@@ -383,6 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator", action="store_true", help="the plans are against the local emulator: mark its known gaps")
     parser.add_argument("--system", help="the system module whose declaration explains widenings (without it, every widening blocks)")
     parser.add_argument("--env", help="its environment")
+    parser.add_argument("--json", action="store_true", help="print the findings as JSON (kind, stack, address, message) instead")
     args = parser.parse_args(argv)
     gaps = _emulator_gaps() if args.emulator else frozenset()
     declared = NOTHING_DECLARED
@@ -393,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
-    text = markdown(reviews)
+    text = json.dumps([asdict(f) for f in findings(reviews)], indent=2) + "\n" if args.json else markdown(reviews)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")
@@ -402,4 +555,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolchain.errors import UserError, command
 from topology.entry import REDIRECT_ONLY
 from topology.system import SelectionError
 
@@ -94,7 +95,7 @@ def skipped_by_reason(finding: Finding, skip_reasons: dict[str, str]) -> bool:
 def _checkov(directory: Path, *, quiet: bool) -> list[dict[str, Any]]:
     """checkov's JSON reports over ``directory`` (Terraform JSON only, offline); ``quiet`` leaves passed checks out."""
     if not CHECKOV.is_file():
-        raise SystemExit(f"{CHECKOV} is missing: run `make setup` (it installs checkov from proof/checkov/Pipfile.lock)")
+        raise UserError(f"{CHECKOV} is missing: run `make setup` (it installs checkov from proof/checkov/Pipfile.lock)")
     done = subprocess.run(
         [
             str(CHECKOV),
@@ -113,7 +114,7 @@ def _checkov(directory: Path, *, quiet: bool) -> list[dict[str, Any]]:
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE", "LOG_LEVEL": "ERROR"},
     )
     if done.returncode not in (0, 1):
-        raise SystemExit(f"checkov failed ({done.returncode}):\n{done.stderr[-2000:]}")
+        raise UserError(f"checkov failed ({done.returncode}):\n{done.stderr[-2000:]}")
     reports = json.loads(done.stdout or "[]")
     return list(reports) if isinstance(reports, list) else [reports]
 
@@ -204,4 +205,4 @@ def summary(result: ScanResult, declared: list[DeclaredSkips]) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

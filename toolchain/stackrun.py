@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from .errors import UserError
 from .processes import private_folder, stop, tied
 from .provider_proxy import ProviderProxy, answers_folder, local_state_file, needed_by
 
@@ -37,7 +38,7 @@ PROGRESS = re.compile(
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-class StackError(RuntimeError):
+class StackError(UserError):
     """A Terraform command failed; the message says which stack and where its log is."""
 
 

@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .errors import UserError, command
+
 PROVIDER = ("hashicorp", "aws")
 SKIP = {"/proc", "/sys", "/dev", "/run"}
 
@@ -61,7 +63,7 @@ def choose_mirror(version: str, environ: dict[str, str]) -> Path | None:
         if mirror.name == "registry.terraform.io":
             mirror = mirror.parent
         if not holds_provider(mirror, version):
-            raise SystemExit(f"TF_PROVIDER_MIRROR={explicit}: no hashicorp/aws {version} under it")
+            raise UserError(f"TF_PROVIDER_MIRROR={explicit}: no hashicorp/aws {version} under it")
         return mirror
     for mirror in find_mirrors():
         if holds_provider(mirror, version):
@@ -135,4 +137,4 @@ def warm_cache(config: Path, version: str) -> str | None:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

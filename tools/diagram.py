@@ -1,6 +1,7 @@
 """Alias kept so that `python -m tools.diagram` keeps working: the module is now ``writers.diagram``."""
 
+from toolchain.errors import command
 from writers.diagram import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

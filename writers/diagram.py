@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from examples import NAMES
+from toolchain.errors import UserError, command
 from toolchain.node import node as node_executable
 from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
 from topology.entry_rules import routed_port
@@ -311,7 +312,7 @@ def render_svg(dot_text: str, output_format: str = "svg") -> str:
         timeout=120,
     )
     if done.returncode != 0:
-        raise SystemExit(f"Graphviz (node writers/render_svg.mjs) failed: {_last_error(done.stderr)}")
+        raise UserError(f"Graphviz (node writers/render_svg.mjs) failed: {_last_error(done.stderr)}")
     return done.stdout
 
 
@@ -338,7 +339,7 @@ def system_files(system: str, env: str | None, out: Path) -> dict[Path, str]:
 
 def readme_with_diagram(readme: str, diagram: str) -> str:
     if not README_BLOCK.search(readme):
-        raise SystemExit("README has no <!-- diagram:article:start --> ... <!-- diagram:article:end --> block")
+        raise UserError("README has no <!-- diagram:article:start --> ... <!-- diagram:article:end --> block")
     return README_BLOCK.sub(lambda m: f"{m[1]}```mermaid\n{diagram}```\n{m[3]}", readme, count=1)
 
 
@@ -380,4 +381,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

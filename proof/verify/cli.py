@@ -19,6 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from toolchain.errors import UserError
+
 from .core import checked, verify
 from .declaration import Acceptance, Declaration, accepted_of, example_settings, from_topology, load_topology
 from .exposure import UNPROVEN
@@ -43,7 +45,7 @@ def declarations(args: argparse.Namespace) -> list[Selected]:
     if args.example:
         try:
             return [(None, from_topology(load_topology(args.example)), accepted_of(example_settings(args.example)))]
-        except SystemExit as error:  # examples.load reports an unknown name this way
+        except UserError as error:  # examples.load: an unknown name
             raise UsageError(str(error)) from None
     if not args.system:
         return [(None, None, ())]

@@ -31,6 +31,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from toolchain.errors import UserError, command
+
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 VERSION = "5.100.0"
 TYPES_FILE = Path(__file__).with_name("types.json")
@@ -239,7 +241,7 @@ def _terraform(args: list[str], folder: str, env: dict[str, str]) -> str:
     done = subprocess.run(["terraform", *args], cwd=folder, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise SystemExit(f"typegen: terraform {args[0]} failed: {last}")
+        raise UserError(f"typegen: terraform {args[0]} failed: {last}")
     return done.stdout
 
 
@@ -270,4 +272,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -30,6 +30,7 @@ from emulator import local
 from emulator.server import KNOWN_GAPS, Emulator, pointed
 from examples import article
 from proof.plan_review import StackReview, markdown, review
+from toolchain.stackrun import StackError
 from topology import AdoptedService, Adoption, ExistingNetwork, NetworkSettings, Settings, Topology
 
 from ..conftest import Synthesizer
@@ -126,7 +127,7 @@ def adopted(tmp_path_factory: pytest.TempPathFactory, synthesize: Synthesizer) -
             synthesize(changed, adoption_settings(ids, log_groups=False)).outdir, other, ignore=shutil.ignore_patterns(".terraform*")
         )
         (other.parent / "state").symlink_to(applied.parent / "state")
-        with pytest.raises(SystemExit) as refused:
+        with pytest.raises(StackError) as refused:
             _plan(other, "services", env, work / "grpc-plan")
         managed = _variant(synthesize, adoption_settings(ids, log_groups=False, manage_cluster=True), work / "managed")
         (managed.parent / "state").symlink_to(applied.parent / "state")

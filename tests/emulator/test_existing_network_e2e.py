@@ -22,6 +22,7 @@ from emulator import local
 from emulator.server import Emulator, pointed
 from examples import article
 from proof.plan_review import review
+from toolchain.stackrun import StackError
 from topology import ExistingNetwork, NetworkSettings, Settings
 
 from ..conftest import Synthesizer
@@ -58,7 +59,7 @@ def _plan_network(synthesize: Synthesizer, settings: Settings, aws: dict[str, st
 
 
 def _failure(synthesize: Synthesizer, settings: Settings, aws: dict[str, str], tmp: Path) -> str:
-    with pytest.raises(SystemExit) as failed:
+    with pytest.raises(StackError) as failed:
         _plan_network(synthesize, settings, aws, tmp)
     return re.sub(r"\s+", " ", str(failed.value))
 

@@ -188,12 +188,14 @@ def test_a_port_change_for_an_existing_caller_is_a_change_not_a_finding() -> Non
 def test_every_changed_resource_is_listed_and_emulator_gaps_are_marked() -> None:
     plan = _plan("services")
     plain, marked = review("services", plan), review("services", plan, gaps=KNOWN_GAPS)
-    assert plain.emulator_only == 0 and marked.emulator_only == 4 == marked.counts["change"]
+    assert plain.emulator_only == 0 and marked.emulator_only == 4 == plain.counts["change"]
+    assert marked.counts["change"] == 0 and len(marked.emulator_gaps) == 4  # listed apart, never counted as changes
     assert f"`{RULE}` change: description (known emulator gap, not a real change)" in marked.changed
     assert f"`{RULE}` change: description" in plain.changed
     text = markdown([review("network", _plan("network"), gaps=KNOWN_GAPS), marked])
     assert "4 change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps)." in text
     assert "No change widens who can reach a service." in text
+    assert text.splitlines()[2] == "No changes."  # a plan whose only differences are the emulator's is a no-op
 
 
 def test_a_cidr_rule_and_a_public_ip_in_a_plan_are_rejected(tmp_path: Path) -> None:
