@@ -12,6 +12,7 @@ from typing import Any
 
 from .config import Config
 from .declaration import DeclaredEntry
+from .existing import existing_subnet
 from .model import Address, Unknown, Violation, as_list, block, blocks
 from .reach import CIDR_FIELDS, Ecs, Model, entry_tag, ingress_rules, present, truth
 
@@ -56,63 +57,12 @@ def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
     for subnet_ref in subnets:
         subnet = config.resolve(ecs.address.stack, subnet_ref)
         if isinstance(subnet, Address) and subnet.type == "aws_subnet" and subnet.mode == "data":
-            yield existing_subnet(config, ecs, subnet)
+            yield existing_subnet(config, ecs.name, subnet)
             continue
         if isinstance(subnet, Unknown) or subnet.type != "aws_subnet" or subnet.mode != "managed":
             yield Violation(ecs.name, where, "private-subnets", f"subnet {subnet_ref} cannot be traced to an aws_subnet")
             continue
         yield from _check_subnet(config, ecs, subnet)
-
-
-UNPROVEN = "private-subnets-unproven"
-"""An existing (read) subnet: not provable from the Terraform, but checked by Terraform at plan time."""
-PLAN_TIME_CHECKS = ("${!self.map_public_ip_on_launch}", '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}')
-
-
-def _postconditions(body: dict[str, Any]) -> set[str]:
-    lifecycle = block(body.get("lifecycle"))
-    if isinstance(lifecycle, Unknown):
-        return set()
-    conditions = blocks(lifecycle.get("postcondition"))
-    return set() if isinstance(conditions, Unknown) else {str(c.get("condition")) for c in conditions}
-
-
-def existing_subnet(config: Config, ecs: Ecs, subnet: Address) -> Violation:
-    """An existing subnet is read, not declared: the Terraform cannot show that it is private, only that Terraform
-    will check it at plan time. With all three plan-time checks that is ``private-subnets-unproven`` (accepted only
-    with ``--accept-plan-time-checks``); without them it is a ``private-subnets`` violation."""
-    data = config.section(subnet.stack, "data")
-    body = config.body(subnet)
-    subnet_id = body.get("id", "?")
-    conditions = _postconditions(body)
-    found = data.get("aws_route_tables")
-    tables: dict[str, Any] = found if isinstance(found, dict) else {}
-    own_tables = [
-        name
-        for name, table_body in tables.items()
-        if isinstance(table_body, dict)
-        and any(
-            isinstance(f, dict) and f.get("name") == "association.subnet-id" and as_list(f.get("values")) == [subnet_id]
-            for f in as_list(table_body.get("filter"))
-        )
-    ]
-    found = data.get("aws_route_table")
-    routes: dict[str, Any] = found if isinstance(found, dict) else {}
-    routes_checked = any(
-        isinstance(table_body, dict)
-        and PLAN_TIME_CHECKS[1] in _postconditions(table_body)
-        and any(f"data.aws_route_tables.{own}.ids" in str(table_body.get("route_table_id")) for own in own_tables)
-        for table_body in routes.values()
-    )
-    in_vpc = any(condition.startswith("${self.vpc_id == ") for condition in conditions)
-    if PLAN_TIME_CHECKS[0] in conditions and in_vpc and routes_checked:
-        detail = (
-            f"existing subnet {subnet_id}: cannot prove from the Terraform that it is private; Terraform checks it at plan time "
-            "(in the VPC, no public IP mapping, no internet-gateway route)"
-        )
-        return Violation(ecs.name, str(subnet), UNPROVEN, detail)
-    detail = f"existing subnet {subnet_id} is read without the plan-time checks that it is private"
-    return Violation(ecs.name, str(subnet), "private-subnets", detail)
 
 
 def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violation]:
