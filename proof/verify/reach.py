@@ -133,6 +133,9 @@ class Model:
         self.existing_entry_groups = {e.existing_group_id: e for e in self.entries.values() if e.existing_group_id}
         self.services = [self._ecs(a, b) for a, b in config.resources("aws_ecs_service")]
         self.by_address = {s.address: s for s in self.services}
+        self.by_task: dict[Address | Unknown, list[Ecs]] = {}
+        for service in self.services:
+            self.by_task.setdefault(service.task, []).append(service)
         self.members: dict[Address, list[Address]] = {}
         self.untraced: list[tuple[Address, str]] = []
         for address, body in config.all_resources():
@@ -323,8 +326,8 @@ def check_identity(model: Model, ecs: Ecs) -> Iterator[Violation]:
     if isinstance(ecs.task, Unknown) or ecs.task.type != "aws_ecs_task_definition":
         yield Violation(ecs.name, where, "task-definition", f"cannot prove: its task definition cannot be traced ({ecs.task})")
     else:
-        for other in model.services:
-            if other.address != ecs.address and other.task == ecs.task:
+        for other in model.by_task.get(ecs.task, []):
+            if other.address != ecs.address:
                 yield Violation(
                     ecs.name, str(other.address), "task-definition", f"its task definition {ecs.task} is also run by service '{other.name}'"
                 )
@@ -358,13 +361,7 @@ def check_ingress(model: Model, ecs: Ecs) -> Iterator[Violation]:
 
 def ingress_rules(config: Config, group: Address) -> Iterator[tuple[str, str, dict[str, Any] | Unknown]]:
     """(where, stack, rule) for every ingress rule on ``group``; a rule is normalised to one dict shape."""
-    for address, body in config.resources("aws_vpc_security_group_ingress_rule"):
-        if config.group(address.stack, body.get("security_group_id")) == group:
-            yield str(address), address.stack, {**body, "_sources": as_list(body.get("referenced_security_group_id"))}
-    for address, body in config.resources("aws_security_group_rule"):
-        kind = config.value(address.stack, body.get("type"))
-        if kind != "egress" and config.group(address.stack, body.get("security_group_id")) == group:
-            yield str(address), address.stack, {**body, "_sources": as_list(body.get("source_security_group_id"))}
+    yield from config.indexed("reach.rules", lambda: _rules_by_group(config)).get(group, [])
     owners = [group] if group.type == "aws_security_group" else []
     if group.type == "aws_vpc":
         owners = [a for a, _ in config.resources("aws_default_security_group") if config.canonical_group(a) == group]
@@ -382,7 +379,31 @@ def ingress_rules(config: Config, group: Address) -> Iterator[tuple[str, str, di
             yield f"{owner}.ingress[{index}]", owner.stack, {**rule, "_sources": as_list(rule.get("security_groups"))}
 
 
-def untargeted_rules(config: Config) -> Iterator[tuple[str, str]]:
+Rule = tuple[str, str, dict[str, Any] | Unknown]
+"""(where, stack, rule) of one ingress rule, normalised to one dict shape (``_sources``: the groups it admits)."""
+
+
+def _rules_by_group(config: Config) -> dict[Address | Unknown, list[Rule]]:
+    """Every standalone ingress rule by the group it is on, built once; the untargeted ones under their ``Unknown``."""
+    found: dict[Address | Unknown, list[Rule]] = {}
+    for rtype, sources in (
+        ("aws_vpc_security_group_ingress_rule", "referenced_security_group_id"),
+        ("aws_security_group_rule", "source_security_group_id"),
+    ):
+        for address, body in config.resources(rtype):
+            if rtype == "aws_security_group_rule" and config.value(address.stack, body.get("type")) == "egress":
+                continue
+            group = config.group(address.stack, body.get("security_group_id"))
+            found.setdefault(group, []).append((str(address), address.stack, {**body, "_sources": as_list(body.get(sources))}))
+    return found
+
+
+def untargeted_rules(config: Config) -> list[tuple[str, str]]:
+    """Ingress rules whose target group cannot be traced: each may open any service."""
+    return config.indexed("reach.untargeted", lambda: list(_untargeted_rules(config)))
+
+
+def _untargeted_rules(config: Config) -> Iterator[tuple[str, str]]:
     for rtype in ("aws_vpc_security_group_ingress_rule", "aws_security_group_rule"):
         for address, body in config.resources(rtype):
             if rtype == "aws_security_group_rule" and config.value(address.stack, body.get("type")) == "egress":
