@@ -13,11 +13,12 @@ from typing import Any
 from .config import Config
 from .declaration import DeclaredEntry
 from .existing import existing_subnet
+from .ingress import CIDR_FIELDS, ingress_rules
 from .model import Address, Unknown, Violation, as_list, block, blocks
-from .reach import CIDR_FIELDS, Ecs, Model, entry_tag, ingress_rules, present, truth
+from .services import LOAD_BALANCERS, Ecs, Model, entry_tag
+from .values import present, truth
 
 FRONT_DOORS = ("aws_apigatewayv2_vpc_link", "aws_api_gateway_vpc_link")
-LOAD_BALANCERS = ("aws_lb", "aws_alb")
 LISTENERS = ("aws_lb_listener", "aws_alb_listener")
 LISTENER_RULES = ("aws_lb_listener_rule", "aws_alb_listener_rule")
 TARGET_GROUPS = ("aws_lb_target_group", "aws_alb_target_group")

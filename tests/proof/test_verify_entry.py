@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from proof.verify import Config, declared_callers, verify
-from proof.verify.reach import Model, reach
+from proof.verify.reach import reach
+from proof.verify.services import Model
 from topology import Settings
 
 from ..conftest import EXAMPLES, Synthesizer
