@@ -16,6 +16,7 @@ from .existing import existing_subnet
 from .ingress import CIDR_FIELDS, ingress_rules
 from .model import Address, Unknown, Violation, as_list, block, blocks
 from .services import LOAD_BALANCERS, Ecs, Model, entry_tag
+from .values import port as to_port
 from .values import present, truth
 
 FRONT_DOORS = ("aws_apigatewayv2_vpc_link", "aws_api_gateway_vpc_link")
@@ -39,6 +40,8 @@ FRONT_DOOR_TYPES = (
 WIDENING_TYPES = (*LOAD_BALANCERS, *LISTENERS, *LISTENER_RULES, *TARGET_GROUPS, *ATTACHMENTS, "aws_vpc_endpoint_service", *FRONT_DOORS)
 """Of those, the ones whose creation the plan review reports as a widening (a new path in, or a new route)."""
 FRONT = "front-door-declared"
+AUTHENTICATE = ("authenticate-oidc", "authenticate-cognito")
+"""Listener actions that authenticate before the next action: they can only narrow who gets through."""
 
 
 def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
@@ -133,7 +136,7 @@ def _load_balancer_blocks(model: Model, ecs: Ecs) -> Iterator[Violation]:
     groups = _target_groups(model)
     for balancer in balancers:
         group = config.resolve(ecs.address.stack, balancer.get("target_group_arn"))
-        port = config.value(ecs.address.stack, balancer.get("container_port"))
+        port = to_port(config.value(ecs.address.stack, balancer.get("container_port")))
         claim = groups.get(group) if isinstance(group, Address) else None
         if claim is None or claim[1] != ecs.name or claim[2] != port:
             target = group if isinstance(group, Address) else balancer.get("target_group_arn") or balancer.get("elb_name")
@@ -148,7 +151,7 @@ def _target_groups(model: Model) -> dict[Address, tuple[str, str, int]]:
             entry = model.entries.get(entry_tag(config, address) or "")
             tags = config.value(address.stack, body.get("tags"))
             service = tags.get("Service") if isinstance(tags, dict) else None
-            port = config.value(address.stack, body.get("port"))
+            port = to_port(config.value(address.stack, body.get("port")))
             kind = config.value(address.stack, body.get("target_type"))
             if entry is not None and isinstance(service, str) and kind == "ip" and port in entry.reaches(service):
                 found[address] = (entry.name, service, port)
@@ -265,8 +268,8 @@ class _FrontDoors:
             return [items]
         for action in items:
             kind = self.config.value(stack, action.get("type"))
-            if kind in ("redirect", "fixed-response"):
-                continue
+            if kind in ("redirect", "fixed-response", *AUTHENTICATE):
+                continue  # they answer or authenticate (narrowing who gets through); only a forward reaches a target
             if action.get("target_group_arn") not in (None, ""):
                 found.append(self.config.resolve(stack, action.get("target_group_arn")))
             forward = block(action.get("forward"))
@@ -297,7 +300,7 @@ class _FrontDoors:
             if exposed:
                 yield from self._each(exposed, address, FRONT, "a listener that no declared entry has forwards to its target group")
             return
-        port, protocol = self.config.value(stack, body.get("port")), self.config.value(stack, body.get("protocol"))
+        port, protocol = to_port(self.config.value(stack, body.get("port"))), self.config.value(stack, body.get("protocol"))
         declared = [forwards for p, proto, forwards in entry.listeners if p == port and proto == protocol]
         routed = self._routed(entry)
         if not declared:
