@@ -25,6 +25,10 @@ PLANDIR       ?= build/plan
 VARS          ?=
 VAR_FLAGS      = $(foreach v,$(VARS),--var $(v))
 DIAGRAMS      ?= build/diagrams
+# `make verify` options, each named as python -m proof.verify's flag: PLAN=<terraform show -json file> (repeatable
+# as a space-separated list), VERBOSE=1, TRACEBACK=1; ACCEPT_PLAN_TIME_CHECKS=1 is kept for old scripts (a no-op).
+PLAN          ?=
+VERIFY_FLAGS   = $(foreach p,$(PLAN),--plan $(p)) $(if $(VERBOSE),--verbose) $(if $(TRACEBACK),--traceback) $(if $(ACCEPT_PLAN_TIME_CHECKS),--accept-plan-time-checks)
 # pytest-xdist workers: a file goes whole to one worker (--dist loadscope). More workers than cores pays
 # off in `make test` because its deploys mostly wait on the provider's fixed polling (KMS, VPC, cluster);
 # TEST_WORKERS=0 runs in this process (for pdb). docs/speed.md has the measurements.
@@ -115,8 +119,8 @@ docs: $(VENV)/.synced ## Regenerate docs/reference.md from the declaration's typ
 diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
 	$(PY) -m writers.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))
 
-verify: synth ## Prove internal-only for the selected stacks (proof/verify/) and run checkov with the justified skips
-	$(PY) -m proof.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
+verify: synth ## Prove internal-only (proof/verify/), then checkov; PLAN=<plan.json> (--plan), VERBOSE=1 (--verbose), TRACEBACK=1 (--traceback)
+	$(PY) -m proof.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV)) $(VERIFY_FLAGS)
 	$(PY) -m proof.scan $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
 
 validate: synth ## terraform init + validate on the selected stacks

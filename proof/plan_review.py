@@ -3,7 +3,7 @@
 For each stack: counts of add / change / replace / destroy; every replacement of
 an ECS service or task definition; the services the change redeploys (and why);
 and **blocking findings**: every change that would widen who can reach a
-service, decided by the checker's reachability model (proof/verify/reach.py) on
+service, decided by the checker's reachability model (proof/verify/services.py, ingress.py, reach.py) on
 the state before and the state after: a new source of connections (a new
 caller, a CIDR or prefix-list range, a new member of an admitted security group
 such as an instance placed in a caller's group), a public IP, a load balancer,
@@ -144,7 +144,8 @@ def reach_findings(stack: str, data: dict[str, Any], declared: DeclaredReach = N
     declaration, and port moves of existing ones."""
     from proof.verify.config import Config
     from proof.verify.load import stacks_from_plan
-    from proof.verify.reach import Model, reach
+    from proof.verify.reach import reach
+    from proof.verify.services import Model
 
     before = reach(Model(Config(*stacks_from_plan(stack, data, prior=True), source="plan"), None))
     after = reach(Model(Config(*stacks_from_plan(stack, data), source="plan"), None))
@@ -204,7 +205,7 @@ def add_route_findings(reviews: list[StackReview], plans: dict[str, dict[str, An
     """Routes cross stacks (subnets and routes in one, services in the other): with every stack's plan, a route
     from a service's subnet to an internet gateway that the plan adds is a blocking finding of the stack it is in."""
     from proof.verify.exposure import check_placement
-    from proof.verify.reach import Model
+    from proof.verify.services import Model
 
     def routes(prior: bool) -> set[tuple[str, str, str]]:
         model = Model(_system(plans, prior=prior), None)

@@ -62,7 +62,7 @@ def test_synth_builds_a_pair_of_stacks_per_environment_with_own_state_and_sizes(
 
 
 def test_verify_proves_each_environment_of_the_system(shop: Path, work: Path) -> None:
-    done = make("verify", work, "SYSTEM=acme.shop", "ENV=prod", pythonpath=shop)
+    done = make("verify", work, "SYSTEM=acme.shop", "ENV=prod", "VERBOSE=1", pythonpath=shop)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "network-prod, services-prod: ok: 0 violation(s); servers checked: catalog, orders, payments" in done.stderr
 

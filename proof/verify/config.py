@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from .model import Address, Unknown, as_list, block
 
@@ -26,6 +26,7 @@ GROUP_TYPES = ("aws_security_group", "aws_default_security_group")
 MAX_DEPTH = 8
 IDENTITY = ("id", "arn", "name", "arn_without_revision")
 """Attributes that stand for the resource itself; any other is a value of it (a tag, a range)."""
+T = TypeVar("T")
 INSTANCE_KEY = re.compile(r"^\s*\[\s*(?P<key>[0-9]+|\"[^\"]*\")\s*\]")
 
 
@@ -84,6 +85,17 @@ class Config:
         self.stacks = stacks
         self.ids = ids or {}
         self.source = source
+        self._indexes: dict[str, Any] = {}
+        self._resolved: dict[tuple[str, str], Address | Unknown] = {}
+
+    def indexed(self, name: str, build: Callable[[], T]) -> T:
+        """``build()`` once per configuration: an index over every stack (attachments by role, rules by group ...),
+        so each service's checks look up instead of scanning all stacks again, and the proof stays linear in the
+        number of services. The stacks are not changed while they are judged."""
+        if name not in self._indexes:
+            self._indexes[name] = build()
+        found: T = self._indexes[name]
+        return found
 
     # -- enumeration -------------------------------------------------------------------------------------------
 
@@ -122,6 +134,14 @@ class Config:
 
     def resolve(self, stack: str, value: Any, depth: int = 0) -> Address | Unknown:
         """The resource ``value`` names: a whole-string reference, or (plan input) a literal ID."""
+        if depth == 0 and isinstance(value, str):
+            key = (stack, value)
+            if key not in self._resolved:
+                self._resolved[key] = self._resolve(stack, value, depth)
+            return self._resolved[key]
+        return self._resolve(stack, value, depth)
+
+    def _resolve(self, stack: str, value: Any, depth: int) -> Address | Unknown:
         if depth > MAX_DEPTH:
             return Unknown(f"{value!r}: references nest too deeply")
         if not isinstance(value, str):

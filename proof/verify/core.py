@@ -7,11 +7,13 @@ from collections.abc import Iterable, Iterator
 from .config import Config
 from .exposure import check_front_doors, check_placement
 from .iam import check_role, check_trust, untraceable_attachments
+from .ingress import check_identity, check_ingress, check_modules
 from .kinds import RULE as KINDS_RULE
 from .kinds import detail as kind_detail
 from .kinds import unproven
 from .model import Address, Unknown, Violation
-from .reach import Callers, Ecs, Model, check_identity, check_ingress, check_modules, truth
+from .services import Callers, Ecs, Model
+from .values import truth
 
 
 def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:

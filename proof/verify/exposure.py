@@ -12,11 +12,14 @@ from typing import Any
 
 from .config import Config
 from .declaration import DeclaredEntry
+from .existing import existing_subnet
+from .ingress import CIDR_FIELDS, ingress_rules
 from .model import Address, Unknown, Violation, as_list, block, blocks
-from .reach import CIDR_FIELDS, Ecs, Model, entry_tag, ingress_rules, present, truth
+from .services import LOAD_BALANCERS, Ecs, Model, entry_tag
+from .values import port as to_port
+from .values import present, truth
 
 FRONT_DOORS = ("aws_apigatewayv2_vpc_link", "aws_api_gateway_vpc_link")
-LOAD_BALANCERS = ("aws_lb", "aws_alb")
 LISTENERS = ("aws_lb_listener", "aws_alb_listener")
 LISTENER_RULES = ("aws_lb_listener_rule", "aws_alb_listener_rule")
 TARGET_GROUPS = ("aws_lb_target_group", "aws_alb_target_group")
@@ -37,6 +40,8 @@ FRONT_DOOR_TYPES = (
 WIDENING_TYPES = (*LOAD_BALANCERS, *LISTENERS, *LISTENER_RULES, *TARGET_GROUPS, *ATTACHMENTS, "aws_vpc_endpoint_service", *FRONT_DOORS)
 """Of those, the ones whose creation the plan review reports as a widening (a new path in, or a new route)."""
 FRONT = "front-door-declared"
+AUTHENTICATE = ("authenticate-oidc", "authenticate-cognito")
+"""Listener actions that authenticate before the next action: they can only narrow who gets through."""
 
 
 def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
@@ -56,63 +61,12 @@ def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
     for subnet_ref in subnets:
         subnet = config.resolve(ecs.address.stack, subnet_ref)
         if isinstance(subnet, Address) and subnet.type == "aws_subnet" and subnet.mode == "data":
-            yield existing_subnet(config, ecs, subnet)
+            yield existing_subnet(config, ecs.name, subnet)
             continue
         if isinstance(subnet, Unknown) or subnet.type != "aws_subnet" or subnet.mode != "managed":
             yield Violation(ecs.name, where, "private-subnets", f"subnet {subnet_ref} cannot be traced to an aws_subnet")
             continue
         yield from _check_subnet(config, ecs, subnet)
-
-
-UNPROVEN = "private-subnets-unproven"
-"""An existing (read) subnet: not provable from the Terraform, but checked by Terraform at plan time."""
-PLAN_TIME_CHECKS = ("${!self.map_public_ip_on_launch}", '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}')
-
-
-def _postconditions(body: dict[str, Any]) -> set[str]:
-    lifecycle = block(body.get("lifecycle"))
-    if isinstance(lifecycle, Unknown):
-        return set()
-    conditions = blocks(lifecycle.get("postcondition"))
-    return set() if isinstance(conditions, Unknown) else {str(c.get("condition")) for c in conditions}
-
-
-def existing_subnet(config: Config, ecs: Ecs, subnet: Address) -> Violation:
-    """An existing subnet is read, not declared: the Terraform cannot show that it is private, only that Terraform
-    will check it at plan time. With all three plan-time checks that is ``private-subnets-unproven`` (accepted only
-    with ``--accept-plan-time-checks``); without them it is a ``private-subnets`` violation."""
-    data = config.section(subnet.stack, "data")
-    body = config.body(subnet)
-    subnet_id = body.get("id", "?")
-    conditions = _postconditions(body)
-    found = data.get("aws_route_tables")
-    tables: dict[str, Any] = found if isinstance(found, dict) else {}
-    own_tables = [
-        name
-        for name, table_body in tables.items()
-        if isinstance(table_body, dict)
-        and any(
-            isinstance(f, dict) and f.get("name") == "association.subnet-id" and as_list(f.get("values")) == [subnet_id]
-            for f in as_list(table_body.get("filter"))
-        )
-    ]
-    found = data.get("aws_route_table")
-    routes: dict[str, Any] = found if isinstance(found, dict) else {}
-    routes_checked = any(
-        isinstance(table_body, dict)
-        and PLAN_TIME_CHECKS[1] in _postconditions(table_body)
-        and any(f"data.aws_route_tables.{own}.ids" in str(table_body.get("route_table_id")) for own in own_tables)
-        for table_body in routes.values()
-    )
-    in_vpc = any(condition.startswith("${self.vpc_id == ") for condition in conditions)
-    if PLAN_TIME_CHECKS[0] in conditions and in_vpc and routes_checked:
-        detail = (
-            f"existing subnet {subnet_id}: cannot prove from the Terraform that it is private; Terraform checks it at plan time "
-            "(in the VPC, no public IP mapping, no internet-gateway route)"
-        )
-        return Violation(ecs.name, str(subnet), UNPROVEN, detail)
-    detail = f"existing subnet {subnet_id} is read without the plan-time checks that it is private"
-    return Violation(ecs.name, str(subnet), "private-subnets", detail)
 
 
 def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violation]:
@@ -182,7 +136,7 @@ def _load_balancer_blocks(model: Model, ecs: Ecs) -> Iterator[Violation]:
     groups = _target_groups(model)
     for balancer in balancers:
         group = config.resolve(ecs.address.stack, balancer.get("target_group_arn"))
-        port = config.value(ecs.address.stack, balancer.get("container_port"))
+        port = to_port(config.value(ecs.address.stack, balancer.get("container_port")))
         claim = groups.get(group) if isinstance(group, Address) else None
         if claim is None or claim[1] != ecs.name or claim[2] != port:
             target = group if isinstance(group, Address) else balancer.get("target_group_arn") or balancer.get("elb_name")
@@ -197,7 +151,7 @@ def _target_groups(model: Model) -> dict[Address, tuple[str, str, int]]:
             entry = model.entries.get(entry_tag(config, address) or "")
             tags = config.value(address.stack, body.get("tags"))
             service = tags.get("Service") if isinstance(tags, dict) else None
-            port = config.value(address.stack, body.get("port"))
+            port = to_port(config.value(address.stack, body.get("port")))
             kind = config.value(address.stack, body.get("target_type"))
             if entry is not None and isinstance(service, str) and kind == "ip" and port in entry.reaches(service):
                 found[address] = (entry.name, service, port)
@@ -314,8 +268,8 @@ class _FrontDoors:
             return [items]
         for action in items:
             kind = self.config.value(stack, action.get("type"))
-            if kind in ("redirect", "fixed-response"):
-                continue
+            if kind in ("redirect", "fixed-response", *AUTHENTICATE):
+                continue  # they answer or authenticate (narrowing who gets through); only a forward reaches a target
             if action.get("target_group_arn") not in (None, ""):
                 found.append(self.config.resolve(stack, action.get("target_group_arn")))
             forward = block(action.get("forward"))
@@ -346,7 +300,7 @@ class _FrontDoors:
             if exposed:
                 yield from self._each(exposed, address, FRONT, "a listener that no declared entry has forwards to its target group")
             return
-        port, protocol = self.config.value(stack, body.get("port")), self.config.value(stack, body.get("protocol"))
+        port, protocol = to_port(self.config.value(stack, body.get("port"))), self.config.value(stack, body.get("protocol"))
         declared = [forwards for p, proto, forwards in entry.listeners if p == port and proto == protocol]
         routed = self._routed(entry)
         if not declared:

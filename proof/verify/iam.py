@@ -77,32 +77,76 @@ def role_policies(config: Config, role: Address) -> Iterator[Policy]:
             yield Policy(f"{role}.inline_policy[{index}]", document(config, role.stack, item.get("policy")))
     for index, arn in enumerate(_items(body.get("managed_policy_arns"))):
         yield attached(config, role.stack, f"{role}.managed_policy_arns[{index}]", arn)
-    for address, item in config.resources("aws_iam_role_policy"):
-        if _names_role(config, address.stack, item.get("role"), role, name):
+    for _, rtype, address, item in _attachments_of(config, role, name):
+        if rtype == "aws_iam_role_policy":
             yield Policy(str(address), document(config, address.stack, item.get("policy")))
-    for rtype, role_field, policy_field in (
-        ("aws_iam_role_policy_attachment", "role", "policy_arn"),
-        ("aws_iam_policy_attachment", "roles", "policy_arn"),
-        ("aws_iam_role_policy_attachments_exclusive", "role_name", "policy_arns"),
-    ):
-        for address, item in config.resources(rtype):
-            if any(_names_role(config, address.stack, r, role, name) for r in _roles(config, address.stack, item.get(role_field))):
-                for arn in _items(item.get(policy_field)):
-                    yield attached(config, address.stack, str(address), arn)
+            continue
+        for arn in _items(item.get(ATTACHMENTS[rtype][1])):
+            yield attached(config, address.stack, str(address), arn)
 
 
-def untraceable_attachments(config: Config) -> Iterator[tuple[str, str]]:
+ATTACHMENTS = {
+    "aws_iam_role_policy": ("role", "policy"),
+    "aws_iam_role_policy_attachment": ("role", "policy_arn"),
+    "aws_iam_policy_attachment": ("roles", "policy_arn"),
+    "aws_iam_role_policy_attachments_exclusive": ("role_name", "policy_arns"),
+}
+"""Each resource type that gives a role a policy: (the argument naming the role(s), the one naming the policy)."""
+
+Attachment = tuple[int, str, Address, dict[str, Any]]
+"""(position in the configuration, type, address, body) of one policy attachment."""
+
+
+class AttachmentIndex:
+    """Every attachment, by the role it names: a managed role by address, a literal role name or ARN by its last
+    path segment (``role/path/name`` -> ``name``), and the roles that cannot be traced. Built once per configuration."""
+
+    def __init__(self, config: Config) -> None:
+        self.by_role: dict[Address, list[Attachment]] = {}
+        self.by_name: dict[str, list[Attachment]] = {}
+        self.literals: list[tuple[str, Attachment]] = []
+        self.untraced: list[tuple[str, str]] = []
+        position = 0
+        for rtype, (role_field, _) in ATTACHMENTS.items():
+            for address, item in config.resources(rtype):
+                position += 1
+                entry = (position, rtype, address, item)
+                for value in _roles(config, address.stack, item.get(role_field)):
+                    self._add(config, address.stack, value, entry)
+
+    def _add(self, config: Config, stack: str, value: Any, entry: Attachment) -> None:
+        target = _role_of(config, stack, value)
+        if isinstance(target, Unknown):
+            self.untraced.append((str(entry[2]), f"cannot prove: it attaches to role {value}, which cannot be traced"))
+        if isinstance(target, Address):
+            self.by_role.setdefault(target, []).append(entry)
+            return
+        literal = config.value(stack, value)
+        if isinstance(literal, str):
+            self.literals.append((literal, entry))
+            self.by_name.setdefault(literal, []).append(entry)
+            if "/" in literal:
+                self.by_name.setdefault(literal.rsplit("/", 1)[-1], []).append(entry)
+
+
+def _attachment_index(config: Config) -> AttachmentIndex:
+    return config.indexed("iam.attachments", lambda: AttachmentIndex(config))
+
+
+def _attachments_of(config: Config, role: Address, name: Any) -> list[Attachment]:
+    """The attachments naming ``role`` (by reference, or by its literal name or an ARN ending in it), in order."""
+    index = _attachment_index(config)
+    found = {entry[0]: entry for entry in index.by_role.get(role, [])}
+    if isinstance(name, str) and "/" not in name:
+        found.update((entry[0], entry) for entry in index.by_name.get(name, []))
+    elif isinstance(name, str):  # a name with a slash is not a role name AWS accepts; matched as before, by scanning
+        found.update((entry[0], entry) for literal, entry in index.literals if literal == name or literal.endswith(f"/{name}"))
+    return [found[position] for position in sorted(found)]
+
+
+def untraceable_attachments(config: Config) -> list[tuple[str, str]]:
     """Attachments whose role cannot be resolved: they may grant any service's roles anything."""
-    for rtype, role_field in (
-        ("aws_iam_role_policy", "role"),
-        ("aws_iam_role_policy_attachment", "role"),
-        ("aws_iam_policy_attachment", "roles"),
-        ("aws_iam_role_policy_attachments_exclusive", "role_name"),
-    ):
-        for address, item in config.resources(rtype):
-            for value in _roles(config, address.stack, item.get(role_field)):
-                if isinstance(_role_of(config, address.stack, value), Unknown):
-                    yield str(address), f"cannot prove: it attaches to role {value}, which cannot be traced"
+    return _attachment_index(config).untraced
 
 
 def _items(value: Any) -> list[Any]:
@@ -123,16 +167,6 @@ def _role_of(config: Config, stack: str, value: Any) -> Address | str | Unknown:
         return target if target.type == "aws_iam_role" else Unknown(f"{target} is not an aws_iam_role")
     literal = config.value(stack, value)
     return literal if isinstance(literal, str) else target
-
-
-def _names_role(config: Config, stack: str, value: Any, role: Address, name: Any) -> bool:
-    target = _role_of(config, stack, value)
-    if isinstance(target, Address):
-        return target == role
-    literal = config.value(stack, value)
-    if isinstance(literal, str) and isinstance(name, str):
-        return literal == name or literal.endswith(f":role/{name}") or literal.endswith(f"/{name}")
-    return False
 
 
 def managed_arn(text: str) -> str:

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .config import Config
+from .config import GROUP_TYPES, Config
 from .hcl import parse_hcl
 from .hcl_values import without_comments
 from .model import Address, CheckerError, as_list
@@ -289,7 +289,7 @@ def _add_planned(
     config_address = address.split("[")[0] if resource.get("index") is not None else address
     body = _merge_known(values, unknown.get(address), expressions.get(config_address)) if planned and keep else values
     configured = expressions.get(config_address)
-    if rtype in ("aws_security_group", "aws_default_security_group") and isinstance(configured, dict):
+    if rtype in GROUP_TYPES and isinstance(configured, dict):
         # Unconfigured inline rules in a plan mirror the standalone rule resources (stale until apply): drop them.
         body = {k: v for k, v in body.items() if k not in ("ingress", "egress") or k in configured}
     if isinstance(configured, dict) and isinstance(body, dict):  # what the configuration sets, apart from what AWS computed

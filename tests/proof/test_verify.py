@@ -856,6 +856,8 @@ def test_an_input_without_the_declared_services_proves_nothing(article_synth: Sy
 def test_stack_folders_can_be_given_one_by_one(article_synth: Synth, capsys: pytest.CaptureFixture[str]) -> None:
     stacks = article_synth.outdir / "stacks"
     assert main([str(stacks / "network"), str(stacks / "services"), "--example", "article"]) == 0
+    assert capsys.readouterr().err == "ok: 0 violation(s); 1 server(s), 2 service(s) checked; input: configuration\n"
+    assert main([str(stacks / "network"), str(stacks / "services"), "--example", "article", "-v"]) == 0
     assert (
         capsys.readouterr().err
         == "ok: 0 violation(s); servers checked: internal-nginx; services checked: client-nginx, internal-nginx; input: configuration\n"
@@ -924,7 +926,7 @@ def test_a_checker_bug_is_exit_3_in_one_line(
 
 def test_a_system_module_selects_its_stacks_and_declaration(article_synth: Synth, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(article_synth.outdir), "--system", "examples.article"]) == 0
-    assert capsys.readouterr().err.startswith("network, services: ok: 0 violation(s); servers checked: internal-nginx; ")
+    assert capsys.readouterr().err.startswith("network, services: ok: 0 violation(s); 1 server(s), 2 service(s) checked; ")
     assert main([str(article_synth.outdir), "--system", "nowhere.to.be.found"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("verify: ") and err.count("\n") == 1

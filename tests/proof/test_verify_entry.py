@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from proof.verify import Config, declared_callers, verify
-from proof.verify.reach import Model, reach
+from proof.verify.reach import reach
+from proof.verify.services import Model
 from topology import Settings
 from topology.entry_rules import rule_priorities
 
@@ -431,3 +432,39 @@ def test_every_front_door_type_is_in_the_one_registry_of_modelled_types() -> Non
     from proof.verify.modelled import MODELLED
 
     assert set(FRONT_DOOR_TYPES) <= set(MODELLED)
+
+
+# -- harmless everyday edits, each with its harmful twin ---------------------------------------------------------
+
+
+def test_a_listener_port_written_as_a_string_is_the_same_port(storefront: Synth) -> None:
+    s = _stacks(storefront)
+    _body(s, "aws_lb_listener", "entry_shop/listener_443")["port"] = "443"  # Terraform converts it to 443
+    assert _lines(s) == []
+    _body(s, "aws_lb_listener", "entry_shop/listener_443")["port"] = "8443"
+    assert any("listener HTTPS 8443 is not declared by entry 'shop'" in line for line in _lines(s))
+
+
+def _authenticate_first(s: Stacks, target: str) -> None:
+    rule = _body(s, "aws_lb_listener_rule", "entry_shop/rule_0_0")
+    forward = [action for action in rule["action"] if action.get("type") == "forward"]
+    assert forward  # the rule forwards, or this test proves nothing
+    oidc = {
+        "type": "authenticate-oidc",
+        "order": 1,
+        "authenticate_oidc": {
+            "authorization_endpoint": "https://idp.example.com/auth",
+            "client_id": "shop",
+            "issuer": "https://idp.example.com",
+        },
+    }
+    rule["action"] = [oidc, {**forward[0], "order": 2, "target_group_arn": target}]
+
+
+def test_an_authenticate_oidc_action_before_the_forward_only_narrows(storefront: Synth) -> None:
+    s = _stacks(storefront)
+    _authenticate_first(s, _ref(s, "aws_lb_target_group", TG, "arn"))
+    assert _lines(s) == []
+    _add(s, "aws_lb_target_group", "other", {"port": 8080, "protocol": "HTTP", "target_type": "ip", "vpc_id": "${aws_vpc.x.id}"})
+    _authenticate_first(s, "${aws_lb_target_group.other.arn}")
+    assert any("aws_lb_listener_rule" in line and "front-door-declared" in line for line in _lines(s))

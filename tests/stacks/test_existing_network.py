@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -248,19 +249,65 @@ def test_adoption_problems_are_one_line_each() -> None:
 # --- the internal-only checker in this mode ----------------------------------------------------------
 
 
-def test_checker_says_existing_subnets_are_unproven_not_private(vpc_only: Synth) -> None:
+def test_checker_proves_existing_subnets_when_planned(vpc_only: Synth, capsys: pytest.CaptureFixture[str]) -> None:
     from proof.verify import declared_callers, load, verify
     from proof.verify.cli import main
-    from proof.verify.exposure import UNPROVEN
+    from proof.verify.existing import PLANNED
 
     violations = verify(load([vpc_only.outdir]), declared_callers("article"))
     # The checker covers every ECS service (client and server), so each one's subnets are reported.
     assert sorted((v.service, v.rule, v.detail.split(":")[0]) for v in violations) == [
-        (service, UNPROVEN, f"existing subnet {subnet}") for service in ("client-nginx", "internal-nginx") for subnet in sorted(SUBNETS)
+        (service, PLANNED, f"existing subnet {subnet}") for service in ("client-nginx", "internal-nginx") for subnet in sorted(SUBNETS)
     ]
-    assert all("Terraform checks it at plan time" in v.detail for v in violations)
-    assert main([str(vpc_only.outdir), "--example", "article"]) == 1  # fail closed by default
-    assert main([str(vpc_only.outdir), "--example", "article", "--accept-plan-time-checks"]) == 0
+    assert main([str(vpc_only.outdir), "--example", "article"]) == 0  # passes by default, no flag
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 4 and all(line.startswith("proven when planned: service '") for line in out)
+    assert main([str(vpc_only.outdir), "--example", "article", "--accept-plan-time-checks"]) == 0  # old scripts keep working
+
+
+def _weakened(vpc_only: Synth, edit: Callable[[dict[str, Any]], None]) -> set[tuple[str, str]]:
+    """The findings once ``edit`` changed the network stack's data sources."""
+    from proof.verify import Config, declared_callers, verify
+
+    stacks = {name: json.loads(vpc_only.text(name)) for name in ("network", "services")}
+    edit(stacks["network"]["data"])
+    return {(v.rule, v.detail) for v in verify(Config(stacks), declared_callers("article")) if v.rule == "private-subnets"}
+
+
+def _first(bodies: dict[str, Any], part: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(body for name, body in sorted(bodies.items()) if part in name)
+    return found
+
+
+def _vpc_condition_weakened(data: dict[str, Any]) -> None:
+    for condition in _first(data["aws_subnet"], "subnet_0")["lifecycle"]["postcondition"]:
+        condition["condition"] = condition["condition"].replace('"}', '" || true}')
+
+
+def _route_check_removed(data: dict[str, Any]) -> None:
+    del _first(data["aws_route_table"], "subnet_0_route_table")["lifecycle"]
+
+
+def _own_tables_of_another_subnet(data: dict[str, Any]) -> None:
+    _first(data["aws_route_tables"], "subnet_0")["filter"][0]["values"] = ["subnet-0ffffffffffffffff"]
+
+
+def _main_table_not_main(data: dict[str, Any]) -> None:
+    _first(data["aws_route_table"], "main_route_table")["filter"][0]["values"] = ["false"]
+
+
+def _table_fallback_to_a_literal(data: dict[str, Any]) -> None:
+    table = _first(data["aws_route_table"], "subnet_0_route_table")
+    table["route_table_id"] = table["route_table_id"].rsplit(":", 1)[0] + ': "rtb-0123456789abcdef0"}'
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_vpc_condition_weakened, _route_check_removed, _own_tables_of_another_subnet, _main_table_not_main, _table_fallback_to_a_literal],
+)
+def test_checker_refuses_a_weakened_plan_time_check(vpc_only: Synth, edit: Callable[[dict[str, Any]], None]) -> None:
+    found = _weakened(vpc_only, edit)
+    assert f"existing subnet {SUBNETS[0]}" in {detail.split(" is read")[0] for _, detail in found}
 
 
 def test_checker_refuses_an_existing_subnet_without_plan_time_checks(vpc_only: Synth) -> None:

@@ -1,0 +1,89 @@
+"""An existing subnet, read by a data source: proven when planned, if Terraform's plan-time checks are exactly there.
+
+The network stack reads each existing task subnet (``data.aws_subnet``) and has Terraform check, before anything is
+changed, that it is in the VPC, maps no public IP on launch, and that its route table (its own, or the VPC's main
+table it falls back to) has no route to an internet gateway. The Terraform cannot show those facts, but a plan
+cannot be made without them: so a subnet whose checks are all present, each condition as a whole expression and
+each lookup wired to exactly this subnet and this VPC, is "proven when planned". A check removed or weakened (a
+different condition, a lookup of another subnet or another table) is a finding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import Config
+from .model import Address, Unknown, Violation, as_list, block, blocks
+
+PLANNED = "private-subnets-when-planned"
+"""The rule of a subnet proven when planned: printed, never counted as a finding."""
+NO_PUBLIC_IP = "${!self.map_public_ip_on_launch}"
+NO_IGW_ROUTE = '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}'
+
+
+def in_vpc(vpc_id: str) -> str:
+    """The whole condition that a subnet is in ``vpc_id``."""
+    return f'${{self.vpc_id == "{vpc_id}"}}'
+
+
+def postconditions(body: dict[str, Any]) -> set[str]:
+    """Each postcondition's whole condition, as written."""
+    lifecycle = block(body.get("lifecycle"))
+    if isinstance(lifecycle, Unknown):
+        return set()
+    conditions = blocks(lifecycle.get("postcondition"))
+    return set() if isinstance(conditions, Unknown) else {str(c.get("condition")) for c in conditions}
+
+
+def _looks_up(body: Any, vpc_id: str, name: str, value: str) -> bool:
+    """A route-table lookup in ``vpc_id`` by exactly one filter ``name = [value]`` and nothing else."""
+    if not isinstance(body, dict) or body.get("vpc_id") != vpc_id:
+        return False
+    rest = {key for key in body if key not in ("//", "filter", "vpc_id", "lifecycle", "depends_on")}
+    filters = as_list(body.get("filter"))
+    return not rest and filters == [{"name": name, "values": [value]}]
+
+
+def _table_checked(data: dict[str, Any], vpc_id: str, subnet_id: str) -> bool:
+    """A route table read as this subnet's (own table, else the VPC's main table) with the no-internet-gateway check."""
+
+    def named(dtype: str, name: str, value: str) -> list[str]:
+        found = data.get(dtype)
+        bodies: dict[str, Any] = found if isinstance(found, dict) else {}
+        return [key for key, body in bodies.items() if _looks_up(body, vpc_id, name, value)]
+
+    own = named("aws_route_tables", "association.subnet-id", subnet_id)
+    main = named("aws_route_table", "association.main", "true")
+    wanted = {
+        f"${{length(data.aws_route_tables.{o}.ids) > 0 ? data.aws_route_tables.{o}.ids[0] : data.aws_route_table.{m}.id}}"
+        for o in own
+        for m in main
+    }
+    found = data.get("aws_route_table")
+    tables: dict[str, Any] = found if isinstance(found, dict) else {}
+    return any(
+        isinstance(body, dict) and body.get("route_table_id") in wanted and NO_IGW_ROUTE in postconditions(body) for body in tables.values()
+    )
+
+
+def existing_subnet(config: Config, service: str, subnet: Address) -> Violation:
+    """``PLANNED`` when every plan-time check of this subnet is in place, else a ``private-subnets`` finding."""
+    data = config.section(subnet.stack, "data")
+    body = config.body(subnet)
+    subnet_id = body.get("id")
+    conditions = postconditions(body)
+    vpcs = [c[len('${self.vpc_id == "') : -2] for c in conditions if c.startswith('${self.vpc_id == "') and c.endswith('"}')]
+    proven = (
+        isinstance(subnet_id, str)
+        and subnet_id.startswith("subnet-")
+        and NO_PUBLIC_IP in conditions
+        and any(vpc.startswith("vpc-") and in_vpc(vpc) in conditions and _table_checked(data, vpc, subnet_id) for vpc in vpcs)
+    )
+    if proven:
+        detail = (
+            f"existing subnet {subnet_id}: proven when planned: Terraform checks at plan time that it is in the VPC, "
+            "maps no public IP, and that its route table (its own or the VPC's main one) has no internet-gateway route"
+        )
+        return Violation(service, str(subnet), PLANNED, detail)
+    detail = f"existing subnet {subnet_id or '?'} is read without the plan-time checks that it is private"
+    return Violation(service, str(subnet), "private-subnets", detail)
