@@ -70,6 +70,8 @@ class RawResource:
     path: str
     body: dict[str, Any]
     import_id: str | None = None
+    node: Any = None
+    """Its construct (a ``stacks.tree.RawNode``) once the stack's tree is materialized, else ``None``."""
 
     @property
     def address(self) -> str:
@@ -98,6 +100,8 @@ class RawBlocks:
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _tree: dict[str, Any] = field(default_factory=dict)
+    materialized: bool = False
+    """True once ``stacks.tree.materialize`` made cdktf constructs of these blocks: cdktf writes them then."""
 
     def __post_init__(self) -> None:
         self._resolver = DefaultTokenResolver(StringConcat())
@@ -137,7 +141,7 @@ class RawBlocks:
     def output(self, name: str, body: dict[str, Any]) -> None:
         self.outputs[name] = without_none(body)
 
-    def _in_tree_order(self) -> list[RawResource]:
+    def in_tree_order(self) -> list[RawResource]:
         found: list[RawResource] = []
 
         def walk(node: dict[str, Any]) -> None:
@@ -152,8 +156,8 @@ class RawBlocks:
 
     def merge_into(self, document: dict[str, Any]) -> dict[str, Any]:
         """``document`` (the stack's synthesized JSON) with these blocks added."""
-        resources = self._in_tree_order()
-        for resource in resources:
+        resources = self.in_tree_order()
+        for resource in [] if self.materialized else resources:
             document.setdefault("resource", {}).setdefault(resource.type, {})[resource.logical_id] = resource.block()
         imported = [r for r in resources if r.import_id is not None]
         if imported:
@@ -161,6 +165,8 @@ class RawBlocks:
             listed = document.setdefault("//", {}).setdefault("metadata", {}).setdefault("imports", {})
             for resource in imported:
                 listed.setdefault(resource.type, []).append(resource.logical_id)
+        if self.materialized:
+            return document
         if self.variables:
             document.setdefault("variable", {}).update(self.variables)
         if self.outputs:
