@@ -121,11 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--synth-hundred", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--synth", type=int, metavar="N", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="10,100,1000", help="service counts of the scale table (comma-separated)")
     parser.add_argument("--scale-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench.md", help="where the scale table is written")
     parser.add_argument("--scale-only", action="store_true", help="skip the default/hundred/stock scenarios")
     options = parser.parse_args(argv)
+    if options.synth and options.tree:
+        _synth_with_tree(options.synth)
+        return 0
     if options.synth_hundred or options.synth:
         from main import run
 
@@ -138,6 +142,17 @@ def main(argv: list[str] | None = None) -> int:
     options.out.write_text(table, encoding="utf-8")
     print(f"scale table written to {_shown(options.out)}", file=sys.stderr)
     return 0
+
+
+def _synth_with_tree(count: int) -> None:
+    """The generated system with every per-service resource in the construct tree (stacks/tree.py), as an Aspect
+    or a ``materialize()`` call makes it: what the escape hatches cost."""
+    from stacks.app import build_app
+    from topology import Settings
+
+    app = build_app(hundred_services(count), Settings(), outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    app.materialize()
+    app.synth()
 
 
 def _shown(path: Path) -> str:

@@ -142,17 +142,14 @@ class RawBlocks:
         self.outputs[name] = without_none(body)
 
     def in_tree_order(self) -> list[RawResource]:
-        found: list[RawResource] = []
+        return resources_below(self._tree)
 
-        def walk(node: dict[str, Any]) -> None:
-            for child in node.values():
-                if isinstance(child, RawResource):
-                    found.append(child)
-                else:
-                    walk(child)
-
-        walk(self._tree)
-        return found
+    def under(self, component: str) -> list[RawResource]:
+        """The resources at or below the top-level construct ``component`` (a service's ``<name>_sg``, say)."""
+        node = self._tree.get(component)
+        if node is None:
+            return []
+        return [node] if isinstance(node, RawResource) else resources_below(node)
 
     def merge_into(self, document: dict[str, Any]) -> dict[str, Any]:
         """``document`` (the stack's synthesized JSON) with these blocks added."""
@@ -180,6 +177,14 @@ class RawBlocks:
         path = outdir / "stacks" / self.stack_id / "cdk.tf.json"
         document = json.loads(path.read_text(encoding="utf-8"))
         path.write_text(stable_json(self.merge_into(document)), encoding="utf-8")
+
+
+def resources_below(tree: dict[str, Any]) -> list[RawResource]:
+    """Every resource in a (sub)tree of ``RawBlocks``, in construct-tree order."""
+    found: list[RawResource] = []
+    for child in tree.values():
+        found += [child] if isinstance(child, RawResource) else resources_below(child)
+    return found
 
 
 def stable_json(value: Any, level: int = 0) -> str:
