@@ -124,3 +124,23 @@ def test_a_cross_stack_reference_to_a_services_group_resolves(tmp_path: Path) ->
     producer = _stack_json(tmp_path, "services")
     exported = [o["value"] for o in producer["output"].values()]
     assert f"${{{services.security_groups['api'].group.address}.id}}" in exported
+
+
+def test_the_tree_of_an_adopting_system_writes_the_same_bytes(synthesize: Synthesizer, tmp_path: Path) -> None:
+    """Adoption puts cdktf data sources beside raw resources (one construct holds both) and writes import blocks."""
+    from stacks.app import build_app
+    from topology import AdoptedService, Adoption, ExistingNetwork, NetworkSettings
+
+    adoption = Adoption(
+        services=(AdoptedService(name="internal-nginx", security_group_id="sg-0a1b2c3d4e5f60002"), AdoptedService(name="client-nginx"))
+    )
+    existing = ExistingNetwork(
+        vpc_id="vpc-0a1b2c3d4e5f60001", private_subnet_ids=("subnet-0a1b2c3d4e5f60011", "subnet-0a1b2c3d4e5f60012"), adopt=adoption
+    )
+    settings = Settings(network=NetworkSettings(existing=existing))
+    app = build_app(EXAMPLES["article"], settings, outdir=str(tmp_path))
+    app.materialize()
+    app.synth()
+    fast = synthesize(EXAMPLES["article"], settings)
+    assert fast.stack("services")["import"]  # the case under test: import blocks are written
+    assert (tmp_path / "stacks" / "services" / "cdk.tf.json").read_text(encoding="utf-8") == fast.text("services")
