@@ -123,11 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--synth-hundred", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--synth", type=int, metavar="N", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--sizes", default="10,100,1000", help="service counts of the scale table (comma-separated)")
     parser.add_argument("--scale-runs", type=int, default=3)
+    parser.add_argument("--tree-sizes", default="10,100", help="sizes also timed with the construct tree (stacks/tree.py), one run each")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench.md", help="where the scale table is written")
     parser.add_argument("--scale-only", action="store_true", help="skip the default/hundred/stock scenarios")
     options = parser.parse_args(argv)
+    if options.synth and options.tree:
+        _synth_with_tree(options.synth)
+        return 0
     if options.synth_hundred or options.synth:
         from main import run
 
@@ -135,11 +140,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not options.scale_only:
         _scenarios(options.runs)
-    table = scale([int(size) for size in options.sizes.split(",")], options.scale_runs)
+    trees = {int(size) for size in options.tree_sizes.split(",") if size}
+    table = scale([int(size) for size in options.sizes.split(",")], options.scale_runs, trees)
     print(table, end="")
     options.out.write_text(table, encoding="utf-8")
     print(f"scale table written to {_shown(options.out)}", file=sys.stderr)
     return 0
+
+
+def _synth_with_tree(count: int) -> None:
+    """The generated system with every per-service resource in the construct tree (stacks/tree.py), as an Aspect
+    or a ``materialize()`` call makes it: what the escape hatches cost."""
+    from stacks.app import build_app
+    from topology import Settings
+
+    app = build_app(hundred_services(count), Settings(), outdir=os.environ.get("CDKTF_OUTDIR", "cdktf.out"))
+    app.materialize()
+    app.synth()
 
 
 def _shown(path: Path) -> str:
@@ -229,8 +246,8 @@ def proof_table(runs: int, env: dict[str, str]) -> list[str]:
     return lines
 
 
-def scale(sizes: list[int], runs: int) -> str:
-    """The markdown table of whole-process synth time per system size."""
+def scale(sizes: list[int], runs: int, trees: set[int] | None = None) -> str:
+    """The markdown table of whole-process synth time per system size; for ``trees``, also with the construct tree."""
     env = dict(os.environ)
     use_project_node(env)
     env.pop("STOCK_PROVIDER_IMPORT", None)
@@ -238,7 +255,12 @@ def scale(sizes: list[int], runs: int) -> str:
     for count in sizes:
         samples = [_timed([sys.executable, "-m", "benchmarks.bench", "--synth", str(count)], env) for _ in range(max(runs, 1))]
         wall, cpu = statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
-        rows.append((count, wall, cpu, validation_seconds(count)))
+        tree = (
+            _timed([sys.executable, "-m", "benchmarks.bench", "--synth", str(count), "--tree"], env)[1]
+            if count in (trees or set())
+            else None
+        )
+        rows.append((count, wall, cpu, validation_seconds(count), tree))
         print(f"{count} services: {wall:.2f} s, {cpu:.2f} CPU s", file=sys.stderr)
     base_count, base_cpu = rows[0][0], rows[0][2]
     lines = [
@@ -252,12 +274,16 @@ def scale(sizes: list[int], runs: int) -> str:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {_node_version()}.",
         "",
-        "| services | synth wall s | synth CPU s | validation s | per service CPU ms |",
-        "|---|---|---|---|---|",
+        "*With the tree*: the same synth with every per-service resource in the construct tree (an Aspect on a stack,",
+        "or `materialize()`; stacks/tree.py, docs/notes/construct-tree.md), one run, CPU s.",
+        "",
+        "| services | synth wall s | synth CPU s | validation s | per service CPU ms | with the tree CPU s |",
+        "|---|---|---|---|---|---|",
     ]
-    for count, wall, cpu, validation in rows:
+    for count, wall, cpu, validation, tree in rows:
         per = "" if count == base_count else f"{1000 * (cpu - base_cpu) / (count - base_count):.1f}"
-        lines.append(f"| {count:,} | {wall:.2f} | {cpu:.2f} | {validation:.3f} | {per} |")
+        with_tree = "" if tree is None else f"{tree:.2f}"
+        lines.append(f"| {count:,} | {wall:.2f} | {cpu:.2f} | {validation:.3f} | {per} | {with_tree} |")
     lines += proof_table(runs, env)
     return "\n".join(lines) + "\n"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdktf import App
+from cdktf import App, Aspects
 
 from topology import Settings, Topology
 from topology.resolved import ResolvedEnvironment
@@ -25,7 +25,22 @@ class DeploymentsApp:
         self.app = App(outdir=outdir)
         self.services: list[ServicesStack] = []
 
+    def materialize(self) -> None:
+        """Put every per-service resource into the construct tree (stacks/tree.py), for ``add_override``,
+        construct lookup, ``Testing`` and cross-stack references; ``synth`` then writes the same bytes."""
+        from .tree import materialize
+
+        for stack in self.services:
+            materialize(stack.raw)
+
+    def has_aspects(self) -> bool:
+        """Whether an Aspect is registered on one of the stacks (cdktf applies a stack's Aspects, not the app's):
+        it must see every resource. An Aspect on a construct inside a stack needs ``materialize()`` called."""
+        return any(Aspects.of(stack).all for stack in self.app.node.children)
+
     def synth(self) -> None:
+        if self.has_aspects():
+            self.materialize()
         self.app.synth()
         for stack in self.services:
             stack.raw.write(Path(self.outdir))

@@ -24,7 +24,9 @@ def configure_stack(stack: TerraformStack, stack_id: str, settings: Settings) ->
         "aws",
         region=settings.region,
         allowed_account_ids=[settings.account_id] if settings.account_id else None,
-        default_tags=[AwsProviderDefaultTags(tags={"Project": settings.project, "ManagedBy": "cdktf", "Stack": stack_id})],
+        default_tags=[
+            AwsProviderDefaultTags(tags={**dict(settings.tags), "Project": settings.project, "ManagedBy": "cdktf", "Stack": stack_id})
+        ],
     )
     if settings.state is None:
         LocalBackend(stack, path=f"{TO_PROJECT_ROOT}/{settings.local_state_dir}/{stack_id}.tfstate")

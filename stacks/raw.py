@@ -70,6 +70,8 @@ class RawResource:
     path: str
     body: dict[str, Any]
     import_id: str | None = None
+    node: Any = None
+    """Its construct (a ``stacks.tree.RawNode``) once the stack's tree is materialized, else ``None``."""
 
     @property
     def address(self) -> str:
@@ -98,6 +100,8 @@ class RawBlocks:
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     _tree: dict[str, Any] = field(default_factory=dict)
+    materialized: bool = False
+    """True once ``stacks.tree.materialize`` made cdktf constructs of these blocks: cdktf writes them then."""
 
     def __post_init__(self) -> None:
         self._resolver = DefaultTokenResolver(StringConcat())
@@ -137,23 +141,20 @@ class RawBlocks:
     def output(self, name: str, body: dict[str, Any]) -> None:
         self.outputs[name] = without_none(body)
 
-    def _in_tree_order(self) -> list[RawResource]:
-        found: list[RawResource] = []
+    def in_tree_order(self) -> list[RawResource]:
+        return resources_below(self._tree)
 
-        def walk(node: dict[str, Any]) -> None:
-            for child in node.values():
-                if isinstance(child, RawResource):
-                    found.append(child)
-                else:
-                    walk(child)
-
-        walk(self._tree)
-        return found
+    def under(self, component: str) -> list[RawResource]:
+        """The resources at or below the top-level construct ``component`` (a service's ``<name>_sg``, say)."""
+        node = self._tree.get(component)
+        if node is None:
+            return []
+        return [node] if isinstance(node, RawResource) else resources_below(node)
 
     def merge_into(self, document: dict[str, Any]) -> dict[str, Any]:
         """``document`` (the stack's synthesized JSON) with these blocks added."""
-        resources = self._in_tree_order()
-        for resource in resources:
+        resources = self.in_tree_order()
+        for resource in [] if self.materialized else resources:
             document.setdefault("resource", {}).setdefault(resource.type, {})[resource.logical_id] = resource.block()
         imported = [r for r in resources if r.import_id is not None]
         if imported:
@@ -161,6 +162,8 @@ class RawBlocks:
             listed = document.setdefault("//", {}).setdefault("metadata", {}).setdefault("imports", {})
             for resource in imported:
                 listed.setdefault(resource.type, []).append(resource.logical_id)
+        if self.materialized:
+            return document
         if self.variables:
             document.setdefault("variable", {}).update(self.variables)
         if self.outputs:
@@ -174,6 +177,14 @@ class RawBlocks:
         path = outdir / "stacks" / self.stack_id / "cdk.tf.json"
         document = json.loads(path.read_text(encoding="utf-8"))
         path.write_text(stable_json(self.merge_into(document)), encoding="utf-8")
+
+
+def resources_below(tree: dict[str, Any]) -> list[RawResource]:
+    """Every resource in a (sub)tree of ``RawBlocks``, in construct-tree order."""
+    found: list[RawResource] = []
+    for child in tree.values():
+        found += [child] if isinstance(child, RawResource) else resources_below(child)
+    return found
 
 
 def stable_json(value: Any, level: int = 0) -> str:

@@ -21,6 +21,7 @@ from .network import NetworkStack
 from .raw import RawBlocks
 from .security import ServiceSecurityGroup
 from .service import EcsServiceUnit, Front, Placement, image_variable_name
+from .tags import tag_resources
 
 
 def endpoint_urls(topology: Topology, namespace: str) -> dict[str, list[str]]:
@@ -132,9 +133,14 @@ class ServicesStack(TerraformStack):
 
                 RunningProtocols(self, f"{name}_running", service=service, cluster_arn=network.cluster_arn)
             if service.autoscaling is not None:
-                ServiceAutoscaling(
+                scaling = ServiceAutoscaling(
                     self, f"{name}_scaling", scaling=service.autoscaling, cluster_name=net.cluster_name, service=self.units[name].service
                 )
+                if service.tags:
+                    scaling.target.tags = dict(service.tags)
+        for service in topology.services:
+            components = (f"{service.name}_sg", f"{service.name}_logs", f"{service.name}_iam", service.name)
+            tag_resources([r for component in components for r in raw.under(component)], service.tags)
         self._outputs(topology, settings)
         for entry_point in self.entries:
             entry_point.outputs(self)

@@ -299,6 +299,9 @@ class Service:
     """CPU architecture, Fargate Spot share, ephemeral storage."""
     deployment: Deployment = field(default_factory=Deployment)
     """How deployments roll and whether ``apply`` waits for them."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """``(key, value)`` tags of this service's own resources (group and rules, roles, log groups, task definition,
+    ECS service, scaler), beside the system's; its tasks get them through ``propagate_tags``."""
 
     @property
     def is_server(self) -> bool:
@@ -475,12 +478,19 @@ LOCAL_STATE_DIR = "state"
 """Where local state files live in the project (``state/<stack>.tfstate``), unless ``Settings.local_state_dir`` says otherwise."""
 
 
+PROJECT_TAG_KEYS = ("ManagedBy", "Project", "Stack")
+"""The provider ``default_tags`` the project writes itself; a team's tags may not redefine them."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     """Everything that is not a service: where, what names, where state lives."""
 
     region: str = "ap-northeast-1"
     """AWS region of every resource, like ``ap-northeast-1`` (checked against botocore's list)."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """``(key, value)`` tags of every resource of the system (a cost centre, an owner, a data class): the provider's
+    ``default_tags``, beside ``Project``, ``ManagedBy`` and ``Stack``, which they may not redefine."""
     account_id: str | None = None
     """The only AWS account these stacks may be applied to (the provider's ``allowed_account_ids``); any if unset."""
     project: str = "internal-api"

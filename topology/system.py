@@ -100,6 +100,8 @@ class Environment:
     entries: Mapping[str, EntryOverride] = field(default_factory=dict)
     """Per entry name: this environment's front-door values (``EntryOverride``: certificate, hosts, sources, WAF,
     logs); its routes' targets and ``internet_facing`` excluded."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """``(key, value)`` tags of every resource of this environment, added to ``Settings.tags`` (a key here wins)."""
     checkov_skips: tuple[Skip, ...] = ()
     """checkov checks only this environment's stacks may fail (like a short log retention in staging), each
     with its reason; added to ``Settings.checkov_skips``."""
@@ -197,6 +199,13 @@ def deployments(system: System, environment: str | None = None) -> list[Resolved
     return [resolve(system, env) for env in chosen]
 
 
+def merged_tags(base: tuple[tuple[str, str], ...], over: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """``base`` with ``over`` laid on it, key by key: a key of ``over`` replaces the same key of ``base`` in place."""
+    merged = dict(base)
+    merged.update(over)
+    return tuple(merged.items())
+
+
 def resolve(system: System, environment: Environment) -> ResolvedEnvironment:
     """Apply an environment's overrides; they never touch ports, calls or what an entry routes."""
     base = system.settings
@@ -223,6 +232,7 @@ def resolve(system: System, environment: Environment) -> ResolvedEnvironment:
         state=_pick(environment.state, base.state),
         checkov_skips=base.checkov_skips + environment.checkov_skips,
         trusted_accounts=_pick(environment.trusted_accounts, base.trusted_accounts),
+        tags=merged_tags(base.tags, environment.tags),
     )
     overrides = {**environment.sizing, **environment.services}
     services = tuple(

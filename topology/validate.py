@@ -19,7 +19,21 @@ from .entry_rules import entry_problems, everyone_warnings
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .limits import FARGATE_SIZES, HEALTH_CHECK_LIMITS, LOG_RETENTION_DAYS, RULES_PER_SECURITY_GROUP
-from .model import Autoscaling, Capacity, Deployment, Egress, Endpoint, ExistingNetwork, Port, Secret, Service, Settings, Skip, Topology
+from .model import (
+    PROJECT_TAG_KEYS,
+    Autoscaling,
+    Capacity,
+    Deployment,
+    Egress,
+    Endpoint,
+    ExistingNetwork,
+    Port,
+    Secret,
+    Service,
+    Settings,
+    Skip,
+    Topology,
+)
 from .patterns import (
     ACCOUNT_ID,
     ACCOUNT_ID_RULE,
@@ -214,6 +228,7 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
     if net.existing is not None:
         yield from _existing_problems(net.existing)
     yield from _skip_problems(settings.checkov_skips)
+    yield from tag_problems("settings: tags", settings.tags)
     for index, account in enumerate(settings.trusted_accounts):
         if not ACCOUNT_ID.match(account):
             yield f"settings: trusted_accounts[{index}]: {account!r} {ACCOUNT_ID_RULE}"
@@ -229,6 +244,28 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
             yield f"settings: state.region: {settings.state.region!r} is not an AWS region name"
         else:
             yield from region_problem("settings: state.region", settings.state.region)
+
+
+TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
+"""What AWS accepts in a tag key or value in every service: letters, digits, spaces and ``_ . : / = + - @``."""
+
+
+def tag_problems(where: str, tags: tuple[tuple[str, str], ...]) -> Iterator[str]:
+    """AWS's tag rules (key 1-128 characters, value up to 256, no ``aws:`` prefix) and the project's own keys."""
+    seen: set[str] = set()
+    for index, (key, value) in enumerate(tags):
+        at = f"{where}[{index}]"
+        if not 1 <= len(key) <= 128 or not TAG_TEXT.fullmatch(key):
+            yield f"{at}: key {key!r} must be 1-128 letters, digits, spaces or _ . : / = + - @"
+        elif key.lower().startswith("aws:"):
+            yield f"{at}: key {key!r} may not start with 'aws:' (reserved by AWS)"
+        elif key in PROJECT_TAG_KEYS:
+            yield f"{at}: key {key!r} is written by the project (its own keys: {', '.join(PROJECT_TAG_KEYS)})"
+        elif key in seen:
+            yield f"{at}: key {key!r} is given twice"
+        if len(value) > 256 or not TAG_TEXT.fullmatch(value):
+            yield f"{at}: value {value!r} must be up to 256 letters, digits, spaces or _ . : / = + - @"
+        seen.add(key)
 
 
 def _existing_problems(existing: ExistingNetwork) -> Iterator[str]:
@@ -362,6 +399,7 @@ def _service_problems(service: Service) -> Iterator[str]:
         yield from _autoscaling_problems(where, service.autoscaling, service.desired_count)
     yield from _capacity_problems(where, service.capacity)
     yield from _deployment_problems(where, service.deployment)
+    yield from tag_problems(f"{where}: tags", service.tags)
     port_names: set[str] = set()
     container_ports: set[int] = set()
     ingress_ports: set[int] = set()

@@ -200,7 +200,7 @@ def test_overriding_the_call_graph_or_an_unknown_field_is_one_line(on_path: Path
             "Environment(name='prod', image='x')",
             "system 'acme.shop': importing it failed: Environment(image=...): no such field (one of: account_id, availability_zones, "
             "checkov_skips, cidr, cluster_name, container_insights, entries, existing, flow_logs, log_retention_days, name, namespace, namespace_type, nat, "
-            "project, region, services, sizing, state, trusted_accounts) (shop.py, line 3)",
+            "project, region, services, sizing, state, tags, trusted_accounts) (shop.py, line 3)",
         ),
     ):
         write_shop(on_path, f"from topology import Environment, ServiceOverride, Sizing\n\nX = {given}\n")

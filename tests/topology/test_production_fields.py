@@ -450,4 +450,5 @@ def test_the_tuple_fields_are_the_expected_ones() -> None:
         "permissions",
         "managed_policies",
         "egress",
+        "tags",
     ]
