@@ -25,17 +25,22 @@ from pathlib import Path
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import say
 from topology.selection import add_arguments, select
-from topology.system import SelectionError
+from topology.system import Deployment, SelectionError
 
+from .local import certificates
 from .server import Emulator, EmulatorError, pointed
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_HOME = ROOT / "build" / "emulator"
 
 
-def run(command: list[str], home: Path, *, region: str, record: bool = True) -> int:
-    """``command`` with the emulator of ``home`` up and pointed at; its exit status. Recorded unless ``record`` is off."""
-    with Emulator(home, region=region, record=record) as aws:
+def run(command: list[str], home: Path, chosen: list[Deployment], *, record: bool = True) -> int:
+    """``command`` with the emulator of ``home`` up and pointed at; its exit status. Recorded unless ``record`` is off.
+
+    The emulator is started as ``deploy-local`` starts it for the ``chosen`` deployments (their region, the stand-in
+    certificates their listeners name), so that the replay recreates every resource their deploys made."""
+    named = tuple(sorted({arn for deployment in chosen for arn in certificates(deployment)}))
+    with Emulator(home, region=chosen[0].settings.region, record=record, certificates=named) as aws:
         say(f"emulator: moto listening on {aws['AWS_ENDPOINT_URL']}{'' if record else ' (read-only: nothing is recorded)'}")
         try:
             return subprocess.run(command, env=pointed(dict(os.environ), aws), cwd=Path.cwd()).returncode
@@ -59,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     interrupt_on_sigterm()
     try:
-        region = select(args.system, args.env).chosen[0].settings.region
-        return run(command, args.home.resolve(), region=region, record=not args.read_only)
+        chosen = select(args.system, args.env).chosen  # without ENV, every environment (they share the emulated account)
+        return run(command, args.home.resolve(), chosen, record=not args.read_only)
     except (EmulatorError, SelectionError) as error:
         say(f"error: local-exec: {error}")
         return 2

@@ -20,7 +20,7 @@ from proof.verify.iam import EXEC_ACTIONS, EXEC_AUDIT_ACTIONS, allowed_actions, 
 from topology import Topology
 from topology.model import Settings
 
-from .read import Account, _awsvpc
+from .read import Account, _awsvpc, forwarded
 
 CLAIMS = ("proven", "violated")
 DRIFT = ("undeclared", "missing", "different")
@@ -232,21 +232,15 @@ class Judge:
             for rule in rules:
                 if rule.get("IsDefault"):
                     continue
-                for action in rule.get("Actions", []):
-                    targets = (
-                        [action["TargetGroupArn"]]
-                        if action.get("TargetGroupArn")
-                        else [t["TargetGroupArn"] for t in (action.get("ForwardConfig") or {}).get("TargetGroups", [])]
-                    )
-                    for arn in targets:
-                        service = self._service_of_tg(arn) or "?"
-                        host, path = _condition(rule, "host-header"), _condition(rule, "path-pattern")
-                        if (service, host, path) not in routes:
-                            yield Finding(
-                                "undeclared",
-                                service,
-                                f"listener {listener} rule {rule['RuleArn']} forwards host {host or '*'} path {path or '*'} to {arn}: not a declared route",
-                            )
+                for arn in sorted(set(forwarded(rule))):
+                    service = self._service_of_tg(arn) or "?"
+                    host, path = _condition(rule, "host-header"), _condition(rule, "path-pattern")
+                    if (service, host, path) not in routes:
+                        yield Finding(
+                            "undeclared",
+                            service,
+                            f"listener {listener} rule {rule['RuleArn']} forwards host {host or '*'} path {path or '*'} to {arn}: not a declared route",
+                        )
 
     def roles(self) -> Iterator[Finding]:
         for name in sorted(set(self.account.services) & set(self.declared)):

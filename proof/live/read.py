@@ -141,17 +141,36 @@ def _read_entries(elbv2: Client, account: Account) -> None:
         for group in elbv2.describe_target_groups(TargetGroupArns=chunk).get("TargetGroups", []):
             account.target_groups[group["TargetGroupArn"]] = group
     balancers = sorted({arn for group in account.target_groups.values() for arn in group.get("LoadBalancerArns", [])})
+    if any(not group.get("LoadBalancerArns") for group in account.target_groups.values()):
+        # moto leaves LoadBalancerArns empty for a group only listener rules forward to: then every balancer of the
+        # region is read, and kept when one of its rules forwards to a service's target group
+        balancers = [balancer["LoadBalancerArn"] for balancer in pages(elbv2, "describe_load_balancers", "LoadBalancers")]
     for chunk in batches(balancers, 20):  # DescribeLoadBalancers takes at most 20
         for balancer in elbv2.describe_load_balancers(LoadBalancerArns=chunk).get("LoadBalancers", []):
-            account.load_balancers[balancer["LoadBalancerArn"]] = balancer
-    for balancer in account.load_balancers:  # listeners and rules are listed per parent: no batch call exists
-        for listener in pages(elbv2, "describe_listeners", "Listeners", LoadBalancerArn=balancer):
-            account.listeners[listener["ListenerArn"]] = listener
-            account.listener_rules[listener["ListenerArn"]] = list(
-                pages(elbv2, "describe_rules", "Rules", ListenerArn=listener["ListenerArn"])
-            )
+            _read_balancer(elbv2, account, balancer)
     for arn in account.target_groups:
         account.targets[arn] = elbv2.describe_target_health(TargetGroupArn=arn).get("TargetHealthDescriptions", [])
+
+
+def _read_balancer(elbv2: Client, account: Account, balancer: dict[str, Any]) -> None:
+    """A balancer with its listeners and their rules (listed per parent: no batch call exists), if it forwards to a service."""
+    listeners = list(pages(elbv2, "describe_listeners", "Listeners", LoadBalancerArn=balancer["LoadBalancerArn"]))
+    rules = {li["ListenerArn"]: list(pages(elbv2, "describe_rules", "Rules", ListenerArn=li["ListenerArn"])) for li in listeners}
+    if not {arn for found in rules.values() for rule in found for arn in forwarded(rule)} & set(account.target_groups):
+        return
+    account.load_balancers[balancer["LoadBalancerArn"]] = balancer
+    account.listeners.update((listener["ListenerArn"], listener) for listener in listeners)
+    account.listener_rules.update(rules)
+
+
+def forwarded(rule: dict[str, Any]) -> list[str]:
+    """The target groups a listener rule forwards to (a plain forward, or a weighted ``ForwardConfig``)."""
+    found = []
+    for action in rule.get("Actions", []):
+        if action.get("TargetGroupArn"):
+            found.append(action["TargetGroupArn"])
+        found.extend(group["TargetGroupArn"] for group in (action.get("ForwardConfig") or {}).get("TargetGroups", []))
+    return found
 
 
 def _read_roles(iam: Client, account: Account) -> None:
