@@ -162,7 +162,7 @@ class Judge:
                             "missing", name, f"no rule on {', '.join(sorted(self.groups[name]))} admits {self._name(source)} on tcp/{port}"
                         )
             if not bad:
-                callers = ", ".join(self.declared[name].callers) or "no service"
+                callers = ", ".join(self.declared[name].callers) or "none"
                 yield Finding(
                     "proven", name, f"{', '.join(sorted(self.groups[name]))} admits only its declared callers ({callers}) and entries"
                 )
@@ -200,6 +200,10 @@ class Judge:
                     yield Finding(
                         "undeclared", name, f"{eni['NetworkInterfaceId']} ({what}) is in {group}: it is admitted wherever {name} is"
                     )
+                    for server in sorted(s for s, d in self.declared.items() if name in d.callers):
+                        yield Finding(
+                            "violated", server, f"{eni['NetworkInterfaceId']} ({what}) in caller {name}'s group {group} reaches {server}"
+                        )
                 public = (eni.get("Association") or {}).get("PublicIp")  # the filter association.public-ip is not in moto: read here
                 if public:
                     yield Finding(
