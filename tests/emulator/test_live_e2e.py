@@ -141,3 +141,20 @@ def test_json_report(article: Deployed, tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert report["ok"] is False and report["counts"]["violated"] == 1 and report["counts"]["undeclared"] == 1
     assert {f["kind"] for f in report["findings"]} == {"proven", "violated", "undeclared"}
+
+
+def test_local_exec_points_the_command_at_the_emulator_only(article: Deployed, tmp_path: Path) -> None:
+    """The command sees the emulator's endpoint and fake credentials, never the caller's own AWS profile."""
+    home = article.copy(tmp_path / "home")
+    show = "import os, json; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith('AWS_')}))"
+    argv = [sys.executable, "-m", "emulator.exec", "--home", str(home), *ARTICLE, "--", sys.executable, "-c", show]
+    done = subprocess.run(argv, cwd=ROOT, env={**os.environ, "AWS_PROFILE": "production"}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout)
+    assert seen["AWS_ACCESS_KEY_ID"] == "emulator" and seen["AWS_ENDPOINT_URL"].startswith("http://127.0.0.1:")
+    assert "AWS_PROFILE" not in seen and seen["AWS_REGION"] == "ap-northeast-1"
+
+
+def test_local_exec_without_a_command_is_one_line() -> None:
+    done = subprocess.run([sys.executable, "-m", "emulator.exec"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (2, "error: local-exec: no command given (make local-exec CMD='aws ec2 describe-vpcs')\n")
