@@ -92,7 +92,16 @@ class Judge:
         return f"group {group}"
 
     def findings(self) -> list[Finding]:
-        found = [*self.services(), *self.ingress(), *self.egress(), *self.interfaces(), *self.routes(), *self.entries(), *self.roles()]
+        found = [
+            *self.services(),
+            *self.ingress(),
+            *self.egress(),
+            *self.interfaces(),
+            *self.routes(),
+            *self.entries(),
+            *self.roles(),
+            *self.discovery(),
+        ]
         return sorted(set(found), key=lambda f: (f.service, KINDS.index(f.kind), f.text))
 
     def services(self) -> Iterator[Finding]:
@@ -123,7 +132,7 @@ class Judge:
 
     def _allowed_sources(self, name: str) -> dict[str, set[int]]:
         """Group ID -> ports the declaration lets that group reach ``name`` on."""
-        ports = {p.container_port for p in self.topology.service(name).ports}
+        ports = {p.ingress_port for p in self.topology.service(name).ports}  # the port the project's rules open (stacks/security.py)
         allowed: dict[str, set[int]] = {}
         for caller in self.declared[name].callers:
             for group in self.groups.get(caller, ()):
@@ -245,6 +254,18 @@ class Judge:
                             service,
                             f"listener {listener} rule {rule['RuleArn']} forwards host {host or '*'} path {path or '*'} to {arn}: not a declared route",
                         )
+
+    def discovery(self) -> Iterator[Finding]:
+        """A Cloud Map service of the namespace that no declared port names: something else answers under its name."""
+        names = {port.effective_discovery_name for service in self.topology.services for port in service.ports}
+        for name, instances in sorted(self.account.instances.items()):
+            if name not in names:
+                ids = ", ".join(sorted(i.get("Id", "?") for i in instances)) or "no instances"
+                yield Finding(
+                    "undeclared",
+                    name,
+                    f"Cloud Map service {name} in namespace {self.settings.network.namespace} ({ids}): no declared port has that name",
+                )
 
     def roles(self) -> Iterator[Finding]:
         for name in sorted(set(self.account.services) & set(self.declared)):

@@ -215,3 +215,13 @@ def test_an_unknown_system_is_usage(system: str, capsys: pytest.CaptureFixture[s
 
     assert main(["--system", system], clients=lambda _: None) == 2
     assert capsys.readouterr().err.startswith("verify-live: system 'acme.none'")
+
+
+def test_an_undeclared_discovery_name_and_missing_services() -> None:
+    from proof.live.read import Account
+
+    account = Account(cluster=CLUSTER, instances={"api": [], "legacy": [{"Id": "10.0.0.9"}]})
+    lines = [str(f) for f in judge(TOPOLOGY, Settings(), account)]
+    assert "undeclared: legacy: Cloud Map service legacy in namespace ServiceConnectNS (10.0.0.9): no declared port has that name" in lines
+    assert f"missing: api: declared, but no active ECS service of that name in cluster {CLUSTER}" in lines
+    assert not any(line.startswith("undeclared: api:") for line in lines)
