@@ -53,7 +53,7 @@ export TF_IN_AUTOMATION := 1
 # memory (docs/speed.md). A GOGC of your own (GOGC=100 is Go's default) wins.
 export GOGC ?= 400
 
-.PHONY: help setup synth hcl docs diagram verify deploy-local plan ci-plan ci-apply destroy-local test test-fast lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso
+.PHONY: help setup synth hcl docs diagram verify deploy-local plan ci-plan ci-apply destroy-local test test-fast lint format typecheck pytest snapshot-update validate diff deploy destroy bench clean import-ecspresso verify-live local-exec
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -161,3 +161,9 @@ bench: setup ## Whole-process synth timings and peak memory; synth at 10/100/1,0
 
 clean: ## Remove generated output (keeps installed packages and state/)
 	rm -rf cdktf.out hcl build .pytest_cache .mypy_cache .ruff_cache
+
+verify-live: setup ## Prove internal-only on the deployed resources and list drift: TARGET=emulator (default, after deploy-local) or TARGET=aws
+	$(if $(filter aws,$(TARGET)),,$(PY) -m emulator.exec --read-only --home $(EMULATOR_HOME) --) $(PY) -m proof.live $(if $(JSON),--json) || exit 2
+
+local-exec: setup ## Run CMD='...' with the emulator up (its endpoint and fake credentials set); what it changes is kept
+	$(PY) -m emulator.exec --home $(EMULATOR_HOME) -- $(CMD)

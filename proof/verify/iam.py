@@ -312,3 +312,7 @@ def _trust_problem(statement: Any) -> str | None:
         if operator.lower() not in TRUST_OPERATORS or any(k not in TRUST_CONDITIONS for k in names):
             return f"cannot prove: condition {operator} {json.dumps(keys, sort_keys=True)} is not aws:SourceAccount/aws:SourceArn"
     return None
+
+
+trust_problem = _trust_problem
+"""What is wrong with one trust statement (``None``: only ECS tasks may assume it); the live check (proof/live) judges deployed roles with it."""

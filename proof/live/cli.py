@@ -1,0 +1,88 @@
+"""``python -m proof.live [--system M] [--env E] [--json]``: the live check of the selected deployment.
+
+Reads the account botocore is pointed at (AWS with your credentials and the shipped
+read-only policy, docs/live-policy.json; or the emulator, under ``make local-exec``,
+which is what ``make verify-live`` runs). The first line is the summary; then one
+line per claim and per drift. Exit codes as ``python -m proof.verify``: 0 proven and
+no drift, 1 violations or drift, 2 usage (unknown system or environment), 3 the
+check's own failure (the account could not be read). Always one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from proof.verify.cli import EXIT_CHECKER, EXIT_PROVEN, EXIT_USAGE, EXIT_VIOLATIONS
+from topology.selection import add_arguments, select
+from topology.system import Deployment, SelectionError
+
+from .check import KINDS, Finding, judge
+from .read import ClientFactory, ReadError, read
+
+
+def botocore_clients(region: str) -> ClientFactory:
+    """Clients of one botocore session in ``region``; endpoint and credentials from the environment as the AWS CLI reads them."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    made: dict[str, Any] = {}
+
+    def client(service: str) -> Any:
+        if service not in made:
+            made[service] = session.create_client(service, region_name=region)
+        return made[service]
+
+    return client
+
+
+def check(deployment: Deployment, clients: ClientFactory) -> list[Finding]:
+    """Read the deployment's resources and judge them; ``ReadError`` when the account cannot be read."""
+    import botocore.exceptions
+
+    network = deployment.settings.network
+    try:
+        account = read(clients, network.cluster_name, network.namespace)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        raise ReadError(str(error).splitlines()[0]) from None
+    return judge(deployment.topology, deployment.settings, account)
+
+
+def summary(where: str, findings: list[Finding]) -> str:
+    counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
+    status = "FAILED" if any(f.failing for f in findings) else "ok"
+    return f"live check of {where}: {status}: " + ", ".join(f"{counts[k]} {k}" for k in KINDS)
+
+
+def report(where: str, findings: list[Finding]) -> dict[str, Any]:
+    return {
+        "target": where,
+        "ok": not any(f.failing for f in findings),
+        "counts": {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS},
+        "findings": [{"kind": f.kind, "service": f.service, "text": f.text} for f in findings],
+    }
+
+
+def main(argv: list[str] | None = None, clients: ClientFactory | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    add_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="a machine-readable report on stdout")
+    args = parser.parse_args(argv)
+    try:
+        selection = select(args.system, args.env)
+        deployment = selection.one()
+        where = selection.system.module + (f" {deployment.environment}" if deployment.environment else "")
+        findings = check(deployment, clients or botocore_clients(deployment.settings.region))
+    except SelectionError as error:
+        print(f"verify-live: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReadError as error:
+        print(f"verify-live: cannot read the account: {error}", file=sys.stderr)
+        return EXIT_CHECKER
+    if args.json:
+        sys.stdout.write(json.dumps(report(where, findings), indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in [summary(where, findings), *map(str, findings)]))
+    return EXIT_VIOLATIONS if any(f.failing for f in findings) else EXIT_PROVEN
