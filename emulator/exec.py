@@ -24,8 +24,9 @@ from pathlib import Path
 
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import say
+from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
-from topology.system import Deployment, SelectionError
+from topology.system import SelectionError
 
 from .local import certificates
 from .server import Emulator, EmulatorError, pointed
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_HOME = ROOT / "build" / "emulator"
 
 
-def run(command: list[str], home: Path, chosen: list[Deployment], *, record: bool = True) -> int:
+def run(command: list[str], home: Path, chosen: list[ResolvedEnvironment], *, record: bool = True) -> int:
     """``command`` with the emulator of ``home`` up and pointed at; its exit status. Recorded unless ``record`` is off.
 
     The emulator is started as ``deploy-local`` starts it for the ``chosen`` deployments (their region, the stand-in

@@ -16,8 +16,9 @@ import sys
 from typing import Any
 
 from proof.verify.cli import EXIT_CHECKER, EXIT_PROVEN, EXIT_USAGE, EXIT_VIOLATIONS
+from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
-from topology.system import Deployment, SelectionError
+from topology.system import SelectionError
 
 from .check import KINDS, Finding, judge
 from .read import ClientFactory, ReadError, read
@@ -38,7 +39,7 @@ def botocore_clients(region: str) -> ClientFactory:
     return client
 
 
-def check(deployment: Deployment, clients: ClientFactory) -> list[Finding]:
+def check(deployment: ResolvedEnvironment, clients: ClientFactory) -> list[Finding]:
     """Read the deployment's resources and judge them; ``ReadError`` when the account cannot be read."""
     import botocore.exceptions
 

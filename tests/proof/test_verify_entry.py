@@ -446,7 +446,7 @@ def test_a_listener_port_written_as_a_string_is_the_same_port(storefront: Synth)
 
 
 def _authenticate_first(s: Stacks, target: str) -> None:
-    rule = _body(s, "aws_lb_listener_rule", "entry_shop/rule_0_0")
+    rule = _body(s, "aws_lb_listener_rule", f"entry_shop/rule_0_p{RULE_PRIORITY}")
     forward = [action for action in rule["action"] if action.get("type") == "forward"]
     assert forward  # the rule forwards, or this test proves nothing
     oidc = {
