@@ -1,8 +1,9 @@
-"""Drift a user can make in the emulator, one kind per run: ``python tests/emulator/live_drift.py KIND CLUSTER SERVICE [OTHER]``.
+"""Drift a user can make in the emulator: ``python tests/emulator/live_drift.py CLUSTER KIND:SERVICE[:OTHER] ...``.
 
 Run under ``python -m emulator.exec`` (``make local-exec``): botocore finds the emulator's endpoint and
 fake credentials in the environment, as the AWS CLI would. Each kind changes the account as an incident
-would, out of band: the console, the CLI, another team's Terraform.
+would, out of band: the console, the CLI, another team's Terraform. Several kinds are made in one run (one
+emulator session) when each names its own service or rule, so that one live check finds each by its own line.
 """
 
 from __future__ import annotations
@@ -81,4 +82,6 @@ def drift(kind: str, cluster: str, name: str, other: str | None) -> None:
 
 
 if __name__ == "__main__":
-    drift(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+    for item in sys.argv[2:]:
+        kind, name, *other = item.split(":")
+        drift(kind, sys.argv[1], name, other[0] if other else None)

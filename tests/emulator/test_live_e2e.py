@@ -32,22 +32,19 @@ def _live(home: Path, selection: tuple[str, ...], *extra: str) -> subprocess.Com
     return _exec(home, selection, sys.executable, "-m", "proof.live", *selection, *extra, read_only=True)
 
 
-def _drifted(deployment: Deployed, tmp_path: Path, selection: tuple[str, ...], *drift: str) -> list[str]:
-    """The live check's lines after one drift made on a private copy (the shared deployment stays as deployed)."""
+def _drifted(deployment: Deployed, tmp_path: Path, selection: tuple[str, ...], cluster: str, drifts: list[str]) -> Path:
+    """A private copy of ``deployment`` (the shared one stays as deployed) with the ``drifts`` (``KIND:SERVICE[:OTHER]``)
+    made in it, in one emulator session."""
     home = deployment.copy(tmp_path / "home")
-    made = _exec(home, selection, sys.executable, str(DRIFT), *drift)
+    made = _exec(home, selection, sys.executable, str(DRIFT), cluster, *drifts)
     assert made.returncode == 0, made.stderr[-2000:]
-    checked = _live(home, selection)
+    return home
+
+
+def _failed_check(home: Path, selection: tuple[str, ...], *extra: str) -> str:
+    checked = _live(home, selection, *extra)
     assert checked.returncode == 1, checked.stdout + checked.stderr[-2000:]
-    lines = checked.stdout.splitlines()
-    assert lines[0].startswith("live check of ") and ": FAILED: " in lines[0]
-    return lines[1:]
-
-
-def _one(lines: list[str], pattern: str) -> str:
-    found = [line for line in lines if re.fullmatch(pattern, line)]
-    assert len(found) == 1, f"{pattern!r} not once in:\n" + "\n".join(lines)
-    return found[0]
+    return checked.stdout
 
 
 @pytest.fixture(scope="module")
@@ -74,73 +71,78 @@ def test_a_clean_deployment_passes(which: str, selection: tuple[str, ...], reque
     assert rest and all(line.startswith("proven: ") for line in rest)
 
 
-CASES = [
+ARTICLE_DRIFT = [
     (
-        "world",
-        "internal-nginx",
+        "world:internal-nginx",
         r"violated: internal-nginx: sg-\w+ rule sgr-\w+ admits 0\.0\.0\.0/0 on tcp/80: not a declared caller or entry",
     ),
     (
-        "group",
-        "client-nginx",
+        "group:client-nginx:internal-nginx",
         r"violated: client-nginx: sg-\w+ rule sgr-\w+ admits internal-nginx's group sg-\w+ on tcp/8080: not a declared caller or entry",
     ),
     (
-        "old-rule",
-        "internal-nginx",
+        "old-rule:internal-nginx",
         r"violated: internal-nginx: sg-\w+ rule sgr-\w+ admits 10\.20\.0\.0/16 on tcp/22: not a declared caller or entry",
     ),
     (
-        "eni",
-        "client-nginx",
+        "eni:client-nginx",
         r"violated: internal-nginx: eni-\w+ \(debug box\) in caller client-nginx's group sg-\w+ reaches internal-nginx",
     ),
     (
-        "igw-route",
-        "internal-nginx",
+        "igw-route:internal-nginx",
         r"violated: internal-nginx: subnet subnet-\w+'s route table rtb-\w+ routes 198\.51\.100\.0/24 to igw-\w+: its tasks face the internet",
     ),
     (
-        "policy",
-        "internal-nginx",
+        "policy:internal-nginx",
         r"undeclared: internal-nginx: task role arn:aws:iam::\d+:role/internal-api-internal-nginx-task has policy arn:aws:iam::\d+:policy/incident-s3 attached: not declared",
     ),
+]
+"""Each drift a user can make in the article's account (``live_drift.py``'s ``KIND:SERVICE[:OTHER]``), and the one line the
+live check must print for it. All are made on one copy in one emulator session (an emulator session replays the whole
+deployment, the slow part): each names its own rule, interface, route or policy, so each line stays its own."""
+
+PRODUCTION_DRIFT = [
     (
-        "stopped",
-        "internal-nginx",
-        r"missing: internal-nginx: arn:aws:ecs:[\w-]+:\d+:service/ServiceConnect/internal-nginx is ACTIVE with desired count 0 \(stopped\)",
+        "listener-rule:web",
+        r"undeclared: web: listener arn:\S+ rule arn:\S+ forwards host \* path /admin/\* to arn:\S+targetgroup/\S+: not a declared route",
+    ),
+    ("deleted:worker", r"missing: worker: declared, but no active ECS service of that name in cluster ServiceConnect-prod"),
+    (
+        "stopped:api",
+        r"missing: api: arn:aws:ecs:[\w-]+:\d+:service/ServiceConnect-prod/api is ACTIVE with desired count 0 \(stopped\)",
     ),
 ]
 
 
-@pytest.mark.parametrize(("kind", "service", "line"), CASES, ids=[case[0] for case in CASES])
-def test_article_drift_is_found(kind: str, service: str, line: str, article: Deployed, tmp_path: Path) -> None:
-    _one(_drifted(article, tmp_path, ARTICLE, kind, "ServiceConnect", service, "internal-nginx"), line)
+def _each_found_once(report: str, drifts: list[tuple[str, str]]) -> None:
+    first, *lines = report.splitlines()
+    assert first.startswith("live check of ") and ": FAILED: " in first, report
+    missing = [drift for drift, line in drifts if len([found for found in lines if re.fullmatch(line, found)]) != 1]
+    assert missing == [], f"{missing} not found exactly once in:\n" + "\n".join(lines)
 
 
-def test_a_hand_made_listener_rule_to_the_edge_is_found(production: Deployed, tmp_path: Path) -> None:
-    lines = _drifted(production, tmp_path, PRODUCTION, "listener-rule", "ServiceConnect-prod", "web")
-    _one(
-        lines,
-        r"undeclared: web: listener arn:\S+ rule arn:\S+ forwards host \* path /admin/\* to arn:\S+targetgroup/\S+: not a declared route",
-    )
+@pytest.fixture(scope="module")
+def article_drifted(article: Deployed, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _drifted(article, tmp_path_factory.mktemp("drift"), ARTICLE, "ServiceConnect", [drift for drift, _ in ARTICLE_DRIFT])
 
 
-def test_a_deleted_service_is_missing(production: Deployed, tmp_path: Path) -> None:
-    _one(
-        _drifted(production, tmp_path, PRODUCTION, "deleted", "ServiceConnect-prod", "worker"),
-        r"missing: worker: declared, but no active ECS service of that name in cluster ServiceConnect-prod",
-    )
+def test_each_drift_in_the_articles_account_is_found_by_its_own_line(article_drifted: Path) -> None:
+    _each_found_once(_failed_check(article_drifted, ARTICLE), ARTICLE_DRIFT)
 
 
-def test_json_report(article: Deployed, tmp_path: Path) -> None:
-    home = article.copy(tmp_path / "home")
-    assert _exec(home, ARTICLE, sys.executable, str(DRIFT), "world", "ServiceConnect", "internal-nginx").returncode == 0
-    done = _live(home, ARTICLE, "--json")
-    assert done.returncode == 1
-    report = json.loads(done.stdout)
-    assert report["ok"] is False and report["counts"]["violated"] == 1 and report["counts"]["undeclared"] == 1
-    assert {f["kind"] for f in report["findings"]} == {"proven", "violated", "undeclared"}
+def test_json_report_has_the_text_reports_findings(article_drifted: Path) -> None:
+    """``--json`` of the same check: one finding per line of the text report, with its kind and text, and their counts."""
+    lines = _failed_check(article_drifted, ARTICLE).splitlines()[1:]
+    report = json.loads(_failed_check(article_drifted, ARTICLE, "--json"))
+    assert report["ok"] is False
+    assert sorted(f"{f['kind']}: {f['service']}: {f['text']}" for f in report["findings"]) == sorted(lines)
+    kinds = [line.split(": ", 1)[0] for line in lines]
+    assert {"violated", "undeclared"} <= set(kinds) and report["counts"] == {kind: kinds.count(kind) for kind in report["counts"]}
+
+
+def test_a_hand_made_listener_rule_a_deleted_and_a_stopped_service_are_found(production: Deployed, tmp_path: Path) -> None:
+    home = _drifted(production, tmp_path, PRODUCTION, "ServiceConnect-prod", [drift for drift, _ in PRODUCTION_DRIFT])
+    _each_found_once(_failed_check(home, PRODUCTION), PRODUCTION_DRIFT)
 
 
 def test_local_exec_points_the_command_at_the_emulator_only(article: Deployed, tmp_path: Path) -> None:
