@@ -89,21 +89,23 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
 
 LONGEST_FIRST = (
-    "tests/emulator/test_production_e2e.py",
     "tests/test_your_system.py",
-    "tests/emulator/test_local_e2e.py",
-    "tests/emulator/test_existing_vpc_e2e.py",
+    "tests/emulator/test_ci_e2e.py",
     "tests/writers/test_hcl_e2e.py",
+    "tests/emulator/test_production_e2e.py",
     "tests/emulator/test_frontdoor_e2e.py",
+    "tests/emulator/test_existing_vpc_e2e.py",
+    "tests/emulator/test_local_e2e.py",
+    "tests/aws/test_cli_e2e.py",
     "tests/emulator/test_adopt_e2e.py",
-    "tests/emulator/test_production_release_e2e.py",
+    "tests/emulator/test_live_e2e.py",
 )
-"""The deploying files that take longest (2 to 4 minutes each under ``make test``, docs/speed.md), in
+"""The deploying files that take longest (2 to 6 minutes each under ``make test``, docs/speed.md), in
 that order: started first, so the run does not end with one of them alone on a worker. A file that
 only reads a shared deployment (the CLI's diff) would otherwise hold a worker while the longest waits.
-The release plan comes last: it only plans on the production deployment, so it is best started once
-that deployment is there (xdist hands a worker with two tests or fewer left its next file at once, so
-it starts after one of the HCL cases rather than waiting idle from the start)."""
+test_your_system deploys two environments and destroys them, one after the other (about 6 minutes on
+one worker), and the CI chain plans, applies and plans again after the production deployment: the
+two longest chains of the run start first."""
 
 
 def _queue_position(item: pytest.Item) -> tuple[int, int]:

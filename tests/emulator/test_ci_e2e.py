@@ -1,6 +1,8 @@
 """What the CI workflow runs (``make ci-plan`` / ``make ci-apply``), end to end against the emulator, chained on one
 private copy of the production example's ``prod`` deployment (a system with two environments): a plan with a
 change, that reviewed saved plan applied, a plan with no change, and the first plan refused as stale once applied.
+The change is a release of ``api`` (a new image), and the first plan must change only api's task definition and
+service: the release check that shares this chain's plan rather than planning the deployment once more.
 
 Fails (never skips) when moto, terraform or the provider mirror is missing.
 """
@@ -17,7 +19,7 @@ import pytest
 from toolchain import reviewed
 
 from ..deployments import Deploy
-from .test_production_e2e import _local
+from .test_production_e2e import _changes, _local, _real
 
 RELEASE = ("--var", "image_api=registry.example/api:v2")
 
@@ -41,6 +43,7 @@ def test_plan_apply_replan_and_a_stale_plan(home: Path, tmp_path: Path) -> None:
     manifest = json.loads((first / reviewed.MANIFEST).read_text(encoding="utf-8"))
     assert sorted(manifest["plans"]) == ["network-prod", "services-prod"]
     assert manifest["read_outputs"]["network-prod"]  # what the services plan read of the network
+    _assert_only_api_is_released(first)
 
     tampered = tmp_path / "tampered"
     shutil.copytree(first, tampered)
@@ -61,3 +64,17 @@ def test_plan_apply_replan_and_a_stale_plan(home: Path, tmp_path: Path) -> None:
     stale = _local("apply", home, "--plandir", str(first))
     assert stale.returncode == reviewed.BLOCKED
     assert stale.stderr.splitlines()[-1].startswith("refused: Terraform says the network-prod plan is stale")
+
+
+def _assert_only_api_is_released(plandir: Path) -> None:
+    """A new image of ``api`` changes only api's task definition (a new revision) and service, nothing else."""
+    network, services = (json.loads((plandir / f"{stack}.json").read_text(encoding="utf-8")) for stack in ("network-prod", "services-prod"))
+    assert _changes(network) == ({}, {})
+    changed, replaced = _changes(services)
+    assert _real(changed) == {"aws_ecs_service.api_service_298EA376": {"task_definition"}}  # api alone is redeployed
+    task = "aws_ecs_task_definition.api_task_EF517F7F"
+    assert replaced.pop(task) == [["container_definitions"]]  # a new revision, as any image change
+    assert replaced == {}  # nothing else: web keeps its Fargate Spot share (the emulator stores the strategy)
+    (planned,) = [c for c in services["resource_changes"] if c["address"] == task]
+    (container,) = json.loads(planned["change"]["after"]["container_definitions"])
+    assert container["image"] == "registry.example/api:v2"

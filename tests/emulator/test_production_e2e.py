@@ -5,8 +5,8 @@ One deployment for the whole session (the shared ``deployed`` fixture), through 
 group, secrets, a parameter, a key, a bucket, a queue and prod's ACM certificate that the project
 does not create, and the command creates a stand-in for each first, saying so. Then: the apply
 order, what reached the emulator (prod's front door included), Spot turned on and off in place, and
-``destroy-local`` (which also removes the stand-ins) on a private copy; a release is planned on the same
-deployment in test_production_release_e2e.py (another file, so another worker plans it meanwhile).
+``destroy-local`` (which also removes the stand-ins) on a private copy; a release is planned and applied on
+another copy in test_ci_e2e.py (another file, so another worker runs it meanwhile).
 Fails (never skips) when moto, terraform or the provider mirror is missing.
 """
 
