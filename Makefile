@@ -91,7 +91,10 @@ synth: setup ## Synthesize cdktf.out/ for SYSTEM=<module> (default: the article)
 hcl: synth ## Write each synthesized stack as readable Terraform into hcl/<stack>/ (README "Plain Terraform")
 	$(PY) -m writers.hcl $(OUTDIR) hcl
 
-test: setup lint typecheck pytest ## Lint, type-check and run every test (what CI runs); prints the 15 slowest tests
+test: setup lint ## Lint, type-check and run every test (what CI runs); prints the 15 slowest tests
+	@# mypy beside pytest: pytest's workers mostly wait on the emulator's polling, and mypy fills those gaps
+	@# (--output-sync: each one's output whole, mypy's first); a failure of either fails the target.
+	$(MAKE) --no-print-directory -j2 --output-sync=target typecheck pytest
 
 test-fast: $(VENV)/.synced node_modules/.installed ## The edit-test loop: every test that needs no emulator and no terraform (marker `slow`, tests/conftest.py); installs neither
 	$(PY) -m pytest -m "not slow" -n $(FAST_WORKERS) --dist loadscope --durations=5
