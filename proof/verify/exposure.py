@@ -81,6 +81,8 @@ def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violati
         if config.resolve(address.stack, body.get("subnet_id")) == subnet
     ]
     if not tables:
+        tables = main_tables(config).get(config.resolve(subnet.stack, config.body(subnet).get("vpc_id")), [])
+    if not tables:
         yield Violation(ecs.name, str(subnet), "private-subnets", "no route table association (the VPC's main route table is not checked)")
     for table in tables:
         if isinstance(table, Unknown):
@@ -102,6 +104,25 @@ def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violati
                 yield Violation(
                     ecs.name, where, "private-subnets", f"cannot prove: {subnet} routes to gateway {gateway}, which cannot be traced"
                 )
+
+
+def main_tables(config: Config) -> dict[Address | Unknown, list[Address | Unknown]]:
+    """The route tables made main by an ``aws_main_route_table_association``, by VPC, built once: the table a
+    subnet without an explicit association uses. One whose VPC cannot be traced may be any VPC's, so every
+    VPC gets its table too (and the subnet is judged by it, or by its own untraceable table)."""
+
+    def build() -> dict[Address | Unknown, list[Address | Unknown]]:
+        found: dict[Address | Unknown, list[Address | Unknown]] = {}
+        untraced: list[Address | Unknown] = []
+        for address, body in config.resources("aws_main_route_table_association"):
+            vpc, table = config.resolve(address.stack, body.get("vpc_id")), config.resolve(address.stack, body.get("route_table_id"))
+            (untraced if isinstance(vpc, Unknown) else found.setdefault(vpc, [])).append(table)
+        if untraced:
+            for vpc, _ in config.resources("aws_vpc"):
+                found.setdefault(vpc, []).extend(untraced)
+        return found
+
+    return config.indexed("exposure.main_tables", build)
 
 
 def check_front_doors(model: Model, ecs: Ecs) -> Iterator[Violation]:
