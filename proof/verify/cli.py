@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolchain.errors import UserError
 
+from .beside import place
 from .config import Config
 from .core import checked, verify
 from .declaration import Acceptance, Declaration, accepted_of, example_settings, from_topology, load_topology
 from .existing import PLANNED
-from .load import load
+from .load import load, subset
 from .model import CheckerError, Violation
 
 EXIT_PROVEN, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_CHECKER = 0, 1, 2, 3
@@ -35,29 +37,49 @@ class UsageError(Exception):
     """A mistake on the command line: one line, exit 2."""
 
 
-Selected = tuple[tuple[str, ...] | None, Declaration | None, Acceptance]
+@dataclass(frozen=True)
+class Selected:
+    """One report: the environment's pair (None: every stack), its declaration and what it accepts."""
+
+    environment: str | None
+    stacks: tuple[str, ...] | None
+    declared: Declaration | None
+    accepted: Acceptance
 
 
-def declarations(args: argparse.Namespace) -> list[Selected]:
-    """(stacks to read, declaration, accepted resources) per selected deployment; ``(None, None, ())``: every
-    stack, callers from the Terraform, nothing accepted.
+@dataclass(frozen=True)
+class Selection:
+    """The reports to make, every environment's pair (to place the stacks beside them), and the excluded stacks."""
+
+    reports: list[Selected]
+    pairs: dict[str | None, tuple[str, ...]]
+    excluded: dict[str, str]
+
+
+def declarations(args: argparse.Namespace) -> Selection:
+    """The reports to make: one per selected environment of ``--system`` (its pair of stacks), or one over every
+    stack (an example's declaration, or callers from the Terraform, nothing accepted).
 
     The one place that finds the declaration: an example by name, or each environment of a system module."""
     if args.example:
         try:
-            return [(None, from_topology(load_topology(args.example)), accepted_of(example_settings(args.example)))]
+            declared = from_topology(load_topology(args.example))
+            return Selection([Selected(None, None, declared, accepted_of(example_settings(args.example)))], {}, {})
         except UserError as error:  # examples.load: an unknown name
             raise UsageError(str(error)) from None
     if not args.system:
-        return [(None, None, ())]
+        return Selection([Selected(None, None, None, ())], {}, {})
     from topology.selection import select
-    from topology.system import SelectionError
+    from topology.system import SelectionError, deployments
 
     try:
-        chosen = select(args.system, args.env).chosen
+        selection = select(args.system, args.env)
+        every = deployments(selection.system, None)
     except SelectionError as error:
         raise UsageError(str(error)) from None
-    return [(deployment.stacks, from_topology(deployment.topology), accepted_of(deployment.settings)) for deployment in chosen]
+    reports = [Selected(d.environment, d.stacks, from_topology(d.topology), accepted_of(d.settings)) for d in selection.chosen]
+    excluded = {e.stack: e.reason for e in selection.system.settings.excluded_stacks}
+    return Selection(reports, {d.environment: d.stacks for d in every}, excluded)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -99,11 +121,20 @@ def main(argv: list[str] | None = None) -> int:
     inputs = [*args.inputs, *args.plan] or [Path("cdktf.out")]
     failed = False
     try:
-        for stacks, declared, accepted in declarations(args):
-            config = load(inputs, only=stacks)
-            violations = verify(config, declared, [address for address, _ in accepted])
-            for address, reason in accepted:
+        selection = declarations(args)
+        whole = load(inputs)
+        placement = place(whole, selection.pairs, selection.excluded) if selection.pairs else None
+        for report in selection.reports:
+            stacks = report.stacks
+            if stacks is not None and placement is not None:
+                stacks = (*stacks, *placement.beside.get(report.environment, ()))
+            config = whole if stacks is None else subset(whole, stacks, where=", ".join(str(p) for p in inputs))
+            violations = verify(config, report.declared, [address for address, _ in report.accepted])
+            violations = sorted({*violations, *(placement.findings if placement is not None else ())})
+            for address, reason in report.accepted:
                 print(f"accepted: {address}: {reason}")
+            for stack, reason in sorted(selection.excluded.items()):
+                print(f"excluded: stack {stack}: {reason}")
             for violation in (v for v in violations if v.rule == PLANNED):
                 print(f"proven when planned: {violation}")
             violations = [v for v in violations if v.rule != PLANNED]
