@@ -27,6 +27,7 @@ from .config import Config
 from .core import checked, verify
 from .declaration import Acceptance, Declaration, accepted_of, example_settings, from_topology, load_topology
 from .existing import PLANNED
+from .isolation import Home, check_isolation, homes
 from .load import load, subset
 from .model import CheckerError, Violation
 
@@ -54,6 +55,8 @@ class Selection:
     reports: list[Selected]
     pairs: dict[str | None, tuple[str, ...]]
     excluded: dict[str, str]
+    homes: dict[str | None, Home]
+    """Where each environment's stacks apply (``isolation``); empty without ``--system``."""
 
 
 def declarations(args: argparse.Namespace) -> Selection:
@@ -64,11 +67,11 @@ def declarations(args: argparse.Namespace) -> Selection:
     if args.example:
         try:
             declared = from_topology(load_topology(args.example))
-            return Selection([Selected(None, None, declared, accepted_of(example_settings(args.example)))], {}, {})
+            return Selection([Selected(None, None, declared, accepted_of(example_settings(args.example)))], {}, {}, {})
         except UserError as error:  # examples.load: an unknown name
             raise UsageError(str(error)) from None
     if not args.system:
-        return Selection([Selected(None, None, None, ())], {}, {})
+        return Selection([Selected(None, None, None, ())], {}, {}, {})
     from topology.selection import select
     from topology.system import SelectionError, deployments
 
@@ -79,7 +82,7 @@ def declarations(args: argparse.Namespace) -> Selection:
         raise UsageError(str(error)) from None
     reports = [Selected(d.environment, d.stacks, from_topology(d.topology), accepted_of(d.settings)) for d in selection.chosen]
     excluded = {e.stack: e.reason for e in selection.system.settings.excluded_stacks}
-    return Selection(reports, {d.environment: d.stacks for d in every}, excluded)
+    return Selection(reports, {d.environment: d.stacks for d in every}, excluded, homes(every))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -130,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
                 stacks = (*stacks, *placement.beside.get(report.environment, ()))
             config = whole if stacks is None else subset(whole, stacks, where=", ".join(str(p) for p in inputs))
             violations = verify(config, report.declared, [address for address, _ in report.accepted])
-            violations = sorted({*violations, *(placement.findings if placement is not None else ())})
+            home = selection.homes.get(report.environment)
+            isolated = check_isolation(config, home) if home is not None else []
+            violations = sorted({*violations, *(placement.findings if placement is not None else ()), *isolated})
             for address, reason in report.accepted:
                 print(f"accepted: {address}: {reason}")
             for stack, reason in sorted(selection.excluded.items()):
