@@ -397,15 +397,15 @@ class _FrontDoors:
         if listener.mode == "data":
             return self._looked_up(listener, body)
         balancer = self.config.resolve(listener.stack, body.get("load_balancer_arn"))
-        entry = self.balancers.get(balancer) if isinstance(balancer, Address) else None
-        if entry is None:
+        owner = self.balancers.get(balancer) if isinstance(balancer, Address) else None
+        if owner is None:
             return None, listener, None
         port, protocol = (
             to_port(self.config.value(listener.stack, body.get("port"))),
             self.config.value(listener.stack, body.get("protocol")),
         )
-        declared = [forwards for p, proto, forwards in entry.listeners if p == port and proto == protocol]
-        return entry, listener, _listener_problem(entry, f"listener {protocol} {port}", declared)
+        declared = [forwards for p, proto, forwards in owner.listeners if p == port and proto == protocol]
+        return owner, listener, _listener_problem(owner, f"listener {protocol} {port}", declared)
 
     def _looked_up(self, listener: Address, body: dict[str, Any]) -> tuple[DeclaredEntry | None, Address | None, str | None]:
         """A ``data.aws_lb_listener``: the existing listener its literal ``arn`` names, or the listener on ``port``
@@ -415,12 +415,12 @@ class _FrontDoors:
             if isinstance(arn, str) and entry.existing_listener_arn == arn:
                 return entry, None, None
         balancer = self.config.resolve(listener.stack, body.get("load_balancer_arn"))
-        entry = self.balancers.get(balancer) if isinstance(balancer, Address) and body.get("arn") in (None, "") else None
+        owner = self.balancers.get(balancer) if isinstance(balancer, Address) and body.get("arn") in (None, "") else None
         port = to_port(self.config.value(listener.stack, body.get("port")))
-        if entry is None or not isinstance(port, int):
+        if owner is None or not isinstance(port, int):
             return None, None, None
-        declared = [forwards for p, _, forwards in entry.listeners if p == port]
-        return entry, None, _listener_problem(entry, f"the listener on port {port} ({listener})", declared)
+        declared = [forwards for p, _, forwards in owner.listeners if p == port]
+        return owner, None, _listener_problem(owner, f"the listener on port {port} ({listener})", declared)
 
     def _conditions(self, stack: str, value: Any) -> tuple[list[str], list[str]]:
         hosts: list[str] = []
