@@ -61,7 +61,9 @@ def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
     for subnet_ref in subnets:
         subnet = config.resolve(ecs.address.stack, subnet_ref)
         if isinstance(subnet, Address) and subnet.type == "aws_subnet" and subnet.mode == "data":
-            yield existing_subnet(config, ecs.name, subnet)
+            found = existing_subnet(config, ecs.name, subnet)
+            if found is not None:
+                yield found
             continue
         if isinstance(subnet, Unknown) or subnet.type != "aws_subnet" or subnet.mode != "managed":
             yield Violation(ecs.name, where, "private-subnets", f"subnet {subnet_ref} cannot be traced to an aws_subnet")
