@@ -33,6 +33,8 @@ RULE = "environment-isolation"
 ARN_TOKEN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|aws|\*|):[^\s\"',\]\[}{]*")
 ID_TOKEN = re.compile(r"(?<![A-Za-z0-9-])(?:sg|pl|vpc|subnet)-[0-9a-f]{8,17}(?![A-Za-z0-9])")
 ACCOUNT_TOKEN = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+TOKEN_MARKS = ("sg-", "pl-", "vpc-", "subnet-", *"0123456789")
+"""A string without any of these holds no ID or account ID to look up."""
 SECTIONS = ("resource", "data", "output", "locals", "provider", "module", "variable", "check")
 """What Terraform applies or evaluates; ``terraform`` (the backend: one state bucket for the system) is left out."""
 
@@ -144,6 +146,9 @@ def _problems(text: str, home: Home) -> Iterator[str]:
     reasons: dict[str, list[str]] = {}
     if text in home.foreign:
         reasons.setdefault(text, []).append(home.foreign[text])
+    if "arn:" not in text and not (home.foreign and any(mark in text for mark in TOKEN_MARKS)):
+        yield from _lines(reasons)  # most strings name nothing place-bound: a few ``in`` tests, no regular expression
+        return
     for match in ARN_TOKEN.finditer(text):
         arn, region, account = match[0], match["region"], match["account"]
         mine = reasons.setdefault(arn, [])
@@ -156,6 +161,10 @@ def _problems(text: str, home: Home) -> Iterator[str]:
     for token in (*ID_TOKEN.findall(rest), *ACCOUNT_TOKEN.findall(rest)):
         if token in home.foreign:
             reasons.setdefault(token, []).append(home.foreign[token])
+    yield from _lines(reasons)
+
+
+def _lines(reasons: dict[str, list[str]]) -> Iterator[str]:
     for token, why in reasons.items():
         if why:
             yield f"names {token}: {'; '.join(dict.fromkeys(why))}"
