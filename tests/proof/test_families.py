@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from examples import chain
+from examples import chain, storefront
 from proof.verify import Config, Violation, declared_callers, from_topology, verify
 from topology import Settings
 
@@ -401,15 +401,18 @@ def _harmful(stacks: Stacks, rng: random.Random, servers: list[str], choice: int
 
 @pytest.fixture(scope="module")
 def systems(article_synth: Synth, synthesize: Synthesizer) -> list[tuple[Stacks, Any, list[str]]]:
-    """(stacks, declaration, services) of two systems: the article, and a three-service chain."""
+    """(stacks, declaration, services) of three systems: the article, a three-service chain, and the storefront
+    (a front door on the internet)."""
     chained = synthesize(chain.TOPOLOGY, Settings())
+    shop = synthesize(storefront.TOPOLOGY, Settings())
     return [
         (_stacks(article_synth), declared_callers("article"), [SERVER, CLIENT]),
         (_stacks(chained), from_topology(chain.TOPOLOGY), [s.name for s in chain.TOPOLOGY.services]),
+        (_stacks(shop), from_topology(storefront.TOPOLOGY), [s.name for s in storefront.TOPOLOGY.services]),
     ]
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(15))
 def test_random_neighbours_keep_the_verdict_and_a_random_twin_breaks_it(seed: int, systems: list[tuple[Stacks, Any, list[str]]]) -> None:
     rng = random.Random(seed)
     pristine, declared, services = rng.choice(systems)
