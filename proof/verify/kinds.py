@@ -133,10 +133,11 @@ def _resource(config: Config, address: Address, body: dict[str, Any]) -> Iterato
 
 
 def neutral_type(rtype: str) -> bool:
-    """A type that can open no path whatever its arguments: neutral by schema, Terraform's own, or a family that
-    can only narrow or only holds data with nothing to follow (what a ``removed`` block may keep running)."""
+    """A type that can open no network path whatever its arguments: neutral by schema, Terraform's own, or a
+    family that can only narrow or only holds data (what a ``removed`` block may keep running: a kept bucket
+    keeps its objects, not a way in)."""
     if rtype in MODELLED:
-        return rtype in NARROW_ONLY or (rtype in DATA and not MODELLED[rtype])
+        return rtype in NARROW_ONLY or rtype in DATA
     return rtype in BUILTIN_NEUTRAL or schema().resources.get(rtype) == ()
 
 

@@ -307,7 +307,14 @@ def test_without_a_main_association_a_subnet_without_its_own_stays_a_finding(art
 
 
 @pytest.mark.parametrize(
-    "kept", ["aws_cloudwatch_log_group.old", "aws_ssm_parameter.old", "aws_network_acl.old", "${aws_s3_bucket_versioning.old}"]
+    "kept",
+    [
+        "aws_cloudwatch_log_group.old",
+        "aws_ssm_parameter.old",
+        "aws_network_acl.old",
+        "aws_s3_bucket_acl.old",
+        "${aws_s3_bucket_versioning.old}",
+    ],
 )
 def test_a_removed_block_that_keeps_a_neutral_resource_passes(article_synth: Synth, kept: str) -> None:
     stacks = _stacks(article_synth)
@@ -317,7 +324,7 @@ def test_a_removed_block_that_keeps_a_neutral_resource_passes(article_synth: Syn
     assert _lines(stacks, declared_callers("article")) == []
 
 
-@pytest.mark.parametrize("kept", ["aws_vpc_security_group_ingress_rule.old", "aws_instance.old", "aws_s3_bucket_acl.old", "module.old"])
+@pytest.mark.parametrize("kept", ["aws_vpc_security_group_ingress_rule.old", "aws_instance.old", "aws_vpc_endpoint.old", "module.old"])
 def test_a_removed_block_that_keeps_what_can_open_a_path_fails(article_synth: Synth, kept: str) -> None:
     stacks = _stacks(article_synth)
     stacks["services"]["removed"] = [{"from": kept, "lifecycle": {"destroy": False}}]
