@@ -10,51 +10,34 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from proof.verify.cli import main
-from stacks.app import build_deployments_app
-from topology.system import deployments, load_system
+
+from .conftest import SystemModule
 
 RULE = {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "0.0.0.0/0", "security_group_id": "${var.group}"}
 """An ingress rule whose group cannot be traced: it may open any service of the environment it is read with."""
 LOG_GROUP = {"aws_cloudwatch_log_group": {"audit": {"name": "audit", "retention_in_days": 400}}}
 
 
-@pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("production") / "cdktf.out"
-    build_deployments_app(deployments(load_system("examples.production"), None), outdir=str(outdir)).synth()
-    return outdir
+@pytest.fixture
+def outdir(production: Path) -> Path:
+    return production
 
 
 @pytest.fixture
-def outdir(production: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "cdktf.out"
-    shutil.copytree(production, copy)
-    return copy
-
-
-@pytest.fixture
-def excluding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def excluding(system_module: SystemModule) -> str:
     """examples.production with ``ops`` excluded: a system module of its own."""
-    package = tmp_path / "team_beside"
-    package.mkdir()
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "system.py").write_text(
+    return system_module(
+        "team_beside",
         "from examples.production import ENVIRONMENTS, TOPOLOGY\n"
         "from topology import ExcludedStack, Settings\n"
         'SETTINGS = Settings(excluded_stacks=(ExcludedStack(stack="ops", reason="dashboards only; no network path"),))\n',
-        encoding="utf-8",
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    sys.modules.pop("team_beside", None)
-    sys.modules.pop("team_beside.system", None)
-    return "team_beside.system"
 
 
 def _stack(outdir: Path, name: str, resources: dict[str, Any], **extra: Any) -> None:

@@ -9,16 +9,14 @@ can catch it.
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from examples import production
 from proof.verify.cli import main
-from stacks.app import build_deployments_app
-from topology.system import deployments, load_system
+
+from .conftest import SystemModule
 
 STAGING, PROD = production.ACCOUNT, production.PROD_ACCOUNT
 SWAPS = [
@@ -35,18 +33,9 @@ SWAPS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("production") / "cdktf.out"
-    build_deployments_app(deployments(load_system("examples.production"), None), outdir=str(outdir)).synth()
-    return outdir
-
-
 @pytest.fixture
-def outdir(synthesized: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "cdktf.out"
-    shutil.copytree(synthesized, copy)
-    return copy
+def outdir(production: Path) -> Path:
+    return production
 
 
 def _swap(outdir: Path, stack: str, old: str, new: str) -> None:
@@ -90,21 +79,14 @@ def test_the_findings_say_which_environment_a_value_belongs_to(outdir: Path, cap
 
 
 @pytest.fixture
-def trusting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def trusting(system_module: SystemModule) -> str:
     """examples.production whose prod trusts a shared registry account: a system module of its own."""
-    package = tmp_path / "team_trusting"
-    package.mkdir()
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "system.py").write_text(
+    return system_module(
+        "team_trusting",
         "from dataclasses import replace\n"
         "from examples.production import ENVIRONMENTS as BASE, TOPOLOGY\n"
         'ENVIRONMENTS = (BASE[0], replace(BASE[1], trusted_accounts=("999999999999",)))\n',
-        encoding="utf-8",
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
-    for name in ("team_trusting", "team_trusting.system"):
-        sys.modules.pop(name, None)
-    return "team_trusting.system"
 
 
 @pytest.mark.parametrize(("account", "passes"), [("999999999999", True), ("888888888888", False)])
