@@ -216,6 +216,50 @@ def test_an_interface_in_an_untraceable_group_fails(article_synth: Synth) -> Non
     assert {(v.service, v.resource) for v in _findings(stacks, declared_callers("article"))} == {(SERVER, eni), (CLIENT, eni)}
 
 
+def _instance(stacks: Stacks, groups: list[str], **extra: Any) -> str:
+    """A bastion-like instance with a public address and a boot script."""
+    body = {"ami": "ami-0123456789abcdef0", "instance_type": "t3.micro", "associate_public_ip_address": True}
+    return _add(
+        stacks,
+        "services",
+        "aws_instance",
+        "bastion",
+        {**body, "user_data": "#!/bin/sh\nyum -y update\n", "vpc_security_group_ids": groups, **extra},
+    )
+
+
+def test_an_instance_without_a_role_in_its_own_group_passes(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    _instance(stacks, [_endpoint_group(stacks, [])])
+    assert _lines(stacks, declared_callers("article")) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "argument"),
+    [
+        ({"iam_instance_profile": "ops"}, "iam_instance_profile"),
+        ({"launch_template": {"id": "lt-0123456789abcdef0"}}, "launch_template"),
+        ({"security_groups": ["internal-api-internal-nginx"]}, "security_groups"),
+    ],
+)
+def test_an_instance_with_a_role_or_groups_from_elsewhere_fails(article_synth: Synth, extra: dict[str, Any], argument: str) -> None:
+    stacks = _stacks(article_synth)
+    instance = _instance(stacks, [_endpoint_group(stacks, [])], **extra)
+    assert {(v.resource, v.rule, v.detail.rsplit("(", 1)[-1]) for v in _findings(stacks, declared_callers("article"))} == {
+        (instance, "known-types-only", f"{argument})")
+    }
+
+
+def test_an_instance_in_a_callers_group_fails(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    instance = _instance(stacks, [_group(stacks, CLIENT)])
+    findings = _findings(stacks, declared_callers("article"))
+    assert {(v.service, v.resource) for v in findings if v.resource == instance} == {(CLIENT, instance)}  # it joins the client's group
+    assert any(v.service == SERVER and f"admits {instance} (an aws_instance" in v.detail for v in findings), (
+        findings
+    )  # the server admits it
+
+
 # -- data, not membership --------------------------------------------------------------------------------------------
 
 
@@ -348,7 +392,7 @@ def test_a_remote_state_path_from_the_module_folder_is_the_same_state(article_sy
 
 def _harmless(stacks: Stacks, rng: random.Random, servers: list[str]) -> None:
     """One everyday neighbour, drawn at random."""
-    choice = rng.randrange(6)
+    choice = rng.randrange(7)
     tag = f"h{rng.randrange(10_000)}"
     if choice == 0 and "aws_network_acl" not in stacks["network"]["resource"]:
         _nacl(stacks, rng.choice(["0.0.0.0/0", "10.0.0.0/8", "::/0"]) if rng.random() < 0.9 else "0.0.0.0/0")
@@ -370,6 +414,10 @@ def _harmless(stacks: Stacks, rng: random.Random, servers: list[str]) -> None:
         stacks["services"].setdefault("removed", []).append(
             {"from": f"{kept}.{tag}", "lifecycle": {"destroy": rng.choice([False, "false"])}}
         )
+    elif choice == 5 and "bastion" not in stacks["services"]["resource"].get("aws_instance", {}):
+        group = f"${{aws_security_group.{tag}.id}}"
+        _add(stacks, "services", "aws_security_group", tag, {"name": tag, "vpc_id": _services_vpc(stacks)})
+        _instance(stacks, rng.choice([[group], []]))  # its own group, or none (the VPC's emptied default group)
     else:
         _main_association(stacks, "public_rt")
 
