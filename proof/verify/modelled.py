@@ -99,15 +99,23 @@ access block can only take access away. Nothing to follow: they can deny, never 
 OWN_GROUP: dict[str, Unfollowed] = {
     "aws_vpc_endpoint": {"vpc_endpoint_type": ("interface", "gateway"), "resource_configuration_arn": None, "service_network_arn": None},
     "aws_network_interface": {},
-    "aws_instance": {"iam_instance_profile": None, "launch_template": None, "network_interface": None, "security_groups": None},
+    "aws_instance": {
+        "iam_instance_profile": None,
+        "launch_template": None,
+        "network_interface": None,
+        "security_groups": None,
+        "user_data": None,
+        "user_data_base64": None,
+    },
 }
 """What reaches a task only through a security group: an interface or gateway endpoint to a service (its
 connections are made *to* it, never from it into the VPC), a plain interface, and an instance without a role
-(its code, ``user_data`` included, holds no AWS credentials to change anything). They are judged by their
-groups like any member (``ingress.check_group_members`` and the rules that admit them). A Lattice resource or
-service-network endpoint, another endpoint type, an instance with a role (``iam_instance_profile``), one whose
-groups or interfaces come from elsewhere (``launch_template``, ``network_interface``) or are named
-(``security_groups``, which the checker does not follow) is a finding."""
+or a boot script (nothing on it holds AWS credentials to change anything). They are judged by their groups like
+any member (``ingress.check_group_members`` and the rules that admit them). A Lattice resource or
+service-network endpoint, another endpoint type, an instance with a role (``iam_instance_profile``) or a script
+(``user_data``, which may carry credentials and call AWS), one whose groups or interfaces come from elsewhere
+(``launch_template``, ``network_interface``) or are named (``security_groups``, which the checker does not
+follow) is a finding."""
 
 PRIVATE_ACLS = ("private", "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write", "aws-exec-read")
 """Canned S3 ACLs that grant nobody outside the account (a public one passes only where the configuration makes
