@@ -4,7 +4,8 @@ A system's environments each have a pair of stacks (``network-<env>``, ``service
 hold more (a team's dashboards, a queue, its own rules). The proof must read everything that will be applied, so
 each stack beside the pairs is *placed*: with the environment its name ends in (``-<env>``), else with the one
 environment whose state it reads (``terraform_remote_state`` of that pair), else, in a system of one environment,
-with that one. There it is judged with the pair like any of its resources (a group it joins, a rule it adds, a
+with that one. A stack that reads several environments' state, or another one's than its name says, cannot be
+judged with one pair and is a finding. There it is judged with the pair like any of its resources (a group it joins, a rule it adds, a
 type the proof does not model). A stack the declaration excludes (``Settings.excluded_stacks``) is not read, and
 every report prints its reason. Any other stack cannot be placed, and is a finding.
 """
@@ -44,7 +45,13 @@ def place(config: Config, pairs: Mapping[Environment, tuple[str, ...]], excluded
             continue
         if stack in excluded:
             continue
-        home = _by_name(stack, pairs) or _by_state(config, stack, owner) or (list(pairs) if len(pairs) == 1 else [])
+        named, read = _by_name(stack, pairs), _by_state(config, stack, owner)
+        if len(read) > 1 or (named and read and set(named) != read):
+            states = ", ".join(sorted(str(environment) for environment in read))
+            detail = f"cannot prove: stack {stack} reads the state of environment(s) {states}; it can be judged with one environment only"
+            findings.append(Violation("*", stack, RULE, detail + (f", and its name says {named[0]}" if named else "")))
+            continue
+        home = named or sorted(read, key=str) or (list(pairs) if len(pairs) == 1 else [])
         if not home:
             findings.append(Violation("*", stack, RULE, _unplaced(stack, pairs)))
             continue
@@ -58,8 +65,8 @@ def _by_name(stack: str, pairs: Mapping[Environment, tuple[str, ...]]) -> list[E
     return [max(named, key=len)] if named else []
 
 
-def _by_state(config: Config, stack: str, owner: Mapping[str, Environment]) -> list[Environment]:
-    """The one environment whose pair's state this stack reads, or none (when it reads none, or several)."""
+def _by_state(config: Config, stack: str, owner: Mapping[str, Environment]) -> set[Environment]:
+    """The environments whose pairs' state this stack reads (``terraform_remote_state``)."""
     found: set[Environment] = set()
     for name in config.stacks:
         if stack_of(name) != stack:
@@ -69,7 +76,7 @@ def _by_state(config: Config, stack: str, owner: Mapping[str, Environment]) -> l
             source = config.remote_stack(name, data_name)
             if isinstance(source, str) and stack_of(source) in owner:
                 found.add(owner[stack_of(source)])
-    return list(found) if len(found) == 1 else []
+    return found
 
 
 def _unplaced(stack: str, pairs: Mapping[Environment, tuple[str, ...]]) -> str:

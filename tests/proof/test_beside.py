@@ -130,3 +130,15 @@ def test_a_declared_exclusion_is_one_line_when_malformed() -> None:
     assert validate(topology, Settings(excluded_stacks=(ExcludedStack(stack="a b", reason=" "),))) == [
         "settings: excluded_stacks[0]: 'a b' needs a stack name (letters, digits, '-', '_') and a reason"
     ]
+
+
+@pytest.mark.parametrize(("name", "reads"), [("rules-staging", ["prod"]), ("ops", ["staging", "prod"])])
+def test_a_stack_that_reads_another_environments_state_than_its_own_fails(
+    outdir: Path, capsys: pytest.CaptureFixture[str], name: str, reads: list[str]
+) -> None:
+    """Named for staging but reading prod's state, it would be judged with staging's pair and miss what it does to prod."""
+    data = {f"net_{e}": {"backend": "local", "config": {"path": f"../../../state/network-{e}.tfstate"}} for e in reads}
+    _stack(outdir, name, LOG_GROUP, data={"terraform_remote_state": data})
+    code, out, _ = _verify(outdir, capsys, "--env", "prod")
+    assert code == 1
+    assert len(out) == 1 and out[0].startswith(f"service '*': {name}: reads-everything: cannot prove: stack {name} reads the state of ")
