@@ -22,7 +22,7 @@ from pathlib import Path
 
 from toolchain.errors import UserError
 
-from .beside import place
+from .beside import Placement, place
 from .config import Config
 from .core import checked, verify
 from .declaration import Acceptance, Declaration, accepted_of, example_settings, from_topology, load_topology
@@ -119,6 +119,21 @@ def summary(stacks: tuple[str, ...] | None, violations: list[Violation], config:
     return f"{where}{status}: {len(violations)} violation(s); {len(servers)} server(s), {len(services)} service(s) checked"
 
 
+def judged(
+    selection: Selection, report: Selected, whole: Config, placement: Placement | None, *, where: str
+) -> tuple[tuple[str, ...] | None, Config, list[Violation]]:
+    """One report's stacks (its pair and the stacks placed with it), their configuration, and every finding: the
+    proof's checks, the stacks that cannot be placed, and the environment's isolation."""
+    stacks = report.stacks
+    if stacks is not None and placement is not None:
+        stacks = (*stacks, *placement.beside.get(report.environment, ()))
+    config = whole if stacks is None else subset(whole, stacks, where=where)
+    violations = verify(config, report.declared, [address for address, _ in report.accepted])
+    home = selection.homes.get(report.environment)
+    isolated = check_isolation(config, home) if home is not None else []
+    return stacks, config, sorted({*violations, *(placement.findings if placement is not None else ()), *isolated})
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     inputs = [*args.inputs, *args.plan] or [Path("cdktf.out")]
@@ -128,14 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         whole = load(inputs)
         placement = place(whole, selection.pairs, selection.excluded) if selection.pairs else None
         for report in selection.reports:
-            stacks = report.stacks
-            if stacks is not None and placement is not None:
-                stacks = (*stacks, *placement.beside.get(report.environment, ()))
-            config = whole if stacks is None else subset(whole, stacks, where=", ".join(str(p) for p in inputs))
-            violations = verify(config, report.declared, [address for address, _ in report.accepted])
-            home = selection.homes.get(report.environment)
-            isolated = check_isolation(config, home) if home is not None else []
-            violations = sorted({*violations, *(placement.findings if placement is not None else ()), *isolated})
+            stacks, config, violations = judged(selection, report, whole, placement, where=", ".join(str(p) for p in inputs))
             for address, reason in report.accepted:
                 print(f"accepted: {address}: {reason}")
             for stack, reason in sorted(selection.excluded.items()):
