@@ -98,6 +98,10 @@ access block can only take access away. Nothing to follow: they can deny, never 
 
 OWN_GROUP: dict[str, Unfollowed] = {
     "aws_vpc_endpoint": {"vpc_endpoint_type": ("interface", "gateway"), "resource_configuration_arn": None, "service_network_arn": None},
+    "aws_vpc_endpoint_route_table_association": {},
+    "aws_vpc_endpoint_subnet_association": {},
+    "aws_vpc_endpoint_security_group_association": {},
+    "aws_vpc_endpoint_policy": {},
     "aws_network_interface": {},
     "aws_instance": {
         "iam_instance_profile": None,
@@ -109,7 +113,9 @@ OWN_GROUP: dict[str, Unfollowed] = {
     },
 }
 """What reaches a task only through a security group: an interface or gateway endpoint to a service (its
-connections are made *to* it, never from it into the VPC), a plain interface, and an instance without a role
+connections are made *to* it, never from it into the VPC) with its subnets, route tables (a gateway endpoint's
+routes go to an AWS prefix list), groups and policy (it governs the AWS API behind it), a plain interface, and an
+instance without a role
 or a boot script (nothing on it holds AWS credentials to change anything). They are judged by their groups like
 any member (``ingress.check_group_members`` and the rules that admit them). A Lattice resource or
 service-network endpoint, another endpoint type, an instance with a role (``iam_instance_profile``) or a script

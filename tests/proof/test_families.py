@@ -168,7 +168,24 @@ def test_an_endpoint_in_its_own_group_passes(article_synth: Synth) -> None:
     _endpoint(stacks, [own])
     _endpoint(stacks, [], name="s3", kind="Gateway")
     _add(stacks, "services", "aws_network_interface", "spare", {"subnet_id": "subnet-1", "security_groups": [own]})
+    endpoint = {"vpc_endpoint_id": "${aws_vpc_endpoint.s3.id}"}
+    _add(stacks, "services", "aws_vpc_endpoint_route_table_association", "s3", {**endpoint, "route_table_id": "rtb-0123456789abcdef0"})
+    _add(stacks, "services", "aws_vpc_endpoint_subnet_association", "ecr", {**endpoint, "subnet_id": "subnet-1"})
+    _add(stacks, "services", "aws_vpc_endpoint_security_group_association", "ecr", {**endpoint, "security_group_id": own})
+    _add(stacks, "services", "aws_vpc_endpoint_policy", "s3", {**endpoint, "policy": '{"Statement":[]}'})
     assert _lines(stacks, declared_callers("article")) == []
+
+
+def test_an_endpoint_group_association_with_the_servers_group_fails(article_synth: Synth) -> None:
+    stacks = _stacks(article_synth)
+    association = _add(
+        stacks,
+        "services",
+        "aws_vpc_endpoint_security_group_association",
+        "ecr",
+        {"vpc_endpoint_id": "vpce-0123456789abcdef0", "security_group_id": _group(stacks, SERVER)},
+    )
+    assert {(v.service, v.resource) for v in _findings(stacks, declared_callers("article"))} == {(SERVER, association)}
 
 
 def test_an_endpoint_in_the_servers_group_fails(article_synth: Synth) -> None:
