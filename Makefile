@@ -122,7 +122,7 @@ docs: $(VENV)/.synced ## Regenerate docs/reference.md from the declaration's typ
 diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
 	$(PY) -m writers.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))
 
-verify: synth ## Prove internal-only (proof/verify/), then checkov; PLAN=<plan.json> (--plan), VERBOSE=1 (--verbose), TRACEBACK=1 (--traceback)
+verify: synth ## Prove internal-only (proof/verify/), then checkov; PLAN=<plan.json> (--plan), VERBOSE=1 (--verbose), TRACEBACK=1 (--traceback), ACCEPT_PLAN_TIME_CHECKS=1 (a no-op)
 	$(PY) -m proof.verify $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV)) $(VERIFY_FLAGS)
 	$(PY) -m proof.scan $(OUTDIR) --system $(SYSTEM) $(if $(ENV),--env $(ENV))
 

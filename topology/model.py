@@ -474,6 +474,17 @@ class Accepted:
     """Why it cannot change who reaches a service; every report of ``make verify`` prints it."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExcludedStack:
+    """A stack beside the system's network/services pairs that the proof does not read, and why: every report of
+    ``make verify`` prints both. Any other stack beside the pairs is read with its environment's pair, or is a finding."""
+
+    stack: str
+    """The stack's name as in the synth output (``cdktf.out/stacks/<stack>``), e.g. ``"dashboards"``."""
+    reason: str
+    """Why nothing in it can change who reaches a service, e.g. "CloudWatch dashboards only"."""
+
+
 LOCAL_STATE_DIR = "state"
 """Where local state files live in the project (``state/<stack>.tfstate``), unless ``Settings.local_state_dir`` says otherwise."""
 
@@ -512,3 +523,6 @@ class Settings:
     accepted: tuple[Accepted, ...] = ()
     """Resources of types the checker does not model (nor finds neutral by schema), accepted by name with a
     reason; see docs/proof.md. Default: none (every such resource is a finding)."""
+    excluded_stacks: tuple[ExcludedStack, ...] = ()
+    """Stacks beside the network/services pairs that the proof does not read, each with its reason (printed by
+    ``make verify``); see docs/proof.md. Default: none (every such stack is read, or is a finding)."""

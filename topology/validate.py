@@ -237,6 +237,9 @@ def _settings_problems(settings: Settings) -> Iterator[str]:
     for index, accepted in enumerate(settings.accepted):
         if not ACCEPTED_ADDRESS.fullmatch(accepted.address) or not accepted.reason.strip():
             yield f"settings: accepted[{index}]: {accepted.address!r} needs an address like 'aws_sns_topic.alerts' (or 'data.<type>.<name>', '<stack>:' first allowed) and a reason"
+    for index, excluded in enumerate(settings.excluded_stacks):
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", excluded.stack) or not excluded.reason.strip():
+            yield f"settings: excluded_stacks[{index}]: {excluded.stack!r} needs a stack name (letters, digits, '-', '_') and a reason"
     if settings.state is not None:
         if not settings.state.bucket:
             yield "settings: state.bucket: must name an S3 bucket"

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from toolchain.errors import UserError
 
+from .beside import Placement, place
 from .config import Config
 from .core import checked, verify
 from .declaration import Acceptance, Declaration, accepted_of, example_settings, from_topology, load_topology
 from .existing import PLANNED
-from .load import load
+from .isolation import Home, check_isolation, homes
+from .load import load, subset
 from .model import CheckerError, Violation
 
 EXIT_PROVEN, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_CHECKER = 0, 1, 2, 3
@@ -35,29 +38,51 @@ class UsageError(Exception):
     """A mistake on the command line: one line, exit 2."""
 
 
-Selected = tuple[tuple[str, ...] | None, Declaration | None, Acceptance]
+@dataclass(frozen=True)
+class Selected:
+    """One report: the environment's pair (None: every stack), its declaration and what it accepts."""
+
+    environment: str | None
+    stacks: tuple[str, ...] | None
+    declared: Declaration | None
+    accepted: Acceptance
 
 
-def declarations(args: argparse.Namespace) -> list[Selected]:
-    """(stacks to read, declaration, accepted resources) per selected deployment; ``(None, None, ())``: every
-    stack, callers from the Terraform, nothing accepted.
+@dataclass(frozen=True)
+class Selection:
+    """The reports to make, every environment's pair (to place the stacks beside them), and the excluded stacks."""
+
+    reports: list[Selected]
+    pairs: dict[str | None, tuple[str, ...]]
+    excluded: dict[str, str]
+    homes: dict[str | None, Home]
+    """Where each environment's stacks apply (``isolation``); empty without ``--system``."""
+
+
+def declarations(args: argparse.Namespace) -> Selection:
+    """The reports to make: one per selected environment of ``--system`` (its pair of stacks), or one over every
+    stack (an example's declaration, or callers from the Terraform, nothing accepted).
 
     The one place that finds the declaration: an example by name, or each environment of a system module."""
     if args.example:
         try:
-            return [(None, from_topology(load_topology(args.example)), accepted_of(example_settings(args.example)))]
+            declared = from_topology(load_topology(args.example))
+            return Selection([Selected(None, None, declared, accepted_of(example_settings(args.example)))], {}, {}, {})
         except UserError as error:  # examples.load: an unknown name
             raise UsageError(str(error)) from None
     if not args.system:
-        return [(None, None, ())]
+        return Selection([Selected(None, None, None, ())], {}, {}, {})
     from topology.selection import select
-    from topology.system import SelectionError
+    from topology.system import SelectionError, deployments
 
     try:
-        chosen = select(args.system, args.env).chosen
+        selection = select(args.system, args.env)
+        every = deployments(selection.system, None)
     except SelectionError as error:
         raise UsageError(str(error)) from None
-    return [(deployment.stacks, from_topology(deployment.topology), accepted_of(deployment.settings)) for deployment in chosen]
+    reports = [Selected(d.environment, d.stacks, from_topology(d.topology), accepted_of(d.settings)) for d in selection.chosen]
+    excluded = {e.stack: e.reason for e in selection.system.settings.excluded_stacks}
+    return Selection(reports, {d.environment: d.stacks for d in every}, excluded, homes(every))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,16 +119,35 @@ def summary(stacks: tuple[str, ...] | None, violations: list[Violation], config:
     return f"{where}{status}: {len(violations)} violation(s); {len(servers)} server(s), {len(services)} service(s) checked"
 
 
+def judged(
+    selection: Selection, report: Selected, whole: Config, placement: Placement | None, *, where: str
+) -> tuple[tuple[str, ...] | None, Config, list[Violation]]:
+    """One report's stacks (its pair and the stacks placed with it), their configuration, and every finding: the
+    proof's checks, the stacks that cannot be placed, and the environment's isolation."""
+    stacks = report.stacks
+    if stacks is not None and placement is not None:
+        stacks = (*stacks, *placement.beside.get(report.environment, ()))
+    config = whole if stacks is None else subset(whole, stacks, where=where)
+    violations = verify(config, report.declared, [address for address, _ in report.accepted])
+    home = selection.homes.get(report.environment)
+    isolated = check_isolation(config, home) if home is not None else []
+    return stacks, config, sorted({*violations, *(placement.findings if placement is not None else ()), *isolated})
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     inputs = [*args.inputs, *args.plan] or [Path("cdktf.out")]
     failed = False
     try:
-        for stacks, declared, accepted in declarations(args):
-            config = load(inputs, only=stacks)
-            violations = verify(config, declared, [address for address, _ in accepted])
-            for address, reason in accepted:
+        selection = declarations(args)
+        whole = load(inputs)
+        placement = place(whole, selection.pairs, selection.excluded) if selection.pairs else None
+        for report in selection.reports:
+            stacks, config, violations = judged(selection, report, whole, placement, where=", ".join(str(p) for p in inputs))
+            for address, reason in report.accepted:
                 print(f"accepted: {address}: {reason}")
+            for stack, reason in sorted(selection.excluded.items()):
+                print(f"excluded: stack {stack}: {reason}")
             for violation in (v for v in violations if v.rule == PLANNED):
                 print(f"proven when planned: {violation}")
             violations = [v for v in violations if v.rule != PLANNED]

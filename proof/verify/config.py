@@ -60,10 +60,17 @@ def traversal(expr: str) -> list[str] | None:
     return parts
 
 
+ROOT_MODULE_PATH = re.compile(r"\$\{\s*path\.(?:module|root)\s*\}")
+"""``${path.module}`` and ``${path.root}``: in a stack (a root module) both are the stack's own folder, ``.``."""
+
+
 def _local_state(stack: str, path: Any) -> str | None:
     """A local backend's state file as one path: relative paths resolved from the stack's folder
-    (``stacks/<stack>``), ``./`` and ``a/../`` folded; Terraform's default when unset."""
+    (``stacks/<stack>``), ``${path.module}``/``${path.root}`` read as that folder, ``./`` and ``a/../`` folded;
+    Terraform's default when unset."""
     text = path if isinstance(path, str) else "terraform.tfstate" if path is None else None
+    if text is not None:
+        text = ROOT_MODULE_PATH.sub(".", text)
     if text is None or "${" in text:
         return None
     return posixpath.normpath(text if text.startswith("/") else posixpath.join("/stacks", stack, text))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from .config import Config
 from .exposure import check_front_doors, check_placement
 from .iam import check_role, check_trust, untraceable_attachments
-from .ingress import check_identity, check_ingress, check_modules
+from .ingress import check_group_members, check_identity, check_ingress, check_modules
 from .kinds import RULE as KINDS_RULE
 from .kinds import detail as kind_detail
 from .kinds import unproven
@@ -68,7 +68,7 @@ def verify(config: Config, callers: Callers = None, accepted: Iterable[str] = ()
     found: set[Violation] = set()
     beyond = unproven(config, accepted)
     for ecs in model.services:
-        for check in (check_identity, check_placement, check_front_doors, check_ingress, check_iam, check_modules):
+        for check in (check_identity, check_placement, check_front_doors, check_ingress, check_group_members, check_iam, check_modules):
             found.update(check(model, ecs))
         found.update(Violation(ecs.name, item.where, KINDS_RULE, kind_detail(item, ecs.name)) for item in beyond)
     found.update(_missing(model))

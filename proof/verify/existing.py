@@ -66,8 +66,12 @@ def _table_checked(data: dict[str, Any], vpc_id: str, subnet_id: str) -> bool:
     )
 
 
-def existing_subnet(config: Config, service: str, subnet: Address) -> Violation:
-    """``PLANNED`` when every plan-time check of this subnet is in place, else a ``private-subnets`` finding."""
+def existing_subnet(config: Config, service: str, subnet: Address) -> Violation | None:
+    """None when a saved plan shows the subnet private (``planned``); else ``PLANNED`` when every plan-time check
+    of this subnet is in place, else a ``private-subnets`` finding."""
+    outright = planned(config, service, subnet)
+    if not isinstance(outright, Unknown):
+        return outright
     data = config.section(subnet.stack, "data")
     body = config.body(subnet)
     subnet_id = body.get("id")
@@ -87,3 +91,58 @@ def existing_subnet(config: Config, service: str, subnet: Address) -> Violation:
         return Violation(service, str(subnet), PLANNED, detail)
     detail = f"existing subnet {subnet_id or '?'} is read without the plan-time checks that it is private"
     return Violation(service, str(subnet), "private-subnets", detail)
+
+
+def planned(config: Config, service: str, subnet: Address) -> Violation | Unknown | None:
+    """What a saved plan read of this subnet and its route table, proven outright: None when it maps no public IP
+    and its table (its own, or the VPC's main table when a lookup of its own read none) routes to no internet
+    gateway; a finding when the values show otherwise; Unknown when the plan does not hold those values
+    (configuration input, or a value known only after apply): then the plan-time checks decide."""
+    if config.source != "plan":
+        return Unknown("configuration input")
+    body = config.body(subnet)
+    subnet_id, vpc_id, public = body.get("id"), body.get("vpc_id"), body.get("map_public_ip_on_launch")
+    if not (isinstance(subnet_id, str) and subnet_id.startswith("subnet-") and isinstance(vpc_id, str) and vpc_id.startswith("vpc-")):
+        return Unknown("the plan holds no values of this subnet")
+    if public is True:
+        return Violation(service, str(subnet), "private-subnets", f"existing subnet {subnet_id} maps a public IP on launch (as planned)")
+    if public is not False:
+        return Unknown("map_public_ip_on_launch is not known")
+    tables = _planned_tables(config.section(subnet.stack, "data"), vpc_id, subnet_id)
+    if isinstance(tables, Unknown):
+        return tables
+    for table in tables:
+        for route in as_list(table.get("routes")):
+            gateway = route.get("gateway_id") if isinstance(route, dict) else None
+            if isinstance(gateway, str) and gateway.startswith("igw-"):
+                where = table.get("route_table_id") or table.get("id")
+                detail = f"existing subnet {subnet_id} routes {route.get('cidr_block') or route.get('ipv6_cidr_block')} to {gateway} (route table {where}, as planned)"
+                return Violation(service, str(subnet), "private-subnets", detail)
+    return None
+
+
+def _planned_tables(data: dict[str, Any], vpc_id: str, subnet_id: str) -> list[dict[str, Any]] | Unknown:
+    """The route table(s) a subnet uses, from the values a plan read: a table associated with it explicitly, or,
+    when a lookup of exactly its own tables read none, the VPC's main table."""
+    found = data.get("aws_route_table")
+    tables = [b for b in (found.values() if isinstance(found, dict) else []) if isinstance(b, dict) and b.get("vpc_id") == vpc_id]
+
+    def associated(table: dict[str, Any], key: str, value: Any) -> bool:
+        return any(isinstance(a, dict) and a.get(key) == value for a in as_list(table.get("associations")))
+
+    own = [t for t in tables if associated(t, "subnet_id", subnet_id)]
+    if own:
+        return own
+    lookups = data.get("aws_route_tables")
+    none_of_its_own = any(
+        isinstance(b, dict)
+        and b.get("vpc_id") == vpc_id
+        and as_list(b.get("filter")) == [{"name": "association.subnet-id", "values": [subnet_id]}]
+        and not b.get("tags")
+        and b.get("ids") == []
+        for b in (lookups.values() if isinstance(lookups, dict) else [])
+    )
+    main = [t for t in tables if associated(t, "main", True)]
+    if not none_of_its_own or not main:
+        return Unknown("the plan does not show which route table the subnet uses")
+    return main

@@ -61,7 +61,9 @@ def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
     for subnet_ref in subnets:
         subnet = config.resolve(ecs.address.stack, subnet_ref)
         if isinstance(subnet, Address) and subnet.type == "aws_subnet" and subnet.mode == "data":
-            yield existing_subnet(config, ecs.name, subnet)
+            found = existing_subnet(config, ecs.name, subnet)
+            if found is not None:
+                yield found
             continue
         if isinstance(subnet, Unknown) or subnet.type != "aws_subnet" or subnet.mode != "managed":
             yield Violation(ecs.name, where, "private-subnets", f"subnet {subnet_ref} cannot be traced to an aws_subnet")
@@ -80,6 +82,8 @@ def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violati
         for address, body in config.resources("aws_route_table_association")
         if config.resolve(address.stack, body.get("subnet_id")) == subnet
     ]
+    if not tables:
+        tables = main_tables(config).get(config.resolve(subnet.stack, config.body(subnet).get("vpc_id")), [])
     if not tables:
         yield Violation(ecs.name, str(subnet), "private-subnets", "no route table association (the VPC's main route table is not checked)")
     for table in tables:
@@ -102,6 +106,25 @@ def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violati
                 yield Violation(
                     ecs.name, where, "private-subnets", f"cannot prove: {subnet} routes to gateway {gateway}, which cannot be traced"
                 )
+
+
+def main_tables(config: Config) -> dict[Address | Unknown, list[Address | Unknown]]:
+    """The route tables made main by an ``aws_main_route_table_association``, by VPC, built once: the table a
+    subnet without an explicit association uses. One whose VPC cannot be traced may be any VPC's, so every
+    VPC gets its table too (and the subnet is judged by it, or by its own untraceable table)."""
+
+    def build() -> dict[Address | Unknown, list[Address | Unknown]]:
+        found: dict[Address | Unknown, list[Address | Unknown]] = {}
+        untraced: list[Address | Unknown] = []
+        for address, body in config.resources("aws_main_route_table_association"):
+            vpc, table = config.resolve(address.stack, body.get("vpc_id")), config.resolve(address.stack, body.get("route_table_id"))
+            (untraced if isinstance(vpc, Unknown) else found.setdefault(vpc, [])).append(table)
+        if untraced:
+            for vpc, _ in config.resources("aws_vpc"):
+                found.setdefault(vpc, []).extend(untraced)
+        return found
+
+    return config.indexed("exposure.main_tables", build)
 
 
 def check_front_doors(model: Model, ecs: Ecs) -> Iterator[Violation]:
@@ -156,6 +179,16 @@ def _target_groups(model: Model) -> dict[Address, tuple[str, str, int]]:
             if entry is not None and isinstance(service, str) and kind == "ip" and port in entry.reaches(service):
                 found[address] = (entry.name, service, port)
     return found
+
+
+def _listener_problem(entry: DeclaredEntry, which: str, declared: list[bool]) -> str | None:
+    """Why a listener is not one of ``entry``'s declared forwarding listeners (``declared``: the forwards flags of
+    the declared listeners that match it); None when it is."""
+    if not declared:
+        return f"{which}, which entry '{entry.name}' does not declare"
+    if not any(declared):
+        return f"{which}, which entry '{entry.name}' declares a redirect"
+    return None
 
 
 def front_door_findings(model: Model) -> list[Violation]:
@@ -321,13 +354,15 @@ class _FrontDoors:
 
     def _rule(self, address: Address, body: dict[str, Any]) -> Iterator[Violation]:
         stack = address.stack
-        entry, listener = self._rule_entry(stack, body.get("listener_arn"))
+        entry, listener, problem = self._rule_entry(stack, body.get("listener_arn"))
         targets = self._forwards(stack, body.get("action"))
         exposed = self._exposed(targets)
         if entry is None:
             if exposed:
                 yield from self._each(exposed, address, FRONT, "a listener rule that no declared entry has forwards to its target group")
             return
+        if problem is not None and targets:
+            yield from self._each(exposed or self._routed(entry), address, FRONT, f"it forwards on {problem}")
         hosts, paths = self._conditions(stack, body.get("condition"))
         for target in targets:
             claim = self.groups.get(target) if isinstance(target, Address) else None
@@ -349,15 +384,45 @@ class _FrontDoors:
             if plain and isinstance(balancer, Address) and self._internet_facing(balancer):
                 yield from self._each(exposed, address, FRONT, "a plain-HTTP listener forwards on an internet-facing entry")
 
-    def _rule_entry(self, stack: str, value: Any) -> tuple[DeclaredEntry | None, Address | None]:
+    def _rule_entry(self, stack: str, value: Any) -> tuple[DeclaredEntry | None, Address | None, str | None]:
+        """The entry a rule's listener provably is, the listener resource, and why it is not a declared forwarding
+        listener of that entry (None: it is). The listener is known by what the rule attaches to: another team's
+        listener by its declared ARN; a listener resource by its load balancer, port and protocol; a data lookup by
+        that ARN, or by its load balancer and port."""
         for entry in self.model.entries.values():
             if entry.existing_listener_arn is not None and value == entry.existing_listener_arn:
-                return entry, None
+                return entry, None, None
         listener = self.config.resolve(stack, value)
         if not isinstance(listener, Address) or listener.type not in LISTENERS:
-            return None, None
-        balancer = self.config.resolve(listener.stack, self.config.body(listener).get("load_balancer_arn"))
-        return (self.balancers.get(balancer) if isinstance(balancer, Address) else None), listener
+            return None, None, None
+        body = self.config.body(listener)
+        if listener.mode == "data":
+            return self._looked_up(listener, body)
+        balancer = self.config.resolve(listener.stack, body.get("load_balancer_arn"))
+        owner = self.balancers.get(balancer) if isinstance(balancer, Address) else None
+        if owner is None:
+            return None, listener, None
+        port, protocol = (
+            to_port(self.config.value(listener.stack, body.get("port"))),
+            self.config.value(listener.stack, body.get("protocol")),
+        )
+        declared = [forwards for p, proto, forwards in owner.listeners if p == port and proto == protocol]
+        return owner, listener, _listener_problem(owner, f"listener {protocol} {port}", declared)
+
+    def _looked_up(self, listener: Address, body: dict[str, Any]) -> tuple[DeclaredEntry | None, Address | None, str | None]:
+        """A ``data.aws_lb_listener``: the existing listener its literal ``arn`` names, or the listener on ``port``
+        of a declared entry's load balancer; anything else cannot be told apart from any other listener."""
+        arn = self.config.value(listener.stack, body.get("arn"))
+        for entry in self.model.entries.values():
+            if isinstance(arn, str) and entry.existing_listener_arn == arn:
+                return entry, None, None
+        balancer = self.config.resolve(listener.stack, body.get("load_balancer_arn"))
+        owner = self.balancers.get(balancer) if isinstance(balancer, Address) and body.get("arn") in (None, "") else None
+        port = to_port(self.config.value(listener.stack, body.get("port")))
+        if owner is None or not isinstance(port, int):
+            return None, None, None
+        declared = [forwards for p, _, forwards in owner.listeners if p == port]
+        return owner, None, _listener_problem(owner, f"the listener on port {port} ({listener})", declared)
 
     def _conditions(self, stack: str, value: Any) -> tuple[list[str], list[str]]:
         hosts: list[str] = []

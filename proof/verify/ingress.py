@@ -66,6 +66,22 @@ def check_ingress(model: Model, ecs: Ecs) -> Iterator[Violation]:
         )
 
 
+def check_group_members(model: Model, ecs: Ecs) -> Iterator[Violation]:
+    """Nothing but ECS services joins a service's own group: a member of it is reached as that service is and
+    reaches whatever admits it. An ECS service in another's group is judged as a caller (``_check_source``)."""
+    for group in ecs.groups:
+        if not isinstance(group, Address):
+            continue
+        for member in model.members.get(group, []):
+            if member not in model.by_address:
+                yield Violation(ecs.name, str(member), RULE, f"it joins {group}, this service's security group")
+    for member, detail in model.untraced:
+        if member.type != "aws_ecs_service":  # an ECS service in any group is judged as a caller where it is admitted
+            yield Violation(
+                ecs.name, str(member), RULE, f"cannot prove: it is placed in security group {detail}, which may be this service's"
+            )
+
+
 def ingress_rules(config: Config, group: Address) -> Iterator[tuple[str, str, dict[str, Any] | Unknown]]:
     """(where, stack, rule) for every ingress rule on ``group``; a rule is normalised to one dict shape."""
     yield from config.indexed("reach.rules", lambda: _rules_by_group(config)).get(group, [])

@@ -10,8 +10,9 @@
 
 Top-level blocks: ``import`` and ``moved`` change no configuration (the checked
 configuration is what Terraform applies); a ``removed`` block that keeps the
-object (``destroy = false``) leaves it running outside the configuration, and
-any block type the checker does not know is a finding.
+object (``destroy = false``) leaves it running outside the configuration, a
+finding unless its type can open no path (``neutral_type``), and any block type
+the checker does not know is a finding.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from typing import Any
 
 from .config import Config
 from .model import Address, as_list, block
-from .modelled import BUILTIN_DATA, BUILTIN_NEUTRAL, MODELLED, REQUIRED
+from .modelled import BUILTIN_DATA, BUILTIN_NEUTRAL, DATA, MODELLED, NARROW_ONLY, REQUIRED
+from .values import truth
 
 RULE = "known-types-only"
 DYNAMIC_READ = ("aws_security_group", "aws_default_security_group", "aws_ecs_service", "aws_iam_role")
@@ -113,6 +115,8 @@ def _resource(config: Config, address: Address, body: dict[str, Any]) -> Iterato
             value = config.value(address.stack, body.get(argument))
             required = REQUIRED.get(address.type, {}).get(argument)
             if (is_set(body, argument) or required is not None) and (allowed is None or str(value).lower() not in allowed):
+                if argument == "acl" and public_acls_ignored(config, address, body):
+                    continue
                 yield Unproven(where, address.type, argument if is_set(body, argument) else f"{argument} unset")
         return
     if address.type in BUILTIN_NEUTRAL:
@@ -126,6 +130,33 @@ def _resource(config: Config, address: Address, body: dict[str, Any]) -> Iterato
         chosen.append("dynamic")
     if chosen:
         yield Unproven(where, address.type, ", ".join(chosen))
+
+
+def neutral_type(rtype: str) -> bool:
+    """A type that can open no network path whatever its arguments: neutral by schema, Terraform's own, or a
+    family that can only narrow or only holds data (what a ``removed`` block may keep running: a kept bucket
+    keeps its objects, not a way in)."""
+    if rtype in MODELLED:
+        return rtype in NARROW_ONLY or rtype in DATA
+    return rtype in BUILTIN_NEUTRAL or schema().resources.get(rtype) == ()
+
+
+def public_acls_ignored(config: Config, address: Address, body: dict[str, Any]) -> bool:
+    """Whether S3 ignores public ACLs on this bucket: a public access block of this configuration with
+    ``ignore_public_acls = true``, on this bucket (same reference or same literal name) or on the account."""
+    bucket = address if address.type == "aws_s3_bucket" else config.resolve(address.stack, body.get("bucket"))
+    name = config.value(address.stack, body.get("bucket"))
+    for rtype in ("aws_s3_bucket_public_access_block", "aws_s3_account_public_access_block"):
+        for block_address, block_body in config.resources(rtype):
+            if truth(config.value(block_address.stack, block_body.get("ignore_public_acls"))) is not True:
+                continue
+            if rtype == "aws_s3_account_public_access_block":
+                return True
+            target = config.resolve(block_address.stack, block_body.get("bucket"))
+            literal = config.value(block_address.stack, block_body.get("bucket"))
+            if (isinstance(bucket, Address) and target == bucket) or (isinstance(name, str) and "${" not in name and literal == name):
+                return True
+    return False
 
 
 def _provisioners(body: dict[str, Any]) -> list[str]:
@@ -153,7 +184,8 @@ def _blocks(config: Config, stack: str) -> Iterator[Unproven]:
         where, target = f"{stack}:removed[{index}]", f"removed {str(removed.get('from', '?')).removeprefix('${').removesuffix('}')}"
         lifecycle = block(removed.get("lifecycle"))
         destroy = config.value(stack, lifecycle.get("destroy", True)) if isinstance(lifecycle, dict) else lifecycle
-        if destroy is not True and str(destroy).lower() != "true":
+        kept = str(removed.get("from", "")).removeprefix("${").removesuffix("}").strip()
+        if destroy is not True and str(destroy).lower() != "true" and not neutral_type(kept.split(".")[0]):
             yield Unproven(where, target, "destroy = false keeps it running outside the configuration")
         for provisioner in _provisioners(removed):
             yield Unproven(where, target, f"provisioner {provisioner}")

@@ -53,11 +53,23 @@ def load(paths: list[Path], only: tuple[str, ...] | None = None) -> Config:
                 ids.update(known)
             else:
                 stacks[item.name] = read_stack(item)
-    if only is not None:  # the selected environment's stacks (and, in a plan, their module calls)
-        stacks = {name: body for name, body in stacks.items() if name.split("/", 1)[0] in only}
     if not stacks:
         raise CheckerError(f"{', '.join(str(p) for p in paths)}: no Terraform configuration or plan JSON found (run make synth first)")
-    return Config(stacks, ids, source="plan" if plans else "configuration")
+    config = Config(stacks, ids, source="plan" if plans else "configuration")
+    return config if only is None else subset(config, only, where=", ".join(str(p) for p in paths))
+
+
+def stack_of(name: str) -> str:
+    """The stack a loaded stack belongs to: a plan's module call (``services/module.x``) is part of its root."""
+    return name.split("/", 1)[0]
+
+
+def subset(config: Config, only: tuple[str, ...], where: str = "the input") -> Config:
+    """Just these stacks (and, in a plan, their module calls): one environment's, read from the whole input."""
+    stacks = {name: body for name, body in config.stacks.items() if stack_of(name) in only}
+    if not stacks:
+        raise CheckerError(f"{where}: no Terraform configuration or plan JSON found for {', '.join(only)} (run make synth first)")
+    return Config(stacks, config.ids, source=config.source)
 
 
 def _inputs(path: Path) -> list[tuple[str, Path]]:

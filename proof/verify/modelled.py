@@ -46,9 +46,11 @@ NETWORK: dict[str, Unfollowed] = {
     "aws_nat_gateway": {},
     "aws_eip": {"instance": None, "network_interface": None, "associate_with_private_ip": None},
     "aws_flow_log": {},
+    "aws_main_route_table_association": {},
 }
 """The VPC layer; an edge association, an EIP on an instance or interface, or customer-owned (Outposts) addresses
-are paths the checker does not follow."""
+are paths the checker does not follow. A main route-table association matters only to a task subnet without an
+explicit association (``exposure`` then checks that table's routes)."""
 
 IAM: dict[str, Unfollowed] = {
     "aws_iam_role": {},
@@ -82,7 +84,59 @@ FRONT_DOORS: dict[str, Unfollowed] = {
 """Load balancing and private links, as ``exposure`` checks them (``FRONT_DOOR_TYPES``: a declared entry's resources
 are compared with the declaration; any other is itself a finding when it can reach a task)."""
 
-MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS}
+NARROW_ONLY: dict[str, Unfollowed] = {
+    "aws_network_acl": {},
+    "aws_default_network_acl": {},
+    "aws_network_acl_rule": {},
+    "aws_network_acl_association": {},
+    "aws_s3_bucket_public_access_block": {},
+    "aws_s3_account_public_access_block": {},
+}
+"""Filters that apply on top of what is already allowed: a network ACL is checked in addition to the security
+groups (a packet must pass both), so even an ``allow 0.0.0.0/0`` rule admits nothing the groups do not; a public
+access block can only take access away. Nothing to follow: they can deny, never widen."""
+
+OWN_GROUP: dict[str, Unfollowed] = {
+    "aws_vpc_endpoint": {"vpc_endpoint_type": ("interface", "gateway"), "resource_configuration_arn": None, "service_network_arn": None},
+    "aws_vpc_endpoint_route_table_association": {},
+    "aws_vpc_endpoint_subnet_association": {},
+    "aws_vpc_endpoint_security_group_association": {},
+    "aws_vpc_endpoint_policy": {},
+    "aws_network_interface": {},
+    "aws_instance": {
+        "iam_instance_profile": None,
+        "launch_template": None,
+        "network_interface": None,
+        "security_groups": None,
+        "user_data": None,
+        "user_data_base64": None,
+    },
+}
+"""What reaches a task only through a security group: an interface or gateway endpoint to a service (its
+connections are made *to* it, never from it into the VPC) with its subnets, route tables (a gateway endpoint's
+routes go to an AWS prefix list), groups and policy (it governs the AWS API behind it), a plain interface, and an
+instance without a role
+or a boot script (nothing on it holds AWS credentials to change anything). They are judged by their groups like
+any member (``ingress.check_group_members`` and the rules that admit them). A Lattice resource or
+service-network endpoint, another endpoint type, an instance with a role (``iam_instance_profile``) or a script
+(``user_data``, which may carry credentials and call AWS), one whose groups or interfaces come from elsewhere
+(``launch_template``, ``network_interface``) or are named (``security_groups``, which the checker does not
+follow) is a finding."""
+
+PRIVATE_ACLS = ("private", "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write", "aws-exec-read")
+"""Canned S3 ACLs that grant nobody outside the account (a public one passes only where the configuration makes
+S3 ignore public ACLs: ``kinds.public_acls_ignored``)."""
+
+DATA: dict[str, Unfollowed] = {
+    "aws_ssm_parameter": {},
+    "aws_s3_bucket": {"acl": PRIVATE_ACLS, "grant": None, "policy": None, "website": None, "replication_configuration": None},
+    "aws_s3_bucket_acl": {"acl": PRIVATE_ACLS, "access_control_policy": None},
+}
+"""Data, not membership: a parameter holds a value (its ``allowed_pattern`` is a regular expression, not an
+address range), a bucket holds objects. Neither is a network path; a bucket's grants and policy (which could let
+someone else write what the tasks read) are findings unless its ACL is private or ignored."""
+
+MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS, **NARROW_ONLY, **OWN_GROUP, **DATA}
 
 REQUIRED: dict[str, dict[str, str]] = {"aws_ecs_task_definition": {"network_mode": "awsvpc"}}
 """Arguments a modelled type must set to this value: unset, a task definition runs in ``bridge`` mode on EC2,

@@ -19,6 +19,7 @@ from .declaration import Declared, DeclaredEntry
 from .hcl_values import json_template
 from .kinds import schema
 from .model import Address, Unknown, as_list, block, blocks
+from .modelled import BUILTIN_NEUTRAL
 from .values import port, present, truth
 
 RULE_TYPES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule", "aws_security_group_rule")
@@ -173,6 +174,8 @@ class Model:
         parameter's value or a document is not membership. A type outside the schema: any reference counts.
         Launched with none of its top-level group arguments set, it lands in its VPC's default group."""
         known = schema()
+        if address.type in BUILTIN_NEUTRAL:
+            return  # Terraform's own value holders join no group (a provisioner on one is judged by ``kinds``)
         if address.type not in known.resources:
             self._memberships(address, body, "")
             return

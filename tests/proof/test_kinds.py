@@ -198,8 +198,10 @@ def test_distinct_for_each_keys_are_distinct_groups(article_synth: Synth) -> Non
     assert verify(Config(stacks), declared_callers("article"), accepted) == []
     resources["aws_instance"]["host"]["vpc_security_group_ids"] = ['${aws_security_group.pool["a"].id}']
     assert [str(v) for v in verify(Config(stacks), declared_callers("article"), accepted)] == [
+        f"service '{CLIENT}': services:aws_instance.host: ingress-callers-only: it joins "
+        'services:aws_security_group.pool["a"], this service\'s security group',
         f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.from_pool: ingress-callers-only: ingress from "
-        'services:aws_security_group.pool["a"] admits services:aws_instance.host (an aws_instance, not an ECS service), which is not a task of a declared caller'
+        'services:aws_security_group.pool["a"] admits services:aws_instance.host (an aws_instance, not an ECS service), which is not a task of a declared caller',
     ]
 
 

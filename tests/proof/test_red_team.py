@@ -257,8 +257,9 @@ HARMLESS = [
     Edit(
         "a_group_id_in_a_tag_is_no_member",
         {
-            "x.tf": 'resource "aws_instance" "tagged" {\n  ami = "ami-1"\n  instance_type = "t3.micro"\n'
-            "  vpc_security_group_ids = [aws_security_group.server.id]\n  tags = { peer = aws_security_group.client.id }\n}\n"
+            "x.tf": 'resource "aws_security_group" "own" {\n  name = "own"\n  vpc_id = "vpc-1"\n}\n'
+            'resource "aws_instance" "tagged" {\n  ami = "ami-1"\n  instance_type = "t3.micro"\n'
+            "  vpc_security_group_ids = [aws_security_group.own.id]\n  tags = { peer = aws_security_group.client.id, server = aws_security_group.server.id }\n}\n"
         },
         (),
         accepted=("aws_instance.tagged",),

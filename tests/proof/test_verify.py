@@ -887,8 +887,7 @@ def test_a_system_written_in_hcl_is_proven(tmp_path: Path) -> None:
 def test_an_hcl_host_in_the_callers_group_is_rejected(tmp_path: Path) -> None:
     extra = 'resource "aws_instance" "jump" {\n  ami = "ami-1"\n  vpc_security_group_ids = [aws_security_group.client.id]\n}\n'
     assert _hcl_lines(tmp_path, extra) == [
-        f"service '{CLIENT}': services:aws_instance.jump: known-types-only: cannot prove: aws_instance can change who reaches {CLIENT} (vpc_security_group_ids)",
-        f"service '{SERVER}': services:aws_instance.jump: known-types-only: cannot prove: aws_instance can change who reaches {SERVER} (vpc_security_group_ids)",
+        f"service '{CLIENT}': services:aws_instance.jump: ingress-callers-only: it joins services:aws_security_group.client, this service's security group",
         f"service '{SERVER}': services:aws_vpc_security_group_ingress_rule.client_to_server: ingress-callers-only: ingress from services:aws_security_group.client admits services:aws_instance.jump (an aws_instance, not an ECS service), which is not a task of a declared caller",
     ]
 
