@@ -22,7 +22,8 @@ from pathlib import Path
 from examples import NAMES
 from toolchain.errors import UserError, command
 from toolchain.node import node as node_executable
-from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
+from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order
+from topology.endpoints import endpoint
 from topology.entry_rules import routed_port
 from topology.selection import select
 from topology.system import SelectionError
@@ -73,11 +74,8 @@ def _id(name: str) -> str:
 
 
 def _endpoint(service: Service, namespace: str) -> list[str]:
-    """What a caller dials: a URL for http/http2/grpc, ``host:port`` for a plain TCP port (no scheme to speak)."""
-    return [
-        f"{'' if port.protocol == 'tcp' else 'http://'}{endpoint_host(port, namespace)}:{port.effective_client_port}"
-        for port in service.ports
-    ]
+    """What a caller dials, as its environment gets it (``topology.endpoints.endpoint``)."""
+    return [endpoint(port, namespace) for port in service.ports]
 
 
 def _ports(egress: Egress) -> str:

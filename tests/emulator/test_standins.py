@@ -13,7 +13,7 @@ from emulator import standins
 from emulator.server import EmulatorError
 from emulator.standins import VPC_CIDR, StandIn, network_stand_ins, stand_ins
 from examples import production
-from topology import ExistingNetwork, NetworkSettings
+from topology import Entry, ExistingLoadBalancer, ExistingNetwork, NetworkSettings, Route
 from topology.resolved import ResolvedEnvironment
 from topology.system import deployments, load_system
 
@@ -206,3 +206,59 @@ def test_each_environment_stands_in_its_own_certificate() -> None:
 
     staging, prod = deployments(load_system("examples.production"))
     assert (certificates(staging), certificates(prod)) == ((production.CERTIFICATE,), (production.PROD_CERTIFICATE,))
+
+
+LISTENER = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/partner-edge/0123456789abcdef/fedcba9876543210"
+WEB_ACL = "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/shop-edge/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+
+
+def test_an_entrys_existing_listener_and_web_acl_are_stood_in_for_before_the_services_references() -> None:
+    """Issue 35: what a front door names and does not create; the existing load balancer's group before its listener."""
+    staging, _ = deployments(load_system("examples.production"))
+    shop = Entry(
+        name="partner",
+        routes=(Route(service="api", path="/partner/*"),),
+        existing=ExistingLoadBalancer(listener_arn=LISTENER, security_group_id="sg-0c1d2e3f4a5b6c7d8"),
+    )
+    public = replace(staging.topology.entries[0], web_acl_arn=WEB_ACL)
+    deployment = replace(staging, topology=replace(staging.topology, entries=(public, shop)))
+    region = "ap-northeast-1"
+    found = stand_ins(deployment)
+    assert found[:3] == [
+        StandIn(kind="web_acl", reference=WEB_ACL, name=WEB_ACL, account=None, region=region, why="entry public's web ACL"),
+        StandIn(
+            kind="security_group",
+            reference="sg-0c1d2e3f4a5b6c7d8",
+            name="sg-0c1d2e3f4a5b6c7d8",
+            account=None,
+            region=region,
+            why="entry partner's load balancer group",
+        ),
+        StandIn(
+            kind="listener",
+            reference=LISTENER,
+            name=LISTENER,
+            account=None,
+            region=region,
+            why="entry partner's existing listener",
+            security_group="sg-0c1d2e3f4a5b6c7d8",
+        ),
+    ]
+    assert [item.kind for item in found[3:]] == [item.kind for item in stand_ins(staging)]  # the services' references, as without
+    assert found[2].line == (
+        f"emulator: stand-in for {LISTENER} (entry partner's existing listener) "
+        "(a load balancer with an HTTP listener on port 80 that answers 404, in the default VPC)"
+    )
+
+
+def test_a_listener_stand_in_goes_before_its_group_and_a_vpc_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in load balancer uses the group: deleting the group first would fail on AWS (DependencyViolation)."""
+    group = StandIn(kind="security_group", reference="sg-0c1d2e3f4a5b6c7d8", name="sg-0c1d2e3f4a5b6c7d8", account=None, region="r", why="g")
+    listener = StandIn(kind="listener", reference=LISTENER, name=LISTENER, account=None, region="r", why="l", security_group=group.name)
+    vpc = StandIn(kind="vpc", reference=VPC, name=VPC, account=None, region="r", why="v", cidr=VPC_CIDR)
+    calls: list[tuple[str, list[str]]] = []
+    record = tmp_path / "stand-ins.json"
+    monkeypatch.setattr(standins, "_client", _answering(["created", "created", "created"], calls))
+    standins.create([vpc, group, listener], "http://emulator", record)
+    standins.remove("http://emulator", record)
+    assert calls[-1] == ("delete", [LISTENER, group.name, VPC])

@@ -200,7 +200,7 @@ def test_deployment_percents_and_steady_state(prod: Synth, synthesize: Synthesiz
 
 def test_the_grpc_check_speaks_http2_to_the_grpc_port(synthesize: Synthesizer) -> None:
     outputs = synthesize(fanin_grpc.TOPOLOGY, Settings()).stack("services")["output"]
-    assert outputs["endpoint_catalog"]["value"] == "http://catalog.serviceconnectns:50051"
+    assert outputs["endpoint_catalog"]["value"] == "dns:///catalog.serviceconnectns:50051"  # a gRPC target URI
     for caller in ("orders", "billing"):
         assert outputs[f"check_{caller}_to_catalog"]["value"].endswith(
             f'--container {caller} --interactive --command "curl -sS --http2-prior-knowledge http://catalog.serviceconnectns:50051"'
