@@ -49,7 +49,7 @@ def _listeners(entry: Entry) -> str:
 def _entry_label(entry: Entry) -> str:
     """The entry, what it listens on and whom it admits."""
     if entry.existing is not None:
-        return f"Entry {entry.name}<br/>rules on an existing listener<br/>(another team's load balancer)"
+        return f"Entry {entry.name}<br/>rules on an existing listener<br/>(another team's load balancer, not created here)"
     kind = "internet-facing" if entry.internet_facing else "internal"
     return f"Entry {entry.name}: {kind} ALB<br/>{_listeners(entry)}<br/>from {', '.join(entry.sources)}"
 
@@ -209,8 +209,10 @@ def mermaid(topology: Topology, settings: Settings) -> str:
         f'  private -- "{nat_egress_label(topology)}" --> nat --> internet',
         f'  internet -. "{NO_OTHER_INGRESS if topology.entries else NO_INGRESS}" .-x cluster',
     ]
+    existing = [_entry_id(entry) for entry in topology.entries if entry.existing is not None]
     if net.existing is not None:  # what the system does not create: dashed
-        lines += [f"  style {name} stroke-dasharray: 5 5" for name in ("vpc", "public", "private", "nat")]
+        existing = ["vpc", "public", "private", "nat", *existing]
+    lines += [f"  style {name} stroke-dasharray: 5 5" for name in existing]
     return "\n".join(lines) + "\n"
 
 
@@ -246,8 +248,8 @@ def dot(topology: Topology, settings: Settings) -> str:
             if e.existing is None and e.internet_facing
         ),
         "  }",
-        *(
-            f"  {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
+        *(  # another team's load balancer: not created here, dashed like an existing VPC
+            f'  {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}, style="rounded,filled,dashed"];'
             for e in topology.entries
             if e.existing is not None
         ),
