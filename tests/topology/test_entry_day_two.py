@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from examples import storefront
+import pytest
+
+from examples import NAMES, storefront
 from stacks.entry import elb_name, target_group_name
 from stacks.services import probe_command
 from topology import Endpoint, Entry, Environment, ExistingLoadBalancer, Listener, Port, Route, Service, Settings, Topology, validate
 from topology.endpoints import endpoint, resolved_environment
 from topology.entry_rules import rule_priorities
-from topology.system import System, environment_problems
+from topology.system import System, deployments, environment_problems, load_system
 
 from ..conftest import Synthesizer
 
@@ -185,3 +188,22 @@ def test_a_grpc_target_group_checks_health_with_a_grpc_method(synthesize: Synthe
         "service 'catalog': ports[0].health_path: '/healthz' must be a gRPC method, /package.service/method "
         "(a grpc port's health check calls one; '/' means AWS's /AWS.ALB/healthcheck)"
     ]
+
+
+MUTABLE_TAGS = re.compile(r":(latest|stable|mainline)$|^[^:@]+$")
+"""A tag that moves by design (or none, which means :latest)."""
+
+
+@pytest.mark.parametrize("name", [name for name in NAMES if name != "article"])
+def test_the_examples_name_images_that_cannot_move(name: str) -> None:
+    """Finding 6: a new task pulls its image again, so a mutable tag can start another image on any deployment.
+
+    The examples pin an immutable tag (an ECR repository with tag immutability) or a digest; the article keeps
+    the article's own ``:latest`` (it reproduces the article)."""
+    images = {
+        (str(resolved.environment), service.name): service.image
+        for resolved in deployments(load_system(f"examples.{name}"))
+        for service in resolved.topology.services
+    }
+    assert images  # every example declares services
+    assert {where: image for where, image in images.items() if MUTABLE_TAGS.search(image.split("/")[-1])} == {}
