@@ -129,10 +129,11 @@ def _create_listener(item: dict[str, Any], endpoint: str) -> None:
             Type="application",
             Tags=[STAND_IN_TAG, {"Key": "_custom_id_", "Value": balancer}],
         )
+    taken = {listener["Port"] for listener in elb.describe_listeners(LoadBalancerArn=balancer)["Listeners"]}
     elb.create_listener(
         LoadBalancerArn=balancer,
         Protocol="HTTP",
-        Port=80,
+        Port=min(set(range(80, 80 + len(taken) + 1)) - taken),  # 80, or the next free port: two listeners of one balancer
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain"}}],
         Tags=[STAND_IN_TAG, {"Key": "_custom_id_", "Value": item["name"]}],
     )

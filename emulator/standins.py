@@ -24,7 +24,7 @@ allows:
   private subnets accept; a public subnet is just a subnet;
 - an existing cluster is created by name;
 - an entry's existing listener (``existing.listener_arn``) gets a stand-in load balancer and an
-  HTTP listener on port 80 under the very ARNs (the listener's, and its load balancer's within
+  HTTP listener (port 80, or the next free one) under the very ARNs (the listener's, and its load balancer's within
   it), in the emulated account's default VPC, with the entry's ``existing.security_group_id`` (a
   stand-in group too) and a fixed 404 as its default action: the owner's listener, to which the
   apply adds rules. Its real protocol and port are not in the declaration, and do not matter to
@@ -49,7 +49,7 @@ import ipaddress
 import itertools
 import json
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from topology import Entry, NetworkSettings
@@ -113,7 +113,7 @@ class StandIn:
         if self.kind == "subnet":
             return f" ({self.cidr} in {self.zone}, chosen by the emulator)"
         if self.kind == "listener":
-            return " (a load balancer with an HTTP listener on port 80 that answers 404, in the default VPC)"
+            return " (a load balancer with an HTTP listener that answers 404, in the default VPC)"
         if self.kind == "web_acl":
             return " (an empty web ACL that allows everything)"
         return ""
@@ -176,34 +176,17 @@ def stand_ins(deployment: ResolvedEnvironment) -> list[StandIn]:
 
 
 def entry_stand_ins(entry: Entry, region: str) -> list[StandIn]:
-    """What an entry names and does not create: another team's listener (its group first), and a WAF web ACL."""
+    """What an entry names and does not create: another team's listener (its group first), and a WAF web ACL.
+
+    Both go in the emulator's default account (``account=None``), where Terraform looks, under their declared ARNs."""
     found = []
     if entry.existing is not None:
-        existing, why = entry.existing, f"entry {entry.name}'s existing listener"
-        found.append(_plain("security_group", existing.security_group_id, region, f"entry {entry.name}'s load balancer group"))
-        found.append(
-            StandIn(
-                kind="listener",
-                reference=existing.listener_arn,
-                name=existing.listener_arn,
-                account=None,
-                region=_arn_region(existing.listener_arn, region),
-                why=why,
-                security_group=existing.security_group_id,
-            )
-        )
+        listener, group = entry.existing.listener_arn, entry.existing.security_group_id
+        found.append(_plain("security_group", group, region, f"entry {entry.name}'s load balancer group"))
+        why = f"entry {entry.name}'s existing listener"
+        found.append(replace(_plain("listener", listener, _arn_region(listener, region), why), security_group=group))
     if entry.web_acl_arn is not None:
-        region_of = _arn_region(entry.web_acl_arn, region)
-        found.append(
-            StandIn(
-                kind="web_acl",
-                reference=entry.web_acl_arn,
-                name=entry.web_acl_arn,
-                account=None,
-                region=region_of,
-                why=f"entry {entry.name}'s web ACL",
-            )
-        )
+        found.append(_plain("web_acl", entry.web_acl_arn, _arn_region(entry.web_acl_arn, region), f"entry {entry.name}'s web ACL"))
     return found
 
 

@@ -247,7 +247,7 @@ def test_an_entrys_existing_listener_and_web_acl_are_stood_in_for_before_the_ser
     assert [item.kind for item in found[3:]] == [item.kind for item in stand_ins(staging)]  # the services' references, as without
     assert found[2].line == (
         f"emulator: stand-in for {LISTENER} (entry partner's existing listener) "
-        "(a load balancer with an HTTP listener on port 80 that answers 404, in the default VPC)"
+        "(a load balancer with an HTTP listener that answers 404, in the default VPC)"
     )
 
 
