@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from emulator import standins
-from emulator.server import EmulatorError
+from emulator.server import EMULATOR_PYTHON, EmulatorError
 from emulator.standins import VPC_CIDR, StandIn, network_stand_ins, stand_ins
 from examples import production
 from topology import Entry, ExistingLoadBalancer, ExistingNetwork, NetworkSettings, Route
@@ -262,3 +264,58 @@ def test_a_listener_stand_in_goes_before_its_group_and_a_vpc_last(tmp_path: Path
     standins.create([vpc, group, listener], "http://emulator", record)
     standins.remove("http://emulator", record)
     assert calls[-1] == ("delete", [LISTENER, group.name, VPC])
+
+
+CHOSEN_ARNS = """
+import json
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from emulator import custom_ids
+
+custom_ids.install()
+listener = "{listener}"
+balancer = listener.replace(":listener/", ":loadbalancer/").rsplit("/", 1)[0]
+acl = "{acl}"
+found = {{}}
+with mock_aws():
+    subnets = [s["SubnetId"] for s in boto3.client("ec2", region_name="us-west-2").describe_subnets()["Subnets"]][:2]
+    elb, waf = boto3.client("elbv2", region_name="us-west-2"), boto3.client("wafv2", region_name="us-west-2")
+    tag = lambda value: [{{"Key": "_custom_id_", "Value": value}}]
+    found["balancer"] = elb.create_load_balancer(Name="partner-edge", Subnets=subnets, Tags=tag(balancer))["LoadBalancers"][0]["LoadBalancerArn"]
+    action = [{{"Type": "fixed-response", "FixedResponseConfig": {{"StatusCode": "404"}}}}]
+    found["listener"] = elb.create_listener(
+        LoadBalancerArn=balancer, Protocol="HTTP", Port=80, DefaultActions=action, Tags=tag(listener)
+    )["Listeners"][0]["ListenerArn"]
+    found["other"] = elb.create_load_balancer(Name="other", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    visibility = {{"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}}
+    found["acl"] = waf.create_web_acl(
+        Name="shop-edge", Scope="REGIONAL", DefaultAction={{"Allow": {{}}}}, VisibilityConfig=visibility, Tags=tag(acl)
+    )["Summary"]["ARN"]
+    token = waf.get_web_acl(Name="shop-edge", Scope="REGIONAL", Id=acl.rsplit("/", 1)[1])["LockToken"]
+    waf.delete_web_acl(Name="shop-edge", Scope="REGIONAL", Id=acl.rsplit("/", 1)[1], LockToken=token)
+    found["acls_left"] = len(waf.list_web_acls(Scope="REGIONAL")["WebACLs"])
+    refused = []
+    for name, value in (("other-name", balancer), ("partner-edge", balancer.replace("0123456789abcdef", "0123"))):
+        try:
+            elb.create_load_balancer(Name=name, Subnets=subnets, Tags=tag(value))
+        except ClientError as error:
+            refused.append(error.response["Error"]["Code"])
+    found["refused"] = refused
+print(json.dumps(found))
+"""
+
+
+def test_moto_gives_an_existing_listener_and_a_web_acl_their_declared_arns() -> None:
+    """emulator/custom_ids.py: the whole ARN (another account's) through _custom_id_, refused when it cannot be this call's."""
+    listener = LISTENER.replace("ap-northeast-1:123456789012", "us-west-2:210987654321")
+    acl = WEB_ACL.replace("ap-northeast-1:123456789012", "us-west-2:210987654321")
+    script = CHOSEN_ARNS.format(listener=listener, acl=acl)
+    done = subprocess.run([str(EMULATOR_PYTHON), "-c", script], cwd=standins.ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout)
+    assert found["balancer"] == listener.replace(":listener/", ":loadbalancer/").rsplit("/", 1)[0]
+    assert (found["listener"], found["acl"]) == (listener, acl)
+    assert ":123456789012:loadbalancer/app/other/" in found["other"]  # without the tag: moto's own account and ID
+    assert found["acls_left"] == 0  # deleted by name and ID although its ARN names another account
+    assert found["refused"] == ["ValidationError", "ValidationError"]  # another name's ARN; an ID AWS would not give
