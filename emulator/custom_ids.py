@@ -1,4 +1,4 @@
-"""Chosen IDs for VPCs, subnets and security groups in the emulator: moto's ``_custom_id_`` tag, honoured by EC2 too.
+"""Chosen IDs in the emulator: moto's ``_custom_id_`` tag, honoured by EC2, ELBv2 and WAFv2 too.
 
 A declaration that adopts an existing VPC names it and its subnets by ID, and an egress rule
 names a database's security group by ID. For the emulator to stand in for them, it has to
@@ -16,22 +16,42 @@ recording recreates the same ID. A chosen ID must look like one AWS would give (
 that account and region: either is refused with an EC2 error whose message says why. Without
 the tag nothing changes (moto draws its seeded random ID as before).
 
+An entry names two more things by ARN that the project does not create: another team's
+listener (``existing.listener_arn``) and a WAF web ACL (``web_acl_arn``). For these the tag's value
+is the whole ARN to give, because the ARN names an account: Terraform calls the emulator as its
+default account, and a stand-in must be in the account Terraform looks in, under the declared ARN
+(as the certificate stand-ins of ``emulator/serve.py`` are). moto's ELBv2 builds a load balancer's
+ARN with ``make_arn_for_load_balancer`` and a listener's from its load balancer's plus
+``mock_random.get_random_hex(16)``; WAFv2 builds a web ACL's with ``make_arn_for_wacl`` and its
+backend's ``_generate_id()``. The same guard replaces those for one call. The ARN must be the one
+that call would build but for the IDs and account (the request's name, region, load balancer), with
+16 lowercase hex digits for ELBv2 IDs and a lowercase UUID for a web ACL, as AWS gives them. WAFv2's
+``delete_web_acl`` finds a web ACL by name and ID when its ARN names another account.
+
 Loaded by ``emulator/serve.py`` (``install()``), in the emulator's Python.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from types import ModuleType
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import security_groups, subnets, vpcs
+from moto.elbv2 import models as elbv2
+from moto.elbv2.exceptions import ELBClientError
 from moto.utilities.id_generator import TAG_KEY_CUSTOM_ID
+from moto.wafv2 import models as wafv2
+from moto.wafv2.exceptions import WAFv2ClientError
 
 CUSTOM_ID = TAG_KEY_CUSTOM_ID
+ELB_ID = re.compile(r"[0-9a-f]{16}")
+"""A load balancer's or listener's ID in its ARN, as AWS and moto give it."""
+WEB_ACL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A WAFv2 web ACL's ID: a lowercase UUID."""
 
 
 def shape(prefix: str) -> re.Pattern[str]:
@@ -68,26 +88,96 @@ def checked(chosen: str, prefix: str, what: str, in_use: bool) -> str:
     return chosen
 
 
+Draw = tuple[Any, str, Any]
+"""``(owner, function, value)``: for one call, ``owner.function(...)`` returns ``value``."""
+
+
 @contextmanager
-def drawing(module: ModuleType, function: str, chosen: str) -> Iterator[None]:
-    """For the duration of the block, ``module.function()`` returns ``chosen`` (one request at a time: serve.py)."""
-    original = getattr(module, function)
-    setattr(module, function, lambda: chosen)
+def drawing(owner: Any, function: str, chosen: Any) -> Iterator[None]:
+    """For the duration of the block, ``owner.function(...)`` returns ``chosen`` (one request at a time: serve.py).
+
+    ``owner`` is a module (the ID and ARN functions), moto's shared ``mock_random`` or one backend instance."""
+    original = getattr(owner, function) if inspect.ismodule(owner) else owner.__dict__.get(function)
+    setattr(owner, function, lambda *args, **kwargs: chosen)
     try:
         yield
     finally:
-        setattr(module, function, original)
+        if original is None:
+            delattr(owner, function)  # it was the class's method: the instance's stand-in goes again
+        else:
+            setattr(owner, function, original)
 
 
-def _with_chosen_id(
-    create: Callable[..., Any], module: ModuleType, function: str, prefix: str, what: str, exists: Callable[[Any, str], bool]
-) -> Callable[..., Any]:
+def _with_chosen_id(create: Callable[..., Any], draws: Callable[[Any, str, dict[str, Any]], list[Draw]]) -> Callable[..., Any]:
+    """``create`` that, given a ``_custom_id_`` tag, makes ``draws(backend, chosen, arguments)`` for that one call."""
+    signature = inspect.signature(create)
+
     def patched(self: Any, *args: Any, **kwargs: Any) -> Any:
-        chosen = chosen_id(kwargs.get("tags"))
+        arguments = signature.bind(self, *args, **kwargs).arguments  # tags by keyword (EC2, ELBv2) or position (WAFv2)
+        chosen = chosen_id(arguments.get("tags"))
         if chosen is None:
             return create(self, *args, **kwargs)
-        with drawing(module, function, checked(chosen, prefix, what, exists(self, chosen))):
+        with ExitStack() as stack:
+            for owner, function, value in draws(self, chosen, arguments):
+                stack.enter_context(drawing(owner, function, value))
             return create(self, *args, **kwargs)
+
+    return patched
+
+
+def _ec2(module: Any, function: str, prefix: str, what: str, exists: Callable[[Any, str], bool]) -> Callable[..., list[Draw]]:
+    return lambda backend, chosen, _: [(module, function, checked(chosen, prefix, what, exists(backend, chosen)))]
+
+
+def _arn(chosen: str, wanted: re.Pattern[str], what: str, error: Callable[[str], Exception]) -> re.Match[str]:
+    match = wanted.fullmatch(chosen)
+    if match is None:
+        raise error(f"{CUSTOM_ID} {chosen!r} is not the ARN of this {what} (the shape AWS gives: {wanted.pattern})")
+    return match
+
+
+def _elb_error(message: str) -> Exception:
+    error: Exception = ELBClientError("ValidationError", message)  # moto's exceptions are untyped
+    return error
+
+
+def _waf_error(message: str) -> Exception:
+    error: Exception = WAFv2ClientError("WAFInvalidParameterException", message)
+    return error
+
+
+def _balancer_draws(backend: Any, chosen: str, arguments: dict[str, Any]) -> list[Draw]:
+    """The load balancer's whole ARN (its account and ID), for the request's name and the backend's region."""
+    name, region = re.escape(str(arguments["name"])), re.escape(backend.region_name)
+    wanted = re.compile(rf"arn:aws[a-z-]*:elasticloadbalancing:{region}:[0-9]{{12}}:loadbalancer/app/{name}/{ELB_ID.pattern}")
+    _arn(chosen, wanted, "load balancer", _elb_error)
+    return [(elbv2, "make_arn_for_load_balancer", chosen)]
+
+
+def _listener_draws(_backend: Any, chosen: str, arguments: dict[str, Any]) -> list[Draw]:
+    """The listener's ID: its ARN must be its load balancer's, as a listener, and 16 hex digits."""
+    prefix = str(arguments["load_balancer_arn"]).replace(":loadbalancer/", ":listener/")
+    match = _arn(chosen, re.compile(rf"{re.escape(prefix)}/(?P<id>{ELB_ID.pattern})"), "listener", _elb_error)
+    return [(elbv2.mock_random, "get_random_hex", match["id"])]
+
+
+def _web_acl_draws(backend: Any, chosen: str, arguments: dict[str, Any]) -> list[Draw]:
+    """A regional web ACL's whole ARN (its account and ID), for the request's name and the backend's region."""
+    name, region = re.escape(str(arguments["name"])), re.escape(backend.region_name)
+    wanted = re.compile(rf"arn:aws[a-z-]*:wafv2:{region}:[0-9]{{12}}:regional/webacl/{name}/(?P<id>{WEB_ACL_ID.pattern})")
+    match = _arn(chosen, wanted, "web ACL", _waf_error)
+    return [(wafv2, "make_arn_for_wacl", chosen), (backend, "_generate_id", match["id"])]
+
+
+def _delete_any_account(delete: Callable[..., None]) -> Callable[..., None]:
+    """``delete_web_acl`` that also finds a web ACL whose ARN names another account (a stand-in) by its name and ID."""
+
+    def patched(self: Any, name: str, scope: str, _id: str, lock_token: str) -> None:
+        for arn, acl in self.wacls.items():
+            if acl.name == name and acl.id == _id and f":{self.account_id}:" not in arn:
+                with drawing(wafv2, "make_arn_for_wacl", arn):
+                    return delete(self, name, scope, _id, lock_token)
+        return delete(self, name, scope, _id, lock_token)
 
     return patched
 
@@ -105,12 +195,18 @@ def _group_exists(backend: Any, group_id: str) -> bool:
 
 
 def install() -> None:
-    """Wrap moto's three EC2 create methods (they take ``tags`` as a keyword argument from the responses)."""
-    vpcs.VPCBackend.create_vpc = _with_chosen_id(vpcs.VPCBackend.create_vpc, vpcs, "random_vpc_id", "vpc", "VPC", _vpc_exists)
+    """Wrap moto's three EC2 create methods, ELBv2's load balancer and listener, and WAFv2's web ACL (and its delete)."""
+    vpcs.VPCBackend.create_vpc = _with_chosen_id(vpcs.VPCBackend.create_vpc, _ec2(vpcs, "random_vpc_id", "vpc", "VPC", _vpc_exists))
     subnets.SubnetBackend.create_subnet = _with_chosen_id(
-        subnets.SubnetBackend.create_subnet, subnets, "random_subnet_id", "subnet", "subnet", _subnet_exists
+        subnets.SubnetBackend.create_subnet, _ec2(subnets, "random_subnet_id", "subnet", "subnet", _subnet_exists)
     )
     groups = security_groups.SecurityGroupBackend
     groups.create_security_group = _with_chosen_id(
-        groups.create_security_group, security_groups, "random_security_group_id", "sg", "security group", _group_exists
+        groups.create_security_group, _ec2(security_groups, "random_security_group_id", "sg", "security group", _group_exists)
     )
+    balancers = elbv2.ELBv2Backend
+    balancers.create_load_balancer = _with_chosen_id(balancers.create_load_balancer, _balancer_draws)
+    balancers.create_listener = _with_chosen_id(balancers.create_listener, _listener_draws)
+    acls = wafv2.WAFV2Backend
+    acls.create_web_acl = _with_chosen_id(acls.create_web_acl, _web_acl_draws)
+    acls.delete_web_acl = _delete_any_account(acls.delete_web_acl)

@@ -6,8 +6,11 @@ Idempotent: what already exists is left as it is (a second ``deploy-local``, a V
 seeded); ``create`` prints, as JSON, ``"created"`` or ``"exists"`` per stand-in, so the caller
 records only what it created. What is gone is not an error on delete; a VPC or subnet that
 cannot be deleted (something still in it) is. Each stand-in is made in the account its ARN
-names: moto treats a 12-digit access key ID as that account. A VPC's, a subnet's and a security
-group's chosen IDs are moto's ``_custom_id_`` tag, which ``emulator/custom_ids.py`` makes EC2 honour.
+names: moto treats a 12-digit access key ID as that account; an existing listener and a web ACL
+are made in the default account, where Terraform looks for them, under ARNs that name the declared
+one. A VPC's, a subnet's and a security group's chosen IDs, and a listener's, its load balancer's and
+a web ACL's chosen ARNs, are moto's ``_custom_id_`` tag, which ``emulator/custom_ids.py`` makes EC2,
+ELBv2 and WAFv2 honour.
 """
 
 from __future__ import annotations
@@ -84,7 +87,68 @@ def _found(item: dict[str, Any], endpoint: str) -> bool:
         return True
     if kind == "kms_key":
         return bool(_stand_in_keys(_client("kms", item, endpoint), item))
+    if kind == "listener":
+        try:
+            _client("elbv2", item, endpoint).describe_listeners(ListenerArns=[name])
+        except ClientError:
+            return False
+        return True
+    if kind == "web_acl":
+        acl_name, acl_id = _web_acl_parts(name)
+        try:
+            _client("wafv2", item, endpoint).get_web_acl(Name=acl_name, Scope="REGIONAL", Id=acl_id)
+        except ClientError:
+            return False
+        return True
     return False
+
+
+def _balancer_arn(listener_arn: str) -> str:
+    """``...:listener/app/<name>/<lb-id>/<listener-id>`` -> ``...:loadbalancer/app/<name>/<lb-id>``."""
+    return listener_arn.replace(":listener/", ":loadbalancer/", 1).rsplit("/", 1)[0]
+
+
+def _web_acl_parts(arn: str) -> tuple[str, str]:
+    """``...:regional/webacl/<name>/<id>`` -> ``(name, id)``."""
+    name, acl_id = arn.rsplit("/", 2)[1:]
+    return name, acl_id
+
+
+def _create_listener(item: dict[str, Any], endpoint: str) -> None:
+    """The owner's load balancer (in the default VPC, with its group) and an HTTP listener answering 404, under their ARNs."""
+    elb, balancer = _client("elbv2", item, endpoint), _balancer_arn(item["name"])
+    try:
+        elb.describe_load_balancers(LoadBalancerArns=[balancer])
+    except ClientError:  # not there yet (a listener stand-in removed by hand leaves none behind)
+        default = [{"Name": "default-for-az", "Values": ["true"]}]
+        subnets = [subnet["SubnetId"] for subnet in _client("ec2", item, endpoint).describe_subnets(Filters=default)["Subnets"]]
+        elb.create_load_balancer(
+            Name=balancer.rsplit("/", 2)[1],
+            Subnets=sorted(subnets)[:2],
+            SecurityGroups=[item["security_group"]],
+            Type="application",
+            Tags=[STAND_IN_TAG, {"Key": "_custom_id_", "Value": balancer}],
+        )
+    taken = {listener["Port"] for listener in elb.describe_listeners(LoadBalancerArn=balancer)["Listeners"]}
+    elb.create_listener(
+        LoadBalancerArn=balancer,
+        Protocol="HTTP",
+        Port=min(set(range(80, 80 + len(taken) + 1)) - taken),  # 80, or the next free port: two listeners of one balancer
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain"}}],
+        Tags=[STAND_IN_TAG, {"Key": "_custom_id_", "Value": item["name"]}],
+    )
+
+
+def _create_web_acl(item: dict[str, Any], endpoint: str) -> None:
+    name, _ = _web_acl_parts(item["name"])
+    _client("wafv2", item, endpoint).create_web_acl(
+        Name=name,
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": name},
+        Description=f"emulator stand-in for {item['reference']}",
+        Tags=[STAND_IN_TAG, {"Key": "_custom_id_", "Value": item["name"]}],
+    )
 
 
 def _stand_in_keys(kms: Any, item: dict[str, Any]) -> list[str]:
@@ -134,6 +198,10 @@ def _create_other(item: dict[str, Any], endpoint: str) -> None:
         _client("sqs", item, endpoint).create_queue(QueueName=name)
     elif kind == "cluster":
         _client("ecs", item, endpoint).create_cluster(clusterName=name)
+    elif kind == "listener":
+        _create_listener(item, endpoint)
+    elif kind == "web_acl":
+        _create_web_acl(item, endpoint)
     else:
         raise ValueError(f"unknown stand-in kind {kind!r} (emulator/standins.py writes only known kinds)")
 
@@ -161,6 +229,12 @@ def delete(item: dict[str, Any], endpoint: str) -> None:
         sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
     elif kind == "cluster":
         _client("ecs", item, endpoint).delete_cluster(cluster=name)
+    elif kind == "listener":
+        _client("elbv2", item, endpoint).delete_load_balancer(LoadBalancerArn=_balancer_arn(name))  # its listener goes with it
+    elif kind == "web_acl":
+        waf, (acl_name, acl_id) = _client("wafv2", item, endpoint), _web_acl_parts(name)
+        token = waf.get_web_acl(Name=acl_name, Scope="REGIONAL", Id=acl_id)["LockToken"]
+        waf.delete_web_acl(Name=acl_name, Scope="REGIONAL", Id=acl_id, LockToken=token)
 
 
 def main() -> int:

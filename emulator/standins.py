@@ -22,7 +22,18 @@ allows:
   in ``network.availability_zones`` in turn. No route tables, internet or NAT gateways: each
   subnet uses the VPC's main route table (local routes only), which the plan-time checks of
   private subnets accept; a public subnet is just a subnet;
-- an existing cluster is created by name.
+- an existing cluster is created by name;
+- an entry's existing listener (``existing.listener_arn``) gets a stand-in load balancer and an
+  HTTP listener (port 80, or the next free one) under the very ARNs (the listener's, and its load balancer's within
+  it), in the emulated account's default VPC, with the entry's ``existing.security_group_id`` (a
+  stand-in group too) and a fixed 404 as its default action: the owner's listener, to which the
+  apply adds rules. Its real protocol and port are not in the declaration, and do not matter to
+  the rules;
+- an entry's WAF web ACL (``web_acl_arn``) gets an empty regional web ACL (allow by default)
+  under its very ARN.
+
+Those two carry the declared account in their ARN but are created in the emulator's default
+account, where Terraform looks for them (``emulator/custom_ids.py``).
 
 What exists in the emulated account already and this emulator home did not create (a VPC a
 test seeded by hand, a secret another environment's deploy stood in for) is left as it is,
@@ -38,10 +49,10 @@ import ipaddress
 import itertools
 import json
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from topology import NetworkSettings
+from topology import Entry, NetworkSettings
 from topology.patterns import ARN
 from topology.resolved import ResolvedEnvironment
 
@@ -50,6 +61,8 @@ from .server import EMULATOR_PYTHON, EmulatorError
 ROOT = Path(__file__).resolve().parent.parent
 VPC_CIDR = "10.0.0.0/16"
 """The stand-in VPC's block (the project's own default): room for 128 private and 128 public /24 subnets."""
+REMOVAL_ORDER = {"listener": 0, "web_acl": 0, "vpc": 2}
+"""A listener's load balancer before its group, a VPC after everything else (its subnets); the rest in between."""
 PUBLIC_FROM = 128
 """Public subnets' /24s start half-way through ``VPC_CIDR``, private ones at its start."""
 
@@ -59,7 +72,8 @@ class StandIn:
     """One thing to create in the emulator before the apply."""
 
     kind: str
-    """``vpc``, ``subnet``, ``security_group``, ``secret``, ``parameter``, ``kms_key``, ``bucket``, ``queue``, ``cluster``."""
+    """``vpc``, ``subnet``, ``security_group``, ``secret``, ``parameter``, ``kms_key``, ``bucket``, ``queue``, ``cluster``,
+    ``listener``, ``web_acl``."""
     reference: str
     """What the declaration names (an ID or ARN)."""
     name: str
@@ -77,6 +91,8 @@ class StandIn:
     """A subnet's VPC."""
     zone: str | None = None
     """A subnet's availability zone."""
+    security_group: str | None = None
+    """An existing listener's load balancer's security group."""
 
     @property
     def line(self) -> str:
@@ -96,6 +112,10 @@ class StandIn:
             return f" (CIDR {self.cidr}, chosen by the emulator)"
         if self.kind == "subnet":
             return f" ({self.cidr} in {self.zone}, chosen by the emulator)"
+        if self.kind == "listener":
+            return " (a load balancer with an HTTP listener that answers 404, in the default VPC)"
+        if self.kind == "web_acl":
+            return " (an empty web ACL that allows everything)"
         return ""
 
 
@@ -134,6 +154,8 @@ def stand_ins(deployment: ResolvedEnvironment) -> list[StandIn]:
     found = network_stand_ins(net, settings.region)
     if net.existing is not None and net.existing.use_existing_cluster:
         found.append(_plain("cluster", net.cluster_name, settings.region, "the existing cluster"))
+    for entry in deployment.topology.entries:
+        found += entry_stand_ins(entry, settings.region)
     for service in deployment.topology.services:
         for rule in service.egress:
             if rule.security_group_id is not None:
@@ -151,6 +173,26 @@ def stand_ins(deployment: ResolvedEnvironment) -> list[StandIn]:
     for item in found:
         unique.setdefault((item.kind, item.name), item)
     return [item for item in unique.values() if item.kind != "other"]
+
+
+def entry_stand_ins(entry: Entry, region: str) -> list[StandIn]:
+    """What an entry names and does not create: another team's listener (its group first), and a WAF web ACL.
+
+    Both go in the emulator's default account (``account=None``), where Terraform looks, under their declared ARNs."""
+    found = []
+    if entry.existing is not None:
+        listener, group = entry.existing.listener_arn, entry.existing.security_group_id
+        found.append(_plain("security_group", group, region, f"entry {entry.name}'s load balancer group"))
+        why = f"entry {entry.name}'s existing listener"
+        found.append(replace(_plain("listener", listener, _arn_region(listener, region), why), security_group=group))
+    if entry.web_acl_arn is not None:
+        found.append(_plain("web_acl", entry.web_acl_arn, _arn_region(entry.web_acl_arn, region), f"entry {entry.name}'s web ACL"))
+    return found
+
+
+def _arn_region(arn: str, default: str) -> str:
+    match = ARN.match(arn)
+    return match["region"] if match is not None and match["region"] else default
 
 
 def _plain(kind: str, reference: str, region: str, why: str) -> StandIn:
@@ -223,8 +265,8 @@ def create(items: list[StandIn], endpoint: str, record: Path) -> list[str]:
 
 
 def remove(endpoint: str, record: Path) -> list[str]:
-    """Delete the stand-ins ``create`` recorded, a VPC after everything else (its subnets); the lines to print."""
-    items = sorted(_recorded(record), key=lambda item: item.kind == "vpc")
+    """Delete the stand-ins ``create`` recorded, in ``REMOVAL_ORDER``; the lines to print."""
+    items = sorted(_recorded(record), key=lambda item: REMOVAL_ORDER.get(item.kind, 1))
     if not items:
         return []
     _client("delete", items, endpoint)

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from topology import HealthCheck, Port, Service, Topology
 
+NGINX = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/chain/nginx:1.27.3"
+"""Every service's image, from an ECR repository with tag immutability on: the tag cannot move (docs/frontdoor.md, Limits)."""
+
 TOPOLOGY = Topology(
     services=(
         Service(
             name="web",
+            image=NGINX,
             calls=("api",),
             environment=(("API_URL", "http://api.serviceconnectns:8080"),),
         ),
         Service(
             name="api",
-            image="public.ecr.aws/nginx/nginx:latest",
+            image=NGINX,
             ports=(Port(name="api", container_port=8080, protocol="http", per_request_timeout_seconds=30),),
             calls=("worker",),
             cpu=512,
@@ -32,6 +36,7 @@ TOPOLOGY = Topology(
         ),
         Service(
             name="worker",
+            image=NGINX,
             ports=(Port(name="worker", container_port=80, protocol="http"),),
             health_check=HealthCheck(command=("CMD-SHELL", "curl -fsS http://localhost:80/ || exit 1")),
         ),

@@ -16,6 +16,9 @@ from topology import HealthCheck, Port, Service, Topology
 
 GRPC_PORT = 50051
 GRPC_SERVER_IMAGE = "registry.k8s.io/etcd:3.5.1-0"
+"""A released etcd: registry.k8s.io never moves a promoted tag."""
+CLIENT_IMAGE = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/fanin/nginx:1.27.3"
+"""The clients' image, from an ECR repository with tag immutability on: the tag cannot move."""
 
 TOPOLOGY = Topology(
     services=(
@@ -49,8 +52,8 @@ TOPOLOGY = Topology(
                 start_period_seconds=10,
             ),
         ),
-        Service(name="orders", calls=("catalog",)),
-        Service(name="billing", calls=("catalog",)),
+        Service(name="orders", image=CLIENT_IMAGE, calls=("catalog",)),
+        Service(name="billing", image=CLIENT_IMAGE, calls=("catalog",)),
     )
 )
 

@@ -82,9 +82,12 @@ PROD_JOBS_QUEUE = f"arn:aws:sqs:{PROD_REGION}:{PROD_ACCOUNT}:internal-api-jobs"
 PROD_CERTIFICATE = f"arn:aws:acm:{PROD_REGION}:{PROD_ACCOUNT}:certificate/9f8e7d6c-5b4a-4938-8271-605f4e3d2c1b"
 PROD_HOST = "app.example.com"
 
-NGINX = "public.ecr.aws/nginx/nginx:latest"  # multi-architecture: amd64 and arm64
-PROD_NGINX = "public.ecr.aws/nginx/nginx:stable"
-"""Prod runs the stable line; a release overrides either with ``-var image_<service>=...``."""
+NGINX = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/internal-api/nginx:1.27.3"  # multi-architecture: amd64 and arm64
+PROD_NGINX = f"{PROD_ACCOUNT}.dkr.ecr.{PROD_REGION}.amazonaws.com/internal-api/nginx:1.26.2"
+"""The team's own ECR repositories, with tag immutability on (``image_tag_mutability = "IMMUTABLE"``): a tag names one
+image for good, where ``:latest`` or ``:stable`` would be pulled again, and could be another image, whenever ECS starts
+a task. Prod runs the stable line from its own account; a release overrides either with ``-var image_<service>=...``
+(an immutable tag or a digest, ``<repository>@sha256:...``)."""
 STEADY = Deployment(minimum_healthy_percent=100, maximum_percent=200)
 
 

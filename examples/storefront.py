@@ -16,6 +16,10 @@ ACCOUNT = "123456789012"
 REGION = "ap-northeast-1"
 CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
 """The ACM certificate of shop.example.com (the emulator stands one in under this ARN)."""
+NGINX = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/storefront/nginx:1.27.3"
+"""Every service's image: the team's own ECR repository with tag immutability on (``image_tag_mutability = "IMMUTABLE"``),
+so ``1.27.3`` always names the same image. A mutable tag (``:latest``, ``:stable``) would be pulled again, and
+could be another image, whenever ECS starts a task (docs/frontdoor.md, Limits)."""
 
 
 def _nginx_on(port: int) -> tuple[str, ...]:
@@ -29,6 +33,7 @@ def _http_check(port: int) -> HealthCheck:
 def _api(name: str, *, calls: tuple[str, ...] = ()) -> Service:
     return Service(
         name=name,
+        image=NGINX,
         ports=(Port(name=name, container_port=8080, protocol="http"),),
         calls=calls,
         cpu=512,
@@ -42,6 +47,7 @@ TOPOLOGY = Topology(
     services=(
         Service(
             name="web",
+            image=NGINX,
             ports=(Port(name="web", container_port=8080, protocol="http", health_path="/"),),
             calls=("orders", "catalog"),
             cpu=512,

@@ -46,7 +46,7 @@ from constructs import Construct
 
 from topology import Entry, Listener, NetworkSettings, Port, Route, Topology
 from topology.entry import REDIRECT_ONLY
-from topology.entry_rules import routed_port, rule_priorities
+from topology.entry_rules import health_check_path, routed_port, rule_priorities
 from topology.limits import ELB_NAME_LIMIT
 
 from .security import ServiceSecurityGroup
@@ -70,9 +70,11 @@ def elb_name(*parts: str) -> str:
 def target_group_name(base: tuple[str, ...], replacing: tuple[str, ...]) -> str:
     """``<base cut to 25>-<6 hex>``: the hash covers what replaces a target group (port, protocol, protocol
     version, target type, VPC), so a replacement gets a new name and ``create_before_destroy`` can create it while
-    the old one still serves (a fixed name fails with ``DuplicateTargetGroupName``, or ``ResourceInUse`` on delete)."""
+    the old one still serves (a fixed name fails with ``DuplicateTargetGroupName``, or ``ResourceInUse`` on delete).
+    It covers the whole base too: a long project and entry name leave no room for the service and port in the
+    25 characters, and two routed services on the same port must still get two names."""
     name = "-".join(part.replace("_", "-").strip("-") for part in base)
-    digest = hashlib.sha256("|".join(replacing).encode()).hexdigest()[:6]
+    digest = hashlib.sha256("|".join((name, *replacing)).encode()).hexdigest()[:6]
     return f"{name[: ELB_NAME_LIMIT - 7].rstrip('-')}-{digest}"
 
 
@@ -162,7 +164,7 @@ class EntryPoint(Construct):
             vpc_id=vpc_id,
             deregistration_delay="30",
             health_check=LbTargetGroupHealthCheck(
-                enabled=True, path=port.health_path, protocol="HTTP", port="traffic-port", matcher=MATCHERS[port.protocol]
+                enabled=True, path=health_check_path(port), protocol="HTTP", port="traffic-port", matcher=MATCHERS[port.protocol]
             ),
             tags={"Name": name, "Entry": self.entry.name, "Service": service},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),

@@ -36,7 +36,7 @@ def probe_command(port: Port, namespace: str) -> str:
         host, number = endpoint_host(port, namespace), port.effective_client_port
         return f"bash -c 'exec 3<>/dev/tcp/{host}/{number} && echo connected to {host}:{number}'"
     http2 = "--http2-prior-knowledge " if port.protocol in ("http2", "grpc") else ""
-    return f"curl -sS {http2}{endpoint(port, namespace)}"
+    return f"curl -sS {http2}http://{endpoint_host(port, namespace)}:{port.effective_client_port}"  # curl speaks no dns:/// URI
 
 
 class ServicesStack(TerraformStack):

@@ -1,8 +1,9 @@
 """Endpoints in callers' environment variables: written as references, or checked when written out.
 
 ``Endpoint(server="orders")`` resolves at synth to what the server's port declares: the
-scheme its protocol needs (``http://`` for http, http2 and grpc; none for tcp), its DNS
-name and its client port. A literal such as ``http://orders.serviceconnectns:8080`` is
+scheme its protocol needs (``SCHEMES``: ``http://`` for http and http2; ``dns:///`` for grpc,
+the target URI of gRPC's name-resolution docs, which every gRPC client library takes; none for
+tcp), its DNS name and its client port. A literal such as ``http://orders.serviceconnectns:8080`` is
 read for every declared server's host name; a port that is not the server's client port,
 or a server the service does not call, is a problem: after a port change the value would
 be stale, and the security group would refuse it at runtime.
@@ -15,6 +16,11 @@ from collections.abc import Iterator
 
 from .model import Endpoint, Port, Service, Topology
 
+SCHEMES = {"http": "http://", "http2": "http://", "grpc": "dns:///", "tcp": ""}
+"""What a caller's URL starts with, per port protocol. gRPC channels take a target URI, ``dns:///host:port``
+(grpc/grpc doc/naming.md: the ``dns`` scheme, the default resolver); an ``http://`` URL is not one. Plain TCP
+has no scheme to speak."""
+
 
 def endpoint_host(port: Port, namespace: str) -> str:
     """The host name callers use; ECS defaults it to ``<discoveryName>.<namespace>``."""
@@ -22,9 +28,12 @@ def endpoint_host(port: Port, namespace: str) -> str:
 
 
 def endpoint(port: Port, namespace: str) -> str:
-    """``http://<alias>.<namespace>:<port>`` for HTTP-speaking ports; ``<alias>.<namespace>:<port>`` for plain TCP (no URL scheme fits)."""
-    address = f"{endpoint_host(port, namespace)}:{port.effective_client_port}"
-    return address if port.protocol == "tcp" else f"http://{address}"
+    """``<scheme><alias>.<namespace>:<port>``: ``http://`` for http and http2, ``dns:///`` for grpc, none for tcp (``SCHEMES``)."""
+    return _with_scheme(port, endpoint_host(port, namespace))
+
+
+def _with_scheme(port: Port, host: str) -> str:
+    return f"{SCHEMES[port.protocol]}{host}:{port.effective_client_port}"
 
 
 def referenced_port(server: Service, reference: Endpoint) -> Port | None:
@@ -85,13 +94,8 @@ def _literal_problems(where: str, service: Service, value: str, hosts: dict[str,
             written = int(match["port"]) if match["port"] else (80 if (match["scheme"] or "").lower() == "http" else None)
             if written is not None and written != port.effective_client_port:
                 yield (
-                    f"{where}: {value!r} names port {written} of {host}, but {server!r} serves it as {_endpoint_text(port, host)} (write Endpoint(server={server!r}) to follow the declaration)"
+                    f"{where}: {value!r} names port {written} of {host}, but {server!r} serves it as {_with_scheme(port, host)} (write Endpoint(server={server!r}) to follow the declaration)"
                 )
-
-
-def _endpoint_text(port: Port, host: str) -> str:
-    address = f"{host}:{port.effective_client_port}"
-    return address if port.protocol == "tcp" else f"http://{address}"
 
 
 def namespace_problems(namespaces: dict[str, str], topology: Topology, namespace: str, environment: str) -> Iterator[str]:

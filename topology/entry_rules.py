@@ -23,6 +23,17 @@ BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # ELBv2 HostHeaderConditionConfig / PathPatternConditionConfig: up to 128 characters, '*' and '?' wildcards.
 HOST = re.compile(r"^[A-Za-z0-9*?.-]{1,128}$")
 PATH = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+*?&=%]{0,127}$")
+# ELBv2 HealthCheckPath for the GRPC protocol version: "a custom health check method with the format
+# /package.service/method"; AWS's own default is /AWS.ALB/healthcheck (ModifyTargetGroup, HealthCheckPath).
+GRPC_METHOD = re.compile(r"^/[A-Za-z_][A-Za-z0-9_.]*/[A-Za-z_][A-Za-z0-9_]*$")
+GRPC_DEFAULT_HEALTH_PATH = "/AWS.ALB/healthcheck"
+
+
+def health_check_path(port: Port) -> str:
+    """The target group's health check path: the port's, but a grpc port's HTTP default ``/`` is AWS's gRPC default method."""
+    if port.protocol == "grpc" and port.health_path == "/":
+        return GRPC_DEFAULT_HEALTH_PATH
+    return port.health_path
 
 
 def entry_problems(topology: Topology, settings: Settings) -> Iterator[str]:
@@ -318,5 +329,8 @@ def _route_problems(where: str, entry: Entry, by_name: dict[str, Service]) -> It
             yield f"{at}.port: {port.name!r} of {route.service!r} is tcp; an Application Load Balancer routes http, http2 or grpc ports only (Network Load Balancers are not supported)"
         elif port.protocol != "http" and http_forwarding:
             yield f"{at}.port: {port.name!r} of {route.service!r} is {port.protocol}, which a load balancer sends only from HTTPS listeners; this entry has a forwarding HTTP listener"
+        health = f"service {service.name!r}: ports[{service.ports.index(port)}].health_path: {port.health_path!r}"
         if not PATH.match(port.health_path):
-            yield f"service {service.name!r}: ports[{service.ports.index(port)}].health_path: {port.health_path!r} must start with '/' (at most 128 characters)"
+            yield f"{health} must start with '/' (at most 128 characters)"
+        elif port.protocol == "grpc" and not GRPC_METHOD.match(health_check_path(port)):
+            yield f"{health} must be a gRPC method, /package.service/method (a grpc port's health check calls one; '/' means AWS's {GRPC_DEFAULT_HEALTH_PATH})"

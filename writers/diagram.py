@@ -22,7 +22,8 @@ from pathlib import Path
 from examples import NAMES
 from toolchain.errors import UserError, command
 from toolchain.node import node as node_executable
-from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order, endpoint_host
+from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order
+from topology.endpoints import endpoint
 from topology.entry_rules import routed_port
 from topology.selection import select
 from topology.system import SelectionError
@@ -48,7 +49,7 @@ def _listeners(entry: Entry) -> str:
 def _entry_label(entry: Entry) -> str:
     """The entry, what it listens on and whom it admits."""
     if entry.existing is not None:
-        return f"Entry {entry.name}<br/>rules on an existing listener<br/>(another team's load balancer)"
+        return f"Entry {entry.name}<br/>rules on an existing listener<br/>(another team's load balancer, not created here)"
     kind = "internet-facing" if entry.internet_facing else "internal"
     return f"Entry {entry.name}: {kind} ALB<br/>{_listeners(entry)}<br/>from {', '.join(entry.sources)}"
 
@@ -73,11 +74,8 @@ def _id(name: str) -> str:
 
 
 def _endpoint(service: Service, namespace: str) -> list[str]:
-    """What a caller dials: a URL for http/http2/grpc, ``host:port`` for a plain TCP port (no scheme to speak)."""
-    return [
-        f"{'' if port.protocol == 'tcp' else 'http://'}{endpoint_host(port, namespace)}:{port.effective_client_port}"
-        for port in service.ports
-    ]
+    """What a caller dials, as its environment gets it (``topology.endpoints.endpoint``)."""
+    return [endpoint(port, namespace) for port in service.ports]
 
 
 def _ports(egress: Egress) -> str:
@@ -211,8 +209,10 @@ def mermaid(topology: Topology, settings: Settings) -> str:
         f'  private -- "{nat_egress_label(topology)}" --> nat --> internet',
         f'  internet -. "{NO_OTHER_INGRESS if topology.entries else NO_INGRESS}" .-x cluster',
     ]
+    existing = [_entry_id(entry) for entry in topology.entries if entry.existing is not None]
     if net.existing is not None:  # what the system does not create: dashed
-        lines += [f"  style {name} stroke-dasharray: 5 5" for name in ("vpc", "public", "private", "nat")]
+        existing = ["vpc", "public", "private", "nat", *existing]
+    lines += [f"  style {name} stroke-dasharray: 5 5" for name in existing]
     return "\n".join(lines) + "\n"
 
 
@@ -248,8 +248,8 @@ def dot(topology: Topology, settings: Settings) -> str:
             if e.existing is None and e.internet_facing
         ),
         "  }",
-        *(
-            f"  {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}];"
+        *(  # another team's load balancer: not created here, dashed like an existing VPC
+            f'  {_entry_id(e)} [label={centred(_entry_label(e))}, fillcolor={centred(ENTRY_FILL)}, style="rounded,filled,dashed"];'
             for e in topology.entries
             if e.existing is not None
         ),

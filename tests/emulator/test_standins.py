@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -10,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from emulator import standins
-from emulator.server import EmulatorError
+from emulator.server import EMULATOR_PYTHON, EmulatorError
 from emulator.standins import VPC_CIDR, StandIn, network_stand_ins, stand_ins
 from examples import production
-from topology import ExistingNetwork, NetworkSettings
+from topology import Entry, ExistingLoadBalancer, ExistingNetwork, NetworkSettings, Route
 from topology.resolved import ResolvedEnvironment
 from topology.system import deployments, load_system
 
@@ -206,3 +208,114 @@ def test_each_environment_stands_in_its_own_certificate() -> None:
 
     staging, prod = deployments(load_system("examples.production"))
     assert (certificates(staging), certificates(prod)) == ((production.CERTIFICATE,), (production.PROD_CERTIFICATE,))
+
+
+LISTENER = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/partner-edge/0123456789abcdef/fedcba9876543210"
+WEB_ACL = "arn:aws:wafv2:ap-northeast-1:123456789012:regional/webacl/shop-edge/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+
+
+def test_an_entrys_existing_listener_and_web_acl_are_stood_in_for_before_the_services_references() -> None:
+    """Issue 35: what a front door names and does not create; the existing load balancer's group before its listener."""
+    staging, _ = deployments(load_system("examples.production"))
+    shop = Entry(
+        name="partner",
+        routes=(Route(service="api", path="/partner/*"),),
+        existing=ExistingLoadBalancer(listener_arn=LISTENER, security_group_id="sg-0c1d2e3f4a5b6c7d8"),
+    )
+    public = replace(staging.topology.entries[0], web_acl_arn=WEB_ACL)
+    deployment = replace(staging, topology=replace(staging.topology, entries=(public, shop)))
+    region = "ap-northeast-1"
+    found = stand_ins(deployment)
+    assert found[:3] == [
+        StandIn(kind="web_acl", reference=WEB_ACL, name=WEB_ACL, account=None, region=region, why="entry public's web ACL"),
+        StandIn(
+            kind="security_group",
+            reference="sg-0c1d2e3f4a5b6c7d8",
+            name="sg-0c1d2e3f4a5b6c7d8",
+            account=None,
+            region=region,
+            why="entry partner's load balancer group",
+        ),
+        StandIn(
+            kind="listener",
+            reference=LISTENER,
+            name=LISTENER,
+            account=None,
+            region=region,
+            why="entry partner's existing listener",
+            security_group="sg-0c1d2e3f4a5b6c7d8",
+        ),
+    ]
+    assert [item.kind for item in found[3:]] == [item.kind for item in stand_ins(staging)]  # the services' references, as without
+    assert found[2].line == (
+        f"emulator: stand-in for {LISTENER} (entry partner's existing listener) "
+        "(a load balancer with an HTTP listener that answers 404, in the default VPC)"
+    )
+
+
+def test_a_listener_stand_in_goes_before_its_group_and_a_vpc_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in load balancer uses the group: deleting the group first would fail on AWS (DependencyViolation)."""
+    group = StandIn(kind="security_group", reference="sg-0c1d2e3f4a5b6c7d8", name="sg-0c1d2e3f4a5b6c7d8", account=None, region="r", why="g")
+    listener = StandIn(kind="listener", reference=LISTENER, name=LISTENER, account=None, region="r", why="l", security_group=group.name)
+    vpc = StandIn(kind="vpc", reference=VPC, name=VPC, account=None, region="r", why="v", cidr=VPC_CIDR)
+    calls: list[tuple[str, list[str]]] = []
+    record = tmp_path / "stand-ins.json"
+    monkeypatch.setattr(standins, "_client", _answering(["created", "created", "created"], calls))
+    standins.create([vpc, group, listener], "http://emulator", record)
+    standins.remove("http://emulator", record)
+    assert calls[-1] == ("delete", [LISTENER, group.name, VPC])
+
+
+CHOSEN_ARNS = """
+import json
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from emulator import custom_ids
+
+custom_ids.install()
+listener = "{listener}"
+balancer = listener.replace(":listener/", ":loadbalancer/").rsplit("/", 1)[0]
+acl = "{acl}"
+found = {{}}
+with mock_aws():
+    subnets = [s["SubnetId"] for s in boto3.client("ec2", region_name="us-west-2").describe_subnets()["Subnets"]][:2]
+    elb, waf = boto3.client("elbv2", region_name="us-west-2"), boto3.client("wafv2", region_name="us-west-2")
+    tag = lambda value: [{{"Key": "_custom_id_", "Value": value}}]
+    found["balancer"] = elb.create_load_balancer(Name="partner-edge", Subnets=subnets, Tags=tag(balancer))["LoadBalancers"][0]["LoadBalancerArn"]
+    action = [{{"Type": "fixed-response", "FixedResponseConfig": {{"StatusCode": "404"}}}}]
+    found["listener"] = elb.create_listener(
+        LoadBalancerArn=balancer, Protocol="HTTP", Port=80, DefaultActions=action, Tags=tag(listener)
+    )["Listeners"][0]["ListenerArn"]
+    found["other"] = elb.create_load_balancer(Name="other", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    visibility = {{"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"}}
+    found["acl"] = waf.create_web_acl(
+        Name="shop-edge", Scope="REGIONAL", DefaultAction={{"Allow": {{}}}}, VisibilityConfig=visibility, Tags=tag(acl)
+    )["Summary"]["ARN"]
+    token = waf.get_web_acl(Name="shop-edge", Scope="REGIONAL", Id=acl.rsplit("/", 1)[1])["LockToken"]
+    waf.delete_web_acl(Name="shop-edge", Scope="REGIONAL", Id=acl.rsplit("/", 1)[1], LockToken=token)
+    found["acls_left"] = len(waf.list_web_acls(Scope="REGIONAL")["WebACLs"])
+    refused = []
+    for name, value in (("other-name", balancer), ("partner-edge", balancer.replace("0123456789abcdef", "0123"))):
+        try:
+            elb.create_load_balancer(Name=name, Subnets=subnets, Tags=tag(value))
+        except ClientError as error:
+            refused.append(error.response["Error"]["Code"])
+    found["refused"] = refused
+print(json.dumps(found))
+"""
+
+
+def test_moto_gives_an_existing_listener_and_a_web_acl_their_declared_arns() -> None:
+    """emulator/custom_ids.py: the whole ARN (another account's) through _custom_id_, refused when it cannot be this call's."""
+    listener = LISTENER.replace("ap-northeast-1:123456789012", "us-west-2:210987654321")
+    acl = WEB_ACL.replace("ap-northeast-1:123456789012", "us-west-2:210987654321")
+    script = CHOSEN_ARNS.format(listener=listener, acl=acl)
+    done = subprocess.run([str(EMULATOR_PYTHON), "-c", script], cwd=standins.ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout)
+    assert found["balancer"] == listener.replace(":listener/", ":loadbalancer/").rsplit("/", 1)[0]
+    assert (found["listener"], found["acl"]) == (listener, acl)
+    assert ":123456789012:loadbalancer/app/other/" in found["other"]  # without the tag: moto's own account and ID
+    assert found["acls_left"] == 0  # deleted by name and ID although its ARN names another account
+    assert found["refused"] == ["ValidationError", "ValidationError"]  # another name's ARN; an ID AWS would not give

@@ -64,12 +64,14 @@ def test_secrets_are_container_secrets_and_exactly_what_the_execution_role_reads
         {"name": "DB_PASSWORD", "valueFrom": f"{production.DB_SECRET}:password::"},
         {"name": "FEATURE_FLAGS", "valueFrom": production.FLAGS_PARAMETER},
     ]
-    assert _policy(prod, "api_iam/execution_policy")[1:] == [
+    assert _policy(prod, "api_iam/execution_policy")[3:] == [  # after its logs and the image pull (EcrToken, EcrPull)
         {"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [production.DB_SECRET]},
         {"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [production.FLAGS_PARAMETER]},
         {"Sid": "DecryptSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": [production.DB_SECRET_KEY]},
     ]
-    assert len(_policy(prod, "worker_iam/execution_policy")) == 1  # no secrets, no secret access
+    assert [statement["Sid"] for statement in _policy(prod, "worker_iam/execution_policy")] == ["OwnLogGroups", "EcrToken", "EcrPull"]
+    (pull,) = [statement for statement in _policy(prod, "worker_iam/execution_policy") if statement["Sid"] == "EcrPull"]
+    assert pull["Resource"].endswith(f":ecr:{production.REGION}:{production.ACCOUNT}:repository/internal-api/nginx")  # no secrets
 
 
 def test_app_permissions_are_the_task_roles_app_policy(prod: Synth) -> None:
@@ -200,7 +202,7 @@ def test_deployment_percents_and_steady_state(prod: Synth, synthesize: Synthesiz
 
 def test_the_grpc_check_speaks_http2_to_the_grpc_port(synthesize: Synthesizer) -> None:
     outputs = synthesize(fanin_grpc.TOPOLOGY, Settings()).stack("services")["output"]
-    assert outputs["endpoint_catalog"]["value"] == "http://catalog.serviceconnectns:50051"
+    assert outputs["endpoint_catalog"]["value"] == "dns:///catalog.serviceconnectns:50051"  # a gRPC target URI
     for caller in ("orders", "billing"):
         assert outputs[f"check_{caller}_to_catalog"]["value"].endswith(
             f'--container {caller} --interactive --command "curl -sS --http2-prior-knowledge http://catalog.serviceconnectns:50051"'
@@ -258,7 +260,7 @@ def test_each_environment_reads_its_own_secrets_with_its_own_key(environments: d
             {"name": "DB_PASSWORD", "valueFrom": f"{secret}:password::"},
             {"name": "FEATURE_FLAGS", "valueFrom": flags},
         ]
-        assert _policy(synth, "api_iam/execution_policy")[1:] == [
+        assert _policy(synth, "api_iam/execution_policy")[3:] == [  # after its logs and the image pull
             {"Sid": "ReadSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": [secret]},
             {"Sid": "ReadParameters", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [flags]},
             {"Sid": "DecryptSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": [key]},

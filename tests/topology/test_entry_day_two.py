@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from examples import storefront
+import pytest
+
+from examples import NAMES, storefront
 from stacks.entry import elb_name, target_group_name
-from topology import Entry, Environment, ExistingLoadBalancer, Route, Settings, validate
+from stacks.services import probe_command
+from topology import Endpoint, Entry, Environment, ExistingLoadBalancer, Listener, Port, Route, Service, Settings, Topology, validate
+from topology.endpoints import endpoint, resolved_environment
 from topology.entry_rules import rule_priorities
-from topology.system import System, environment_problems
+from topology.system import System, deployments, environment_problems, load_system
+
+from ..conftest import Synthesizer
 
 LISTENER = "arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/edge/0123456789abcdef/0123456789abcdef"
 EDGE_GROUP = "sg-0123456789abcdef0"
@@ -21,6 +28,16 @@ def test_a_port_change_renames_the_target_group() -> None:
     other_vpc = target_group_name(("acme", "shop", "web", "web"), ("8080", "HTTP", "HTTP1", "ip", "vpc-0123456789abcdef0"))
     assert len({before, after, other_vpc}) == 3
     assert before.startswith("acme-shop-web-web-") and len(before) <= 32
+
+
+def test_two_services_on_one_port_get_two_names_when_the_base_is_cut() -> None:
+    """A long project and entry fill the 25 characters: the hash must still tell web:8080 from api:8080.
+    (Seen on the emulator: internal-api-prod-public-<hash> was the whole name, the service and port cut off.)"""
+    replacing = ("8080", "HTTP", "HTTP1", "ip", "cidr 10.1.0.0/16")
+    web = target_group_name(("internal-api-prod", "public", "web", "web"), replacing)
+    api = target_group_name(("internal-api-prod", "public", "api", "api"), replacing)
+    assert web.rsplit("-", 1)[0] == api.rsplit("-", 1)[0] == "internal-api-prod-public"
+    assert web != api
 
 
 def test_a_port_name_ending_in_a_separator_gives_no_trailing_hyphen() -> None:
@@ -126,3 +143,67 @@ def test_everyone_on_an_internal_entry_is_an_error_unless_intended() -> None:
     assert any(
         line.startswith("entry 'shop': internal, and admits 0.0.0.0/0 (everyone_intended=True)") for line in warnings(intended, Settings())
     )
+
+
+GRPC = Port(name="catalog-grpc", container_port=50051, protocol="grpc", discovery_name="catalog")
+
+
+def test_a_grpc_endpoint_is_a_grpc_target_uri() -> None:
+    """The new-user trial: an Endpoint to a gRPC server gave ``http://``; gRPC channels take ``dns:///host:port``."""
+    assert endpoint(GRPC, "ServiceConnectNS") == "dns:///catalog.serviceconnectns:50051"
+    assert endpoint(replace(GRPC, protocol="http2"), "ServiceConnectNS") == "http://catalog.serviceconnectns:50051"
+    assert endpoint(replace(GRPC, protocol="tcp"), "ServiceConnectNS") == "catalog.serviceconnectns:50051"
+    topology = Topology(
+        services=(
+            Service(name="catalog", ports=(GRPC,)),
+            Service(name="orders", calls=("catalog",), environment=(("CATALOG", Endpoint(server="catalog")),)),
+        )
+    )
+    assert resolved_environment(topology.service("orders"), topology, "ServiceConnectNS") == [
+        ("CATALOG", "dns:///catalog.serviceconnectns:50051")
+    ]
+    # curl, the ECS Exec check, speaks no dns:/// URI: it dials the same host and port over HTTP/2
+    assert probe_command(GRPC, "ServiceConnectNS") == "curl -sS --http2-prior-knowledge http://catalog.serviceconnectns:50051"
+
+
+def _grpc_entry(health_path: str) -> Topology:
+    catalog = Service(name="catalog", ports=(replace(GRPC, health_path=health_path),))
+    https = Listener(protocol="HTTPS", certificate_arn=storefront.CERTIFICATE)
+    entry = Entry(name="api", listeners=(https,), routes=(Route(service="catalog", host="api.example.com"),))
+    return Topology(services=(catalog,), entries=(entry,))
+
+
+def test_a_grpc_target_group_checks_health_with_a_grpc_method(synthesize: Synthesizer) -> None:
+    """ELBv2: a GRPC target group's health check path is a method, /package.service/method (AWS's default
+    /AWS.ALB/healthcheck); '/' is the HTTP default, so it becomes AWS's, and the matcher takes gRPC codes."""
+    synth = synthesize(_grpc_entry("/"), Settings())
+    (group,) = synth.resources("services", "aws_lb_target_group").values()
+    assert (group["protocol_version"], group["health_check"]["path"], group["health_check"]["matcher"]) == (
+        "GRPC",
+        "/AWS.ALB/healthcheck",
+        "0-99",
+    )
+    assert validate(_grpc_entry("/grpc.health.v1.Health/Check"), Settings()) == []
+    assert validate(_grpc_entry("/healthz"), Settings()) == [
+        "service 'catalog': ports[0].health_path: '/healthz' must be a gRPC method, /package.service/method "
+        "(a grpc port's health check calls one; '/' means AWS's /AWS.ALB/healthcheck)"
+    ]
+
+
+MUTABLE_TAGS = re.compile(r":(latest|stable|mainline)$|^[^:@]+$")
+"""A tag that moves by design (or none, which means :latest)."""
+
+
+@pytest.mark.parametrize("name", [name for name in NAMES if name != "article"])
+def test_the_examples_name_images_that_cannot_move(name: str) -> None:
+    """Finding 6: a new task pulls its image again, so a mutable tag can start another image on any deployment.
+
+    The examples pin an immutable tag (an ECR repository with tag immutability) or a digest; the article keeps
+    the article's own ``:latest`` (it reproduces the article)."""
+    images = {
+        (str(resolved.environment), service.name): service.image
+        for resolved in deployments(load_system(f"examples.{name}"))
+        for service in resolved.topology.services
+    }
+    assert images  # every example declares services
+    assert {where: image for where, image in images.items() if MUTABLE_TAGS.search(image.split("/")[-1])} == {}

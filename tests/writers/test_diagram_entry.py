@@ -7,7 +7,7 @@ from dataclasses import replace
 from syrupy.assertion import SnapshotAssertion
 
 from examples import chain, storefront
-from topology import ExistingNetwork, NetworkSettings, Settings, Topology
+from topology import ExistingLoadBalancer, ExistingNetwork, NetworkSettings, Settings, Topology
 from writers import diagram
 
 
@@ -63,3 +63,29 @@ def test_an_existing_network_is_drawn_as_existing(snapshot: SnapshotAssertion) -
     assert "  style vpc stroke-dasharray: 5 5" in drawn
     assert "NAT gateway" not in diagram.dot(storefront.TOPOLOGY, settings)
     assert drawn == snapshot
+
+
+def test_another_teams_load_balancer_is_drawn_dashed_as_existing() -> None:
+    """Issue 35: an entry on an existing listener is drawn as what the system does not create, as an existing VPC is."""
+    partner = replace(
+        storefront.TOPOLOGY.entries[0],
+        name="partner",
+        listeners=(),
+        routes=(replace(storefront.TOPOLOGY.entries[0].routes[0], host=None, path="/partner/*"),),
+        existing=ExistingLoadBalancer(
+            listener_arn="arn:aws:elasticloadbalancing:ap-northeast-1:123456789012:listener/app/edge/0123456789abcdef/0123456789abcdef",
+            security_group_id="sg-0123456789abcdef0",
+        ),
+    )
+    topology = replace(storefront.TOPOLOGY, entries=(*storefront.TOPOLOGY.entries, partner))
+    drawn = diagram.mermaid(topology, Settings())
+    assert (
+        '    entry_partner["Entry partner<br/>rules on an existing listener<br/>(another team\'s load balancer, not created here)"]'
+        in drawn
+    )
+    assert [line for line in drawn.splitlines() if "stroke-dasharray" in line] == ["  style entry_partner stroke-dasharray: 5 5"]
+    dot = diagram.dot(topology, Settings())
+    (node,) = [line for line in dot.splitlines() if line.strip().startswith("entry_partner [")]
+    assert node.endswith('style="rounded,filled,dashed"];')
+    (own,) = [line for line in dot.splitlines() if line.strip().startswith("entry_shop [")]
+    assert "dashed" not in own
