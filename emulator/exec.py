@@ -28,8 +28,8 @@ from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
 from topology.system import SelectionError
 
-from .local import certificates
 from .server import Emulator, EmulatorError, pointed
+from .target import certificates
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_HOME = ROOT / "build" / "emulator"
