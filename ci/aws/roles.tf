@@ -61,27 +61,16 @@ locals {
   provider_arn = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/${local.issuer}"
 }
 
-data "aws_iam_policy_document" "plan_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [local.provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.issuer}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.issuer}:sub"
-      values   = ["repo:${var.repository}:pull_request"]
-    }
+# Who may assume each role: the same trust (GitHub's OIDC provider, aud = sts.amazonaws.com), one subject each.
+locals {
+  trusted_subject = {
+    plan   = "repo:${var.repository}:pull_request"
+    deploy = "repo:${var.repository}:environment:${var.environment}"
   }
 }
 
-data "aws_iam_policy_document" "deploy_trust" {
+data "aws_iam_policy_document" "trust" {
+  for_each = local.trusted_subject
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -96,7 +85,7 @@ data "aws_iam_policy_document" "deploy_trust" {
     condition {
       test     = "StringEquals"
       variable = "${local.issuer}:sub"
-      values   = ["repo:${var.repository}:environment:${var.environment}"]
+      values   = [each.value]
     }
   }
 }
@@ -111,7 +100,7 @@ data "aws_iam_policy_document" "state_lock" {
 
 resource "aws_iam_role" "plan" {
   name                 = "terraform-plan-${var.environment}"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
   max_session_duration = 3600
   depends_on           = [aws_iam_openid_connect_provider.github]
 }
@@ -129,7 +118,7 @@ resource "aws_iam_role_policy" "plan_lock" {
 
 resource "aws_iam_role" "deploy" {
   name                 = "terraform-deploy-${var.environment}"
-  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
+  assume_role_policy   = data.aws_iam_policy_document.trust["deploy"].json
   max_session_duration = 3600
   depends_on           = [aws_iam_openid_connect_provider.github]
 }
