@@ -2,7 +2,12 @@
 
 Both parse the same options (``add_arguments``) and run one action through ``runner.run`` on the target
 they build; only how the target is chosen differs (``--target`` for the emulator's command line, always an
-account for the AWS one). Exit codes: ``toolchain.errors`` (docs/ci.md).
+account for the AWS one).
+
+Exit codes (``topology.errors``, docs/ci.md), those of ``terraform plan``: 0 done, 1 an error, a refusal or a
+blocking finding. A plan's "changes" (2) only where it is asked for: ``--detailed-exitcode`` exits with the
+verdict (0 no changes, 2 changes, 1 blocking), ``--verdict`` writes it to ``<plandir>/verdict.txt`` and exits 0
+once the review is written (make turns every failing recipe into 2, so ``make ci-plan`` reads the file).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import sys
 from pathlib import Path
 
 from toolchain import reviewed
-from toolchain.errors import UserError
+from toolchain.errors import OK, USER_ERROR, UserError
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import format_outputs
 from topology.selection import Selection, select
@@ -33,7 +38,13 @@ AFTER_INTERRUPT = {
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of every action: where plans go, the verdict file, a release's variables."""
-    parser.add_argument("--verdict", action="store_true", help="plan: exit 0 and write the verdict to <plandir>/verdict.txt (for make)")
+    verdict = parser.add_mutually_exclusive_group()
+    verdict.add_argument("--verdict", action="store_true", help="plan: exit 0 and write the verdict to <plandir>/verdict.txt (for make)")
+    verdict.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="plan: exit with the verdict, as terraform plan: 0 no changes, 2 changes, 1 blocking",
+    )
     parser.add_argument("--plandir", type=Path, default=PLANDIR)
     parser.add_argument(
         "--var", action="append", default=[], metavar="NAME=VALUE", help="deploy/plan: a Terraform variable (image_<service>=...)"
@@ -47,26 +58,34 @@ def execute(args: argparse.Namespace, target: Target, *, approve: bool = True) -
         selection = select(args.system, args.env)
         if args.command == "deploy":
             _print_outputs(selection, target, run.deploy(selection, target, args.var, approve=approve))
-            return 0
+            return OK
         if args.command == "destroy":
             run.destroy(selection, target, approve=approve)
-            return 0
+            return OK
         if args.command == "apply":
             run.apply_reviewed(selection, target, args.plandir.resolve())
-            return 0
+            return OK
         code = run.plan(selection, target, args.plandir.resolve(), args.var)
     except reviewed.ReviewedPlanError as refused:
         print(str(refused), file=sys.stderr)
         return reviewed.BLOCKED
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
-        return _failed(args, 2)
+        return _failed(args, USER_ERROR)
     except KeyboardInterrupt as stopped:
         return interrupted(args.command, stopped, then=AFTER_INTERRUPT[args.command])
+    return exit_code(args, code)
+
+
+def exit_code(args: argparse.Namespace, verdict: int) -> int:
+    """A finished plan's exit code: the verdict itself (``--detailed-exitcode``), 0 with the verdict in its file
+    (``--verdict``), else as ``terraform plan``: 1 when blocking, 0 otherwise (changes are not a failure)."""
+    if args.detailed_exitcode:
+        return verdict
     if args.verdict:
-        reviewed.write_verdict(args.plandir.resolve(), code)
-        return 0
-    return reviewed.BLOCKED if code == reviewed.BLOCKED else 0  # `make plan`: changes are not a failure
+        reviewed.write_verdict(args.plandir.resolve(), verdict)
+        return OK
+    return reviewed.BLOCKED if verdict == reviewed.BLOCKED else OK
 
 
 def _print_outputs(selection: Selection, target: Target, result: run.Outputs) -> None:
@@ -78,7 +97,7 @@ def _print_outputs(selection: Selection, target: Target, result: run.Outputs) ->
 
 
 def _failed(args: argparse.Namespace, code: int) -> int:
-    """A failed ``plan --verdict`` still leaves its verdict (1) for the CI, and fails so that make stops."""
+    """A failed ``plan --verdict`` still leaves its verdict (1) for the CI, and fails (1) so that make stops."""
     if args.command == "plan" and args.verdict:
         args.plandir.mkdir(parents=True, exist_ok=True)
         reviewed.write_verdict(args.plandir.resolve(), reviewed.BLOCKED)

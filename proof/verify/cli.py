@@ -1,7 +1,7 @@
 """``python -m proof.verify [INPUT ...] [--example NAME | --system MODULE [--env NAME]]``.
 
-Exit 0 proven, 1 violations, 2 usage (bad arguments, unknown example, system or
-environment), 3 the checker's own failure (unreadable input, internal error):
+Exit 0 proven, 1 violations or a user's mistake (bad arguments, unknown example, system or
+environment), 3 the checker's own failure (unreadable input, internal error), as ``proof.exits`` says:
 always one line on stderr, never a traceback (``--traceback`` to debug the checker).
 
 INPUT is a cdktf.out folder (default ``cdktf.out``), a stack folder (``*.tf.json``
@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from toolchain.errors import UserError
+from proof.exits import concluded
 
 from .config import Config
 from .core import checked, verify
@@ -27,13 +27,6 @@ from .declaration import Acceptance, Declaration, accepted_of, example_settings,
 from .existing import PLANNED
 from .load import load
 from .model import CheckerError, Violation
-
-EXIT_PROVEN, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_CHECKER = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """A mistake on the command line: one line, exit 2."""
-
 
 Selected = tuple[tuple[str, ...] | None, Declaration | None, Acceptance]
 
@@ -44,19 +37,12 @@ def declarations(args: argparse.Namespace) -> list[Selected]:
 
     The one place that finds the declaration: an example by name, or each environment of a system module."""
     if args.example:
-        try:
-            return [(None, from_topology(load_topology(args.example)), accepted_of(example_settings(args.example)))]
-        except UserError as error:  # examples.load: an unknown name
-            raise UsageError(str(error)) from None
+        return [(None, from_topology(load_topology(args.example)), accepted_of(example_settings(args.example)))]
     if not args.system:
         return [(None, None, ())]
     from topology.selection import select
-    from topology.system import SelectionError
 
-    try:
-        chosen = select(args.system, args.env).chosen
-    except SelectionError as error:
-        raise UsageError(str(error)) from None
+    chosen = select(args.system, args.env).chosen
     return [(deployment.stacks, from_topology(deployment.topology), accepted_of(deployment.settings)) for deployment in chosen]
 
 
@@ -95,10 +81,12 @@ def summary(stacks: tuple[str, ...] | None, violations: list[Violation], config:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: ``proof.exits`` (0 proven, 1 violations or a user's mistake, 3 the checker's own failure)."""
     args = parser().parse_args(argv)
     inputs = [*args.inputs, *args.plan] or [Path("cdktf.out")]
-    failed = False
-    try:
+
+    def prove() -> bool:
+        failed = False
         for stacks, declared, accepted in declarations(args):
             config = load(inputs, only=stacks)
             violations = verify(config, declared, [address for address, _ in accepted])
@@ -111,15 +99,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(violation)
             print(f"{summary(stacks, violations, config, verbose=args.verbose)}; input: {config.source}", file=sys.stderr)
             failed = failed or bool(violations)
-    except UsageError as error:
-        print(f"verify: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except CheckerError as error:
-        print(f"verify: checker failure: {error}", file=sys.stderr)
-        return EXIT_CHECKER
-    except Exception as error:  # never a traceback: CI must tell the checker's failure from a finding
-        if args.traceback:
-            raise
-        print(f"verify: checker failure: {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_CHECKER
-    return EXIT_VIOLATIONS if failed else EXIT_PROVEN
+        return failed
+
+    return concluded("verify", prove, {CheckerError: "checker failure"}, traceback=args.traceback)
