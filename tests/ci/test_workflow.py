@@ -45,4 +45,4 @@ def test_the_deploy_role_trusts_only_the_protected_environment() -> None:
     assert 'plan   = "repo:${var.repository}:pull_request"' in roles
     # One trust document per subject (for_each), each pinning the audience; each role takes its own.
     assert roles.count('values   = ["sts.amazonaws.com"]') == 1 and "values   = [each.value]" in roles
-    assert 'trust["plan"].json' in roles and 'trust["deploy"].json' in roles
+    assert "assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json" in roles
