@@ -18,7 +18,6 @@ import subprocess
 from runner import cli, run
 from toolchain.errors import command
 from toolchain.paths import CDKTF, ROOT, lock_flags
-from toolchain.stackrun import parse_variables, say, undeclared_release_variables
 from topology.selection import add_arguments, select
 
 from .preflight import preflight
@@ -27,18 +26,12 @@ from .target import AwsTarget
 
 def diff(args: argparse.Namespace, target: AwsTarget) -> int:
     """``cdktf diff`` of each selected stack (it takes one stack: a second one is silently ignored)."""
-    selection = select(args.system, args.env)
-    deployment = selection.one()
-    env = target.environment(selection)
-    preflight(deployment, env)
-    run.synth(target.outdir, env)
-    parse_variables(args.var, target.outdir, deployment.stacks)  # a name no selected stack declares is one line, before cdktf
-    for line in undeclared_release_variables(env, target.outdir, deployment.stacks):
-        say(line)
+    ready = run.prepare(select(args.system, args.env), target, None, args.var)  # a bad VARS is one line, before cdktf
+    preflight(ready.deployment, ready.env)
     variables = [flag for item in args.var for flag in ("--var", item)]
-    for stack in deployment.stacks:
-        options = ["--skip-synth", "--output", str(target.outdir), *variables, *lock_flags(env)]
-        code = subprocess.run([str(CDKTF), "diff", stack, *options], env=env, cwd=ROOT).returncode
+    for stack in ready.deployment.stacks:
+        options = ["--skip-synth", "--output", str(target.outdir), *variables, *lock_flags(ready.env)]
+        code = subprocess.run([str(CDKTF), "diff", stack, *options], env=ready.env, cwd=ROOT).returncode
         if code != 0:
             return code
     return 0

@@ -12,6 +12,7 @@ import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from proof.protection import FIX, protected_in_state
 from runner.target import Target
@@ -41,14 +42,13 @@ class AwsTarget(Target):
         yield env
 
     def before_destroy(self, deployment: ResolvedEnvironment, env: dict[str, str]) -> None:
-        protected = protected_load_balancers(deployment, env, self)
+        protected = protected_load_balancers(self.outdir / "stacks" / deployment.services_stack, env)
         if protected:
             raise UserError(f"destroy: load balancer {', '.join(protected)} has deletion protection; {FIX}. Nothing was deleted")
 
 
-def protected_load_balancers(deployment: ResolvedEnvironment, env: dict[str, str], target: Target) -> list[str]:
-    """The deletion-protected load balancers in the services stack's state (after ``terraform init``)."""
-    workdir = target.outdir / "stacks" / deployment.services_stack
+def protected_load_balancers(workdir: Path, env: dict[str, str]) -> list[str]:
+    """The deletion-protected load balancers in the state of the stack in ``workdir`` (after ``terraform init``)."""
     done = subprocess.run(["terraform", "show", "-json"], cwd=workdir, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise StackError(f"{workdir.name}: terraform show failed: {done.stderr.strip()[-500:]}")

@@ -14,7 +14,8 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from proof.plan_review import DeclaredReach, StackReview, add_route_findings, markdown, review
@@ -71,8 +72,7 @@ def _folders(outdir: Path, stacks: tuple[str, ...]) -> list[Path]:
 def _commands_env(target: Target, env: dict[str, str], stacks: tuple[str, ...]) -> Iterator[dict[str, str]]:
     """``env`` for one action's Terraform commands: with one shared provider when the target wants it."""
     if not target.share_provider:
-        with nullcontext(env) as same:
-            yield same
+        yield env
         return
     with one_provider(target.outdir / "stacks" / stacks[0], env, stacks=_folders(target.outdir, stacks)) as run_env:
         yield run_env
@@ -93,15 +93,36 @@ def _run(args: list[str], stack_dir: Path, env: dict[str, str], *, label: str, a
         raise StackError(f"{label}: terraform {args[1]} failed or was not approved")
 
 
-def deploy(selection: Selection, target: Target, variables: list[str] | None = None, *, approve: bool = True) -> Outputs:
-    """Apply the selected environment's stacks in order; ``variables`` (``NAME=VALUE``) as ``-var`` (a release)."""
+@dataclass(frozen=True)
+class Prepared:
+    """What every action starts from: the one environment, the environment variables, the synthesized stacks'
+    ``-var`` arguments per stack (a release) and the warnings about release variables no stack declares."""
+
+    deployment: ResolvedEnvironment
+    env: dict[str, str]
+    var_args: dict[str, list[str]]
+    warnings: list[str]
+
+
+def prepare(selection: Selection, target: Target, verb: str | None, variables: list[str] | None = None) -> Prepared:
+    """Announce ``verb`` (unless None), synthesize, and check ``variables`` (``NAME=VALUE``): one line for a bad one,
+    before the target is asked anything; each warning is said here too."""
     deployment = selection.one()
     env = target.environment(selection)
-    _announce(selection, deployment, "deploying")
+    if verb is not None:
+        _announce(selection, deployment, verb)
     synth(target.outdir, env)
     var_args = parse_variables(variables or [], target.outdir, deployment.stacks)
-    for line in undeclared_release_variables(env, target.outdir, deployment.stacks):
+    warnings = undeclared_release_variables(env, target.outdir, deployment.stacks)
+    for line in warnings:
         say(line)
+    return Prepared(deployment, env, var_args, warnings)
+
+
+def deploy(selection: Selection, target: Target, variables: list[str] | None = None, *, approve: bool = True) -> Outputs:
+    """Apply the selected environment's stacks in order; ``variables`` (``NAME=VALUE``) as ``-var`` (a release)."""
+    ready = prepare(selection, target, "deploying", variables)
+    deployment, env, var_args = ready.deployment, ready.env, ready.var_args
     result: Outputs = {}
     with target.session(deployment, env, record=True) as session_env:
         target.before_deploy(deployment, session_env)
@@ -117,10 +138,8 @@ def deploy(selection: Selection, target: Target, variables: list[str] | None = N
 
 def destroy(selection: Selection, target: Target, *, approve: bool = True) -> None:
     """Destroy the selected environment's stacks, the last first; says so when there is nothing to destroy."""
-    deployment = selection.one()
-    env = target.environment(selection)
-    _announce(selection, deployment, "destroying")
-    synth(target.outdir, env)
+    ready = prepare(selection, target, "destroying")
+    deployment, env = ready.deployment, ready.env
     nothing = target.nothing_to_destroy(deployment)
     if nothing:
         say(nothing)
@@ -209,14 +228,8 @@ def _plan_each(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[s
 
 def plan(selection: Selection, target: Target, plandir: Path, variables: list[str] | None = None) -> int:
     """Saved plans, their review and the manifest; the verdict (``toolchain.reviewed``: 0 none, 2 changes, 1 blocking)."""
-    deployment = selection.one()
-    env = target.environment(selection)
-    _announce(selection, deployment, f"planning ({target.name})")
-    synth(target.outdir, env)
-    parse_variables(variables or [], target.outdir, deployment.stacks)  # a bad VARS is one line before moto or AWS is asked
-    warnings = undeclared_release_variables(env, target.outdir, deployment.stacks)
-    for line in warnings:
-        say(line)
+    ready = prepare(selection, target, f"planning ({target.name})", variables)  # a bad VARS is one line before moto or AWS is asked
+    deployment, env, warnings = ready.deployment, ready.env, ready.warnings
     with target.session(deployment, env, record=False) as run_env:
         planned = plan_stacks(target.outdir, plandir, run_env, deployment.stacks, variables, share_provider=target.share_provider)
         read = _read_outputs(target.outdir, run_env, deployment.stacks)
@@ -252,9 +265,7 @@ def apply_reviewed(selection: Selection, target: Target, plandir: Path) -> None:
     problem = reviewed.refusal(manifest, plandir, reviewed.git_tree(ROOT))
     if problem:
         raise reviewed.ReviewedPlanError(problem)
-    env = target.environment(selection)
-    _announce(selection, deployment, f"applying the reviewed plans ({target.name})")
-    synth(target.outdir, env)
+    env = prepare(selection, target, f"applying the reviewed plans ({target.name})").env
     with target.session(deployment, env, record=True) as run_env:
         _apply_each(target.outdir, plandir, run_env, deployment.stacks, manifest)
 

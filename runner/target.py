@@ -7,6 +7,7 @@ moto and makes its stand-ins, an account is asked who the caller is and refuses 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from topology.resolved import ResolvedEnvironment
 from topology.selection import Selection
 
 
-class Target:
+class Target(ABC):
     """The defaults: a target with no session of its own and nothing to add before or after an action."""
 
     name = "target"
@@ -31,9 +32,9 @@ class Target:
         self.outdir = outdir
         self.logs = logs
 
+    @abstractmethod
     def environment(self, selection: Selection) -> dict[str, str]:
         """The environment main.py and Terraform run in for ``selection`` on this target."""
-        raise NotImplementedError
 
     @contextmanager
     def session(self, deployment: ResolvedEnvironment, env: dict[str, str], *, record: bool) -> Iterator[dict[str, str]]:
@@ -46,15 +47,20 @@ class Target:
 
     def before_deploy(self, deployment: ResolvedEnvironment, env: dict[str, str]) -> None:
         """Inside the session, before the first apply."""
+        return None  # nothing, unless the target adds something
 
     def after_deploy(self, deployment: ResolvedEnvironment, result: dict[str, dict[str, object]]) -> None:
         """After the session, with every stack's outputs."""
+        return None  # nothing, unless the target adds something
 
     def before_destroy(self, deployment: ResolvedEnvironment, env: dict[str, str]) -> None:
         """Inside the session, after init and before the first destroy: a refusal raises a ``UserError``."""
+        return None  # nothing, unless the target adds something
 
     def after_destroy(self, deployment: ResolvedEnvironment, env: dict[str, str]) -> None:
         """Inside the session, after the last destroy."""
+        return None  # nothing, unless the target adds something
 
     def destroyed(self, deployment: ResolvedEnvironment) -> None:
         """After the session of a destroy that finished."""
+        return None  # nothing, unless the target adds something
