@@ -129,19 +129,22 @@ verify: synth ## Prove internal-only (proof/verify/), then checkov; PLAN=<plan.j
 validate: synth ## terraform init + validate on the selected stacks
 	$(PY) -m toolchain.validate $(OUTDIR) $(SELECTED)
 
+# The stack runner's command line for a target (runner/): the emulator's (its home) or an AWS account's.
+RUNNER = $(if $(filter aws,$(1)),aws.commands,emulator.local --home $(EMULATOR_HOME))
+
 deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
 	$(PY) -m emulator.local deploy --home $(EMULATOR_HOME) $(VAR_FLAGS)
 
 plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
-	$(PY) -m emulator.local plan --target $(or $(TARGET),emulator) --home $(EMULATOR_HOME) --plandir $(PLANDIR) $(VAR_FLAGS)
+	$(PY) -m $(call RUNNER,$(or $(TARGET),emulator)) plan --plandir $(PLANDIR) $(VAR_FLAGS)
 
 # CI (docs/ci.md). ci-plan succeeds once review.md is written; its verdict (0 no changes, 2 changes, 1 blocking
 # finding or error) is in $(PLANDIR)/verdict.txt, since make turns every failing recipe into exit 2.
 ci-plan: setup ## Saved plans + review.md + manifest.json (hashes, reviewed tree) + verdict.txt; TARGET=emulator to try locally
-	$(PY) -m emulator.local plan --verdict --target $(or $(TARGET),aws) --home $(EMULATOR_HOME) --plandir $(PLANDIR) $(VAR_FLAGS)
+	$(PY) -m $(call RUNNER,$(or $(TARGET),aws)) plan --verdict --plandir $(PLANDIR) $(VAR_FLAGS)
 
 ci-apply: setup ## Apply exactly the reviewed saved plans in PLANDIR; refuses (one line, nothing applied) on a changed plan or tree
-	$(PY) -m emulator.local apply --target $(or $(TARGET),aws) --home $(EMULATOR_HOME) --plandir $(PLANDIR)
+	$(PY) -m $(call RUNNER,$(or $(TARGET),aws)) apply --plandir $(PLANDIR)
 
 destroy-local: setup ## Destroy services then network in the local emulator, and forget it
 	$(PY) -m emulator.local destroy --home $(EMULATOR_HOME)
@@ -149,10 +152,10 @@ destroy-local: setup ## Destroy services then network in the local emulator, and
 diff: setup ## cdktf diff of the selected stacks (asks AWS STS for the caller first)
 	$(PY) -m aws.commands diff $(VAR_FLAGS)
 
-deploy: setup ## cdktf deploy network then services of the selection (needs AWS credentials)
+deploy: setup ## Apply network then services of the selection, asked for by Terraform (needs AWS credentials)
 	$(PY) -m aws.commands deploy $(VAR_FLAGS)
 
-destroy: setup ## cdktf destroy, services first; says so when there is nothing to destroy
+destroy: setup ## Destroy services then network, asked for by Terraform; says so when there is nothing to destroy
 	$(PY) -m aws.commands destroy
 
 import-ecspresso: setup ## Import ecspresso configs as a module: CONFIG="a.yml [b.yml]" OUT=systems/x.py [ARGS="--ext-str K=V --env K=V"]

@@ -5,7 +5,7 @@ system named by ``INTERNAL_API_SYSTEM`` (a module name such as ``acme.shop``;
 the article, ``examples.article``, if unset). A system with environments gets
 ``network-<env>`` + ``services-<env>`` for each of them; ``INTERNAL_API_ENV``,
 when set, must name one of them, and only that pair is written (commands act on it). A bad declaration
-prints one line per problem and exits with status 2 before anything is written
+prints one line per problem and exits with status 1 (``topology.errors.USER_ERROR``) before anything is written
 to ``cdktf.out/``.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from topology import Settings, Topology, TopologyError, validate, warnings
 from topology.env import ENV_VARIABLE, SYSTEM_VARIABLE, for_this_run
+from topology.errors import USER_ERROR
 from topology.resolved import ResolvedEnvironment
 from topology.system import DEFAULT_SYSTEM, SelectionError, deployments, environment_problems, load_system
 
@@ -25,7 +26,7 @@ from topology.system import DEFAULT_SYSTEM, SelectionError, deployments, environ
 def _fail(lines: list[str]) -> None:
     for line in lines:
         print(f"error: {line}", file=sys.stderr)
-    raise SystemExit(2)
+    raise SystemExit(USER_ERROR)
 
 
 def problems(selected: list[ResolvedEnvironment], check: Callable[[Topology, Settings], list[str]] = validate) -> list[str]:

@@ -1,6 +1,6 @@
 """Ask AWS STS who the caller is, as one JSON line: ``{"account", "arn"}``, ``{"unreachable"}`` or ``{"error"}``.
 
-Run as its own process (``python aws/whoami.py REGION``) by ``aws.commands.whoami``, so that the credentials
+Run as its own process (``python aws/whoami.py REGION``) by ``aws.preflight.whoami``, so that the credentials
 and endpoints it uses are exactly the environment the command hands it, not this process's. It needs only
 botocore, which the project's own environment pins (Pipfile.lock), so it runs without the emulator's.
 """

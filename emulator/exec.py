@@ -12,7 +12,7 @@ so the next ``deploy-local``, ``plan``, ``verify-live`` or ``local-exec`` sees i
 incident ("someone opened the group from the console") rehearsed on the laptop.
 ``--read-only`` appends nothing (``make verify-live`` runs the check so).
 
-Exit status: the command's own; 2 when the emulator cannot start or no command is given.
+Exit status: the command's own; 1 (``topology.errors.USER_ERROR``) when the emulator cannot start or no command is given.
 """
 
 from __future__ import annotations
@@ -22,14 +22,15 @@ import os
 import subprocess
 from pathlib import Path
 
+from toolchain.errors import UserError, command
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import say
+from topology.errors import USER_ERROR
 from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
-from topology.system import SelectionError
 
-from .local import certificates
-from .server import Emulator, EmulatorError, pointed
+from .server import Emulator, pointed
+from .target import certificates
 
 ROOT = Path(__file__).resolve().parent.parent
 EMULATOR_HOME = ROOT / "build" / "emulator"
@@ -47,7 +48,7 @@ def run(command: list[str], home: Path, chosen: list[ResolvedEnvironment], *, re
             return subprocess.run(command, env=pointed(dict(os.environ), aws), cwd=Path.cwd()).returncode
         except FileNotFoundError:
             say(f"error: local-exec: no such command: {command[0]}")
-            return 2
+            return USER_ERROR
         finally:
             say("emulator: stopped")
 
@@ -62,17 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         say("error: local-exec: no command given (make local-exec CMD='aws ec2 describe-vpcs')")
-        return 2
+        return USER_ERROR
     interrupt_on_sigterm()
     try:
         chosen = select(args.system, args.env).chosen  # without ENV, every environment (they share the emulated account)
         return run(command, args.home.resolve(), chosen, record=not args.read_only)
-    except (EmulatorError, SelectionError) as error:
+    except UserError as error:  # the emulator cannot start, or no such system or environment
         say(f"error: local-exec: {error}")
-        return 2
+        return USER_ERROR
     except KeyboardInterrupt as stopped:
         return interrupted("local-exec", stopped, then="what the command changed before it stopped is kept")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

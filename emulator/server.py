@@ -33,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from proof.known_gaps import KNOWN_GAPS
+from toolchain.errors import UserError
 from toolchain.processes import stop
 
 from .variables import CERTIFICATES, FORK_SERVER, OWNER
@@ -49,8 +50,8 @@ STARTUP_TIMEOUT = 60.0
 __all__ = ["KNOWN_GAPS", "Emulator", "EmulatorError", "forget", "pointed"]
 
 
-class EmulatorError(RuntimeError):
-    pass
+class EmulatorError(UserError):
+    """The emulator cannot start (moto missing, or it does not answer): one line naming its log."""
 
 
 def free_port() -> int:

@@ -24,6 +24,7 @@ from typing import Any
 
 from toolchain.errors import UserError, command
 from topology.entry import REDIRECT_ONLY
+from topology.errors import USER_ERROR
 from topology.system import SelectionError
 
 HERE = Path(__file__).resolve().parent / "checkov"
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         declared = declared_skips(args.system, args.env) if args.system else []
     except SelectionError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return USER_ERROR
     result = scan(args.outdir)
     problems = judge(result, skips(), declared)
     for problem in problems:

@@ -28,11 +28,10 @@ from cdktf_cdktf_provider_aws.data_aws_vpc import DataAwsVpc
 from constructs import Construct
 
 from topology import ExistingNetwork, Service
+from topology.checks import NO_IGW_ROUTE, NO_PUBLIC_IP, in_vpc
 from topology.patterns import NAMESPACE_ARN
 
 from .iam import AccountContext
-
-NO_IGW_ROUTE = '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}'
 
 
 def _lifecycle(*, pre: Sequence[tuple[str, str]] = (), post: Sequence[tuple[str, str]] = ()) -> TerraformResourceLifecycle:
@@ -67,12 +66,12 @@ class ExistingVpc(Construct):
                 lifecycle=_lifecycle(
                     post=[
                         (
-                            f'${{self.vpc_id == "{vpc_id}"}}',
+                            in_vpc(vpc_id),
                             f"Subnet {subnet_id} is in VPC ${{self.vpc_id}}, not in the VPC the settings name ({vpc_id}): "
                             "name subnets of that VPC in network.existing.private_subnet_ids.",
                         ),
                         (
-                            "${!self.map_public_ip_on_launch}",
+                            NO_PUBLIC_IP,
                             f"Subnet {subnet_id} gives tasks public IP addresses (map_public_ip_on_launch = true): "
                             "internal-only services need private subnets.",
                         ),

@@ -88,14 +88,7 @@ class NetworkStack(TerraformStack):
         # The default SG allows all traffic between its members; nothing should use it, so empty it.
         DefaultSecurityGroup(self, "default_sg", vpc_id=self.vpc.id, tags={"Name": f"{settings.project}-default-unused"})
         account = AccountContext(self, "account")
-        self.logs_key = LogsKey(
-            self,
-            "logs_key",
-            project=settings.project,
-            region=settings.region,
-            account=account,
-            log_group_prefixes=[f"/ecs/{net.cluster_name}/", f"/vpc/{settings.project}/"],
-        )
+        self.logs_key = self._logs_key(settings, account, [f"/vpc/{settings.project}/"])
         self.flow_logs = None
         if net.flow_logs:
             self.flow_logs = VpcFlowLogs(
@@ -128,6 +121,17 @@ class NetworkStack(TerraformStack):
             ],
         )
 
+    def _logs_key(self, settings: Settings, account: AccountContext, more_prefixes: list[str]) -> LogsKey:
+        """The one key of every log group of the system: the cluster's groups, and ``more_prefixes`` (flow logs, adopted groups)."""
+        return LogsKey(
+            self,
+            "logs_key",
+            project=settings.project,
+            region=settings.region,
+            account=account,
+            log_group_prefixes=[f"/ecs/{settings.network.cluster_name}/", *more_prefixes],
+        )
+
     @property
     def public_subnet_ids(self) -> list[str]:
         """Where an internet-facing entry's load balancer goes: the public tier, or the existing VPC's named public subnets."""
@@ -151,14 +155,7 @@ class NetworkStack(TerraformStack):
         self.existing_vpc = ExistingVpc(self, "existing", existing=existing)
         self.vpc_id = existing.vpc_id
         account = AccountContext(self, "account")
-        self.logs_key = LogsKey(
-            self,
-            "logs_key",
-            project=settings.project,
-            region=settings.region,
-            account=account,
-            log_group_prefixes=[f"/ecs/{net.cluster_name}/", *self._adopted_log_groups(existing, f"/ecs/{net.cluster_name}/")],
-        )
+        self.logs_key = self._logs_key(settings, account, self._adopted_log_groups(existing, f"/ecs/{net.cluster_name}/"))
         self.flow_logs = None  # the VPC's owner decides its flow logs
         # A cluster that is only read keeps its owner's ECS Exec configuration.
         self.exec_audit_group, self.exec_key = None, None

@@ -13,7 +13,20 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = ("topology", "stacks", "proof", "emulator", "aws", "writers", "importers", "toolchain", "benchmarks", "tools", "examples")
+PACKAGES = (
+    "topology",
+    "stacks",
+    "proof",
+    "runner",
+    "emulator",
+    "aws",
+    "writers",
+    "importers",
+    "toolchain",
+    "benchmarks",
+    "tools",
+    "examples",
+)
 TOP_LEVEL = {*PACKAGES, "main"}
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from topology.errors import USER_ERROR
+
 from .tfjson import Synth
 
 BAD = """
@@ -35,7 +37,7 @@ def run_python(args: list[str], cwd: Path, project_root: Path, **env: str) -> su
 
 def test_bad_declaration_is_one_line_per_problem_and_writes_nothing(tmp_path: Path, project_root: Path) -> None:
     done = run_python(["-c", BAD], tmp_path, project_root)
-    assert done.returncode == 2
+    assert done.returncode == USER_ERROR
     assert done.stderr.splitlines() == [
         "error: service 'api': ports[0].name: 'API' must be 1-64 characters of lowercase letters, digits, '-' or '_', not starting with '-'",
         "error: service 'web': calls[1]: 'db' is not a declared service (declared: api, web)",

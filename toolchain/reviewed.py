@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from .errors import CHANGES as CHANGES  # the verdict of a plan with changes, none blocking
+from .errors import FAILED, OK, UserError
 
-NO_CHANGES = 0
-BLOCKED = 1
-CHANGES = 2
+NO_CHANGES = OK
+BLOCKED = FAILED
 MANIFEST = "manifest.json"
 VERDICT = "verdict.txt"
 

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .errors import command
 from .processes import interrupt_on_sigterm, interrupted
 from .stackrun import one_provider
 
@@ -64,4 +65,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -2,7 +2,7 @@
 
 ``SYSTEM=``/``ENV=`` (make) travel as ``INTERNAL_API_SYSTEM``/``INTERNAL_API_ENV`` to plain ``cdktf`` and every
 command; the state backend and region can be set per environment without editing code; and
-``emulator.local`` marks its runs with ``INTERNAL_API_EMULATOR=1`` so that ``main.py`` synthesizes for the emulator.
+the emulator's runs (``emulator.target``) are marked with ``INTERNAL_API_EMULATOR=1`` so that ``main.py`` synthesizes for the emulator.
 Every name is defined here once, and read or written through this module.
 """
 
@@ -19,7 +19,7 @@ SYSTEM_VARIABLE = f"{PREFIX}SYSTEM"
 ENV_VARIABLE = f"{PREFIX}ENV"
 """Its one environment (make's ``ENV=``); unset: every environment."""
 EMULATOR_FLAG = f"{PREFIX}EMULATOR"
-"""``1``: an emulator run (set by ``emulator.local``): local state, no account pin."""
+"""``1``: an emulator run (set by ``emulator.target``): local state, no account pin."""
 STATE_BUCKET_VARIABLE = f"{PREFIX}STATE_BUCKET"
 LOCAL_STATE_DIR_VARIABLE = f"{PREFIX}LOCAL_STATE_DIR"
 

@@ -36,6 +36,10 @@ SSM_PARAMETER_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:[0-9]{12}:parame
 """... or an SSM parameter's ARN."""
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")
 AWS_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/[A-Za-z0-9+=,.@_/-]+$")
+CUSTOMER_POLICY_ARN = re.compile(r"^arn:[^:]+:iam::(?P<account>[0-9]{12}|\$\{[^}]*\}):policy(?P<path>/(?:[^/]+/)*)(?P<name>[^/]+)$")
+"""A customer-managed policy's ARN as a configuration writes it: its account (12 digits or a Terraform expression), path and name."""
+ARN_PARTITION = re.compile(r"^arn:(\$\{[^}]*partition[^}]*\}|aws[a-z-]*):")
+"""An ARN's partition as a configuration writes it: ``aws``, ``aws-cn``, ... or ``${data.aws_partition.p.partition}``."""
 PCA_ARN = re.compile(r"^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:[0-9]{12}:certificate-authority/[0-9a-f-]+$")
 """AWS Private CA, as ServiceConnectTlsCertificateAuthority.awsPcaAuthorityArn requires."""
 NAMESPACE_ID = re.compile(r"ns-[a-z0-9]{8,32}")

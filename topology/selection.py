@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from topology.env import ENV_VARIABLE, SYSTEM_VARIABLE
+from topology.errors import USER_ERROR
 from topology.resolved import ResolvedEnvironment
 from topology.system import DEFAULT_SYSTEM, SelectionError, System, deployments, environment_problems, load_system
 
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(" ".join(select(args.system, args.env).stacks))
     except SelectionError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return USER_ERROR
     return 0
 
 

@@ -28,6 +28,7 @@ from typing import TypeVar
 
 from .accounts import shared_problems
 from .entry import Entry
+from .errors import UserError
 from .model import ExistingNetwork, NamespaceType, NatMode, S3State, Settings, Skip, Topology
 from .overrides import EntryOverride, ServiceOverride, apply, apply_entry, entry_override_problems, explain_type_error
 from .overrides import Sizing as Sizing  # the older name, importable from here as before
@@ -43,7 +44,7 @@ ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,9}$")
 ENV_NAME_RULE = "1-10 lowercase letters or digits, starting with a letter"
 
 
-class SelectionError(Exception):
+class SelectionError(UserError):
     """A system that cannot be loaded or selected; the message is one line for the user."""
 
 

@@ -16,6 +16,7 @@ from .accounts import arn_problems
 from .endpoints import endpoint_host, endpoint_problems
 from .entry import Entry
 from .entry_rules import entry_problems, everyone_warnings
+from .errors import UserError
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .limits import FARGATE_SIZES, HEALTH_CHECK_LIMITS, LOG_RETENTION_DAYS, RULES_PER_SECURITY_GROUP
@@ -89,7 +90,7 @@ SCHEDULE = re.compile(
 PROXY_CPU_UNITS = 256
 
 
-class TopologyError(Exception):
+class TopologyError(UserError):
     """A declaration that cannot be deployed; ``lines`` holds one message per problem."""
 
     def __init__(self, lines: list[str]) -> None:

@@ -25,6 +25,7 @@ from toolchain.node import node as node_executable
 from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order
 from topology.endpoints import endpoint
 from topology.entry_rules import routed_port
+from topology.errors import USER_ERROR
 from topology.selection import select
 from topology.system import SelectionError
 
@@ -366,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                     files[readme] = readme_with_diagram(text, mermaid(article.topology, article.settings))
     except SelectionError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return USER_ERROR
     stale = [path for path, text in files.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
         for path in stale:

@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from toolchain import tf_mirror
+from toolchain.errors import command
+from topology.errors import USER_ERROR
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_CACHE = ROOT / "build" / "hcl-schema"
@@ -591,15 +593,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.synth_dir / "manifest.json").is_file():
         print(f"error: {args.synth_dir}/manifest.json is missing: run `make synth` first", file=sys.stderr)
-        return 2
+        return USER_ERROR
     try:
         done = convert(args.synth_dir, args.out_dir, jsonencode=not args.json_strings)
     except HclError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return USER_ERROR
     print(f"{args.out_dir}: {' '.join(done.stacks)}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

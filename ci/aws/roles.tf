@@ -61,27 +61,16 @@ locals {
   provider_arn = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/${local.issuer}"
 }
 
-data "aws_iam_policy_document" "plan_trust" {
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [local.provider_arn]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.issuer}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.issuer}:sub"
-      values   = ["repo:${var.repository}:pull_request"]
-    }
+# Who may assume each role: the same trust (GitHub's OIDC provider, aud = sts.amazonaws.com), one subject each.
+locals {
+  trusted_subject = {
+    plan   = "repo:${var.repository}:pull_request"
+    deploy = "repo:${var.repository}:environment:${var.environment}"
   }
 }
 
-data "aws_iam_policy_document" "deploy_trust" {
+data "aws_iam_policy_document" "trust" {
+  for_each = local.trusted_subject
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -96,7 +85,7 @@ data "aws_iam_policy_document" "deploy_trust" {
     condition {
       test     = "StringEquals"
       variable = "${local.issuer}:sub"
-      values   = ["repo:${var.repository}:environment:${var.environment}"]
+      values   = [each.value]
     }
   }
 }
@@ -109,40 +98,46 @@ data "aws_iam_policy_document" "state_lock" {
   }
 }
 
-resource "aws_iam_role" "plan" {
-  name                 = "terraform-plan-${var.environment}"
-  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+# One role per subject: terraform-plan-<env> and terraform-deploy-<env>, each with its own trust document.
+resource "aws_iam_role" "ci" {
+  for_each             = local.trusted_subject
+  name                 = "terraform-${each.key}-${var.environment}"
+  assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json
   max_session_duration = 3600
   depends_on           = [aws_iam_openid_connect_provider.github]
 }
 
+# The roles were two resources before; an account that applied that version keeps them.
+moved {
+  from = aws_iam_role.plan
+  to   = aws_iam_role.ci["plan"]
+}
+
+moved {
+  from = aws_iam_role.deploy
+  to   = aws_iam_role.ci["deploy"]
+}
+
 resource "aws_iam_role_policy_attachment" "plan_read" {
-  role       = aws_iam_role.plan.name
+  role       = aws_iam_role.ci["plan"].name
   policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 }
 
 resource "aws_iam_role_policy" "plan_lock" {
   name   = "state-lock"
-  role   = aws_iam_role.plan.id
+  role   = aws_iam_role.ci["plan"].id
   policy = data.aws_iam_policy_document.state_lock.json
 }
 
-resource "aws_iam_role" "deploy" {
-  name                 = "terraform-deploy-${var.environment}"
-  assume_role_policy   = data.aws_iam_policy_document.deploy_trust.json
-  max_session_duration = 3600
-  depends_on           = [aws_iam_openid_connect_provider.github]
-}
-
 resource "aws_iam_role_policy_attachment" "deploy" {
-  role       = aws_iam_role.deploy.name
+  role       = aws_iam_role.ci["deploy"].name
   policy_arn = var.deploy_policy_arn
 }
 
 output "plan_role_arn" {
-  value = aws_iam_role.plan.arn
+  value = aws_iam_role.ci["plan"].arn
 }
 
 output "deploy_role_arn" {
-  value = aws_iam_role.deploy.arn
+  value = aws_iam_role.ci["deploy"].arn
 }

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from topology import AdoptedService, Adoption, ExistingNetwork, Service, Settings, Topology, validate
+from topology.errors import USER_ERROR
 
 from .convert import CARRY_SECRETS, Collector, Draft, Edge, Finding, import_service, infer_calls
 from .gotemplate import Use, Values
@@ -28,7 +29,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         print(f"error: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(USER_ERROR)
 
 
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
@@ -377,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_import(list(args.configs), options, calls, adopt_vpc=args.adopt_vpc)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return USER_ERROR
     configs = [_display(path) for path in args.configs]
     lines = report(result, out_name=args.out.as_posix(), configs=configs)
     if result.collector.blocking:
@@ -388,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             f"error: {len(result.collector.blocking)} carried value(s) unresolved: supply them and run again; nothing written",
             file=sys.stderr,
         )
-        return 2
+        return USER_ERROR
     text = module_text(result.topology, result.settings, header=_header(result, configs), service_notes=_notes(result))
     write_module(args.out, formatted(text))
     print("\n".join(lines))

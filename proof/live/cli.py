@@ -3,8 +3,8 @@
 Reads the account botocore is pointed at (AWS with your credentials and the shipped
 read-only policy, docs/live-policy.json; or the emulator, under ``make local-exec``,
 which is what ``make verify-live`` runs). The first line is the summary; then one
-line per claim and per drift. Exit codes as ``python -m proof.verify``: 0 proven and
-no drift, 1 violations or drift, 2 usage (unknown system or environment), 3 the
+line per claim and per drift. Exit codes as ``python -m proof.verify`` (``proof.exits``): 0 proven and
+no drift, 1 violations or drift, or a user's mistake (unknown system or environment), 3 the
 check's own failure (the account could not be read). Always one line, never a traceback.
 """
 
@@ -15,10 +15,9 @@ import json
 import sys
 from typing import Any
 
-from proof.verify.cli import EXIT_CHECKER, EXIT_PROVEN, EXIT_USAGE, EXIT_VIOLATIONS
+from proof.exits import concluded
 from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
-from topology.system import SelectionError
 
 from .check import KINDS, Finding, judge
 from .read import ClientFactory, ReadError, read
@@ -71,19 +70,16 @@ def main(argv: list[str] | None = None, clients: ClientFactory | None = None) ->
     add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="a machine-readable report on stdout")
     args = parser.parse_args(argv)
-    try:
+
+    def prove() -> bool:
         selection = select(args.system, args.env)
         deployment = selection.one()
         where = selection.system.module + (f" {deployment.environment}" if deployment.environment else "")
         findings = check(deployment, clients or botocore_clients(deployment.settings.region))
-    except SelectionError as error:
-        print(f"verify-live: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except ReadError as error:
-        print(f"verify-live: cannot read the account: {error}", file=sys.stderr)
-        return EXIT_CHECKER
-    if args.json:
-        sys.stdout.write(json.dumps(report(where, findings), indent=2, sort_keys=True) + "\n")
-    else:
-        sys.stdout.write("".join(f"{line}\n" for line in [summary(where, findings), *map(str, findings)]))
-    return EXIT_VIOLATIONS if any(f.failing for f in findings) else EXIT_PROVEN
+        if args.json:
+            sys.stdout.write(json.dumps(report(where, findings), indent=2, sort_keys=True) + "\n")
+        else:
+            sys.stdout.write("".join(f"{line}\n" for line in [summary(where, findings), *map(str, findings)]))
+        return any(f.failing for f in findings)
+
+    return concluded("verify-live", prove, {ReadError: "cannot read the account"})

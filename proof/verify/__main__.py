@@ -1,5 +1,7 @@
 """``python -m proof.verify``: see ``proof.verify.cli``."""
 
+from toolchain.errors import command
+
 from .cli import main
 
-raise SystemExit(main())
+raise SystemExit(command(main))  # an argparse usage error exits 1 too (topology.errors)

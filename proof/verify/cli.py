@@ -1,7 +1,7 @@
 """``python -m proof.verify [INPUT ...] [--example NAME | --system MODULE [--env NAME]]``.
 
-Exit 0 proven, 1 violations, 2 usage (bad arguments, unknown example, system or
-environment), 3 the checker's own failure (unreadable input, internal error):
+Exit codes are ``proof.exits``': 0 proven, 1 violations or a user's mistake (bad arguments, unknown
+example, system or environment), 3 the checker's own failure (unreadable input, internal error):
 always one line on stderr, never a traceback (``--traceback`` to debug the checker).
 
 INPUT is a cdktf.out folder (default ``cdktf.out``), a stack folder (``*.tf.json``
@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from toolchain.errors import UserError
+from proof.exits import concluded
 
 from .beside import Placement, place
 from .config import Config
@@ -30,12 +30,6 @@ from .existing import PLANNED
 from .isolation import Home, check_isolation, homes
 from .load import load, subset
 from .model import CheckerError, Violation
-
-EXIT_PROVEN, EXIT_VIOLATIONS, EXIT_USAGE, EXIT_CHECKER = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """A mistake on the command line: one line, exit 2."""
 
 
 @dataclass(frozen=True)
@@ -65,21 +59,15 @@ def declarations(args: argparse.Namespace) -> Selection:
 
     The one place that finds the declaration: an example by name, or each environment of a system module."""
     if args.example:
-        try:
-            declared = from_topology(load_topology(args.example))
-            return Selection([Selected(None, None, declared, accepted_of(example_settings(args.example)))], {}, {}, {})
-        except UserError as error:  # examples.load: an unknown name
-            raise UsageError(str(error)) from None
+        declared = from_topology(load_topology(args.example))
+        return Selection([Selected(None, None, declared, accepted_of(example_settings(args.example)))], {}, {}, {})
     if not args.system:
         return Selection([Selected(None, None, None, ())], {}, {}, {})
     from topology.selection import select
-    from topology.system import SelectionError, deployments
+    from topology.system import deployments
 
-    try:
-        selection = select(args.system, args.env)
-        every = deployments(selection.system, None)
-    except SelectionError as error:
-        raise UsageError(str(error)) from None
+    selection = select(args.system, args.env)
+    every = deployments(selection.system, None)
     reports = [Selected(d.environment, d.stacks, from_topology(d.topology), accepted_of(d.settings)) for d in selection.chosen]
     excluded = {e.stack: e.reason for e in selection.system.settings.excluded_stacks}
     return Selection(reports, {d.environment: d.stacks for d in every}, excluded, homes(every))
@@ -135,10 +123,12 @@ def judged(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes: ``proof.exits`` (0 proven, 1 violations or a user's mistake, 3 the checker's own failure)."""
     args = parser().parse_args(argv)
     inputs = [*args.inputs, *args.plan] or [Path("cdktf.out")]
-    failed = False
-    try:
+
+    def prove() -> bool:
+        failed = False
         selection = declarations(args)
         whole = load(inputs)
         placement = place(whole, selection.pairs, selection.excluded) if selection.pairs else None
@@ -155,15 +145,6 @@ def main(argv: list[str] | None = None) -> int:
                 print(violation)
             print(f"{summary(stacks, violations, config, verbose=args.verbose)}; input: {config.source}", file=sys.stderr)
             failed = failed or bool(violations)
-    except UsageError as error:
-        print(f"verify: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except CheckerError as error:
-        print(f"verify: checker failure: {error}", file=sys.stderr)
-        return EXIT_CHECKER
-    except Exception as error:  # never a traceback: CI must tell the checker's failure from a finding
-        if args.traceback:
-            raise
-        print(f"verify: checker failure: {type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_CHECKER
-    return EXIT_VIOLATIONS if failed else EXIT_PROVEN
+        return failed
+
+    return concluded("verify", prove, {CheckerError: "checker failure"}, traceback=args.traceback)

@@ -12,18 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from topology.checks import IN_VPC_PREFIX, IN_VPC_SUFFIX, NO_IGW_ROUTE, NO_PUBLIC_IP, in_vpc
+
 from .config import Config
 from .model import Address, Unknown, Violation, as_list, block, blocks
 
 PLANNED = "private-subnets-when-planned"
 """The rule of a subnet proven when planned: printed, never counted as a finding."""
-NO_PUBLIC_IP = "${!self.map_public_ip_on_launch}"
-NO_IGW_ROUTE = '${!anytrue([for r in self.routes : can(regex("^igw-", r.gateway_id))])}'
-
-
-def in_vpc(vpc_id: str) -> str:
-    """The whole condition that a subnet is in ``vpc_id``."""
-    return f'${{self.vpc_id == "{vpc_id}"}}'
 
 
 def postconditions(body: dict[str, Any]) -> set[str]:
@@ -76,7 +71,11 @@ def existing_subnet(config: Config, service: str, subnet: Address) -> Violation 
     body = config.body(subnet)
     subnet_id = body.get("id")
     conditions = postconditions(body)
-    vpcs = [c[len('${self.vpc_id == "') : -2] for c in conditions if c.startswith('${self.vpc_id == "') and c.endswith('"}')]
+    vpcs = [
+        c.removeprefix(IN_VPC_PREFIX).removesuffix(IN_VPC_SUFFIX)
+        for c in conditions
+        if c.startswith(IN_VPC_PREFIX) and c.endswith(IN_VPC_SUFFIX)
+    ]
     proven = (
         isinstance(subnet_id, str)
         and subnet_id.startswith("subnet-")

@@ -12,11 +12,12 @@ a policy document the checker cannot read, fails closed unless declared.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from topology.patterns import ARN_PARTITION, CUSTOMER_POLICY_ARN
 
 from .config import Config
 from .model import Address, Unknown, Violation, as_list, blocks
@@ -172,16 +173,13 @@ def _role_of(config: Config, stack: str, value: Any) -> Address | str | Unknown:
 def managed_arn(text: str) -> str:
     """An ARN with its partition written generically: ``arn:${data.aws_partition.p.partition}:iam::aws:policy/X``,
     ``arn:aws-cn:...`` and ``arn:aws:...`` all name the same AWS-managed policy."""
-    return re.sub(r"^arn:(\$\{[^}]*partition[^}]*\}|aws[a-z-]*):", "arn:aws:", text)
-
-
-CUSTOMER_ARN = re.compile(r"^arn:[^:]+:iam::(?P<account>[0-9]{12}|\$\{[^}]*\}):policy(?P<path>/(?:[^/]+/)*)(?P<name>[^/]+)$")
+    return ARN_PARTITION.sub("arn:aws:", text)
 
 
 def policy_arn_names(config: Config, address: Address, body: dict[str, Any], arn: str) -> bool:
     """Whether a literal policy ARN is this customer-managed policy's: its account (never ``aws``: an AWS-managed
     policy is not a same-named policy of the team), its path and its name."""
-    match = CUSTOMER_ARN.match(arn)
+    match = CUSTOMER_POLICY_ARN.match(arn)
     name, path = config.value(address.stack, body.get("name")), config.value(address.stack, body.get("path", "/"))
     return match is not None and match["name"] == name and match["path"] == (path if isinstance(path, str) else None)
 

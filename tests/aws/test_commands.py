@@ -1,4 +1,4 @@
-"""aws/commands.py's preflight: what it says when AWS cannot be asked who the caller is."""
+"""aws/preflight.py's preflight: what it says when AWS cannot be asked who the caller is."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from aws.commands import PreflightError, preflight
+from aws.preflight import PreflightError, preflight
 from examples import chain
 from topology import Settings
 from topology.resolved import ResolvedEnvironment

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from toolchain import reviewed
+from topology.errors import USER_ERROR
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,5 +32,5 @@ def test_a_plan_against_aws_without_a_route_is_one_line(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1].startswith("error: the AWS endpoint is unreachable (Could not connect")
-    assert done.returncode == 2  # make stops; the CI reads the verdict
+    assert done.returncode == USER_ERROR  # 1, as terraform's error: make stops; the CI reads the verdict
     assert (plandir / reviewed.VERDICT).read_text(encoding="utf-8") == "1\n"

@@ -41,6 +41,8 @@ def test_the_workflow_calls_the_make_targets_that_exist() -> None:
 
 def test_the_deploy_role_trusts_only_the_protected_environment() -> None:
     roles = (ROOT / "ci" / "aws" / "roles.tf").read_text(encoding="utf-8")
-    assert '"repo:${var.repository}:environment:${var.environment}"' in roles
-    assert '"repo:${var.repository}:pull_request"' in roles
-    assert roles.count('values   = ["sts.amazonaws.com"]') == 2
+    assert 'deploy = "repo:${var.repository}:environment:${var.environment}"' in roles
+    assert 'plan   = "repo:${var.repository}:pull_request"' in roles
+    # One trust document per subject (for_each), each pinning the audience; each role takes its own.
+    assert roles.count('values   = ["sts.amazonaws.com"]') == 1 and "values   = [each.value]" in roles
+    assert "assume_role_policy   = data.aws_iam_policy_document.trust[each.key].json" in roles

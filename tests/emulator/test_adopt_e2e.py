@@ -26,10 +26,11 @@ from typing import Any
 
 import pytest
 
-from emulator import local
 from emulator.server import KNOWN_GAPS, Emulator, pointed
+from emulator.target import base_env
 from examples import article
 from proof.plan_review import StackReview, markdown, review
+from runner.run import plan_stacks
 from toolchain.stackrun import StackError
 from topology import AdoptedService, Adoption, ExistingNetwork, NetworkSettings, Settings, Topology
 
@@ -102,7 +103,7 @@ def _variant(synthesize: Synthesizer, settings: Settings, where: Path) -> Path:
 
 
 def _plan(outdir: Path, stack: str, env: dict[str, str], plandir: Path) -> dict[str, Any]:
-    (planned,) = local.plan_stacks(outdir, plandir, env, stacks=(stack,), share_provider=True)
+    (planned,) = plan_stacks(outdir, plandir, env, stacks=(stack,), share_provider=True)
     result: dict[str, Any] = json.loads(planned.read_text(encoding="utf-8"))
     return result
 
@@ -113,7 +114,7 @@ def adopted(tmp_path_factory: pytest.TempPathFactory, synthesize: Synthesizer) -
     with Emulator(work / "emulator", region="ap-northeast-1", record=False) as aws:
         ids = seed(aws, "system")
         applied = _variant(synthesize, adoption_settings(ids, log_groups=False), work / "applied")
-        env = pointed(local.base_env(applied, emulator=True), aws)
+        env = pointed(base_env(applied), aws)
         _plan(applied, "network", env, work / "plan")
         _terraform_apply(applied, "network", work / "plan" / "network.tfplan", env)
         full = _variant(synthesize, adoption_settings(ids, log_groups=True), work / "full")

@@ -18,23 +18,24 @@ from typing import Any
 
 import pytest
 
-from emulator import local
 from emulator.server import Emulator, pointed
+from emulator.target import base_env
 from examples import article
 from proof.plan_review import review
+from runner.run import ROOT, plan_stacks
 from toolchain.stackrun import StackError
 from topology import ExistingNetwork, NetworkSettings, Settings
 
 from ..conftest import Synthesizer
 
-EMULATOR_PYTHON = local.ROOT / "emulator" / ".venv" / "bin" / "python"
+EMULATOR_PYTHON = ROOT / "emulator" / ".venv" / "bin" / "python"
 
 
 def seed(aws: dict[str, str], what: str = "network") -> dict[str, Any]:
     """Create the legacy system in the running emulator; its IDs."""
     done = subprocess.run(
         [str(EMULATOR_PYTHON), "-m", "tests.builders.legacy_article", "--endpoint", aws["AWS_ENDPOINT_URL"], "--what", what],
-        cwd=local.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
@@ -53,8 +54,8 @@ def legacy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str,
 def _plan_network(synthesize: Synthesizer, settings: Settings, aws: dict[str, str], tmp: Path) -> Path:
     variant = tmp / "variant"
     shutil.copytree(synthesize(article.TOPOLOGY, settings).outdir, variant / "cdktf.out", ignore=shutil.ignore_patterns(".terraform*"))
-    env = local.base_env(variant / "cdktf.out", emulator=True)
-    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("network",), share_provider=True)
+    env = base_env(variant / "cdktf.out")
+    (planned,) = plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("network",), share_provider=True)
     return planned
 
 

@@ -20,8 +20,8 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from emulator import local
 from examples import storefront
+from runner.run import ROOT
 
 from .test_local_e2e import _first, _requests
 
@@ -31,7 +31,7 @@ SYSTEM = "examples.storefront"
 def _local(command: str, home: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "emulator.local", command, "--system", SYSTEM, "--home", str(home)],
-        cwd=local.ROOT,
+        cwd=ROOT,
         env=dict(os.environ),
         capture_output=True,
         text=True,

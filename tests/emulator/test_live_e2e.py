@@ -159,4 +159,4 @@ def test_local_exec_points_the_command_at_the_emulator_only(article: Deployed, t
 
 def test_local_exec_without_a_command_is_one_line() -> None:
     done = subprocess.run([sys.executable, "-m", "emulator.exec"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stderr) == (2, "error: local-exec: no command given (make local-exec CMD='aws ec2 describe-vpcs')\n")
+    assert (done.returncode, done.stderr) == (1, "error: local-exec: no command given (make local-exec CMD='aws ec2 describe-vpcs')\n")

@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from emulator import local
 from emulator.server import KNOWN_GAPS, Emulator, pointed
+from emulator.target import base_env
 from examples import article
 from proof.known_gaps import ENTRY_GAPS
 from proof.plan_review import StackReview, review
+from runner.run import ROOT, plan_stacks
 from toolchain.stackrun import PROXY_SWITCH
 from topology import Service, Settings, Topology
 
@@ -78,7 +79,7 @@ def test_second_plan_differs_only_in_known_emulator_gaps(article_deployed: Deplo
     assert "(known emulator gap, not a real change)" in text
     proven = subprocess.run(
         [sys.executable, "-m", "proof.verify", str(tmp_path / "network.json"), str(tmp_path / "services.json"), "--example", "article"],
-        cwd=local.ROOT,
+        cwd=ROOT,
         capture_output=True,
         text=True,
     )
@@ -95,8 +96,8 @@ def replayed(article_deployed: Deployed) -> Iterator[dict[str, str]]:
 def _plan_variant(home: Path, aws: dict[str, str], variant: Path, tmp: Path) -> StackReview:
     """Plan ``variant/cdktf.out``'s services stack (network is unchanged) against the deployed account and state."""
     (variant / "state").symlink_to(home / "state")
-    env = local.base_env(variant / "cdktf.out", emulator=True)
-    (planned,) = local.plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",), share_provider=True)
+    env = base_env(variant / "cdktf.out")
+    (planned,) = plan_stacks(variant / "cdktf.out", tmp / "plan", pointed(env, aws), stacks=("services",), share_provider=True)
     return review(planned.stem, json.loads(planned.read_text(encoding="utf-8")))
 
 
@@ -170,9 +171,9 @@ def test_a_public_ip_is_blocking(article_deployed: Deployed, replayed: dict[str,
 
 def test_first_deploy_review_against_an_empty_account(synthesize: Synthesizer, tmp_path: Path) -> None:
     variant = _synth_variant(synthesize, article.TOPOLOGY, tmp_path)
-    env = local.base_env(variant / "cdktf.out", emulator=True)
+    env = base_env(variant / "cdktf.out")
     with Emulator(tmp_path / "empty", region="ap-northeast-1", record=False) as aws:
-        planned = local.plan_stacks(variant / "cdktf.out", tmp_path / "plan", pointed(env, aws), share_provider=True)
+        planned = plan_stacks(variant / "cdktf.out", tmp_path / "plan", pointed(env, aws), share_provider=True)
     assert [p.stem for p in planned] == ["network"]  # services reads network's outputs: planned after network exists
     network = review("network", json.loads(planned[0].read_text(encoding="utf-8")))
     expected = sum(len(v) for v in json.loads((variant / "cdktf.out/stacks/network/cdk.tf.json").read_text())["resource"].values())
@@ -195,10 +196,10 @@ def test_plans_through_the_schema_proxy_are_the_plans_without_it(
     """toolchain/provider_proxy.py hands Terraform a trimmed schema: nothing a plan says may change for it."""
     variant = _synth_variant(synthesize, article.TOPOLOGY, tmp_path)
     (variant / "state").symlink_to(article_deployed.home / "state")
-    env = pointed(local.base_env(variant / "cdktf.out", emulator=True), replayed)
+    env = pointed(base_env(variant / "cdktf.out"), replayed)
     env.pop(PROXY_SWITCH, None)  # through the proxy, whatever the run's setting
-    proxied = local.plan_stacks(variant / "cdktf.out", tmp_path / "proxied", env, share_provider=True)
-    direct = local.plan_stacks(variant / "cdktf.out", tmp_path / "direct", {**env, PROXY_SWITCH: "off"}, share_provider=True)
+    proxied = plan_stacks(variant / "cdktf.out", tmp_path / "proxied", env, share_provider=True)
+    direct = plan_stacks(variant / "cdktf.out", tmp_path / "direct", {**env, PROXY_SWITCH: "off"}, share_provider=True)
     assert [path.stem for path in proxied] == [path.stem for path in direct] == ["network", "services"]
     assert [_comparable(path) for path in proxied] == [_comparable(path) for path in direct]
 

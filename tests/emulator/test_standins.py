@@ -204,7 +204,7 @@ def test_a_stand_in_the_declaration_no_longer_names_is_still_removed(monkeypatch
 
 def test_each_environment_stands_in_its_own_certificate() -> None:
     """The emulator's certificates come from the resolved deployment: prod's own, never staging's."""
-    from emulator.local import certificates
+    from emulator.target import certificates
 
     staging, prod = deployments(load_system("examples.production"))
     assert (certificates(staging), certificates(prod)) == ((production.CERTIFICATE,), (production.PROD_CERTIFICATE,))

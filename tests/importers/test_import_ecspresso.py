@@ -24,6 +24,7 @@ from importers.ecspresso import main
 from importers.ecspresso.gotemplate import Values, render
 from importers.ecspresso.module import formatted
 from topology import Secret, Settings
+from topology.errors import USER_ERROR
 
 from ..conftest import Synthesizer
 
@@ -128,7 +129,7 @@ def test_jsonnet_variant_with_an_external_variable_imports_the_same_module(capsy
 def test_missing_external_variable_is_one_line_and_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "m.py"
     code, report, errors = _run(capsys, "--out", out, ARTICLE_JSONNET / "internal.yml")
-    assert code == 2 and report == []
+    assert code == USER_ERROR and report == []
     assert errors == [
         "error: internal-ecs-task-def.jsonnet: jsonnet: RUNTIME ERROR: Undefined external variable: NGINX_TAG (pass --ext-str NGINX_TAG=VALUE)"
     ]
@@ -233,7 +234,7 @@ def test_ci_unresolved_values_in_dropped_fields_are_named_not_invented(capsys: p
     out = tmp_path / "ci.py"
     # Secrets are carried, so their unresolved ARNs stop the import and are named.
     code, report, errors = _run(capsys, "--out", out, CI / "nginx.yml")
-    assert code == 2 and not out.exists()
+    assert code == USER_ERROR and not out.exists()
     # Issue 20: the report's first line does not say "Imported ... into" what is not written.
     assert report[0] == f"Read 1 service(s) from nginx.yml; {out.as_posix()} not written: 2 carried value(s) unresolved (below)"
     assert errors == [
@@ -259,16 +260,16 @@ def test_ci_unresolved_values_in_dropped_fields_are_named_not_invented(capsys: p
 def test_general_case_names_each_unresolved_input_one_step_at_a_time(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out = tmp_path / "general.py"
     code, report, errors = _run(capsys, "--out", out, CI / "ecspresso.yml")
-    assert (code, report) == (2, [])
+    assert (code, report) == (USER_ERROR, [])
     assert errors == ["error: ecspresso.yml: unresolved template calls: line 3: must_env `SERVICE` (supply it with --env SERVICE=VALUE)"]
     code, _, errors = _run(capsys, "--out", out, "--env", "SERVICE=nginx", CI / "ecspresso.yml")
-    assert code == 2 and errors == [
+    assert code == USER_ERROR and errors == [
         "error: ecs-task-def.jsonnet: jsonnet: RUNTIME ERROR: Undefined external variable: DEPLOYMENT_CONTROLLER (pass --ext-str DEPLOYMENT_CONTROLLER=VALUE)"
     ]
     code, report, errors = _run(
         capsys, "--out", out, "--env", "SERVICE=nginx", "--ext-str", "DEPLOYMENT_CONTROLLER=ECS", CI / "ecspresso.yml"
     )
-    assert code == 2
+    assert code == USER_ERROR
     assert errors == [
         "error: service 'nginx': ecs-task-def.jsonnet: containerDefinitions[0].environment[0].value: {{ ssm `/ecspresso-test/foo` }} unresolved in a carried field",
         "error: service 'nginx': ecs-task-def.jsonnet: containerDefinitions[0].environment[1].value: {{ secretsmanager_arn `ecspresso-test/baz` }} unresolved in a carried field",
@@ -388,7 +389,7 @@ def test_json_with_comments_as_the_article_prints_it(capsys: pytest.CaptureFixtu
     assert (code, errors) == (0, [])
 
 
-# --- bad input: one line, exit 2, nothing written ---------------------------------------------------
+# --- bad input: one line, exit 1 (USER_ERROR), nothing written ---------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -404,7 +405,7 @@ def test_json_with_comments_as_the_article_prints_it(capsys: pytest.CaptureFixtu
         ("twice", "error: internal.yml: service 'internal-nginx' is imported twice"),
     ],
 )
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+def test_bad_input_is_one_line_exit_1_and_writes_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str, expected: str
 ) -> None:
     project = _article_copy(tmp_path)
@@ -428,7 +429,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     elif case == "twice":
         configs = [project / "internal.yml", project / "internal.yml"]
     code, report, errors = _run(capsys, "--out", out, *extra, *configs)
-    assert (code, report, errors) == (2, [], [expected.replace("--out m.txt", f"--out {out}")])
+    assert (code, report, errors) == (USER_ERROR, [], [expected.replace("--out m.txt", f"--out {out}")])
     assert not out.exists()
 
 

@@ -16,6 +16,7 @@ from proof.live.check import judge
 from proof.live.cli import report, summary
 from proof.live.read import read
 from topology import Port, Service, Settings, Topology
+from topology.errors import USER_ERROR
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "docs" / "live-policy.json"
@@ -213,7 +214,7 @@ def test_summary_and_json() -> None:
 def test_an_unknown_system_is_usage(system: str, capsys: pytest.CaptureFixture[str]) -> None:
     from proof.live.cli import main
 
-    assert main(["--system", system], clients=lambda _: None) == 2
+    assert main(["--system", system], clients=lambda _: None) == USER_ERROR
     assert capsys.readouterr().err.startswith("verify-live: system 'acme.none'")
 
 

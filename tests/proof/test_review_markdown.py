@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from emulator.local import verdict
 from emulator.server import KNOWN_GAPS
 from proof.plan_review import COMMENT_LIMIT, FULL_REVIEW, Finding, findings, main, markdown, review
+from runner.run import verdict
 from toolchain import reviewed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "plan"

@@ -10,6 +10,7 @@ import pytest
 
 from proof import scan
 from topology import Settings
+from topology.errors import USER_ERROR
 
 from ..conftest import EXAMPLES, Synthesizer
 from .checkov_batch import scan_each
@@ -134,7 +135,7 @@ def test_a_declared_skip_needs_a_check_id_and_a_reason() -> None:
 
 
 def test_an_unknown_system_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert scan.main([str(tmp_path), "--system", "acme.nowhere"]) == 2
+    assert scan.main([str(tmp_path), "--system", "acme.nowhere"]) == USER_ERROR
     err = capsys.readouterr().err
     assert err.startswith("error: system 'acme.nowhere': no such module on the import path") and "Traceback" not in err
 

@@ -19,6 +19,7 @@ import pytest
 from proof.verify import Config, Declared, declared_callers, load, verify
 from proof.verify.cli import main
 from topology import Settings
+from topology.errors import USER_ERROR
 
 from ..conftest import EXAMPLES, Synthesizer
 from ..tfjson import Synth
@@ -833,7 +834,7 @@ def test_exit_codes_tell_proof_findings_usage_and_checker_failure(
     expected = cidr_ingress(stacks)
     assert main([str(_write(tmp_path / "bad", stacks, {})), "--example", "article"]) == 1
     assert capsys.readouterr().out.splitlines() == [expected]
-    assert main([str(article_synth.outdir), "--example", "nope"]) == 2
+    assert main([str(article_synth.outdir), "--example", "nope"]) == USER_ERROR
     assert capsys.readouterr().err.startswith("verify: unknown example 'nope'")
     broken = _write(tmp_path / "broken", _stacks(article_synth), {"services/bad.tf": "resource {{{"})
     assert main([str(broken)]) == 3
@@ -926,6 +927,6 @@ def test_a_checker_bug_is_exit_3_in_one_line(
 def test_a_system_module_selects_its_stacks_and_declaration(article_synth: Synth, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(article_synth.outdir), "--system", "examples.article"]) == 0
     assert capsys.readouterr().err.startswith("network, services: ok: 0 violation(s); 1 server(s), 2 service(s) checked; ")
-    assert main([str(article_synth.outdir), "--system", "nowhere.to.be.found"]) == 2
+    assert main([str(article_synth.outdir), "--system", "nowhere.to.be.found"]) == USER_ERROR
     err = capsys.readouterr().err
     assert err.startswith("verify: ") and err.count("\n") == 1

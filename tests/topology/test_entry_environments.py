@@ -30,6 +30,7 @@ from topology import (
     Topology,
     validate,
 )
+from topology.errors import USER_ERROR
 from topology.system import SelectionError, System, deployments, environment_problems, load_system
 
 from ..systems import write_shop
@@ -405,7 +406,7 @@ def test_an_override_of_what_the_internet_may_reach_is_one_line_at_import(on_pat
     assert str(raised.value) == f"system 'acme.shop': importing it failed: {expected}"
 
 
-def test_main_prints_the_routes_line_and_exits_2_without_a_traceback(on_path: Path) -> None:
+def test_main_prints_the_routes_line_and_exits_1_without_a_traceback(on_path: Path) -> None:
     write_shop(on_path, "from topology import EntryOverride\n\nX = EntryOverride(routes=())\n")
     done = subprocess.run(
         [sys.executable, str(ROOT / "main.py")],
@@ -414,7 +415,7 @@ def test_main_prints_the_routes_line_and_exits_2_without_a_traceback(on_path: Pa
         text=True,
         cwd=on_path,
     )
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.returncode, done.stdout) == (USER_ERROR, "")
     assert done.stderr == (
         "error: system 'acme.shop': importing it failed: EntryOverride(routes=...): 'routes' is part of what the internet may reach, "
         f"the same in every environment {FIXED}\n"

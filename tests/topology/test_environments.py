@@ -27,6 +27,7 @@ from topology import (
     Topology,
     validate,
 )
+from topology.errors import USER_ERROR
 from topology.system import SelectionError, System, deployments, environment_problems, load_system
 
 from ..systems import SHOP, write_shop
@@ -221,7 +222,7 @@ def test_an_override_that_is_not_a_service_override_or_doubled_is_its_line() -> 
     ]
 
 
-def test_main_prints_the_line_and_exits_2_without_a_traceback(on_path: Path) -> None:
+def test_main_prints_the_line_and_exits_1_without_a_traceback(on_path: Path) -> None:
     write_shop(on_path, SHOP.replace("Sizing(desired_count=1)", "Sizing(ports=())"))
     done = subprocess.run(
         [sys.executable, str(ROOT / "main.py")],
@@ -230,7 +231,7 @@ def test_main_prints_the_line_and_exits_2_without_a_traceback(on_path: Path) -> 
         text=True,
         cwd=on_path,
     )
-    assert (done.returncode, done.stdout) == (2, "")
+    assert (done.returncode, done.stdout) == (USER_ERROR, "")
     assert done.stderr == (
         "error: system 'acme.shop': importing it failed: ServiceOverride(ports=...): 'ports' is part of the call graph, the same in "
         "every environment (names, ports and calls are set once, on the Service) (shop.py, line 15)\n"

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from topology import Settings
+from topology.errors import USER_ERROR
 from writers import hcl
 
 from ..conftest import EXAMPLES, Synthesizer
@@ -116,7 +117,7 @@ def test_without_a_synth_the_command_says_so_in_one_line(tmp_path: Path) -> None
     done = subprocess.run(
         [sys.executable, "-m", "writers.hcl", str(tmp_path / "nothing"), str(tmp_path / "hcl")], capture_output=True, text=True
     )
-    assert done.returncode == 2
+    assert done.returncode == USER_ERROR
     assert done.stderr.strip().count("\n") == 0 and "make synth" in done.stderr
 
 
