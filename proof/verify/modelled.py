@@ -82,7 +82,22 @@ FRONT_DOORS: dict[str, Unfollowed] = {
 """Load balancing and private links, as ``exposure`` checks them (``FRONT_DOOR_TYPES``: a declared entry's resources
 are compared with the declaration; any other is itself a finding when it can reach a task)."""
 
-MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS}
+OWN_RESOURCES: dict[str, Unfollowed] = {
+    "aws_sqs_queue": dict.fromkeys(
+        ("content_based_deduplication", "kms_data_key_reuse_period_seconds", "policy", "redrive_allow_policy", "redrive_policy")
+    ),
+    "aws_sns_topic": dict.fromkeys(("archive_policy", "delivery_policy", "policy")),
+    "aws_s3_bucket": dict.fromkeys(("acl", "cors_rule", "grant", "logging", "policy", "replication_configuration", "website")),
+    "aws_dynamodb_table": dict.fromkeys(
+        ("import_table", "replica", "restore_source_name", "restore_source_table_arn", "server_side_encryption")
+    ),
+}
+"""The team's own resources (topology/extras.py), which ``iam`` reads through the grants on task roles; any
+argument that could open them (a resource policy, an ACL, a replica) is unfollowed, as is a separate policy
+resource (``aws_sqs_queue_policy``, ...), which is not modelled at all. The SNS feedback-role arguments name
+roles SNS assumes, not a path to a task, and stay unset in what the project writes."""
+
+MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS, **OWN_RESOURCES}
 
 REQUIRED: dict[str, dict[str, str]] = {"aws_ecs_task_definition": {"network_mode": "awsvpc"}}
 """Arguments a modelled type must set to this value: unset, a task definition runs in ``bridge`` mode on EC2,
