@@ -12,7 +12,7 @@ Every grant becomes one statement on that service's task role, on that resource'
 
 from __future__ import annotations
 
-from topology import Bucket, HealthCheck, Port, Queue, Service, Settings, Table, Topology
+from topology import Bucket, HealthCheck, Port, Queue, Service, Settings, Skip, Table, Topology
 
 ORDERS = Queue(name="orders")
 RECEIPTS = Bucket(name="receipts")
@@ -43,7 +43,17 @@ TOPOLOGY = Topology(
     ),
 )
 
-SETTINGS = Settings(project="ledger", tags=(("cost-centre", "cc-1234"),))
+SETTINGS = Settings(
+    project="ledger",
+    tags=(("cost-centre", "cc-1234"),),
+    checkov_skips=(
+        Skip(check="CKV_AWS_145", reason="receipts are encrypted with S3-managed keys: no key of our own to rotate or grant"),
+        Skip(check="CKV_AWS_18", reason="receipts are written by api alone (its grant); CloudTrail data events would log reads if needed"),
+        Skip(check="CKV_AWS_144", reason="receipts can be re-issued from the ledger table: no second region"),
+        Skip(check="CKV2_AWS_62", reason="nothing reacts to a new receipt: worker reads them when it takes the order off the queue"),
+        Skip(check="CKV_AWS_119", reason="the ledger table uses the AWS-owned key: no key of our own to rotate or grant"),
+    ),
+)
 
 if __name__ == "__main__":
     from main import run

@@ -7,10 +7,11 @@ declarations reach a resource through ``ServicesStack.own[<name>]`` (an ``OwnRes
 as Terraform expressions, and its construct (``handle.resource.node``) once the tree is materialized
 (stacks/tree.py), for an ``add_override`` or a cross-stack reference from a stack of the team's own.
 
-What is not written, and why: an S3 public access block (new buckets block public access and disable ACLs by
-default since April 2023; the ownership control below keeps ACLs off) and DynamoDB's ``server_side_encryption``
-(tables are encrypted at rest by default): both are arguments the proof cannot model, so each would be a finding
-(proof/verify/kinds.py) for no path.
+A bucket comes with its ACLs off (owner-enforced), its public access blocked, versioning and a lifecycle rule.
+What is not written, and why: DynamoDB's ``server_side_encryption`` (tables are encrypted at rest by default, and
+the argument can name a key policy the proof does not read, so it would be a finding for no path); a customer key,
+access logging, replication and event notifications for a bucket (each needs infrastructure of its own: a system
+that needs them declares the checkov skips it accepts, as examples/ledger.py does).
 """
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ from topology.extras import OBJECT_ACTIONS, TERRAFORM_TYPE, Grant, OwnResource
 
 from .iam import policy_document
 from .raw import RawBlocks, RawResource
+
+PUBLIC_ACCESS_BLOCK = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+BUCKET_LIFECYCLE = {
+    "id": "tidy",
+    "status": "Enabled",
+    "filter": {},
+    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+    "noncurrent_version_expiration": {"noncurrent_days": 90},
+}
+"""Versions replaced or deleted are kept 90 days (a mistaken overwrite can be undone), unfinished uploads 7."""
 
 NAME_ATTRIBUTE = {"queue": "name", "topic": "name", "bucket": "bucket", "table": "name"}
 """The attribute holding each kind's AWS name."""
@@ -71,8 +82,15 @@ def _write(raw: RawBlocks, resource: OwnResource, name: str) -> RawResource:
         }
         return raw.resource([component], kind, body)
     bucket = raw.resource([component], kind, {"bucket": name})
-    ownership = {"bucket": bucket.ref("id"), "rule": {"object_ownership": "BucketOwnerEnforced"}}
-    raw.resource([f"{component}_ownership"], "aws_s3_bucket_ownership_controls", ownership)
+    of_bucket = {"bucket": bucket.ref("id")}
+    raw.resource(
+        [f"{component}_ownership"], "aws_s3_bucket_ownership_controls", {**of_bucket, "rule": {"object_ownership": "BucketOwnerEnforced"}}
+    )
+    raw.resource(
+        [f"{component}_public_access"], "aws_s3_bucket_public_access_block", {**of_bucket, **dict.fromkeys(PUBLIC_ACCESS_BLOCK, True)}
+    )
+    raw.resource([f"{component}_versioning"], "aws_s3_bucket_versioning", {**of_bucket, "versioning_configuration": {"status": "Enabled"}})
+    raw.resource([f"{component}_lifecycle"], "aws_s3_bucket_lifecycle_configuration", {**of_bucket, "rule": [BUCKET_LIFECYCLE]})
     return bucket
 
 

@@ -91,11 +91,15 @@ OWN_RESOURCES: dict[str, Unfollowed] = {
     "aws_dynamodb_table": dict.fromkeys(
         ("import_table", "replica", "restore_source_name", "restore_source_table_arn", "server_side_encryption")
     ),
+    "aws_s3_bucket_public_access_block": dict.fromkeys(
+        ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"), ("true",)
+    ),
 }
 """The team's own resources (topology/extras.py), which ``iam`` reads through the grants on task roles; any
 argument that could open them (a resource policy, an ACL, a replica) is unfollowed, as is a separate policy
 resource (``aws_sqs_queue_policy``, ...), which is not modelled at all. The SNS feedback-role arguments name
-roles SNS assumes, not a path to a task, and stay unset in what the project writes."""
+roles SNS assumes, not a path to a task, and stay unset in what the project writes. A public access block only
+narrows, when each of its flags is ``true``."""
 
 MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS, **OWN_RESOURCES}
 

@@ -174,3 +174,15 @@ def test_the_proof_rejects_a_resource_policy_on_an_own_resource(ledger_synth: Sy
     found = _findings(_config(ledger_synth, open_queue))
     assert any("aws_sqs_queue_policy.open: known-types-only" in line and "(policy)" in line for line in found), found
     assert any("aws_sqs_queue.own_orders: known-types-only" in line and "(policy)" in line for line in found), found
+
+
+def test_a_bucket_block_that_lets_public_access_through_is_a_finding(ledger_synth: Synth) -> None:
+    """The public access block only narrows while each flag is true: a false one is a path the proof cannot close."""
+    blocks = ledger_synth.stack("services")["resource"]["aws_s3_bucket_public_access_block"]
+    assert blocks["own_receipts_public_access"]["restrict_public_buckets"] is True
+
+    def loosen(stack: dict[str, Any]) -> None:
+        stack["resource"]["aws_s3_bucket_public_access_block"]["own_receipts_public_access"]["restrict_public_buckets"] = False
+
+    found = _findings(_config(ledger_synth, loosen))
+    assert found and all("own_receipts_public_access: known-types-only" in line and "(restrict_public_buckets)" in line for line in found)
