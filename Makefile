@@ -118,6 +118,7 @@ snapshot-update: setup ## Rewrite the committed JSON and HCL snapshots after a r
 
 docs: $(VENV)/.synced ## Regenerate docs/reference.md from the declaration's types and docstrings (a test keeps it true)
 	$(PY) -m writers.reference
+	$(PY) -m writers.own_resources
 
 diagram: setup ## Draw SYSTEM= (ENV=) into build/diagrams/; with no SYSTEM, redraw docs/diagrams/ and the README's
 	$(PY) -m writers.diagram $(if $(SYSTEM_GIVEN),--system $(SYSTEM) $(if $(ENV),--env $(ENV)) --out $(DIAGRAMS))

@@ -70,8 +70,20 @@ class RawResource:
     path: str
     body: dict[str, Any]
     import_id: str | None = None
-    node: Any = None
-    """Its construct (a ``stacks.tree.RawNode``) once the stack's tree is materialized, else ``None``."""
+    blocks: RawBlocks | None = field(default=None, repr=False, compare=False)
+    """The stack's blocks it belongs to: where its construct is found once they are in the tree."""
+    _construct: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def node(self) -> Any:
+        """Its construct (a cdktf ``TerraformResource``) once the stack's tree is materialized
+        (stacks/tree.py), else ``None``: for ``add_override`` and attribute references."""
+        if self._construct is None and self.blocks is not None and self.blocks.materialized:
+            scope: Any = self.blocks.stack
+            for component in self.path.split("/")[1:]:
+                scope = scope.node.find_child(component)
+            self._construct = scope
+        return self._construct
 
     @property
     def address(self) -> str:
@@ -130,7 +142,7 @@ class RawBlocks:
                 raise ValueError(f"{self.stack_id}: {path} is below the resource {node.path}")
         if components[-1] in node:
             raise ValueError(f"{self.stack_id}: two resources at {path}")
-        created = RawResource(resource_type, unique_id(components), f"{self.stack_id}/{path}", body)
+        created = RawResource(resource_type, unique_id(components), f"{self.stack_id}/{path}", body, blocks=self)
         node[components[-1]] = created
         return created
 

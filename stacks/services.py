@@ -15,6 +15,7 @@ from topology.endpoints import endpoint, resolved_environment
 from .autoscaling import ServiceAutoscaling
 from .common import configure_stack
 from .entry import EntryPoint, vpc_identity
+from .extras import OwnResourceHandle, grant_policy, own_resources
 from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
@@ -45,6 +46,8 @@ class ServicesStack(TerraformStack):
     logs: dict[str, ServiceLogs]
     roles: dict[str, ServiceRoles]
     entries: list[EntryPoint]
+    own: dict[str, OwnResourceHandle]
+    """The team's own resources (``Topology.resources``) by name: typed handles for other declarations (stacks/extras.py)."""
 
     def __init__(self, scope: Construct, stack_id: str, *, topology: Topology, settings: Settings, network: NetworkStack) -> None:
         super().__init__(scope, stack_id)
@@ -83,6 +86,7 @@ class ServicesStack(TerraformStack):
         for caller, server in call_edges(topology):
             self.security_groups[server].allow_call(self.security_groups[caller])
         self.entries = [self._entry(entry, topology, settings, network) for entry in topology.entries]
+        self.own = own_resources(raw, topology.resources, project=settings.project)
         for name in deploy_order(topology):
             service = topology.service(name)
             logs = ServiceLogs(
@@ -104,6 +108,8 @@ class ServicesStack(TerraformStack):
                 adopted=adopted[name],
                 exec_audit=exec_audit if service.enable_execute_command else None,
             )
+            if service.grants:
+                roles.policies.append(grant_policy(raw, name, roles.task_role, service.grants, self.own))
             self.logs[name], self.roles[name] = logs, roles
             image = raw.variable(
                 image_variable_name(name),

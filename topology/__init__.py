@@ -2,6 +2,7 @@
 
 from .endpoints import endpoint_host
 from .entry import DEFAULT_TLS_POLICY, EVERYONE, Entry, ExistingLoadBalancer, Listener, Route
+from .extras import Bucket, Grant, OwnResource, Queue, Table, Topic
 from .graph import call_edges, callers_by_server, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
@@ -42,6 +43,7 @@ __all__ = [
     "AdoptedService",
     "Adoption",
     "Autoscaling",
+    "Bucket",
     "Capacity",
     "Deployment",
     "Egress",
@@ -52,11 +54,14 @@ __all__ = [
     "ExcludedStack",
     "ExistingLoadBalancer",
     "ExistingNetwork",
+    "Grant",
     "HealthCheck",
     "Listener",
     "NetworkSettings",
+    "OwnResource",
     "Permission",
     "Port",
+    "Queue",
     "Route",
     "S3State",
     "ScheduledCapacity",
@@ -66,7 +71,9 @@ __all__ = [
     "Settings",
     "Sizing",
     "Skip",
+    "Table",
     "Tls",
+    "Topic",
     "Topology",
     "TopologyError",
     "call_edges",

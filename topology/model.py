@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .entry import Entry
+from .extras import Grant, OwnResource
 
 AppProtocol = Literal["http", "http2", "grpc", "tcp"]
 """What the Service Connect proxy speaks on a port. ``tcp`` means no appProtocol:
@@ -302,6 +303,9 @@ class Service:
     tags: tuple[tuple[str, str], ...] = ()
     """``(key, value)`` tags of this service's own resources (group and rules, roles, log groups, task definition,
     ECS service, scaler), beside the system's; its tasks get them through ``propagate_tags``."""
+    grants: tuple[Grant, ...] = ()
+    """Access to the team's own resources (``Topology.resources``), like ``(orders.send, receipts.read)``: one
+    least-privilege statement each on the task role (topology/extras.py)."""
 
     @property
     def is_server(self) -> bool:
@@ -320,6 +324,9 @@ class Topology:
     """Every service of the system; each name once. Order is kept in the output."""
     entries: tuple[Entry, ...] = ()
     """Front doors (load balancers) that route to edge services; none: nothing is reachable from outside."""
+    resources: tuple[OwnResource, ...] = ()
+    """The team's own queues, topics, buckets and tables (``Queue(name=...)``, ...; topology/extras.py), written in
+    the services stack; services reach them through ``Service.grants``."""
 
     def service(self, name: str) -> Service:
         for service in self.services:

@@ -69,6 +69,8 @@ class ServiceOverride:
     """Architecture, Fargate Spot share, ephemeral storage."""
     deployment: Deployment | None = None
     """How a deployment rolls."""
+    tags: tuple[tuple[str, str], ...] | None = None
+    """Tags merged by key into the service's declared ``tags`` (a key here wins); they land on its resources."""
 
 
 Sizing = ServiceOverride
@@ -84,8 +86,8 @@ def apply(service: Service, override: ServiceOverride) -> Service:
         value = getattr(override, name)
         if value is None:
             continue
-        if name == "environment":
-            value = _merged(service.environment, value)
+        if name in ("environment", "tags"):
+            value = _merged(getattr(service, name), value)
         changes[name] = None if value is False and name in ("command", "health_check", "autoscaling") else value
     return replace(service, **changes)  # type: ignore[arg-type]
 

@@ -17,6 +17,7 @@ from .endpoints import endpoint_host, endpoint_problems
 from .entry import Entry
 from .entry_rules import entry_problems, everyone_warnings
 from .errors import UserError
+from .extras import grant_problems, resource_problems
 from .graph import call_edges, callers_by_server, find_cycle
 from .iam import permission_problems
 from .limits import FARGATE_SIZES, HEALTH_CHECK_LIMITS, LOG_RETENTION_DAYS, RULES_PER_SECURITY_GROUP
@@ -116,7 +117,15 @@ def validate(topology: Topology, settings: Settings) -> list[str]:
         *_adoption_problems(topology, settings),
         *entry_problems(topology, settings),
         *arn_problems(topology, settings),
+        *own_resource_problems(topology),
     ]
+
+
+def own_resource_problems(topology: Topology) -> Iterator[str]:
+    """The team's own resources and each service's grants to them (topology/extras.py)."""
+    yield from resource_problems(topology.resources)
+    for service in topology.services:
+        yield from grant_problems(service.name, service.grants, topology.resources)
 
 
 def _adoption_problems(topology: Topology, settings: Settings) -> Iterator[str]:

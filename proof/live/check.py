@@ -279,7 +279,7 @@ class Judge:
             for policy in role.get("AttachedManagedPolicies", []):
                 if policy["PolicyArn"] not in managed:
                     yield Finding("undeclared", name, f"task role {arn} has policy {policy['PolicyArn']} attached: not declared")
-            allowed = (*EXEC_ACTIONS, *EXEC_AUDIT_ACTIONS, *self.declared[name].actions)
+            allowed = (*EXEC_ACTIONS, *EXEC_AUDIT_ACTIONS, *self.declared[name].actions, *self.declared[name].granted_actions)
             for inline in role.get("RolePolicyList", []):
                 if inline["PolicyName"] not in OWN_INLINE:
                     yield Finding(

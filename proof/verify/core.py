@@ -41,6 +41,7 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
             exec_on=exec_on,
             declared_actions=(declared.actions if field == "task_role_arn" else ()) if declared is not None else None,
             managed=declared.managed_policies if declared is not None else (),
+            grants=declared.grants if declared is not None and field == "task_role_arn" else (),
         )
     for where, detail in untraceable_attachments(config):
         yield Violation(ecs.name, where, "exec-least-privilege", detail)

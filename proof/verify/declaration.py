@@ -28,6 +28,13 @@ class Declared:
     server: bool = False
     entries: tuple[DeclaredEntry, ...] = ()
     """The entries (front doors) that route to this service: it is an edge service when there is one."""
+    grants: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(address of the team's own resource, the actions granted on it) per grant (topology/extras.py)."""
+
+    @property
+    def granted_actions(self) -> tuple[str, ...]:
+        """Every action its grants allow, on their resources only."""
+        return tuple(action for _, actions in self.grants for action in actions)
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ def from_topology(topology: Topology) -> dict[str, Declared]:
             actions=tuple(_actions(getattr(service, "permissions", ()) or ())),
             server=service.is_server,
             entries=tuple(entry for entry in entries if entry.reaches(service.name)),
+            grants=tuple((grant.resource.address, grant.actions) for grant in getattr(service, "grants", ()) or ()),
         )
         for service in topology.services
     }

@@ -239,8 +239,11 @@ def check_role(
     exec_on: bool,
     declared_actions: tuple[str, ...] | None,
     managed: tuple[str, ...],
+    grants: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> Iterator[Violation]:
-    """Every policy of ``role``: wildcards and NotAction, and for the task role, nothing beyond what is declared."""
+    """Every policy of ``role``: wildcards and NotAction, and for the task role, nothing beyond what is declared:
+    its permissions' actions anywhere, its grants' actions on the granted resources only."""
+    granted = tuple(action for _, actions in grants for action in actions)
     for policy in role_policies(config, role):
         if isinstance(policy.document, Unknown):
             if policy.arn is not None and managed_arn(policy.arn) in {managed_arn(m) for m in managed}:
@@ -254,7 +257,41 @@ def check_role(
             elif action.startswith("NotAction:") or (("*" in action or "?" in action) and not _covered(action, declared_actions or ())):
                 yield Violation(service, policy.where, "no-wildcard-action", f"allows {action!r}")
         if task_role:
-            yield from _beyond(service, policy.where, [a for a in actions if isinstance(a, str)], exec_on, declared_actions)
+            allowed = (*(declared_actions or ()), *granted) if declared_actions is not None or granted else None
+            yield from _beyond(service, policy.where, [a for a in actions if isinstance(a, str)], exec_on, allowed)
+            yield from _outside_grants(service, policy.where, policy.document, exec_on, declared_actions or (), grants)
+
+
+GRANTED_ARN = re.compile(r"^\$\{(?P<address>aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.arn\}(?:/\*)?$")
+"""A statement resource naming one resource of the configuration by its ARN (a bucket's objects: ``<arn>/*``)."""
+
+
+def _outside_grants(
+    service: str,
+    where: str,
+    policy: dict[str, Any],
+    exec_on: bool,
+    permitted: tuple[str, ...],
+    grants: tuple[tuple[str, tuple[str, ...]], ...],
+) -> Iterator[Violation]:
+    """An action only a grant allows (not the exec channel, not a declared permission), on any resource but one
+    granted that action: a statement by hand naming another resource, or ``*``."""
+    granted = tuple(action for _, actions in grants for action in actions)
+    if not granted:
+        return
+    elsewhere = (EXEC_ACTIONS + EXEC_AUDIT_ACTIONS if exec_on else ()) + permitted
+    statements = policy.get("Statement")
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue  # a non-object or odd effect is already reported by allowed_actions
+        for action in as_list(statement.get("Action")):
+            if not isinstance(action, str) or _covered(action, elsewhere) or not _covered(action, granted):
+                continue
+            on = {address for address, actions in grants if _covered(action, actions)}
+            for resource in as_list(statement.get("Resource")) or ["(no Resource)"]:
+                match = GRANTED_ARN.match(resource) if isinstance(resource, str) else None
+                if match is None or match["address"] not in on:
+                    yield Violation(service, where, "least-privilege", f"task role allows {action} on {resource}, beyond its grants")
 
 
 def _beyond(service: str, where: str, actions: list[str], exec_on: bool, declared: tuple[str, ...] | None) -> Iterator[Violation]:

@@ -136,7 +136,22 @@ DATA: dict[str, Unfollowed] = {
 address range), a bucket holds objects. Neither is a network path; a bucket's grants and policy (which could let
 someone else write what the tasks read) are findings unless its ACL is private or ignored."""
 
-MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS, **NARROW_ONLY, **OWN_GROUP, **DATA}
+OWN_RESOURCES: dict[str, Unfollowed] = {
+    "aws_sqs_queue": dict.fromkeys(
+        ("content_based_deduplication", "kms_data_key_reuse_period_seconds", "policy", "redrive_allow_policy", "redrive_policy")
+    ),
+    "aws_sns_topic": dict.fromkeys(("archive_policy", "delivery_policy", "policy")),
+    "aws_dynamodb_table": dict.fromkeys(
+        ("import_table", "replica", "restore_source_name", "restore_source_table_arn", "server_side_encryption")
+    ),
+}
+"""The team's own resources (topology/extras.py), which ``iam`` reads through the grants on task roles; any
+argument that could open them (a resource policy, an ACL, a replica) is unfollowed, as is a separate policy
+resource (``aws_sqs_queue_policy``, ...), which is not modelled at all. The SNS feedback-role arguments name
+roles SNS assumes, not a path to a task, and stay unset in what the project writes. An own bucket is judged as
+any bucket (``DATA``), and its public access block as any (``NARROW_ONLY``)."""
+
+MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS, **NARROW_ONLY, **OWN_GROUP, **DATA, **OWN_RESOURCES}
 
 REQUIRED: dict[str, dict[str, str]] = {"aws_ecs_task_definition": {"network_mode": "awsvpc"}}
 """Arguments a modelled type must set to this value: unset, a task definition runs in ``bridge`` mode on EC2,

@@ -43,7 +43,7 @@ def test_every_example_verifies(example: str, synthesize: Synthesizer) -> None:
         assert {"no-load-balancer", "front-door-declared", "ingress-callers-only"} <= {v.rule for v in derived}
         derived = [v for v in derived if v.rule == "exec-least-privilege"]
     with_exec = {s.name for s in EXAMPLES[example].services if s.enable_execute_command}
-    assert {v.service for v in derived} == {name for name, d in declared.items() if d.actions} & with_exec
+    assert {v.service for v in derived} == {name for name, d in declared.items() if d.actions or d.grants} & with_exec
     assert all(v.rule == "exec-least-privilege" for v in derived)
 
 

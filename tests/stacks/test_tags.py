@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stacks.tags import TAGGABLE_TYPES
-from topology import Environment, Settings, validate
+from topology import Environment, ServiceOverride, Settings, validate
 from topology.system import System, resolve
 
 from ..conftest import EXAMPLES, Synthesizer
@@ -78,6 +78,21 @@ def test_an_environments_tags_are_added_to_the_systems() -> None:
     system = System(module="m", topology=EXAMPLES["chain"], settings=Settings(tags=SYSTEM_TAGS))
     deployment = resolve(system, Environment(name="prod", tags=(("Owner", "prod-team"), ("Tier", "1"))))
     assert deployment.settings.tags == (("CostCentre", "cc-42"), ("Owner", "prod-team"), ("Tier", "1"))
+
+
+def test_an_environments_service_tags_merge_into_the_services_and_land_on_its_resources(synthesize: Synthesizer) -> None:
+    """``ServiceOverride.tags``: merged by key into ``Service.tags`` (a key of the environment wins), then written
+    like them."""
+    topology = EXAMPLES["chain"]
+    services = tuple(replace(s, tags=(("Owner", "api-team"), ("Tier", "2"))) if s.name == "api" else s for s in topology.services)
+    system = System(module="m", topology=replace(topology, services=services), settings=Settings())
+    environment = Environment(name="prod", services={"api": ServiceOverride(tags=(("Tier", "1"), ("OnCall", "yes")))})
+    deployment = resolve(system, environment)
+    assert deployment.topology.service("api").tags == (("Owner", "api-team"), ("Tier", "1"), ("OnCall", "yes"))
+    assert deployment.topology.service("web").tags == ()
+    written = synthesize(deployment.topology, deployment.settings).stack("services")["resource"]
+    ecs = next(body for body in written["aws_ecs_service"].values() if body["name"] == "api")
+    assert ecs["tags"] == {"Owner": "api-team", "Tier": "1", "OnCall": "yes"}
 
 
 @pytest.mark.parametrize(

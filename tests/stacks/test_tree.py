@@ -144,3 +144,43 @@ def test_the_tree_of_an_adopting_system_writes_the_same_bytes(synthesize: Synthe
     fast = synthesize(EXAMPLES["article"], settings)
     assert fast.stack("services")["import"]  # the case under test: import blocks are written
     assert (tmp_path / "stacks" / "services" / "cdk.tf.json").read_text(encoding="utf-8") == fast.text("services")
+
+
+def test_rendering_twice_writes_the_same_bytes(synthesize: Synthesizer, tmp_path: Path) -> None:
+    """``Testing.synth`` renders the stack once before ``app.synth`` does, and ``materialize`` may be called twice:
+    the written bytes are still the fast path's."""
+    from stacks.app import build_app
+
+    # isort: split
+    from cdktf import Testing
+
+    app = build_app(EXAMPLES["chain"], Settings(), outdir=str(tmp_path))
+    app.materialize()
+    app.materialize()  # a second call adds nothing
+    Testing.synth(app.services[0])
+    app.synth()
+    fast = synthesize(EXAMPLES["chain"], Settings())
+    assert (tmp_path / "stacks" / "services" / "cdk.tf.json").read_text(encoding="utf-8") == fast.text("services")
+
+
+def test_an_override_merges_as_cdktf_merges_a_typed_resource(tmp_path: Path) -> None:
+    """Objects merge key by key and a list override is appended (cdktf's ``deepMerge``), as on a typed resource;
+    once, though ``Testing.synth`` rendered the stack before (tree.js merges onto a copy of the attributes)."""
+    from stacks.app import build_app
+
+    # isort: split
+    from cdktf import Testing
+
+    app = build_app(EXAMPLES["chain"], Settings(), outdir=str(tmp_path))
+    app.materialize()
+    service = app.services[0].units["api"].service
+    before = service.body["service_connect_configuration"]
+    service.node.add_override("service_connect_configuration.enabled", False)
+    service.node.add_override("capacity_provider_strategy", [{"capacity_provider": "EXTRA", "weight": 1}])
+    Testing.synth(app.services[0])
+    app.synth()
+    written = _stack_json(tmp_path, "services")["resource"]["aws_ecs_service"][service.logical_id]
+    assert written["service_connect_configuration"]["enabled"] is False
+    assert written["service_connect_configuration"]["namespace"] == before["namespace"]
+    strategies = [s["capacity_provider"] for s in written["capacity_provider_strategy"]]
+    assert strategies[-1] == "EXTRA" and len(strategies) == len(service.body["capacity_provider_strategy"]) + 1

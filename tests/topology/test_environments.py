@@ -195,7 +195,7 @@ def test_overriding_the_call_graph_or_an_unknown_field_is_one_line(on_path: Path
             "ServiceOverride(imag='x')",
             "system 'acme.shop': importing it failed: ServiceOverride(imag=...): no such field (one of: autoscaling, capacity, command, "
             "cpu, deployment, desired_count, egress, enable_execute_command, environment, health_check, image, managed_policies, "
-            "memory, permissions, proxy_logs, secrets) (shop.py, line 3)",
+            "memory, permissions, proxy_logs, secrets, tags) (shop.py, line 3)",
         ),
         (
             "Environment(name='prod', image='x')",

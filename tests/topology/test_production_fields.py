@@ -451,4 +451,5 @@ def test_the_tuple_fields_are_the_expected_ones() -> None:
         "managed_policies",
         "egress",
         "tags",
+        "grants",
     ]

@@ -1,0 +1,61 @@
+"""A system with resources of its own: ``api`` takes orders, puts each on a queue and stores a receipt; ``worker``
+takes them off the queue, reads the receipts and records each order in a table.
+
+- ``orders`` (SQS): ``api`` may send, ``worker`` may receive; nobody else may do either.
+- ``receipts`` (S3): ``api`` may write, ``worker`` may read.
+- ``ledger`` (DynamoDB): only ``worker`` may write.
+
+Every grant becomes one statement on that service's task role, on that resource's ARN only (topology/extras.py);
+``make verify`` proves there is no other. The resources live in the services stack at ``own_<name>``
+(docs/own-resources.md).
+"""
+
+from __future__ import annotations
+
+from topology import Bucket, HealthCheck, Port, Queue, Service, Settings, Skip, Table, Topology
+
+ORDERS = Queue(name="orders")
+RECEIPTS = Bucket(name="receipts")
+LEDGER = Table(name="ledger")
+
+NGINX_ON_8080 = (
+    "/bin/sh",
+    "-c",
+    "sed -i 's/listen  *80;/listen 8080;/' /etc/nginx/conf.d/default.conf && exec nginx -g 'daemon off;'",
+)
+
+TOPOLOGY = Topology(
+    resources=(ORDERS, RECEIPTS, LEDGER),
+    services=(
+        Service(
+            name="api",
+            ports=(Port(name="api", container_port=8080),),
+            command=NGINX_ON_8080,
+            health_check=HealthCheck(command=("CMD-SHELL", "curl -fsS http://localhost:8080/ || exit 1")),
+            grants=(ORDERS.send, RECEIPTS.write),
+            tags=(("team", "orders"),),
+        ),
+        Service(
+            name="worker",
+            calls=("api",),
+            grants=(ORDERS.receive, RECEIPTS.read, LEDGER.write),
+        ),
+    ),
+)
+
+SETTINGS = Settings(
+    project="ledger",
+    tags=(("cost-centre", "cc-1234"),),
+    checkov_skips=(
+        Skip(check="CKV_AWS_145", reason="receipts are encrypted with S3-managed keys: no key of our own to rotate or grant"),
+        Skip(check="CKV_AWS_18", reason="receipts are written by api alone (its grant); CloudTrail data events would log reads if needed"),
+        Skip(check="CKV_AWS_144", reason="receipts can be re-issued from the ledger table: no second region"),
+        Skip(check="CKV2_AWS_62", reason="nothing reacts to a new receipt: worker reads them when it takes the order off the queue"),
+        Skip(check="CKV_AWS_119", reason="the ledger table uses the AWS-owned key: no key of our own to rotate or grant"),
+    ),
+)
+
+if __name__ == "__main__":
+    from main import run
+
+    run(TOPOLOGY, SETTINGS)

@@ -1,0 +1,180 @@
+"""The team's own resources beside its services, and the access a service is granted to them.
+
+A system declares its queue, topic, bucket or table in ``Topology.resources`` and a service says what it may do
+to one with ``Service.grants``::
+
+    orders = Queue(name="orders")
+    receipts = Bucket(name="receipts")
+    TOPOLOGY = Topology(
+        resources=(orders, receipts),
+        services=(Service(name="api", grants=(orders.send, receipts.read)), ...),
+    )
+
+The project writes the resource in the services stack (construct path ``own_<name>``; stacks/extras.py), and for
+each grant one IAM statement on that service's task role: exactly the grant's actions, on that resource's ARN only
+(``ACCESS`` below). The proof (proof/verify/iam.py) treats those statements as declared and reports any task-role
+statement that uses a grant's actions on a resource that service was not granted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+ResourceKind = Literal["queue", "topic", "bucket", "table"]
+Access = Literal["send", "receive", "publish", "read", "write"]
+
+ACCESS: dict[tuple[ResourceKind, Access], tuple[str, ...]] = {
+    ("queue", "send"): ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"),
+    ("queue", "receive"): (
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage",
+    ),
+    ("topic", "publish"): ("sns:Publish",),
+    ("bucket", "read"): ("s3:GetObject", "s3:ListBucket"),
+    ("bucket", "write"): ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"),
+    ("table", "read"): ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"),
+    ("table", "write"): ("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+}
+"""The IAM actions of each grant, by resource kind and access: what the task role's statement allows, and nothing else."""
+
+TERRAFORM_TYPE: dict[ResourceKind, str] = {
+    "queue": "aws_sqs_queue",
+    "topic": "aws_sns_topic",
+    "bucket": "aws_s3_bucket",
+    "table": "aws_dynamodb_table",
+}
+"""The Terraform resource each kind is written as (stacks/extras.py)."""
+
+OBJECT_ACTIONS = frozenset({"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"})
+"""S3 actions on objects: their statement names the bucket's objects (``<arn>/*``), the others the bucket."""
+
+NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+NAME_RULE = "1-40 lowercase letters, digits or '-', starting with a letter"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwnResource:
+    """A resource of the team's own, declared beside the services; ``kind`` says which (use the classes below)."""
+
+    name: str
+    """Its name in the declaration, unique among the resources; the AWS name is ``<project>-<name>``."""
+    kind: ResourceKind
+    """``queue`` (SQS), ``topic`` (SNS), ``bucket`` (S3) or ``table`` (DynamoDB); ``Queue(name=...)`` and the others set it."""
+
+    @property
+    def construct_id(self) -> str:
+        """Its construct below the services stack, ``own_<name>``: also its Terraform logical ID."""
+        return f"own_{self.name}"
+
+    @property
+    def address(self) -> str:
+        """``<type>.own_<name>``, as the services stack writes it and the proof finds it."""
+        return f"{TERRAFORM_TYPE[self.kind]}.{self.construct_id}"
+
+    def grant(self, access: Access) -> Grant:
+        return Grant(resource=self, access=access)
+
+    @property
+    def send(self) -> Grant:
+        """Send messages to a queue."""
+        return self.grant("send")
+
+    @property
+    def receive(self) -> Grant:
+        """Receive and delete messages of a queue."""
+        return self.grant("receive")
+
+    @property
+    def publish(self) -> Grant:
+        """Publish to a topic."""
+        return self.grant("publish")
+
+    @property
+    def read(self) -> Grant:
+        """Read a bucket's objects (and list them), or a table's items."""
+        return self.grant("read")
+
+    @property
+    def write(self) -> Grant:
+        """Write and delete a bucket's objects, or a table's items."""
+        return self.grant("write")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grant:
+    """What one service may do to one own resource (``orders.send``); the task role gets exactly ``actions``."""
+
+    resource: OwnResource
+    """The resource, one of ``Topology.resources``."""
+    access: Access
+    """``send``, ``receive`` (a queue), ``publish`` (a topic), ``read``, ``write`` (a bucket or a table)."""
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return ACCESS.get((self.resource.kind, self.access), ())
+
+    @property
+    def sid(self) -> str:
+        """Its statement ID, like ``GrantQueueOrdersSend`` (IAM allows letters and digits only)."""
+        words = [self.resource.kind, *re.split(r"[^A-Za-z0-9]+", self.resource.name), self.access]
+        return "Grant" + "".join(word[:1].upper() + word[1:] for word in words if word)
+
+
+def Queue(*, name: str) -> OwnResource:  # a function named as the type it makes: it reads as one in a declaration
+    """An SQS queue (encrypted with SQS-managed keys); grants ``.send``, ``.receive``."""
+    return OwnResource(name=name, kind="queue")
+
+
+def Topic(*, name: str) -> OwnResource:
+    """An SNS topic (encrypted with the AWS-managed SNS key); grant ``.publish``."""
+    return OwnResource(name=name, kind="topic")
+
+
+def Bucket(*, name: str) -> OwnResource:
+    """An S3 bucket (ACLs off: owner-enforced; AWS blocks public access of new buckets); grants ``.read``, ``.write``."""
+    return OwnResource(name=name, kind="bucket")
+
+
+def Table(*, name: str) -> OwnResource:
+    """A DynamoDB table with a string partition key ``id``, on demand; grants ``.read``, ``.write``."""
+    return OwnResource(name=name, kind="table")
+
+
+def resource_problems(resources: tuple[OwnResource, ...]) -> Iterator[str]:
+    """One line per bad resource declaration: its name, its kind, a name used twice."""
+    seen: set[str] = set()
+    for index, resource in enumerate(resources):
+        where = f"resources[{index}]"
+        if not isinstance(resource, OwnResource):
+            yield f"{where}: must be Queue(...), Topic(...), Bucket(...) or Table(...), got {type(resource).__name__}"
+            continue
+        if not isinstance(resource.name, str) or not NAME.match(resource.name):
+            yield f"{where}: name: {resource.name!r} must be {NAME_RULE}"
+        elif resource.name in seen:
+            yield f"{where}: name: {resource.name!r} is declared twice (resource names are unique)"
+        seen.add(resource.name)
+        if resource.kind not in TERRAFORM_TYPE:
+            yield f"{where}: kind: {resource.kind!r} is not one of {', '.join(TERRAFORM_TYPE)}"
+
+
+def grant_problems(service: str, grants: tuple[Grant, ...], resources: tuple[OwnResource, ...]) -> Iterator[str]:
+    """One line per bad grant of ``service``: a resource not declared in ``Topology.resources``, an access its kind lacks."""
+    for index, grant in enumerate(grants):
+        where = f"service {service!r}: grants[{index}]"
+        if not isinstance(grant, Grant):
+            yield f"{where}: must be a grant such as orders.send, got {type(grant).__name__}"
+            continue
+        if grant.resource not in resources:
+            declared = ", ".join(r.name for r in resources if isinstance(r, OwnResource)) or "none"
+            yield f"{where}: {grant.resource.name!r} is not in Topology.resources (declared: {declared})"
+        elif not grant.actions:
+            allowed = ", ".join(access for kind, access in ACCESS if kind == grant.resource.kind)
+            yield f"{where}: a {grant.resource.kind} grants {allowed}, not {grant.access!r}"
+    if len(set(grants)) != len(grants):
+        yield f"service {service!r}: grants: a grant is listed twice"
