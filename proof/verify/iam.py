@@ -12,6 +12,7 @@ a policy document the checker cannot read, fails closed unless declared.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
