@@ -18,6 +18,9 @@ ORDERS = Queue(name="orders")
 RECEIPTS = Bucket(name="receipts")
 LEDGER = Table(name="ledger")
 
+NGINX = "123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/ledger/nginx:1.27.3"
+"""Both services' image, from an ECR repository with tag immutability on: the tag cannot move (docs/frontdoor.md, Limits)."""
+
 NGINX_ON_8080 = (
     "/bin/sh",
     "-c",
@@ -29,6 +32,7 @@ TOPOLOGY = Topology(
     services=(
         Service(
             name="api",
+            image=NGINX,
             ports=(Port(name="api", container_port=8080),),
             command=NGINX_ON_8080,
             health_check=HealthCheck(command=("CMD-SHELL", "curl -fsS http://localhost:8080/ || exit 1")),
@@ -37,6 +41,7 @@ TOPOLOGY = Topology(
         ),
         Service(
             name="worker",
+            image=NGINX,
             calls=("api",),
             grants=(ORDERS.receive, RECEIPTS.read, LEDGER.write),
         ),

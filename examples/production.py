@@ -228,6 +228,7 @@ ENVIRONMENTS = (
                 capacity=Capacity(spot_percent=30),
             ),
             "api": ServiceOverride(
+                image=PROD_NGINX,
                 desired_count=4,
                 secrets=_api_secrets(PROD_DB_SECRET, PROD_DB_SECRET_KEY, PROD_FLAGS_PARAMETER),
                 permissions=_api_permissions(PROD_REPORTS, PROD_JOBS_QUEUE),
@@ -253,6 +254,7 @@ ENVIRONMENTS = (
                 ),
             ),
             "worker": ServiceOverride(
+                image=PROD_NGINX,
                 desired_count=2,
                 permissions=_worker_permissions(PROD_JOBS_QUEUE),
                 autoscaling=Autoscaling(min_count=2, max_count=8, memory_target_percent=70),

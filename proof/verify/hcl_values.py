@@ -11,8 +11,6 @@ import json
 import re
 from typing import Any
 
-from topology.errors import USER_ERROR
-
 from .model import Unknown
 
 JSONENCODE = re.compile(r"^\$\{\s*jsonencode\((?P<inner>.*)\)\s*\}$", re.S)
@@ -114,13 +112,13 @@ def _step(mode: str, char: str, two: str, before: str, stack: list[str]) -> int:
             stack.pop()
         return 1
     if mode == "string" and char == "\\":
-        return USER_ERROR
+        return 2  # the escape and the character it escapes
     if mode == "string" and char == '"':
         stack.pop()
         return 1
     if two in ("${", "%{") and before not in ("$", "%"):
         stack.append("expr")
-        return USER_ERROR
+        return 2  # both characters of the opening ``${`` or ``%{``
     return 1
 
 

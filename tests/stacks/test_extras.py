@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -176,13 +177,22 @@ def test_the_proof_rejects_a_resource_policy_on_an_own_resource(ledger_synth: Sy
     assert any("aws_sqs_queue.own_orders: known-types-only" in line and "(policy)" in line for line in found), found
 
 
-def test_a_bucket_block_that_lets_public_access_through_is_a_finding(ledger_synth: Synth) -> None:
-    """The public access block only narrows while each flag is true: a false one is a path the proof cannot close."""
+def test_a_bucket_block_only_narrows_and_a_public_acl_it_does_not_ignore_is_a_finding(ledger_synth: Synth) -> None:
+    """A public access block can only take access away: a flag turned off opens nothing by itself (the proof judges
+    what could open the bucket, its ACL and policy). A public ACL passes only while the block makes S3 ignore it."""
     blocks = ledger_synth.stack("services")["resource"]["aws_s3_bucket_public_access_block"]
     assert blocks["own_receipts_public_access"]["restrict_public_buckets"] is True
 
-    def loosen(stack: dict[str, Any]) -> None:
-        stack["resource"]["aws_s3_bucket_public_access_block"]["own_receipts_public_access"]["restrict_public_buckets"] = False
+    def loosen(*flags: str, acl: str | None = None) -> Callable[[dict[str, Any]], None]:
+        def edit(stack: dict[str, Any]) -> None:
+            for flag in flags:
+                stack["resource"]["aws_s3_bucket_public_access_block"]["own_receipts_public_access"][flag] = False
+            if acl is not None:
+                stack["resource"]["aws_s3_bucket_acl"] = {"open": {"bucket": "${aws_s3_bucket.own_receipts.id}", "acl": acl}}
 
-    found = _findings(_config(ledger_synth, loosen))
-    assert found and all("own_receipts_public_access: known-types-only" in line and "(restrict_public_buckets)" in line for line in found)
+        return edit
+
+    assert _findings(_config(ledger_synth, loosen("restrict_public_buckets", "block_public_policy"))) == []
+    assert _findings(_config(ledger_synth, loosen(acl="public-read"))) == []  # ignored: ignore_public_acls is on
+    found = _findings(_config(ledger_synth, loosen("ignore_public_acls", acl="public-read")))
+    assert found and all("aws_s3_bucket_acl.open" in line for line in found), found
