@@ -94,11 +94,13 @@ LONGEST_FIRST = (
     "tests/writers/test_hcl_e2e.py",
     "tests/emulator/test_production_e2e.py",
     "tests/emulator/test_frontdoor_e2e.py",
+    "tests/emulator/test_ledger_e2e.py",
     "tests/emulator/test_existing_vpc_e2e.py",
     "tests/emulator/test_local_e2e.py",
     "tests/aws/test_cli_e2e.py",
     "tests/emulator/test_adopt_e2e.py",
     "tests/emulator/test_live_e2e.py",
+    "tests/emulator/test_frontdoor_day_two_e2e.py",
 )
 """The deploying files that take longest (2 to 6 minutes each under ``make test``, docs/speed.md), in
 that order: started first, so the run does not end with one of them alone on a worker. A file that
