@@ -25,7 +25,11 @@ from urllib.parse import unquote_plus
 import pytest
 
 from aws import commands
+from aws import target as aws_target
 from examples import production
+from runner import run
+from toolchain.errors import command
+from topology.errors import USER_ERROR
 
 from ..deployments import Deploy, local_command, request_lines
 from .test_local_e2e import _first
@@ -138,11 +142,11 @@ def test_destroy_of_a_protected_load_balancer_is_refused_before_anything_goes(
     before = {state: state.read_bytes() for state in states}
     monkeypatch.syspath_prepend(str(variant))
     monkeypatch.setenv("CDKTF_OUTDIR", str(home / "cdktf.out"))
-    monkeypatch.setattr(commands, "preflight", lambda deployment, env: production.PROD_ACCOUNT)
-    monkeypatch.setattr(commands, "_synth", lambda env: None)
-    code = commands.main(["destroy", "--system", "day_two", "--env", "prod"])
+    monkeypatch.setattr(aws_target, "preflight", lambda deployment, env: production.PROD_ACCOUNT)
+    monkeypatch.setattr(run, "synth", lambda outdir, env: None)
+    code = command(lambda: commands.main(["destroy", "--system", "day_two", "--env", "prod"]))
     assert (code, capsys.readouterr().err.strip().splitlines()[-1]) == (
-        2,
+        USER_ERROR,
         "error: destroy: load balancer public-internal-api-prod has deletion protection; "
         "set the entry's deletion_protection=False and apply first. Nothing was deleted",
     )

@@ -164,7 +164,7 @@ def test_spot_on_and_off_plans_in_place(prod: Deployed, tmp_path: Path) -> None:
 def test_an_unknown_variable_is_one_line(prod: Deployed, tmp_path: Path) -> None:
     done = _local("plan", prod.copy(tmp_path / "home"), "--plandir", str(tmp_path / "plan"), "--var", "image_orders=x")
     assert (done.returncode, done.stderr.splitlines()[-1]) == (
-        2,
+        1,  # a user's mistake: terraform's error code (topology.errors.USER_ERROR)
         "error: VARS: 'image_orders' is not a variable of network-prod, services-prod (variables: image_api, image_web, image_worker)",
     )
 
