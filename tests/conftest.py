@@ -93,7 +93,6 @@ LONGEST_FIRST = (
     "tests/emulator/test_ci_e2e.py",
     "tests/writers/test_hcl_e2e.py",
     "tests/emulator/test_production_e2e.py",
-    "tests/emulator/test_frontdoor_e2e.py",
     "tests/emulator/test_ledger_e2e.py",
     "tests/emulator/test_existing_vpc_e2e.py",
     "tests/emulator/test_local_e2e.py",

@@ -26,7 +26,7 @@ from emulator.server import KNOWN_GAPS
 from examples import production
 
 from ..deployments import Deploy, Deployed, local_command
-from .test_local_e2e import _first
+from .test_local_e2e import _first, _requests
 
 SELECTION = ("--system", "examples.production", "--env", "prod")
 STAND_INS = [
@@ -79,6 +79,28 @@ def test_production_resources_reach_the_emulator(prod: Deployed) -> None:
     assert f'"image":"{production.PROD_NGINX}"' in text  # prod's image for web, the variable's default
     assert '"name":"API_URL","value":"http://api.serviceconnectns:8080"' in text  # Endpoint(server="api"), resolved
     assert '"logging":"OVERRIDE"' in text and '"cloudWatchLogGroupName":"/ecs/ServiceConnect-prod/exec-audit"' in text
+
+
+def test_the_entry_is_created_before_the_edge_service(prod: Deployed) -> None:
+    """The front door as the emulator's log shows it: an internet-facing load balancer, an IP target group on web's
+    port, an HTTPS listener with the TLS 1.3 policy and an HTTP one that only redirects, the host rule, all before
+    ``web`` registers with it; the internal services get no load balancer (was the storefront's own deployment)."""
+    lines = [unquote_plus(line) for line in prod.requests()]
+    balancer = _first(lines, "Action=CreateLoadBalancer", "Name=public-internal-api-prod")
+    assert "Scheme=internal" not in lines[balancer]
+    group = _first(lines, "Action=CreateTargetGroup", "TargetType=ip", "Port=80", "HealthCheckPath=/")
+    https = _first(lines, "Action=CreateListener", "&Protocol=HTTPS", "&Port=443", f"CertificateArn={production.PROD_CERTIFICATE}")
+    assert "SslPolicy=ELBSecurityPolicy-TLS13-1-2-2021-06" in lines[https]
+    http = _first(lines, "Action=CreateListener", "&Protocol=HTTP&", "&Port=80", "RedirectConfig.Protocol=HTTPS")
+    web = _first(lines, "CreateService", '"serviceName":"web"', '"loadBalancers"')
+    assert max(balancer, group, https, http) < web
+    for internal in ("api", "worker"):
+        assert '"loadBalancers"' not in lines[_first(lines, "CreateService", f'"serviceName":"{internal}"')]
+    dns = prod.outputs["services-prod"]["entry_public_dns_name"]
+    assert dns.startswith("public-internal-api-prod-") and dns.endswith(".elb.amazonaws.com")
+    assert (
+        f"entry public: {dns}\n  curl --connect-to app.example.com:443:{dns}:443 https://app.example.com:443/" in prod.stdout + prod.stderr
+    )
 
 
 def test_prods_front_door_has_prods_certificate_and_host(prod: Deployed) -> None:
@@ -182,3 +204,11 @@ def test_destroy_local_removes_the_stand_ins(prod: Deployed, tmp_path: Path) -> 
     assert removed == [line.removeprefix("emulator: stand-in for ").split(" (")[0] for line in created]
     assert not (home / "stand-ins-prod.json").exists()
     assert not (home / "recording.jsonl").exists()  # nothing deployed any more: the account was forgotten
+    lines = [unquote_plus(line) for line in _requests(home / "last-recording.jsonl")]  # the front door goes after web, rules first
+    web = _first(lines, "DeleteService", 'service/ServiceConnect-prod/web"')
+    rule = _first(lines, "Action=DeleteRule")
+    listeners = [i for i, line in enumerate(lines) if "Action=DeleteListener" in line]
+    balancer = _first(lines, "Action=DeleteLoadBalancer")
+    group = _first(lines, "Action=DeleteTargetGroup")
+    assert len(listeners) == 2
+    assert web < rule < max(listeners) < balancer and web < group
