@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,12 +35,10 @@ def _ecs_calls(recording: Path, operation: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def both_deployed(shop: Path, work: Path) -> Iterator[dict[str, subprocess.CompletedProcess[str]]]:
-    runs = {env: make("deploy-local", work, "SYSTEM=acme.shop", f"ENV={env}", pythonpath=shop) for env in ("dev", "prod")}
-    yield runs
-    if (work / "emulator" / "recording.jsonl").exists():  # the destroy test did not run or failed: clean up anyway
-        for env in ("dev", "prod"):
-            make("destroy-local", work, "SYSTEM=acme.shop", f"ENV={env}", pythonpath=shop)
+def both_deployed(shop: Path, work: Path) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Both environments deployed into one emulated account, kept in the test's temporary folder (nothing outlives
+    it: the emulator runs only during each command), so nothing needs destroying afterwards."""
+    return {env: make("deploy-local", work, "SYSTEM=acme.shop", f"ENV={env}", pythonpath=shop) for env in ("dev", "prod")}
 
 
 def test_two_environments_deploy_side_by_side(both_deployed: dict[str, subprocess.CompletedProcess[str]], work: Path) -> None:
