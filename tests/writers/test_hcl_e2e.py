@@ -1,6 +1,6 @@
 """The HCL of ``make hcl`` deploys the same thing as the JSON: compare the two states, not the two texts.
 
-For the article and the chain example: the synthesized JSON stacks (network, then
+For the article and the ledger (its own queue, bucket and table, and their grants): the synthesized JSON stacks (network, then
 services) as ``make deploy-local`` applied them into one emulated account (the session's
 shared deployment, tests/deployments.py: the same apply the local end-to-end tests read),
 and the HCL stacks written by writers/hcl.py applied into another with plain
@@ -143,7 +143,7 @@ def _translate(value: Any, pairs: dict[str, str]) -> Any:
     return value
 
 
-@pytest.mark.parametrize("example", ["article", "chain"])
+@pytest.mark.parametrize("example", ["article", "ledger"])
 def test_hcl_and_json_deploy_the_same_resources(
     example: str, deployed: Deploy, aws_provider_schema: dict[str, Any], tmp_path: Path
 ) -> None:
