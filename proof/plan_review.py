@@ -29,8 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from proof.protection import protected_deletions
-from proof.verify.exposure import WIDENING_TYPES
+from proof.verify.config import Config
+from proof.verify.declaration import from_topology
+from proof.verify.exposure import WIDENING_TYPES, check_front_doors
+from proof.verify.load import stacks_from_plan
+from proof.verify.services import Model
 from toolchain.errors import command
+from topology.selection import select
 
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
 
@@ -46,6 +51,9 @@ class DeclaredReach:
     """
 
     reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+    front_doors: frozenset[str] = frozenset()
+    """``stack:address`` of each load balancer, listener, rule or target group of the planned configuration, when the
+    front-door proof (``exposure.check_front_doors``) ties every one of them to a declared entry (``proven_front_doors``)."""
 
     @classmethod
     def calls(cls, topology: Any) -> DeclaredReach:
@@ -54,14 +62,38 @@ class DeclaredReach:
 
         return cls({(server, caller): f"declared: {caller} calls {server}" for caller, server in call_edges(topology)})
 
-    def merged(self, other: DeclaredReach) -> DeclaredReach:
-        return DeclaredReach({**self.reasons, **other.reasons})
+    @classmethod
+    def of(cls, topology: Any, plans: dict[str, dict[str, Any]]) -> DeclaredReach:
+        """The calls, and the front door the plans create when the proof ties it to the declared entries."""
+        return cls(cls.calls(topology).reasons, proven_front_doors(plans, topology))
 
-    def explain(self, service: str, source: str) -> str | None:
-        return self.reasons.get((service, source))
+    def merged(self, other: DeclaredReach) -> DeclaredReach:
+        return DeclaredReach({**self.reasons, **other.reasons}, self.front_doors | other.front_doors)
+
+    def explain(self, service: str, source: str, stack: str = "") -> str | None:
+        """Why ``source`` may reach ``service``: a declared call, or a load balancer of ``stack`` that the front-door
+        proof ties to a declared entry (its sources are then the entry's, ``from <range>`` included)."""
+        if (service, source) in self.reasons:
+            return self.reasons[(service, source)]
+        if f"{stack}:{source.split(' ', 1)[0]}" in self.front_doors:
+            return "declared: a declared entry's load balancer, proven on the plan"
+        return None
 
 
 NOTHING_DECLARED = DeclaredReach()
+
+
+def proven_front_doors(plans: dict[str, dict[str, Any]], topology: Any) -> frozenset[str]:
+    """Every load-balancing resource of the planned configuration (``stack:address``), when the front-door proof finds
+    nothing on it with the declaration's entries: each load balancer, listener, rule and target group then belongs
+    to a declared entry and reaches only its declared routes, so creating one (a new entry, a target group replaced
+    for a new port) is what the declaration asks for. One finding anywhere, or no service to judge, and none is:
+    every creation then blocks, as without a declaration."""
+    model = Model(_system(plans, prior=False), from_topology(topology))
+    if not model.services or any(True for ecs in model.services for _ in check_front_doors(model, ecs)):
+        return frozenset()
+    return frozenset(str(address) for rtype in WIDENING_TYPES for address, _ in model.config.resources(rtype))
+
 
 WHAT_TO_DO = (
     "What to do: each blocking line names the resource that adds the reach. If the reach is intended, declare it in the "
@@ -156,7 +188,7 @@ def reach_findings(stack: str, data: dict[str, Any], declared: DeclaredReach = N
             if old is None:
                 what = f"CIDR ingress {source.removeprefix('cidr:')}" if source.startswith("cidr:") else f"new ingress source {source}"
                 lines = [f"`{_plan_address(where)}`: {what} -> {service} on {port}" for port, where in sorted(ports.items())]
-                reason = declared.explain(service, source)
+                reason = declared.explain(service, source, stack)
                 if reason:
                     asked += [f"{line} ({reason})" for line in lines]
                 else:
@@ -188,10 +220,7 @@ def _port_change(now: dict[str, str], was: dict[str, str]) -> str:
     return "port change, " + "; ".join(parts)
 
 
-def _system(plans: dict[str, dict[str, Any]], *, prior: bool) -> Any:
-    from proof.verify.config import Config
-    from proof.verify.load import stacks_from_plan
-
+def _system(plans: dict[str, dict[str, Any]], *, prior: bool) -> Config:
     stacks: dict[str, dict[str, Any]] = {}
     ids: dict[str, Any] = {}
     for stack, data in plans.items():
@@ -231,12 +260,25 @@ def _changed_attributes(change: dict[str, Any]) -> list[str]:
     return sorted(k for k in set(before) | set(after) | set(unknown) if before.get(k) != after.get(k) or unknown.get(k) is True)
 
 
+def _front_doors_created(plan: Plan, declared: DeclaredReach) -> tuple[list[str], list[str]]:
+    """(blocking, declared) lines for each load-balancing resource the plan creates: declared when the front-door
+    proof ties it to a declared entry on the planned configuration (``proven_front_doors``)."""
+    blocking, asked = [], []
+    for change in plan.changes:
+        if change["type"] in WIDENING_TYPES and "create" in change["change"]["actions"]:
+            if f"{plan.stack}:{change['address']}" in declared.front_doors:
+                asked.append(f"`{change['address']}`: a {change['type']} is created (declared: an entry's, proven on the plan)")
+            else:
+                blocking.append(
+                    f"`{change['address']}`: a {change['type']} is created (a new path in or a new route; only a declared entry may add one)"
+                )
+    return blocking, asked
+
+
 def _exposure_findings(plan: Plan) -> Iterator[str]:
     for change in plan.changes:
         actions = change["change"]["actions"]
         before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
-        if change["type"] in WIDENING_TYPES and "create" in actions:
-            yield f"`{change['address']}`: a {change['type']} is created (a new path in or a new route; only a declared entry may add one)"
         if change["type"] == "aws_ecs_service" and ("create" in actions or "update" in actions):
             name = after.get("name", change["address"])
             if _first(after.get("network_configuration")).get("assign_public_ip") and not _first(before.get("network_configuration")).get(
@@ -354,7 +396,9 @@ def review(
             if line:
                 result.redeploys.append(line)
     reach_blocking, result.declared, result.reach_changes = reach_findings(stack, data, declared)
-    result.blocking = reach_blocking + list(_exposure_findings(plan)) + protected_deletions(plan.changes)
+    front_blocking, front_declared = _front_doors_created(plan, declared)
+    result.declared += front_declared
+    result.blocking = reach_blocking + front_blocking + list(_exposure_findings(plan)) + protected_deletions(plan.changes)
     _adoption(plan, result)
     return result
 
@@ -539,12 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the findings as JSON (kind, stack, address, message) instead")
     args = parser.parse_args(argv)
     gaps = _emulator_gaps() if args.emulator else frozenset()
-    declared = NOTHING_DECLARED
-    if args.system:
-        from topology.selection import select
-
-        declared = DeclaredReach.calls(select(args.system, args.env).one().topology)
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
+    declared = DeclaredReach.of(select(args.system, args.env).one().topology, plans) if args.system else NOTHING_DECLARED
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
     text = json.dumps([asdict(f) for f in findings(reviews)], indent=2) + "\n" if args.json else markdown(reviews)

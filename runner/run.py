@@ -235,7 +235,7 @@ def plan(selection: Selection, target: Target, plandir: Path, variables: list[st
         read = _read_outputs(target.outdir, run_env, deployment.stacks)
     reviewed.record(plandir, list(deployment.stacks), reviewed.git_tree(ROOT), read)
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
-    declared = DeclaredReach.calls(deployment.topology)  # a widening the declaration asks for is listed, not blocking
+    declared = DeclaredReach.of(deployment.topology, plans)  # a widening the declaration asks for is listed, not blocking
     reviews = [review(stack, data, gaps=target.gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
     text = markdown(reviews, warnings)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from proof.plan_review import review
+from examples import article
+from proof.plan_review import DeclaredReach, proven_front_doors, review
 
 from .test_plan_input import SERVER_SG, _add, _plan
 
@@ -103,3 +104,35 @@ def test_a_wider_source_at_an_existing_load_balancer_is_a_widening() -> None:
     assert review("services", plan).blocking == [
         "`aws_vpc_security_group_ingress_rule.office`: new ingress source aws_lb.front from 10.0.0.0/8 on tcp/443 -> internal-nginx on tcp/80",
     ]
+
+
+def test_a_front_door_the_proof_ties_to_a_declared_entry_is_declared_not_blocking() -> None:
+    """``DeclaredReach.front_doors`` (``proven_front_doors``: the front-door proof passed on the planned configuration):
+    the load balancer, its rule and the reach through it are listed as declared; its open group's rule is not an entry
+    resource, so nothing else changes."""
+    plan = _plan("services")
+    _front_door(plan, "0.0.0.0/0")
+    proven = DeclaredReach(front_doors=frozenset({"services:aws_lb.front", "services:aws_lb_listener_rule.route"}))
+    result = review("services", plan, declared=proven)
+    assert result.blocking == []
+    assert result.declared == [
+        "`aws_lb.front`: new ingress source aws_lb.front -> internal-nginx on tcp/80 (declared: a declared entry's load balancer, proven on the plan)",
+        "`aws_vpc_security_group_ingress_rule.into_front`: new ingress source aws_lb.front from 0.0.0.0/0 on tcp/443 -> internal-nginx"
+        " on tcp/80 (declared: a declared entry's load balancer, proven on the plan)",
+        "`aws_lb.front`: a aws_lb is created (declared: an entry's, proven on the plan)",
+        "`aws_lb_listener_rule.route`: a aws_lb_listener_rule is created (declared: an entry's, proven on the plan)",
+    ]
+
+
+def test_a_front_door_of_another_stack_or_not_proven_still_blocks() -> None:
+    plan = _plan("services")
+    _front_door(plan, "0.0.0.0/0")
+    elsewhere = DeclaredReach(front_doors=frozenset({"network:aws_lb.front", "network:aws_lb_listener_rule.route"}))
+    assert review("services", plan, declared=elsewhere).blocking == review("services", plan).blocking != []
+
+
+def test_the_proof_ties_no_front_door_when_it_finds_an_undeclared_one() -> None:
+    """The article declares no entry: the front door added to its plan is the proof's finding, so none is declared."""
+    plan = _plan("services")
+    _front_door(plan, "0.0.0.0/0")
+    assert proven_front_doors({"network": _plan("network"), "services": plan}, article.TOPOLOGY) == frozenset()
