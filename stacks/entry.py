@@ -71,11 +71,14 @@ def target_group_name(base: tuple[str, ...], replacing: tuple[str, ...]) -> str:
     """``<base cut to 25>-<6 hex>``: the hash covers what replaces a target group (port, protocol, protocol
     version, target type, VPC), so a replacement gets a new name and ``create_before_destroy`` can create it while
     the old one still serves (a fixed name fails with ``DuplicateTargetGroupName``, or ``ResourceInUse`` on delete).
-    It covers the whole base too: a long project and entry name leave no room for the service and port in the
-    25 characters, and two routed services on the same port must still get two names."""
+    When the base is cut, the hash covers the whole base too: a long project and entry name leave no room for the
+    service and port in the 25 characters, and two routed services on the same port must still get two names. A
+    base that fits keeps the hash of what replaces it alone, so the names of deployed target groups do not change."""
     name = "-".join(part.replace("_", "-").strip("-") for part in base)
-    digest = hashlib.sha256("|".join((name, *replacing)).encode()).hexdigest()[:6]
-    return f"{name[: ELB_NAME_LIMIT - 7].rstrip('-')}-{digest}"
+    kept = name[: ELB_NAME_LIMIT - 7].rstrip("-")
+    hashed = replacing if kept == name else (name, *replacing)
+    digest = hashlib.sha256("|".join(hashed).encode()).hexdigest()[:6]
+    return f"{kept}-{digest}"
 
 
 def vpc_identity(net: NetworkSettings) -> str:

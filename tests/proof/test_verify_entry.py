@@ -62,7 +62,7 @@ def _lines(s: Stacks) -> list[str]:
 
 
 TG = "entry_shop/tg_web_web"
-TG_NAME = "internal-api-shop-web-web-" + hashlib.sha256(b"internal-api-shop-web-web|8080|HTTP|HTTP1|ip|cidr 10.0.0.0/16").hexdigest()[:6]
+TG_NAME = "internal-api-shop-web-web-" + hashlib.sha256(b"8080|HTTP|HTTP1|ip|cidr 10.0.0.0/16").hexdigest()[:6]
 """The name plus a hash of what replaces a target group: port, protocol, protocol version, target type, VPC."""
 (RULE_PRIORITY,) = rule_priorities(EXAMPLES["storefront"].entries[0]).values()
 LB_SG = "entry_shop/group"
