@@ -168,6 +168,19 @@ def judge(result: ScanResult, skip_reasons: dict[str, str], declared: list[Decla
     return problems
 
 
+def what_to_do(failed: list[Finding]) -> str | None:
+    """The one line after the failures that says how to answer them: change the declaration until the check passes,
+    or accept it in the system module with a reason (``make verify`` prints it on every run)."""
+    checks = sorted({finding.check_id for finding in failed})
+    if not checks:
+        return None
+    example = f'Skip(check="{checks[0]}", reason="...")'
+    return (
+        f"what to do: change the declaration until {', '.join(checks)} pass(es), or accept each in the system module with "
+        f"Settings.checkov_skips=({example},) and your reason (docs/frontdoor.md lists what answers each check an entry trips)"
+    )
+
+
 def declared_lines(declared: list[DeclaredSkips]) -> list[str]:
     """What ``make verify`` prints of the declaration's skips: each check, where, and why."""
     return [
@@ -192,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     problems = judge(result, skips(), declared)
     for problem in problems:
         print(problem)
+    hint = what_to_do(unskipped(result, skips(), declared))
+    if hint:
+        print(hint, file=sys.stderr)
     for line in declared_lines(declared):
         print(line, file=sys.stderr)
     print(summary(result, declared), file=sys.stderr)

@@ -180,3 +180,15 @@ def test_ckv_aws_260_is_skipped_only_on_rules_that_name_a_source_group() -> None
     )
     result = scan.ScanResult(passed=0, findings=[named, open_rule, redirect], parsing_errors=0)
     assert scan.unskipped(result, scan.skips(), []) == [open_rule]
+
+
+def test_what_to_do_names_every_failed_check_once_and_nothing_when_none_failed() -> None:
+    failed = [
+        scan.Finding(check_id=c, resource=r, file="f", name="n") for c, r in (("CKV_AWS_91", "a"), ("CKV_AWS_2", "b"), ("CKV_AWS_91", "c"))
+    ]
+    assert scan.what_to_do(failed) == (
+        "what to do: change the declaration until CKV_AWS_2, CKV_AWS_91 pass(es), or accept each in the system module with "
+        'Settings.checkov_skips=(Skip(check="CKV_AWS_2", reason="..."),) and your reason (docs/frontdoor.md lists what answers '
+        "each check an entry trips)"
+    )
+    assert scan.what_to_do([]) is None
