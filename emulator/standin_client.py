@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -67,39 +68,32 @@ def _create_network(item: dict[str, Any], endpoint: str) -> str:
     return "created"
 
 
+def _answers(call: Callable[[], object]) -> bool:
+    """Whether a describe/get call finds what it asks for: the emulator answers a missing one with an error."""
+    try:
+        call()
+    except ClientError:
+        return False
+    return True
+
+
 def _found(item: dict[str, Any], endpoint: str) -> bool:
     """Whether a group, cluster, queue or key stand-in is there already: creating those again would not be refused as such."""
     kind, name = item["kind"], item["name"]
     if kind == "security_group":
-        try:
-            _client("ec2", item, endpoint).describe_security_groups(GroupIds=[name])
-        except ClientError:
-            return False
-        return True
+        return _answers(lambda: _client("ec2", item, endpoint).describe_security_groups(GroupIds=[name]))
     if kind == "cluster":
         clusters = _client("ecs", item, endpoint).describe_clusters(clusters=[name])["clusters"]
         return any(cluster["status"] == "ACTIVE" for cluster in clusters)
     if kind == "queue":
-        try:
-            _client("sqs", item, endpoint).get_queue_url(QueueName=name)
-        except ClientError:
-            return False
-        return True
+        return _answers(lambda: _client("sqs", item, endpoint).get_queue_url(QueueName=name))
     if kind == "kms_key":
         return bool(_stand_in_keys(_client("kms", item, endpoint), item))
     if kind == "listener":
-        try:
-            _client("elbv2", item, endpoint).describe_listeners(ListenerArns=[name])
-        except ClientError:
-            return False
-        return True
+        return _answers(lambda: _client("elbv2", item, endpoint).describe_listeners(ListenerArns=[name]))
     if kind == "web_acl":
         acl_name, acl_id = _web_acl_parts(name)
-        try:
-            _client("wafv2", item, endpoint).get_web_acl(Name=acl_name, Scope="REGIONAL", Id=acl_id)
-        except ClientError:
-            return False
-        return True
+        return _answers(lambda: _client("wafv2", item, endpoint).get_web_acl(Name=acl_name, Scope="REGIONAL", Id=acl_id))
     return False
 
 
