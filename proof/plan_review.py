@@ -24,10 +24,11 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proof.findings import Finding
 from proof.protection import protected_deletions
 from proof.verify.config import Config
 from proof.verify.declaration import from_topology
@@ -102,17 +103,29 @@ WHAT_TO_DO = (
 )
 
 
+KINDS = ("blocking", "running-service", "declared", "reach-change", "image", "redeploy", "replacement")
+"""The review's findings, in the order it shows them: ``blocking`` (a widening the declaration does not explain),
+``running-service`` (a running ECS service replaced or destroyed; blocking too), ``declared`` (a widening the
+declaration asks for), ``reach-change`` (same callers, other ports), ``image`` (old → new), ``redeploy`` (a service
+the change redeploys, and why), ``replacement`` (an ECS service or task definition replaced)."""
+BLOCKING = ("blocking", "running-service")
+LINE = "{subject}: {detail}"
+"""The review's line for a finding: its stack, then the line as a reviewer reads it (the resource first)."""
+JSON_KEYS = {"kind": "kind", "stack": "subject", "address": "resource", "message": "detail"}
+"""``--json``'s keys for a finding, as before the findings shared one shape with the proof's."""
+
+
+def _at(kind: str, stack: str, address: str, text: str) -> Finding:
+    """A finding about one resource of a plan: its line starts with the address, in backticks."""
+    return Finding(stack, address, kind, f"`{address}`: {text}")
+
+
 @dataclass
 class StackReview:
     stack: str
     counts: dict[str, int] = field(default_factory=lambda: {"add": 0, "change": 0, "replace": 0, "destroy": 0})
-    blocking: list[str] = field(default_factory=list)
-    replacements: list[str] = field(default_factory=list)
-    redeploys: list[str] = field(default_factory=list)
-    reach_changes: list[str] = field(default_factory=list)
-    """Same callers, other ports: a change to read, not a widening."""
-    declared: list[str] = field(default_factory=list)
-    """Widenings the declaration asks for (a new call): listed, not blocking."""
+    findings: list[Finding] = field(default_factory=list)
+    """What the review reports about this stack (``KINDS``), in the order it found them."""
     changed: list[str] = field(default_factory=list)
     """Every changed resource, with its changed attributes; emulator-only differences marked."""
     emulator_only: int = 0
@@ -122,14 +135,46 @@ class StackReview:
     """Every resource replaced, with the attributes that cannot change in place (``replace_paths``)."""
     running_services: list[str] = field(default_factory=list)
     """ECS services that already run: in the prior state or being imported."""
-    running_blocking: list[str] = field(default_factory=list)
-    """The lines of ``blocking`` that replace or destroy a running ECS service (its kind is ``running-service``)."""
     addresses: dict[str, list[str]] = field(default_factory=lambda: {"add": [], "change": [], "replace": [], "destroy": []})
     """Per action, each resource (a change with its changed attributes); emulator-only differences are not here."""
     emulator_gaps: list[str] = field(default_factory=list)
     """Changes only in attributes the emulator is known not to store: not counted, listed apart."""
-    images: list[str] = field(default_factory=list)
-    """``service: old → new`` for each container whose image the plan changes."""
+
+    def lines(self, *kinds: str) -> list[str]:
+        """The lines of this stack's findings of ``kinds``, in the order found."""
+        return [f.detail for f in self.findings if f.kind in kinds]
+
+    @property
+    def blocking(self) -> list[str]:
+        """What blocks the plan: unexplained widenings, and running ECS services replaced or destroyed."""
+        return self.lines(*BLOCKING)
+
+    @property
+    def running_blocking(self) -> list[str]:
+        return self.lines("running-service")
+
+    @property
+    def declared(self) -> list[str]:
+        """Widenings the declaration asks for (a new call): listed, not blocking."""
+        return self.lines("declared")
+
+    @property
+    def reach_changes(self) -> list[str]:
+        """Same callers, other ports: a change to read, not a widening."""
+        return self.lines("reach-change")
+
+    @property
+    def images(self) -> list[str]:
+        """``service: old → new`` for each container whose image the plan changes."""
+        return self.lines("image")
+
+    @property
+    def redeploys(self) -> list[str]:
+        return self.lines("redeploy")
+
+    @property
+    def replacements(self) -> list[str]:
+        return self.lines("replacement")
 
 
 def _kind(actions: list[str]) -> str | None:
@@ -171,9 +216,9 @@ def _plan_address(where: str) -> str:
     return where.split(":", 1)[1] if ":" in where else where
 
 
-def reach_findings(stack: str, data: dict[str, Any], declared: DeclaredReach = NOTHING_DECLARED) -> tuple[list[str], list[str], list[str]]:
-    """(blocking, declared, changes): new sources of connections to a service, unexplained then explained by the
-    declaration, and port moves of existing ones."""
+def reach_findings(stack: str, data: dict[str, Any], declared: DeclaredReach = NOTHING_DECLARED) -> list[Finding]:
+    """New sources of connections to a service (``blocking``, or ``declared`` when the declaration explains them),
+    and port moves of existing ones (``reach-change``)."""
     from proof.verify.config import Config
     from proof.verify.load import stacks_from_plan
     from proof.verify.reach import reach
@@ -181,21 +226,24 @@ def reach_findings(stack: str, data: dict[str, Any], declared: DeclaredReach = N
 
     before = reach(Model(Config(*stacks_from_plan(stack, data, prior=True), source="plan"), None))
     after = reach(Model(Config(*stacks_from_plan(stack, data), source="plan"), None))
-    blocking, asked, changes = [], [], []
+    found: list[Finding] = []
     for service, sources in sorted(after.items()):
         for source, ports in sorted(sources.items()):
             old = before.get(service, {}).get(source)
             if old is None:
-                what = f"CIDR ingress {source.removeprefix('cidr:')}" if source.startswith("cidr:") else f"new ingress source {source}"
-                lines = [f"`{_plan_address(where)}`: {what} -> {service} on {port}" for port, where in sorted(ports.items())]
-                reason = declared.explain(service, source, stack)
-                if reason:
-                    asked += [f"{line} ({reason})" for line in lines]
-                else:
-                    blocking += lines
+                found += _new_source(stack, service, source, ports, declared.explain(service, source, stack))
             elif set(ports) != set(old):
-                changes.append(f"{source} -> {service}: {_port_change(ports, old)}")
-    return blocking, asked, changes
+                pair = f"{source} -> {service}"
+                found.append(Finding(stack, pair, "reach-change", f"{pair}: {_port_change(ports, old)}"))
+    return found
+
+
+def _new_source(stack: str, service: str, source: str, ports: dict[str, str], reason: str | None) -> list[Finding]:
+    """One finding per port a new source reaches: ``declared`` (with why) when the declaration explains it."""
+    what = f"CIDR ingress {source.removeprefix('cidr:')}" if source.startswith("cidr:") else f"new ingress source {source}"
+    suffix = f" ({reason})" if reason else ""
+    kind = "declared" if reason else "blocking"
+    return [_at(kind, stack, _plan_address(where), f"{what} -> {service} on {port}{suffix}") for port, where in sorted(ports.items())]
 
 
 def _port_change(now: dict[str, str], was: dict[str, str]) -> str:
@@ -242,14 +290,16 @@ def add_route_findings(reviews: list[StackReview], plans: dict[str, dict[str, An
             (ecs.name, v.resource, v.detail)
             for ecs in model.services
             for v in check_placement(model, ecs)
-            if v.rule == "private-subnets" and v.detail.endswith("to an internet gateway")
+            if v.kind == "private-subnets" and v.detail.endswith("to an internet gateway")
         }
 
     by_stack = {r.stack: r for r in reviews}
     for service, resource, detail in sorted(routes(False) - routes(True)):
         stack = resource.split(":", 1)[0]
         if stack in by_stack:
-            by_stack[stack].blocking.append(f"`{_plan_address(resource)}`: {service} becomes reachable from the internet ({detail})")
+            by_stack[stack].findings.append(
+                _at("blocking", stack, _plan_address(resource), f"{service} becomes reachable from the internet ({detail})")
+            )
 
 
 def _changed_attributes(change: dict[str, Any]) -> list[str]:
@@ -260,22 +310,21 @@ def _changed_attributes(change: dict[str, Any]) -> list[str]:
     return sorted(k for k in set(before) | set(after) | set(unknown) if before.get(k) != after.get(k) or unknown.get(k) is True)
 
 
-def _front_doors_created(plan: Plan, declared: DeclaredReach) -> tuple[list[str], list[str]]:
-    """(blocking, declared) lines for each load-balancing resource the plan creates: declared when the front-door
-    proof ties it to a declared entry on the planned configuration (``proven_front_doors``)."""
-    blocking, asked = [], []
+def _front_doors_created(plan: Plan, declared: DeclaredReach) -> Iterator[Finding]:
+    """Each load-balancing resource the plan creates: ``declared`` when the front-door proof ties it to a declared
+    entry on the planned configuration (``proven_front_doors``), else ``blocking``."""
     for change in plan.changes:
         if change["type"] in WIDENING_TYPES and "create" in change["change"]["actions"]:
-            if f"{plan.stack}:{change['address']}" in declared.front_doors:
-                asked.append(f"`{change['address']}`: a {change['type']} is created (declared: an entry's, proven on the plan)")
+            address = change["address"]
+            if f"{plan.stack}:{address}" in declared.front_doors:
+                yield _at("declared", plan.stack, address, f"a {change['type']} is created (declared: an entry's, proven on the plan)")
             else:
-                blocking.append(
-                    f"`{change['address']}`: a {change['type']} is created (a new path in or a new route; only a declared entry may add one)"
-                )
-    return blocking, asked
+                why = "a new path in or a new route; only a declared entry may add one"
+                yield _at("blocking", plan.stack, address, f"a {change['type']} is created ({why})")
 
 
-def _exposure_findings(plan: Plan) -> Iterator[str]:
+def _exposure_findings(plan: Plan) -> Iterator[Finding]:
+    """A public IP, a load balancer attached to a service, a subnet that starts giving public IPs: each blocks."""
     for change in plan.changes:
         actions = change["change"]["actions"]
         before, after = change["change"].get("before") or {}, change["change"].get("after") or {}
@@ -284,14 +333,14 @@ def _exposure_findings(plan: Plan) -> Iterator[str]:
             if _first(after.get("network_configuration")).get("assign_public_ip") and not _first(before.get("network_configuration")).get(
                 "assign_public_ip"
             ):
-                yield f"`{change['address']}`: {name} gets a public IP (assign_public_ip = true)"
+                yield _at("blocking", plan.stack, change["address"], f"{name} gets a public IP (assign_public_ip = true)")
             if after.get("load_balancer") and not before.get("load_balancer"):
-                yield f"`{change['address']}`: {name} is attached to a load balancer"
+                yield _at("blocking", plan.stack, change["address"], f"{name} is attached to a load balancer")
         if change["type"] == "aws_subnet" and after.get("map_public_ip_on_launch") and not before.get("map_public_ip_on_launch"):
-            yield f"`{change['address']}`: subnet starts giving public IPs (map_public_ip_on_launch = true)"
+            yield _at("blocking", plan.stack, change["address"], "subnet starts giving public IPs (map_public_ip_on_launch = true)")
 
 
-def _redeploy(change: dict[str, Any]) -> str | None:
+def _redeploy(stack: str, change: dict[str, Any]) -> Finding | None:
     """Why the plan redeploys a service, by its real cause: a new call, a server's changed endpoint, a new revision."""
     details = change["change"]
     before, after, unknown = details.get("before") or {}, details.get("after") or {}, details.get("after_unknown") or {}
@@ -307,7 +356,8 @@ def _redeploy(change: dict[str, Any]) -> str | None:
         reasons.append(f"a changed server endpoint ({', '.join(_server(key) for key in changed)})")
     if not added and not changed and (unknown.get("triggers") or set(old) - set(new)):
         reasons.append("its servers' Service Connect settings changed (triggers)")
-    return f"{after.get('name', change['address'])}: {'; '.join(reasons)}" if reasons else None
+    name = after.get("name", change["address"])
+    return Finding(stack, name, "redeploy", f"{name}: {'; '.join(reasons)}") if reasons else None
 
 
 def _server(trigger: str) -> str:
@@ -325,14 +375,14 @@ def _images(definitions: Any) -> dict[str, str]:
     return {c.get("name", "?"): c.get("image", "?") for c in containers if isinstance(c, dict)}
 
 
-def _image_changes(change: dict[str, Any]) -> list[str]:
+def _image_changes(stack: str, change: dict[str, Any]) -> list[Finding]:
     """``family/container: old → new`` for each container whose image changes (a new image is a new revision)."""
     before = _images((change["change"].get("before") or {}).get("container_definitions"))
     after_values = change["change"].get("after") or {}
     after = _images(after_values.get("container_definitions"))
     family = after_values.get("family") or change["address"]
     return [
-        f"{family}/{name}: `{before[name]}` → `{image}`"
+        Finding(stack, f"{family}/{name}", "image", f"{family}/{name}: `{before[name]}` → `{image}`")
         for name, image in sorted(after.items())
         if name in before and before[name] != image
     ]
@@ -361,9 +411,8 @@ def _adoption(plan: Plan, result: StackReview) -> None:
         if running and kind in ("replace", "destroy"):
             why = f" ({_paths(change)} cannot change in place)" if kind == "replace" else ""
             done = {"replace": "replaced", "destroy": "destroyed"}[kind]
-            line = f"`{address}`: the running ECS service {name} would be {done}{why}: its tasks stop and its endpoint changes"
-            result.blocking.append(line)
-            result.running_blocking.append(line)
+            text = f"the running ECS service {name} would be {done}{why}: its tasks stop and its endpoint changes"
+            result.findings.append(_at("running-service", plan.stack, address, text))
 
 
 def review(
@@ -375,32 +424,40 @@ def review(
     result = StackReview(stack)
     for change in plan.changes:
         kind = _kind(change["change"]["actions"])
-        if kind is None:
-            continue
-        attributes = _changed_attributes(change) if kind == "change" else []
-        gap_only = bool(attributes) and all((change["type"], a) in gaps for a in attributes)
-        result.emulator_only += gap_only
-        detail = f": {', '.join(attributes)}" if attributes else ""
-        result.changed.append(f"`{change['address']}` {kind}{detail}" + (" (known emulator gap, not a real change)" if gap_only else ""))
-        if gap_only:
-            result.emulator_gaps.append(f"`{change['address']}`{detail} (known emulator gap, not a real change)")
-        else:
-            result.counts[kind] += 1
-            result.addresses[kind].append(f"`{change['address']}`{detail}")
-        if change["type"] == "aws_ecs_task_definition":
-            result.images += _image_changes(change)
-        if kind == "replace" and change["type"] in WATCHED_REPLACEMENTS:
-            result.replacements.append(f"`{change['address']}` ({plan.names.get(change['address'], '?')})")
-        if kind == "change" and change["type"] == "aws_ecs_service" and not gap_only:
-            line = _redeploy(change)
-            if line:
-                result.redeploys.append(line)
-    reach_blocking, result.declared, result.reach_changes = reach_findings(stack, data, declared)
-    front_blocking, front_declared = _front_doors_created(plan, declared)
-    result.declared += front_declared
-    result.blocking = reach_blocking + front_blocking + list(_exposure_findings(plan)) + protected_deletions(plan.changes)
+        if kind is not None:
+            gap_only = _listed_change(result, change, kind, gaps)
+            result.findings += _watched(plan, change, kind, gap_only)
+    result.findings += reach_findings(stack, data, declared)
+    result.findings += _front_doors_created(plan, declared)
+    result.findings += _exposure_findings(plan)
+    result.findings += protected_deletions(stack, plan.changes)
     _adoption(plan, result)
     return result
+
+
+def _listed_change(result: StackReview, change: dict[str, Any], kind: str, gaps: frozenset[tuple[str, str]]) -> bool:
+    """Count and list one change under its action, or apart when only known emulator gaps differ (then True)."""
+    attributes = _changed_attributes(change) if kind == "change" else []
+    gap_only = bool(attributes) and all((change["type"], a) in gaps for a in attributes)
+    result.emulator_only += gap_only
+    detail = f": {', '.join(attributes)}" if attributes else ""
+    result.changed.append(f"`{change['address']}` {kind}{detail}" + (" (known emulator gap, not a real change)" if gap_only else ""))
+    if gap_only:
+        result.emulator_gaps.append(f"`{change['address']}`{detail} (known emulator gap, not a real change)")
+    else:
+        result.counts[kind] += 1
+        result.addresses[kind].append(f"`{change['address']}`{detail}")
+    return gap_only
+
+
+def _watched(plan: Plan, change: dict[str, Any], kind: str, gap_only: bool) -> list[Finding]:
+    """What a reviewer watches in one change: new images, a replaced ECS service or task definition, a redeploy."""
+    address = change["address"]
+    found = _image_changes(plan.stack, change) if change["type"] == "aws_ecs_task_definition" else []
+    if kind == "replace" and change["type"] in WATCHED_REPLACEMENTS:
+        found.append(Finding(plan.stack, address, "replacement", f"`{address}` ({plan.names.get(address, '?')})"))
+    redeploy = _redeploy(plan.stack, change) if kind == "change" and change["type"] == "aws_ecs_service" and not gap_only else None
+    return [*found, *([redeploy] if redeploy else [])]
 
 
 def running_services_line(reviews: list[StackReview]) -> str | None:
@@ -420,41 +477,11 @@ COMMENT_LIMIT = 65_536
 FULL_REVIEW = "the full review is in the plan artifact (review.full.md)"
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One thing the review reports, as data: the Markdown, the console and ``--json`` come from one list of these.
-
-    ``kind``: ``blocking`` (a widening the declaration does not explain), ``running-service`` (a running ECS service
-    replaced or destroyed), ``declared``, ``reach-change``, ``redeploy``, ``image``, ``replacement``."""
-
-    kind: str
-    stack: str
-    address: str
-    message: str
-
-    def line(self) -> str:
-        return f"{self.stack}: {self.message}"
-
-
-def _address(message: str) -> str:
-    """The resource a line names first (```addr`: ...``), or the service it starts with (``name: ...``)."""
-    if message.startswith("`"):
-        return message[1:].split("`", 1)[0]
-    return message.split(":", 1)[0]
-
-
 def findings(reviews: list[StackReview]) -> list[Finding]:
-    """Every finding of every stack, in the order the review shows them."""
-    found: list[Finding] = []
-    for r in reviews:
-        for line in r.blocking:
-            kind = "running-service" if line in r.running_blocking else "blocking"
-            found.append(Finding(kind, r.stack, _address(line), line))
-        for kind, lines in (("declared", r.declared), ("reach-change", r.reach_changes), ("image", r.images)):
-            found += [Finding(kind, r.stack, _address(line), line) for line in lines]
-        found += [Finding("redeploy", r.stack, _address(line), line) for line in r.redeploys]
-        found += [Finding("replacement", r.stack, _address(line), line) for line in r.replacements]
-    return found
+    """Every finding of every stack, in the order the review shows them: per stack, by kind (``KINDS``; blocking and
+    running-service together), each kind in the order found."""
+    rank = {kind: 0 if kind in BLOCKING else index for index, kind in enumerate(KINDS)}
+    return [f for r in reviews for f in sorted(r.findings, key=lambda f: rank[f.kind])]
 
 
 def _counts_line(reviews: list[StackReview]) -> str:
@@ -474,8 +501,8 @@ def _counts_line(reviews: list[StackReview]) -> str:
 
 
 def _reach_headline(reviews: list[StackReview]) -> str:
-    blocking = sum(1 for r in reviews for line in r.blocking if line not in r.running_blocking)
-    asked = sum(len(r.declared) for r in reviews)
+    blocking = sum(1 for r in reviews for f in r.findings if f.kind == "blocking")
+    asked = sum(1 for r in reviews for f in r.findings if f.kind == "declared")
     if blocking:
         return f"**BLOCKING: {blocking} change(s) widen who can reach a service, and the declaration does not explain them.**"
     if asked:
@@ -496,25 +523,57 @@ def _destroy_warning(reviews: list[StackReview], budget: int) -> list[str]:
     ]
 
 
+BLOCKING_TITLE = "Blocking findings (approve explicitly or change the plan)"
+FINDING_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (BLOCKING_TITLE, BLOCKING),
+    ("Declared widenings (the declaration asks for them; not blocking)", ("declared",)),
+    ("Reachability changes that do not widen it", ("reach-change",)),
+    ("Images (old → new)", ("image",)),
+    ("Services this change redeploys", ("redeploy",)),
+    ("ECS services and task definitions replaced", ("replacement",)),
+)
+"""Each section of findings: its heading and the kinds it lists."""
+GAPS_SUMMARY = "{} change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps)."
+
+
 def _sections(reviews: list[StackReview]) -> list[tuple[str, list[str]]]:
+    """The findings by section, with the adopted resources and the forced replacements after the blocking ones."""
     every = findings(reviews)
-
-    def of(*kinds: str) -> list[str]:
-        return [f.line() for f in every if f.kind in kinds]
-
-    sections = [
-        ("Blocking findings (approve explicitly or change the plan)", of("blocking", "running-service")),
-        ("Declared widenings (the declaration asks for them; not blocking)", of("declared")),
-        ("Reachability changes that do not widen it", of("reach-change")),
-        ("Images (old → new)", of("image")),
-        ("Services this change redeploys", of("redeploy")),
-        ("ECS services and task definitions replaced", of("replacement")),
-    ]
+    sections = [(title, [f.line(LINE) for f in every if f.kind in kinds]) for title, kinds in FINDING_SECTIONS]
     if any(r.imports for r in reviews):
         sections.insert(1, ("Adopted (imported) resources", [f"{r.stack}: {line}" for r in reviews for line in r.imports]))
     if any(r.forced for r in reviews):
         sections.insert(2, ("Every replacement, and what forces it", [f"{r.stack}: {line}" for r in reviews for line in r.forced]))
     return sections
+
+
+def _folded(reviews: list[StackReview]) -> list[tuple[str, list[str]]]:
+    """What the review folds in ``<details>``: the resources per action, then the emulator-only differences."""
+    folded = [
+        (f"{action} ({sum(len(r.addresses[action]) for r in reviews)})", [f"{r.stack}: {a}" for r in reviews for a in r.addresses[action]])
+        for action in ("add", "change", "destroy", "replace")
+    ]
+    gaps = [f"{r.stack}: {line}" for r in reviews for line in r.emulator_gaps]
+    return [*folded, (GAPS_SUMMARY.format(len(gaps)), gaps)]
+
+
+def _budget(pieces: int, warnings: list[str], limit: int) -> int:
+    """Characters each non-empty section may use, so that the whole review fits in ``limit``."""
+    fixed = 4000 + sum(len(w) + 3 for w in warnings)  # title, counts, headlines, headings, WHAT_TO_DO
+    return max(500, (limit - fixed) // max(pieces, 1))
+
+
+def _head(reviews: list[StackReview], warnings: list[str], budget: int) -> list[str]:
+    """Title, counts, the destroy/replace warning, the running services, the reach headline, the run's warnings."""
+    running = running_services_line(reviews)
+    head = [f"## Plan review: {', '.join(r.stack for r in reviews)}", "", _counts_line(reviews), ""]
+    head += [*_destroy_warning(reviews, budget), *([running, ""] if running else []), _reach_headline(reviews)]
+    return head + (["", "### Warnings printed by the run", "", *[f"- {w}" for w in warnings]] if warnings else [])
+
+
+def _section(title: str, items: list[str], budget: int) -> list[str]:
+    """One section of findings; the blocking one ends with what to do."""
+    return ["", f"### {title}", "", *_listed(items, budget), *(["", WHAT_TO_DO] if title == BLOCKING_TITLE else [])]
 
 
 def _listed(items: list[str], budget: int) -> list[str]:
@@ -537,33 +596,13 @@ def _details(summary: str, items: list[str], budget: int) -> list[str]:
 def markdown(reviews: list[StackReview], warnings: list[str] | None = None, *, limit: int = COMMENT_LIMIT) -> str:
     """The review for a pull request: title, counts, destroy/replace warning, warnings of the run, findings, then the
     address lists per action and the emulator-only differences folded in ``<details>``; at most ``limit`` characters."""
-    sections = _sections(reviews)
-    lists = [
-        (f"{action} ({sum(len(r.addresses[action]) for r in reviews)})", [f"{r.stack}: {a}" for r in reviews for a in r.addresses[action]])
-        for action in ("add", "change", "destroy", "replace")
-    ]
-    gaps = [f"{r.stack}: {line}" for r in reviews for line in r.emulator_gaps]
+    sections = [(title, items) for title, items in _sections(reviews) if items]
+    folded = [(summary, items) for summary, items in _folded(reviews) if items]
     warned = any(r.addresses["destroy"] or r.addresses["replace"] for r in reviews)
-    pieces = sum(1 for _, items in sections if items) + sum(1 for _, items in lists if items) + bool(gaps) + warned
-    fixed = 4000 + sum(len(w) + 3 for w in warnings or [])  # title, counts, headlines, headings, WHAT_TO_DO
-    budget = max(500, (limit - fixed) // max(pieces, 1))
-    head = [f"## Plan review: {', '.join(r.stack for r in reviews)}", "", _counts_line(reviews), ""]
-    running = running_services_line(reviews)
-    head += [*_destroy_warning(reviews, budget), *([running, ""] if running else []), _reach_headline(reviews)]
-    if warnings:
-        head += ["", "### Warnings printed by the run", "", *[f"- {w}" for w in warnings]]
-    lines = list(head)
-    for title, items in sections:
-        if items:
-            lines += ["", f"### {title}", "", *_listed(items, budget)]
-            if title.startswith("Blocking"):
-                lines += ["", WHAT_TO_DO]
-    for title, items in lists:
-        if items:
-            lines += _details(title, items, budget)
-    if gaps:
-        summary = f"{len(gaps)} change(s) differ only in attributes the emulator is known not to store (docs/emulator.md's table of gaps)."
-        lines += _details(summary, gaps, budget)
+    budget = _budget(len(sections) + len(folded) + warned, warnings or [], limit)
+    lines = _head(reviews, warnings or [], budget)
+    lines += [line for title, items in sections for line in _section(title, items, budget)]
+    lines += [line for summary, items in folded for line in _details(summary, items, budget)]
     return "\n".join(lines) + "\n"
 
 
@@ -587,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
     declared = DeclaredReach.of(select(args.system, args.env).one().topology, plans) if args.system else NOTHING_DECLARED
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
     add_route_findings(reviews, plans)
-    text = json.dumps([asdict(f) for f in findings(reviews)], indent=2) + "\n" if args.json else markdown(reviews)
+    text = json.dumps([f.as_json(JSON_KEYS) for f in findings(reviews)], indent=2) + "\n" if args.json else markdown(reviews)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text, encoding="utf-8")

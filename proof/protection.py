@@ -11,14 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from proof.findings import Finding
+
 FIX = "set the entry's deletion_protection=False and apply first"
 
 
-def protected_deletions(changes: list[dict[str, Any]]) -> list[str]:
-    """Blocking lines for a plan's ``resource_changes`` that delete (or replace) a protected load balancer."""
+def protected_deletions(stack: str, changes: list[dict[str, Any]]) -> list[Finding]:
+    """A blocking finding for each of a plan's ``resource_changes`` that deletes (or replaces) a protected load balancer."""
     return [
-        f"`{change['address']}`: load balancer {(change['change'].get('before') or {}).get('name', '?')} has deletion protection, "
-        f"and this plan deletes it; AWS refuses once everything before it is deleted ({FIX})"
+        Finding(
+            stack,
+            change["address"],
+            "blocking",
+            f"`{change['address']}`: load balancer {(change['change'].get('before') or {}).get('name', '?')} has deletion protection, "
+            f"and this plan deletes it; AWS refuses once everything before it is deleted ({FIX})",
+        )
         for change in changes
         if change.get("type") == "aws_lb"
         and "delete" in change.get("change", {}).get("actions", [])

@@ -33,7 +33,9 @@ SKIPS = HERE / "skips.toml"
 
 
 @dataclass(frozen=True)
-class Finding:
+class CheckovFailure:
+    """One check checkov failed on one resource (its own report, not the proof's: the proof's are ``proof.findings``)."""
+
     check_id: str
     resource: str
     file: str
@@ -50,7 +52,7 @@ class Finding:
 @dataclass(frozen=True)
 class ScanResult:
     passed: int
-    findings: list[Finding]
+    failures: list[CheckovFailure]
     parsing_errors: int
 
 
@@ -60,19 +62,19 @@ def skips() -> dict[str, str]:
 
 
 def scan(outdir: Path) -> ScanResult:
-    """All of checkov's findings (no skips applied), so stale skips can be detected too."""
-    findings, passed, parsing_errors = [], 0, 0
+    """All of checkov's failures (no skips applied), so stale skips can be detected too."""
+    failures, passed, parsing_errors = [], 0, 0
     for report in _checkov(outdir, quiet=True):
         summary = report.get("summary", {})
         passed += summary.get("passed", 0)
         parsing_errors += summary.get("parsing_errors", 0)
-        findings += [_finding(failed, failed["file_path"]) for failed in report.get("results", {}).get("failed_checks", [])]
-    return ScanResult(passed, sorted(findings, key=str), parsing_errors)
+        failures += [_failure(failed, failed["file_path"]) for failed in report.get("results", {}).get("failed_checks", [])]
+    return ScanResult(passed, sorted(failures, key=str), parsing_errors)
 
 
-def _finding(failed: dict[str, Any], file_path: str) -> Finding:
+def _failure(failed: dict[str, Any], file_path: str) -> CheckovFailure:
     body = "".join(str(line[1]) for line in failed.get("code_block") or [] if isinstance(line, list) and len(line) == 2)
-    return Finding(
+    return CheckovFailure(
         failed["check_id"],
         failed["resource"],
         file_path,
@@ -82,15 +84,15 @@ def _finding(failed: dict[str, Any], file_path: str) -> Finding:
     )
 
 
-SCOPED_SKIPS = {"CKV_AWS_260": lambda finding: finding.names_source_group or finding.redirect_only}
-"""Skips in skips.toml that hold only for some findings of their check: CKV_AWS_260's false positive is a rule naming
+SCOPED_SKIPS = {"CKV_AWS_260": lambda failure: failure.names_source_group or failure.redirect_only}
+"""Skips in skips.toml that hold only for some failures of their check: CKV_AWS_260's false positive is a rule naming
 a source group, and everyone on port 80 is what an HTTPS site's redirect listener admits; a rule that really admits
 0.0.0.0/0 to a forwarding port 80 (an internal plain-HTTP entry's) still fails."""
 
 
-def skipped_by_reason(finding: Finding, skip_reasons: dict[str, str]) -> bool:
-    scope = SCOPED_SKIPS.get(finding.check_id)
-    return finding.check_id in skip_reasons and (scope is None or scope(finding))
+def skipped_by_reason(failure: CheckovFailure, skip_reasons: dict[str, str]) -> bool:
+    scope = SCOPED_SKIPS.get(failure.check_id)
+    return failure.check_id in skip_reasons and (scope is None or scope(failure))
 
 
 def _checkov(directory: Path, *, quiet: bool) -> list[dict[str, Any]]:
@@ -127,13 +129,13 @@ class DeclaredSkips:
     stacks: tuple[str, ...]
     reasons: dict[str, str]
 
-    def covers(self, finding: Finding) -> bool:
-        return finding.check_id in self.reasons and stack_of(finding) in self.stacks
+    def covers(self, failure: CheckovFailure) -> bool:
+        return failure.check_id in self.reasons and stack_of(failure) in self.stacks
 
 
-def stack_of(finding: Finding) -> str:
+def stack_of(failure: CheckovFailure) -> str:
     """``/stacks/network-staging/cdk.tf.json`` -> ``network-staging``."""
-    parts = Path(finding.file).parts
+    parts = Path(failure.file).parts
     return parts[parts.index("stacks") + 1] if "stacks" in parts[:-1] else ""
 
 
@@ -145,22 +147,22 @@ def declared_skips(system: str | None, env: str | None) -> list[DeclaredSkips]:
     return [DeclaredSkips(d.stacks, {skip.check: skip.reason for skip in d.settings.checkov_skips}) for d in chosen]
 
 
-def unskipped(result: ScanResult, skip_reasons: dict[str, str], declared: list[DeclaredSkips]) -> list[Finding]:
-    """The findings that neither a reason in skips.toml nor the declaration skips."""
+def unskipped(result: ScanResult, skip_reasons: dict[str, str], declared: list[DeclaredSkips]) -> list[CheckovFailure]:
+    """The failures that neither a reason in skips.toml nor the declaration skips."""
     return [
-        finding
-        for finding in result.findings
-        if not skipped_by_reason(finding, skip_reasons) and not any(entry.covers(finding) for entry in declared)
+        failure
+        for failure in result.failures
+        if not skipped_by_reason(failure, skip_reasons) and not any(entry.covers(failure) for entry in declared)
     ]
 
 
 def judge(result: ScanResult, skip_reasons: dict[str, str], declared: list[DeclaredSkips] | None = None) -> list[str]:
-    """Problems: unskipped findings, skips without a reason, files checkov could not parse, declared skips no finding needs."""
+    """Problems: unskipped failures, skips without a reason, files checkov could not parse, declared skips no failure needs."""
     declared = declared or []
-    problems = [f"failed: {finding}" for finding in unskipped(result, skip_reasons, declared)]
+    problems = [f"failed: {failure}" for failure in unskipped(result, skip_reasons, declared)]
     for entry in declared:
         for check in sorted(entry.reasons):
-            if not any(entry.covers(finding) for finding in result.findings):
+            if not any(entry.covers(failure) for failure in result.failures):
                 problems.append(f"skip {check} of {', '.join(entry.stacks)} matches no finding: remove it from the declaration")
     problems += [f"skip {check} has no reason in {SKIPS.name}" for check, reason in skip_reasons.items() if not reason]
     if result.parsing_errors:
@@ -168,10 +170,10 @@ def judge(result: ScanResult, skip_reasons: dict[str, str], declared: list[Decla
     return problems
 
 
-def what_to_do(failed: list[Finding]) -> str | None:
+def what_to_do(failed: list[CheckovFailure]) -> str | None:
     """The one line after the failures that says how to answer them: change the declaration until the check passes,
     or accept it in the system module with a reason (``make verify`` prints it on every run)."""
-    checks = sorted({finding.check_id for finding in failed})
+    checks = sorted({failure.check_id for failure in failed})
     if not checks:
         return None
     example = f'Skip(check="{checks[0]}", reason="...")'
@@ -215,9 +217,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summary(result: ScanResult, declared: list[DeclaredSkips]) -> str:
-    """The closing count: a skipped finding (by a reason in skips.toml or the declaration) is not counted as failed."""
+    """The closing count: a skipped failure (by a reason in skips.toml or the declaration) is not counted as failed."""
     failed = len(unskipped(result, skips(), declared))
-    skipped = len(result.findings) - failed
+    skipped = len(result.failures) - failed
     return f"checkov: {result.passed} passed, {failed} failed, {skipped} skipped (checks skipped by reason: {sorted(skips())})"
 
 

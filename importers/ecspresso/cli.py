@@ -12,7 +12,7 @@ from typing import NoReturn
 from topology import AdoptedService, Adoption, ExistingNetwork, Service, Settings, Topology, validate
 from topology.errors import USER_ERROR
 
-from .convert import CARRY_SECRETS, Collector, Draft, Edge, Finding, import_service, infer_calls
+from .convert import CARRY_SECRETS, Collector, Draft, Edge, ImportNote, import_service, infer_calls
 from .gotemplate import Use, Values
 from .module import formatted, module_text
 from .sources import InputError, Options, Source, read_config, read_definition
@@ -175,7 +175,7 @@ def _settings(drafts: list[Draft], out: Collector) -> Settings:
                 chosen[key] = value
             elif chosen[key].lower() != value.lower():
                 detail = f"{value!r} differs from {chosen[key]!r}: one system has one {key}; {chosen[key]!r} is used"
-                out.findings.append(Finding(draft.name, "cannot", where, detail))
+                out.notes.append(ImportNote(draft.name, "cannot", where, detail))
     defaults = Settings()
     for key, default in (
         ("region", defaults.region),
@@ -184,7 +184,7 @@ def _settings(drafts: list[Draft], out: Collector) -> Settings:
     ):
         if key not in chosen:
             detail = f"no imported file names the {key}: this project's default {default!r} applies"
-            out.findings.append(Finding("(system)", "default", "(settings)", detail))
+            out.notes.append(ImportNote("(system)", "default", "(settings)", detail))
     network = replace(
         defaults.network,
         cluster_name=chosen.get("cluster", defaults.network.cluster_name),
@@ -265,7 +265,7 @@ def _display(path: Path) -> str:
 
 
 def report(result: Result, *, out_name: str, configs: list[str]) -> list[str]:
-    """The findings; the first line says what became of ``out_name`` (never "imported into" when nothing is written)."""
+    """The notes, by section; the first line says what became of ``out_name`` (never "imported into" when nothing is written)."""
     read = f"{len(result.drafts)} service(s) from {', '.join(configs)}"
     if result.collector.blocking:
         first = f"Read {read}; {out_name} not written: {len(result.collector.blocking)} carried value(s) unresolved (below)"
@@ -289,11 +289,11 @@ def report(result: Result, *, out_name: str, configs: list[str]) -> list[str]:
     if not result.by_hand:
         lines.append("  none")
     for kind, title in SECTIONS:
-        items = [f for f in result.collector.findings if f.kind == kind]
+        items = [f for f in result.collector.notes if f.kind == kind]
         if items:
             lines += ["", f"{title}:"]
             lines += [f"  {f.service}: {f.where}: {f.detail}" for f in items]
-    same = [f for f in result.collector.findings if f.kind == "same"]
+    same = [f for f in result.collector.notes if f.kind == "same"]
     if same:
         lines += ["", f"Same as this project writes ({len(same)} fields):"]
         lines += [f"  {f.service}: {f.where}: {f.detail}" for f in same]
@@ -338,7 +338,7 @@ def _header(result: Result, configs: list[str]) -> list[str]:
         "",
         "Review before deploying: the import report lists every field and what became of it.",
     ]
-    dropped = [f for f in result.collector.findings if f.kind in ("not-internal", "cannot")]
+    dropped = [f for f in result.collector.notes if f.kind in ("not-internal", "cannot")]
     if dropped:
         lines += ["", "Not carried over:", ""]
         lines += [f"- {f.service}: {f.where}: {f.detail}" for f in dropped]

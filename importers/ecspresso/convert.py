@@ -98,7 +98,9 @@ CONFIG_ONLY = {
 
 
 @dataclass(frozen=True)
-class Finding:
+class ImportNote:
+    """How one setting of an ecspresso file was (or was not) carried into the declaration: the report's line."""
+
     service: str
     kind: Kind
     where: str
@@ -144,15 +146,15 @@ class Draft:
 
 @dataclass
 class Collector:
-    """Findings, template calls and unresolved carried values of one import."""
+    """Notes, template calls and unresolved carried values of one import."""
 
-    findings: list[Finding] = field(default_factory=list)
+    notes: list[ImportNote] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
     carried: dict[str, set[PathKey]] = field(default_factory=dict)
 
     def add(self, service: str, kind: Kind, source: Source, path: PathKey, detail: str) -> None:
         source.consume(*path)
-        self.findings.append(Finding(service, kind, source.where(*path), detail))
+        self.notes.append(ImportNote(service, kind, source.where(*path), detail))
 
     def take(self, service: str, source: Source, *path: str | int) -> Any:
         """A carried value: consumed, and if any string in it is unresolved, the import cannot be written."""
@@ -303,11 +305,11 @@ def _task(draft: Draft, task: Source, out: Collector) -> None:
     for key in ("cpu", "memory"):
         raw = task.get(key)
         if raw is MISSING:
-            out.findings.append(Finding(draft.name, "default", task.where(key), f"not set: this project's default applies ({key})"))
+            out.notes.append(ImportNote(draft.name, "default", task.where(key), f"not set: this project's default applies ({key})"))
             continue
         value = _int(out.take(draft.name, task, key))
         if value is None:
-            out.findings.append(Finding(draft.name, "cannot", task.where(key), f"{_show(raw)}: not a number of {key} units"))
+            out.notes.append(ImportNote(draft.name, "cannot", task.where(key), f"{_show(raw)}: not a number of {key} units"))
         elif key == "cpu":
             draft.cpu = value
         else:
@@ -332,7 +334,7 @@ def _container(draft: Draft, task: Source, index: int, service_def: Source, out:
     base: PathKey = ("containerDefinitions", index)
     image = task.get(*base, "image")
     if image is MISSING:
-        out.findings.append(Finding(draft.name, "cannot", task.where(*base, "image"), "no image: the declaration needs one"))
+        out.notes.append(ImportNote(draft.name, "cannot", task.where(*base, "image"), "no image: the declaration needs one"))
     else:
         draft.image = _text(out.take(draft.name, task, *base, "image"))
     out.expect(draft.name, task, (*base, "essential"), (True,))
@@ -486,7 +488,7 @@ def _port(draft: Draft, task: Source, mpath: PathKey, service_def: Source, spath
         if app in APP_PROTOCOLS:
             protocol = app
         else:
-            out.findings.append(Finding(draft.name, "cannot", task.where(*mpath, "appProtocol"), f"{app!r}: one of {APP_PROTOCOLS}"))
+            out.notes.append(ImportNote(draft.name, "cannot", task.where(*mpath, "appProtocol"), f"{app!r}: one of {APP_PROTOCOLS}"))
     aliases = entry.get("clientAliases") if isinstance(entry.get("clientAliases"), list) else []
     client_port: int | None = None
     dns_name: str | None = None
@@ -501,8 +503,10 @@ def _port(draft: Draft, task: Source, mpath: PathKey, service_def: Source, spath
         for extra in range(1, len(aliases)):
             out.add(draft.name, "cannot", service_def, (*spath, "clientAliases", extra), "a second client alias: one per port is declared")
     else:
-        out.findings.append(
-            Finding(draft.name, "default", service_def.where(*spath, "clientAliases"), "none: this project gives the port a client alias")
+        out.notes.append(
+            ImportNote(
+                draft.name, "default", service_def.where(*spath, "clientAliases"), "none: this project gives the port a client alias"
+            )
         )
     discovery = entry.get("discoveryName")
     if isinstance(discovery, str):
@@ -549,7 +553,7 @@ def _service(draft: Draft, svc: Source, out: Collector) -> None:
         draft.desired_count = _int(out.take(draft.name, svc, "desiredCount"))
     else:
         draft.desired_count = None
-        out.findings.append(Finding(draft.name, "default", svc.where("desiredCount"), "not set: this project's default applies"))
+        out.notes.append(ImportNote(draft.name, "default", svc.where("desiredCount"), "not set: this project's default applies"))
     exec_on = svc.get("enableExecuteCommand")
     draft.enable_execute_command = exec_on is True
     if exec_on is not MISSING:
@@ -585,7 +589,7 @@ def _service_connect(draft: Draft, svc: Source, out: Collector) -> None:
     config = svc.get("serviceConnectConfiguration")
     if not isinstance(config, dict) or config.get("enabled") is not True:
         where = svc.where("serviceConnectConfiguration")
-        out.findings.append(Finding(draft.name, "default", where, "Service Connect is off: this project turns it on (as a client)"))
+        out.notes.append(ImportNote(draft.name, "default", where, "Service Connect is off: this project turns it on (as a client)"))
         if isinstance(config, dict):
             svc.consume("serviceConnectConfiguration", "enabled")
         return

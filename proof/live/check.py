@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from proof.findings import Finding
 from proof.verify.declaration import Declared, from_topology
 from proof.verify.iam import EXEC_ACTIONS, EXEC_AUDIT_ACTIONS, allowed_actions, covers, trust_problem
 from topology import Topology
@@ -29,18 +29,15 @@ OWN_INLINE = ("ecs-exec", "app")
 """The task role's inline policies the project writes (stacks/iam.py)."""
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
-    kind: str
-    service: str
-    text: str
+LINE = "{kind}: {subject}: {detail}"
+"""The live check's line: the kind first, then the service and what was read (its resource is in the detail)."""
+JSON_KEYS = {"kind": "kind", "service": "subject", "text": "detail"}
+"""The live report's keys for a finding (``--json``), as before the findings shared one shape."""
 
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.service}: {self.text}"
 
-    @property
-    def failing(self) -> bool:
-        return self.kind != "proven"
+def failing(finding: Finding) -> bool:
+    """Every kind but ``proven`` fails the check: a violated claim, or drift from the declaration."""
+    return finding.kind != "proven"
 
 
 def _port(rule: dict[str, Any]) -> str:
@@ -102,33 +99,37 @@ class Judge:
             *self.roles(),
             *self.discovery(),
         ]
-        return sorted(set(found), key=lambda f: (f.service, KINDS.index(f.kind), f.text))
+        return sorted(set(found), key=lambda f: (f.subject, KINDS.index(f.kind), f.detail))
 
     def services(self) -> Iterator[Finding]:
         cluster = self.account.cluster
         for service in self.topology.services:
             live = self.account.services.get(service.name)
             if live is None:
-                yield Finding("missing", service.name, f"declared, but no active ECS service of that name in cluster {cluster}")
+                yield Finding(service.name, "", "missing", f"declared, but no active ECS service of that name in cluster {cluster}")
                 continue
             if live.get("desiredCount", 0) == 0 or live.get("status") != "ACTIVE":
                 yield Finding(
-                    "missing",
                     service.name,
+                    "",
+                    "missing",
                     f"{live['serviceArn']} is {live.get('status')} with desired count {live.get('desiredCount')} (stopped)",
                 )
             if _awsvpc(live).get("assignPublicIp") == "ENABLED":
-                yield Finding("violated", service.name, f"{live['serviceArn']} assigns its tasks public IPs (assignPublicIp ENABLED)")
+                yield Finding(service.name, "", "violated", f"{live['serviceArn']} assigns its tasks public IPs (assignPublicIp ENABLED)")
             for task in self.account.tasks:
                 if task.get("group") == f"service:{service.name}" and task.get("taskDefinitionArn") != live.get("taskDefinition"):
                     yield Finding(
-                        "different",
                         service.name,
+                        "",
+                        "different",
                         f"task {task['taskArn']} runs {task.get('taskDefinitionArn')}, the service {live.get('taskDefinition')}",
                     )
         declared = {s.name for s in self.topology.services}
         for name in sorted(set(self.account.services) - declared):
-            yield Finding("undeclared", name, f"{self.account.services[name]['serviceArn']} runs in cluster {cluster} but is not declared")
+            yield Finding(
+                name, "", "undeclared", f"{self.account.services[name]['serviceArn']} runs in cluster {cluster} but is not declared"
+            )
 
     def _allowed_sources(self, name: str) -> dict[str, set[int]]:
         """Group ID -> ports the declaration lets that group reach ``name`` on."""
@@ -153,13 +154,14 @@ class Judge:
                 if ports is None:
                     bad = True
                     what = source if not source.startswith("sg-") else self._name(source)
-                    yield Finding("violated", name, f"{where} admits {what} on {_port(rule)}: not a declared caller or entry")
-                    yield Finding("undeclared", name, f"{where}: ingress from {source} on {_port(rule)}")
+                    yield Finding(name, "", "violated", f"{where} admits {what} on {_port(rule)}: not a declared caller or entry")
+                    yield Finding(name, "", "undeclared", f"{where}: ingress from {source} on {_port(rule)}")
                 elif not any(_covers_port(rule, p) for p in ports):
                     bad = True
                     yield Finding(
-                        "different",
                         name,
+                        "",
+                        "different",
                         f"{where} admits {self._name(source)} on {_port(rule)}, declared tcp/{','.join(map(str, sorted(ports)))}",
                     )
                 else:
@@ -168,12 +170,15 @@ class Judge:
                 for port in sorted(ports - {p for s, p in matched if s == source}):
                     if not any(s == source for s, _ in matched) or port not in {p for s, p in matched if s == source}:
                         yield Finding(
-                            "missing", name, f"no rule on {', '.join(sorted(self.groups[name]))} admits {self._name(source)} on tcp/{port}"
+                            name,
+                            "",
+                            "missing",
+                            f"no rule on {', '.join(sorted(self.groups[name]))} admits {self._name(source)} on tcp/{port}",
                         )
             if not bad:
                 callers = ", ".join(self.declared[name].callers) or "none"
                 yield Finding(
-                    "proven", name, f"{', '.join(sorted(self.groups[name]))} admits only its declared callers ({callers}) and entries"
+                    name, "", "proven", f"{', '.join(sorted(self.groups[name]))} admits only its declared callers ({callers}) and entries"
                 )
 
     def egress(self) -> Iterator[Finding]:
@@ -187,8 +192,9 @@ class Judge:
                 if target in called or key in declared_egress:
                     continue
                 yield Finding(
-                    "undeclared",
                     name,
+                    "",
+                    "undeclared",
                     f"{rule['GroupId']} rule {rule.get('SecurityGroupRuleId', '?')}: egress to {self._name(target) if target.startswith('sg-') else target} on {_port(rule)}",
                 )
 
@@ -207,16 +213,19 @@ class Judge:
                 if eni["NetworkInterfaceId"] not in task_enis:
                     what = eni.get("Description") or eni.get("InterfaceType") or "no description"
                     yield Finding(
-                        "undeclared", name, f"{eni['NetworkInterfaceId']} ({what}) is in {group}: it is admitted wherever {name} is"
+                        name, "", "undeclared", f"{eni['NetworkInterfaceId']} ({what}) is in {group}: it is admitted wherever {name} is"
                     )
                     for server in sorted(s for s, d in self.declared.items() if name in d.callers):
                         yield Finding(
-                            "violated", server, f"{eni['NetworkInterfaceId']} ({what}) in caller {name}'s group {group} reaches {server}"
+                            server,
+                            "",
+                            "violated",
+                            f"{eni['NetworkInterfaceId']} ({what}) in caller {name}'s group {group} reaches {server}",
                         )
                 public = (eni.get("Association") or {}).get("PublicIp")  # the filter association.public-ip is not in moto: read here
                 if public:
                     yield Finding(
-                        "violated", name, f"{eni['NetworkInterfaceId']} in {group} has public IP {public}: reachable from the internet"
+                        name, "", "violated", f"{eni['NetworkInterfaceId']} in {group} has public IP {public}: reachable from the internet"
                     )
 
     def routes(self) -> Iterator[Finding]:
@@ -234,8 +243,9 @@ class Judge:
                             or route.get("DestinationPrefixListId")
                         )
                         yield Finding(
-                            "violated",
                             name,
+                            "",
+                            "violated",
                             f"subnet {subnet}'s route table {table['RouteTableId']} routes {destination} to {gateway}: its tasks face the internet",
                         )
 
@@ -250,8 +260,9 @@ class Judge:
                     host, path = _condition(rule, "host-header"), _condition(rule, "path-pattern")
                     if (service, host, path) not in routes:
                         yield Finding(
-                            "undeclared",
                             service,
+                            "",
+                            "undeclared",
                             f"listener {listener} rule {rule['RuleArn']} forwards host {host or '*'} path {path or '*'} to {arn}: not a declared route",
                         )
 
@@ -262,8 +273,9 @@ class Judge:
             if name not in names:
                 ids = ", ".join(sorted(i.get("Id", "?") for i in instances)) or "no instances"
                 yield Finding(
-                    "undeclared",
                     name,
+                    "",
+                    "undeclared",
                     f"Cloud Map service {name} in namespace {self.settings.network.namespace} ({ids}): no declared port has that name",
                 )
 
@@ -278,19 +290,20 @@ class Judge:
             managed = set(self.declared[name].managed_policies)
             for policy in role.get("AttachedManagedPolicies", []):
                 if policy["PolicyArn"] not in managed:
-                    yield Finding("undeclared", name, f"task role {arn} has policy {policy['PolicyArn']} attached: not declared")
+                    yield Finding(name, "", "undeclared", f"task role {arn} has policy {policy['PolicyArn']} attached: not declared")
             allowed = (*EXEC_ACTIONS, *EXEC_AUDIT_ACTIONS, *self.declared[name].actions, *self.declared[name].granted_actions)
             for inline in role.get("RolePolicyList", []):
                 if inline["PolicyName"] not in OWN_INLINE:
                     yield Finding(
-                        "undeclared", name, f"task role {arn} has inline policy {inline['PolicyName']}: not written by the project"
+                        name, "", "undeclared", f"task role {arn} has inline policy {inline['PolicyName']}: not written by the project"
                     )
                 document = _document(inline.get("PolicyDocument"))
                 extra = sorted({a for a in allowed_actions(document) if isinstance(a, str) and not any(covers(p, a) for p in allowed)})
                 if extra:
                     yield Finding(
-                        "violated",
                         name,
+                        "",
+                        "violated",
                         f"task role {arn} inline policy {inline['PolicyName']} allows {', '.join(extra)} beyond its declared permissions",
                     )
 
@@ -299,7 +312,7 @@ class Judge:
         for statement in statements if isinstance(statements, list) else [statements]:
             problem = trust_problem(statement)
             if problem:
-                yield Finding("violated", name, f"task role {role['Arn']} {problem}")
+                yield Finding(name, "", "violated", f"task role {role['Arn']} {problem}")
 
 
 def _document(raw: Any) -> dict[str, Any]:

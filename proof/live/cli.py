@@ -16,10 +16,11 @@ import sys
 from typing import Any
 
 from proof.exits import concluded
+from proof.findings import Finding
 from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
 
-from .check import KINDS, Finding, judge
+from .check import JSON_KEYS, KINDS, LINE, failing, judge
 from .read import ClientFactory, ReadError, read
 
 
@@ -52,16 +53,16 @@ def check(deployment: ResolvedEnvironment, clients: ClientFactory) -> list[Findi
 
 def summary(where: str, findings: list[Finding]) -> str:
     counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
-    status = "FAILED" if any(f.failing for f in findings) else "ok"
+    status = "FAILED" if any(map(failing, findings)) else "ok"
     return f"live check of {where}: {status}: " + ", ".join(f"{counts[k]} {k}" for k in KINDS)
 
 
 def report(where: str, findings: list[Finding]) -> dict[str, Any]:
     return {
         "target": where,
-        "ok": not any(f.failing for f in findings),
+        "ok": not any(map(failing, findings)),
         "counts": {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS},
-        "findings": [{"kind": f.kind, "service": f.service, "text": f.text} for f in findings],
+        "findings": [f.as_json(JSON_KEYS) for f in findings],
     }
 
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None, clients: ClientFactory | None = None) ->
         if args.json:
             sys.stdout.write(json.dumps(report(where, findings), indent=2, sort_keys=True) + "\n")
         else:
-            sys.stdout.write("".join(f"{line}\n" for line in [summary(where, findings), *map(str, findings)]))
-        return any(f.failing for f in findings)
+            sys.stdout.write("".join(f"{line}\n" for line in [summary(where, findings), *(f.line(LINE) for f in findings)]))
+        return any(map(failing, findings))
 
     return concluded("verify-live", prove, {ReadError: "cannot read the account"})

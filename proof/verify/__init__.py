@@ -17,7 +17,7 @@ from .config import Config
 from .core import verify
 from .declaration import Declared, DeclaredEntry, declared_callers, from_topology, load_topology
 from .load import load
-from .model import Address, CheckerError, Unknown, Violation
+from .model import Address, CheckerError, Unknown
 
 __all__ = [
     "Address",
@@ -26,7 +26,6 @@ __all__ = [
     "Declared",
     "DeclaredEntry",
     "Unknown",
-    "Violation",
     "declared_callers",
     "from_topology",
     "load",

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from proof.findings import Finding
+
 from .config import Config
 from .load import stack_of
-from .model import Violation
 
 RULE = "reads-everything"
 
@@ -30,18 +31,18 @@ class Placement:
     """Which stacks beside the pairs each environment's proof reads, and what cannot be placed."""
 
     beside: Mapping[Environment, tuple[str, ...]]
-    findings: tuple[Violation, ...]
+    findings: tuple[Finding, ...]
 
 
 def place(config: Config, pairs: Mapping[Environment, tuple[str, ...]], excluded: Mapping[str, str]) -> Placement:
     """Each stack of the whole input that is in no pair, placed with one environment (see the module's rule)."""
     owner = {stack: environment for environment, pair in pairs.items() for stack in pair}
     beside: dict[Environment, list[str]] = {environment: [] for environment in pairs}
-    findings: list[Violation] = []
+    findings: list[Finding] = []
     for stack in sorted({stack_of(name) for name in config.stacks}):
         if stack in owner:
             if stack in excluded:
-                findings.append(Violation("*", stack, RULE, "cannot exclude it: it is one of the network/services stacks the proof reads"))
+                findings.append(Finding("*", stack, RULE, "cannot exclude it: it is one of the network/services stacks the proof reads"))
             continue
         if stack in excluded:
             continue
@@ -49,11 +50,11 @@ def place(config: Config, pairs: Mapping[Environment, tuple[str, ...]], excluded
         if len(read) > 1 or (named and read and set(named) != read):
             states = ", ".join(sorted(str(environment) for environment in read))
             detail = f"cannot prove: stack {stack} reads the state of environment(s) {states}; it can be judged with one environment only"
-            findings.append(Violation("*", stack, RULE, detail + (f", and its name says {named[0]}" if named else "")))
+            findings.append(Finding("*", stack, RULE, detail + (f", and its name says {named[0]}" if named else "")))
             continue
         home = named or sorted(read, key=str) or (list(pairs) if len(pairs) == 1 else [])
         if not home:
-            findings.append(Violation("*", stack, RULE, _unplaced(stack, pairs)))
+            findings.append(Finding("*", stack, RULE, _unplaced(stack, pairs)))
             continue
         beside[home[0]].append(stack)
     return Placement({environment: tuple(stacks) for environment, stacks in beside.items()}, tuple(findings))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proof.exits import concluded
+from proof.findings import Finding
 
 from .beside import Placement, place
 from .config import Config
@@ -29,7 +30,7 @@ from .declaration import Acceptance, Declaration, accepted_of, example_settings,
 from .existing import PLANNED
 from .isolation import Home, check_isolation, homes
 from .load import load, subset
-from .model import CheckerError, Violation
+from .model import CheckerError
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def parser() -> argparse.ArgumentParser:
     return result
 
 
-def summary(stacks: tuple[str, ...] | None, violations: list[Violation], config: Config, *, verbose: bool) -> str:
+def summary(stacks: tuple[str, ...] | None, violations: list[Finding], config: Config, *, verbose: bool) -> str:
     """The closing line: status and counts; the services by name only with ``-v`` (10 KB at 1,000 services otherwise)."""
     servers, services = checked(config)
     where = f"{', '.join(stacks)}: " if stacks else ""
@@ -109,7 +110,7 @@ def summary(stacks: tuple[str, ...] | None, violations: list[Violation], config:
 
 def judged(
     selection: Selection, report: Selected, whole: Config, placement: Placement | None, *, where: str
-) -> tuple[tuple[str, ...] | None, Config, list[Violation]]:
+) -> tuple[tuple[str, ...] | None, Config, list[Finding]]:
     """One report's stacks (its pair and the stacks placed with it), their configuration, and every finding: the
     proof's checks, the stacks that cannot be placed, and the environment's isolation."""
     stacks = report.stacks
@@ -138,9 +139,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"accepted: {address}: {reason}")
             for stack, reason in sorted(selection.excluded.items()):
                 print(f"excluded: stack {stack}: {reason}")
-            for violation in (v for v in violations if v.rule == PLANNED):
+            for violation in (v for v in violations if v.kind == PLANNED):
                 print(f"proven when planned: {violation}")
-            violations = [v for v in violations if v.rule != PLANNED]
+            violations = [v for v in violations if v.kind != PLANNED]
             for violation in violations:
                 print(violation)
             print(f"{summary(stacks, violations, config, verbose=args.verbose)}; input: {config.source}", file=sys.stderr)

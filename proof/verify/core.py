@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from proof.findings import Finding
+
 from .config import Config
 from .exposure import check_front_doors, check_placement
 from .iam import check_role, check_trust, untraceable_attachments
@@ -11,15 +13,15 @@ from .ingress import check_group_members, check_identity, check_ingress, check_m
 from .kinds import RULE as KINDS_RULE
 from .kinds import detail as kind_detail
 from .kinds import unproven
-from .model import Address, Unknown, Violation
+from .model import Address, Unknown
 from .services import Callers, Ecs, Model
 from .values import truth
 
 
-def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def check_iam(model: Model, ecs: Ecs) -> Iterator[Finding]:
     config = model.config
     if isinstance(ecs.task, Unknown) or ecs.task.type != "aws_ecs_task_definition":
-        yield Violation(ecs.name, str(ecs.address), "exec-least-privilege", "task definition cannot be traced")
+        yield Finding(ecs.name, str(ecs.address), "exec-least-privilege", "task definition cannot be traced")
         return
     task_body = config.body(ecs.task)
     exec_flag = truth(config.value(ecs.address.stack, ecs.body.get("enable_execute_command")))
@@ -30,7 +32,7 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
             continue
         role = _role(config, ecs.task.stack, task_body[field])
         if isinstance(role, Unknown):
-            yield Violation(ecs.name, str(ecs.task), "exec-least-privilege", f"{field} cannot be traced to an aws_iam_role")
+            yield Finding(ecs.name, str(ecs.task), "exec-least-privilege", f"{field} cannot be traced to an aws_iam_role")
             continue
         yield from check_trust(config, ecs.name, role)
         yield from check_role(
@@ -44,7 +46,7 @@ def check_iam(model: Model, ecs: Ecs) -> Iterator[Violation]:
             grants=declared.grants if declared is not None and field == "task_role_arn" else (),
         )
     for where, detail in untraceable_attachments(config):
-        yield Violation(ecs.name, where, "exec-least-privilege", detail)
+        yield Finding(ecs.name, where, "exec-least-privilege", detail)
 
 
 def _role(config: Config, stack: str, value: object) -> Address | Unknown:
@@ -61,31 +63,29 @@ def _role(config: Config, stack: str, value: object) -> Address | Unknown:
     return target
 
 
-def verify(config: Config, callers: Callers = None, accepted: Iterable[str] = ()) -> list[Violation]:
+def verify(config: Config, callers: Callers = None, accepted: Iterable[str] = ()) -> list[Finding]:
     """Every violation, sorted. ``callers``: the full declaration (``declared_callers``), or a mapping from a
     server to its callers' names (only caller rules checked), or None (callers derived from the JSON).
     ``accepted``: addresses of resources the declaration accepts although the checker does not model them."""
     model = Model(config, callers)
-    found: set[Violation] = set()
+    found: set[Finding] = set()
     beyond = unproven(config, accepted)
     for ecs in model.services:
         for check in (check_identity, check_placement, check_front_doors, check_ingress, check_group_members, check_iam, check_modules):
             found.update(check(model, ecs))
-        found.update(Violation(ecs.name, item.where, KINDS_RULE, kind_detail(item, ecs.name)) for item in beyond)
+        found.update(Finding(ecs.name, item.where, KINDS_RULE, kind_detail(item, ecs.name)) for item in beyond)
     found.update(_missing(model))
     return sorted(found)
 
 
-def _missing(model: Model) -> Iterator[Violation]:
+def _missing(model: Model) -> Iterator[Finding]:
     """A declared service with no ECS service, or no ECS service at all: nothing was proven, so it is a finding."""
     names = {ecs.name for ecs in model.services if ecs.name_known}
     if model.full and model.callers is not None:
         for name in sorted(set(model.callers) - names):
-            yield Violation(
-                name, "-", "declared-services-only", "cannot prove: declared, but no aws_ecs_service in the input has this name"
-            )
+            yield Finding(name, "-", "declared-services-only", "cannot prove: declared, but no aws_ecs_service in the input has this name")
     if not model.services:
-        yield Violation(
+        yield Finding(
             "*", "-", "reads-everything", "cannot prove: the input has no aws_ecs_service (wrong folder, or nothing synthesized?)"
         )
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from proof.findings import Finding
 from topology.checks import IN_VPC_PREFIX, IN_VPC_SUFFIX, NO_IGW_ROUTE, NO_PUBLIC_IP, in_vpc
 
 from .config import Config
-from .model import Address, Unknown, Violation, as_list, block, blocks
+from .model import Address, Unknown, as_list, block, blocks
 
 PLANNED = "private-subnets-when-planned"
 """The rule of a subnet proven when planned: printed, never counted as a finding."""
@@ -61,7 +62,7 @@ def _table_checked(data: dict[str, Any], vpc_id: str, subnet_id: str) -> bool:
     )
 
 
-def existing_subnet(config: Config, service: str, subnet: Address) -> Violation | None:
+def existing_subnet(config: Config, service: str, subnet: Address) -> Finding | None:
     """None when a saved plan shows the subnet private (``planned``); else ``PLANNED`` when every plan-time check
     of this subnet is in place, else a ``private-subnets`` finding."""
     outright = planned(config, service, subnet)
@@ -87,12 +88,12 @@ def existing_subnet(config: Config, service: str, subnet: Address) -> Violation 
             f"existing subnet {subnet_id}: proven when planned: Terraform checks at plan time that it is in the VPC, "
             "maps no public IP, and that its route table (its own or the VPC's main one) has no internet-gateway route"
         )
-        return Violation(service, str(subnet), PLANNED, detail)
+        return Finding(service, str(subnet), PLANNED, detail)
     detail = f"existing subnet {subnet_id or '?'} is read without the plan-time checks that it is private"
-    return Violation(service, str(subnet), "private-subnets", detail)
+    return Finding(service, str(subnet), "private-subnets", detail)
 
 
-def planned(config: Config, service: str, subnet: Address) -> Violation | Unknown | None:
+def planned(config: Config, service: str, subnet: Address) -> Finding | Unknown | None:
     """What a saved plan read of this subnet and its route table, proven outright: None when it maps no public IP
     and its table (its own, or the VPC's main table when a lookup of its own read none) routes to no internet
     gateway; a finding when the values show otherwise; Unknown when the plan does not hold those values
@@ -104,7 +105,7 @@ def planned(config: Config, service: str, subnet: Address) -> Violation | Unknow
     if not (isinstance(subnet_id, str) and subnet_id.startswith("subnet-") and isinstance(vpc_id, str) and vpc_id.startswith("vpc-")):
         return Unknown("the plan holds no values of this subnet")
     if public is True:
-        return Violation(service, str(subnet), "private-subnets", f"existing subnet {subnet_id} maps a public IP on launch (as planned)")
+        return Finding(service, str(subnet), "private-subnets", f"existing subnet {subnet_id} maps a public IP on launch (as planned)")
     if public is not False:
         return Unknown("map_public_ip_on_launch is not known")
     tables = _planned_tables(config.section(subnet.stack, "data"), vpc_id, subnet_id)
@@ -116,7 +117,7 @@ def planned(config: Config, service: str, subnet: Address) -> Violation | Unknow
             if isinstance(gateway, str) and gateway.startswith("igw-"):
                 where = table.get("route_table_id") or table.get("id")
                 detail = f"existing subnet {subnet_id} routes {route.get('cidr_block') or route.get('ipv6_cidr_block')} to {gateway} (route table {where}, as planned)"
-                return Violation(service, str(subnet), "private-subnets", detail)
+                return Finding(service, str(subnet), "private-subnets", detail)
     return None
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from proof.findings import Finding
+
 from .config import Config
 from .declaration import DeclaredEntry
 from .existing import existing_subnet
 from .ingress import CIDR_FIELDS, ingress_rules
-from .model import Address, Unknown, Violation, as_list, block, blocks
+from .model import Address, Unknown, as_list, block, blocks
 from .services import LOAD_BALANCERS, Ecs, Model, entry_tag
 from .values import port as to_port
 from .values import present, truth
@@ -44,20 +46,20 @@ AUTHENTICATE = ("authenticate-oidc", "authenticate-cognito")
 """Listener actions that authenticate before the next action: they can only narrow who gets through."""
 
 
-def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def check_placement(model: Model, ecs: Ecs) -> Iterator[Finding]:
     config, where = model.config, str(ecs.address)
     network = block(ecs.body.get("network_configuration"))
     if isinstance(network, Unknown) or "dynamic" in ecs.body:
-        yield Violation(ecs.name, where, "private-subnets", f"cannot prove: network_configuration is computed ({network})")
+        yield Finding(ecs.name, where, "private-subnets", f"cannot prove: network_configuration is computed ({network})")
         return
     public = truth(config.value(ecs.address.stack, network.get("assign_public_ip")))
     if public is True:
-        yield Violation(ecs.name, where, "no-public-ip", "assign_public_ip is true")
+        yield Finding(ecs.name, where, "no-public-ip", "assign_public_ip is true")
     elif isinstance(public, Unknown):
-        yield Violation(ecs.name, where, "no-public-ip", f"cannot prove: assign_public_ip {public}")
+        yield Finding(ecs.name, where, "no-public-ip", f"cannot prove: assign_public_ip {public}")
     subnets = config.items(ecs.address.stack, network.get("subnets"))
     if not subnets:
-        yield Violation(ecs.name, where, "private-subnets", "cannot prove: no subnets listed")
+        yield Finding(ecs.name, where, "private-subnets", "cannot prove: no subnets listed")
     for subnet_ref in subnets:
         subnet = config.resolve(ecs.address.stack, subnet_ref)
         if isinstance(subnet, Address) and subnet.type == "aws_subnet" and subnet.mode == "data":
@@ -66,17 +68,17 @@ def check_placement(model: Model, ecs: Ecs) -> Iterator[Violation]:
                 yield found
             continue
         if isinstance(subnet, Unknown) or subnet.type != "aws_subnet" or subnet.mode != "managed":
-            yield Violation(ecs.name, where, "private-subnets", f"subnet {subnet_ref} cannot be traced to an aws_subnet")
+            yield Finding(ecs.name, where, "private-subnets", f"subnet {subnet_ref} cannot be traced to an aws_subnet")
             continue
         yield from _check_subnet(config, ecs, subnet)
 
 
-def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violation]:
+def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Finding]:
     mapped = truth(config.value(subnet.stack, config.body(subnet).get("map_public_ip_on_launch")))
     if mapped is True:
-        yield Violation(ecs.name, str(subnet), "private-subnets", "map_public_ip_on_launch is true")
+        yield Finding(ecs.name, str(subnet), "private-subnets", "map_public_ip_on_launch is true")
     elif isinstance(mapped, Unknown):
-        yield Violation(ecs.name, str(subnet), "private-subnets", f"cannot prove: map_public_ip_on_launch {mapped}")
+        yield Finding(ecs.name, str(subnet), "private-subnets", f"cannot prove: map_public_ip_on_launch {mapped}")
     tables = [
         config.resolve(address.stack, body.get("route_table_id"))
         for address, body in config.resources("aws_route_table_association")
@@ -85,10 +87,10 @@ def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violati
     if not tables:
         tables = main_tables(config).get(config.resolve(subnet.stack, config.body(subnet).get("vpc_id")), [])
     if not tables:
-        yield Violation(ecs.name, str(subnet), "private-subnets", "no route table association (the VPC's main route table is not checked)")
+        yield Finding(ecs.name, str(subnet), "private-subnets", "no route table association (the VPC's main route table is not checked)")
     for table in tables:
         if isinstance(table, Unknown):
-            yield Violation(ecs.name, str(subnet), "private-subnets", "route table cannot be traced")
+            yield Finding(ecs.name, str(subnet), "private-subnets", "route table cannot be traced")
             continue
         routes = [(str(table), r) for r in as_list(config.body(table).get("route")) if isinstance(r, dict)]
         routes += [(str(a), b) for a, b in config.resources("aws_route") if config.resolve(a.stack, b.get("route_table_id")) == table]
@@ -99,11 +101,11 @@ def _check_subnet(config: Config, ecs: Ecs, subnet: Address) -> Iterator[Violati
             target = config.resolve(table.stack, gateway)
             internet = isinstance(target, Address) and target.type == "aws_internet_gateway"
             if internet or str(gateway).startswith("igw-"):
-                yield Violation(
+                yield Finding(
                     ecs.name, where, "private-subnets", f"{subnet} routes {route.get('destination_cidr_block', '?')} to an internet gateway"
                 )
             elif isinstance(target, Unknown):
-                yield Violation(
+                yield Finding(
                     ecs.name, where, "private-subnets", f"cannot prove: {subnet} routes to gateway {gateway}, which cannot be traced"
                 )
 
@@ -127,34 +129,34 @@ def main_tables(config: Config) -> dict[Address | Unknown, list[Address | Unknow
     return config.indexed("exposure.main_tables", build)
 
 
-def check_front_doors(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def check_front_doors(model: Model, ecs: Ecs) -> Iterator[Finding]:
     """Load balancers are the only path in from outside, and only as declared: see ``front_door_findings``."""
     yield from _load_balancer_blocks(model, ecs)
     for violation in front_door_findings(model):
-        if violation.service == ecs.name:
+        if violation.subject == ecs.name:
             yield violation
     for address, _ in model.config.resources("aws_vpc_endpoint_service"):
-        yield Violation(ecs.name, str(address), "no-load-balancer", "a VPC endpoint service could expose its tasks through a load balancer")
+        yield Finding(ecs.name, str(address), "no-load-balancer", "a VPC endpoint service could expose its tasks through a load balancer")
     own = set(ecs.groups)
     for rtype in FRONT_DOORS:
         for address, body in model.config.resources(rtype):
             linked = {model.config.group(address.stack, g) for g in as_list(body.get("security_group_ids"))}
             if linked & own:
-                yield Violation(ecs.name, str(address), "no-load-balancer", "an API Gateway VPC link uses its security group")
+                yield Finding(ecs.name, str(address), "no-load-balancer", "an API Gateway VPC link uses its security group")
 
 
-def _load_balancer_blocks(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def _load_balancer_blocks(model: Model, ecs: Ecs) -> Iterator[Finding]:
     """Each ``load_balancer`` block must name a declared entry's target group for this service on a routed port."""
     config, where = model.config, str(ecs.address)
     balancers = blocks(ecs.body.get("load_balancer"))
     routed = any(entry.reaches(ecs.name) for entry in model.entries.values())
     if isinstance(balancers, Unknown) or "dynamic" in ecs.body:
-        yield Violation(
+        yield Finding(
             ecs.name, where, "no-load-balancer", "has a load_balancer block" if not routed else f"cannot prove: load_balancer {balancers}"
         )
         return
     if balancers and not routed:
-        yield Violation(ecs.name, where, "no-load-balancer", "has a load_balancer block")
+        yield Finding(ecs.name, where, "no-load-balancer", "has a load_balancer block")
         return
     groups = _target_groups(model)
     for balancer in balancers:
@@ -163,7 +165,7 @@ def _load_balancer_blocks(model: Model, ecs: Ecs) -> Iterator[Violation]:
         claim = groups.get(group) if isinstance(group, Address) else None
         if claim is None or claim[1] != ecs.name or claim[2] != port:
             target = group if isinstance(group, Address) else balancer.get("target_group_arn") or balancer.get("elb_name")
-            yield Violation(ecs.name, where, FRONT, f"load_balancer block: {target} port {port} is not a declared entry's route to it")
+            yield Finding(ecs.name, where, FRONT, f"load_balancer block: {target} port {port} is not a declared entry's route to it")
 
 
 def _target_groups(model: Model) -> dict[Address, tuple[str, str, int]]:
@@ -191,10 +193,10 @@ def _listener_problem(entry: DeclaredEntry, which: str, declared: list[bool]) ->
     return None
 
 
-def front_door_findings(model: Model) -> list[Violation]:
+def front_door_findings(model: Model) -> list[Finding]:
     """Every finding about target groups, load balancers, their groups, listeners and rules, each naming the
     service it exposes (every service when that cannot be told). Computed once per model."""
-    cached: list[Violation] | None = getattr(model, "_front_door_findings", None)
+    cached: list[Finding] | None = getattr(model, "_front_door_findings", None)
     if cached is None:
         cached = sorted(set(_FrontDoors(model).findings()))
         model._front_door_findings = cached  # type: ignore[attr-defined]
@@ -208,7 +210,7 @@ class _FrontDoors:
         self.groups = _target_groups(model)
         self.balancers = {a: e for t in LOAD_BALANCERS for a, _ in self.config.resources(t) if (e := model.entry_of(a)) is not None}
 
-    def findings(self) -> Iterator[Violation]:
+    def findings(self) -> Iterator[Finding]:
         yield from self._unclaimed_target_groups()
         for rtype in ATTACHMENTS:
             for address, body in self.config.resources(rtype):
@@ -223,11 +225,11 @@ class _FrontDoors:
             for address, body in self.config.resources(rtype):
                 yield from self._rule(address, body)
 
-    def _each(self, services: list[str], address: Address | str, rule: str, detail: str) -> Iterator[Violation]:
+    def _each(self, services: list[str], address: Address | str, rule: str, detail: str) -> Iterator[Finding]:
         for name in services or self.everyone:
-            yield Violation(name, str(address), rule, detail)
+            yield Finding(name, str(address), rule, detail)
 
-    def _unclaimed_target_groups(self) -> Iterator[Violation]:
+    def _unclaimed_target_groups(self) -> Iterator[Finding]:
         for rtype in TARGET_GROUPS:
             for address, body in self.config.resources(rtype):
                 kind = self.config.value(address.stack, body.get("target_type"))
@@ -244,7 +246,7 @@ class _FrontDoors:
     def _internet_facing(self, balancer: Address) -> bool:
         return truth(self.config.value(balancer.stack, self.config.body(balancer).get("internal"))) is not True
 
-    def _balancer(self, address: Address, entry: DeclaredEntry) -> Iterator[Violation]:
+    def _balancer(self, address: Address, entry: DeclaredEntry) -> Iterator[Finding]:
         body, routed = self.config.body(address), self._routed(entry)
         facing = self._internet_facing(address)
         if facing != entry.internet_facing:
@@ -268,7 +270,7 @@ class _FrontDoors:
 
     def _group_rule(
         self, entry: DeclaredEntry, routed: list[str], where: str, stack: str, rule: dict[str, Any] | Unknown
-    ) -> Iterator[Violation]:
+    ) -> Iterator[Finding]:
         """The load balancer's group admits only the declared sources, only on the declared listener ports."""
         if isinstance(rule, Unknown):
             yield from self._each(routed, where, FRONT, f"cannot prove: {rule}")
@@ -323,7 +325,7 @@ class _FrontDoors:
                 return self.everyone
         return sorted(names)
 
-    def _listener(self, address: Address, body: dict[str, Any]) -> Iterator[Violation]:
+    def _listener(self, address: Address, body: dict[str, Any]) -> Iterator[Finding]:
         stack = address.stack
         balancer = self.config.resolve(stack, body.get("load_balancer_arn"))
         entry = self.balancers.get(balancer) if isinstance(balancer, Address) else None
@@ -352,7 +354,7 @@ class _FrontDoors:
                     exposed, address, FRONT, f"its default action forwards to {target}, not to a default route of entry '{entry.name}'"
                 )
 
-    def _rule(self, address: Address, body: dict[str, Any]) -> Iterator[Violation]:
+    def _rule(self, address: Address, body: dict[str, Any]) -> Iterator[Finding]:
         stack = address.stack
         entry, listener, problem = self._rule_entry(stack, body.get("listener_arn"))
         targets = self._forwards(stack, body.get("action"))

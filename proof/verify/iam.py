@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from proof.findings import Finding
 from topology.patterns import ARN_PARTITION, CUSTOMER_POLICY_ARN
 
 from .config import Config
-from .model import Address, Unknown, Violation, as_list, blocks
+from .model import Address, Unknown, as_list, blocks
 
 EXEC_ACTIONS = (
     "ssmmessages:CreateControlChannel",
@@ -241,7 +242,7 @@ def check_role(
     declared_actions: tuple[str, ...] | None,
     managed: tuple[str, ...],
     grants: tuple[tuple[str, tuple[str, ...]], ...] = (),
-) -> Iterator[Violation]:
+) -> Iterator[Finding]:
     """Every policy of ``role``: wildcards and NotAction, and for the task role, nothing beyond what is declared:
     its permissions' actions anywhere, its grants' actions on the granted resources only."""
     granted = tuple(action for _, actions in grants for action in actions)
@@ -249,14 +250,14 @@ def check_role(
         if isinstance(policy.document, Unknown):
             if policy.arn is not None and managed_arn(policy.arn) in {managed_arn(m) for m in managed}:
                 continue
-            yield Violation(service, policy.where, "exec-least-privilege", UNREADABLE)
+            yield Finding(service, policy.where, "exec-least-privilege", UNREADABLE)
             continue
         actions = list(allowed_actions(policy.document))
         for action in actions:
             if isinstance(action, Unknown):
-                yield Violation(service, policy.where, "exec-least-privilege", f"cannot prove: {action}")
+                yield Finding(service, policy.where, "exec-least-privilege", f"cannot prove: {action}")
             elif action.startswith("NotAction:") or (("*" in action or "?" in action) and not _covered(action, declared_actions or ())):
-                yield Violation(service, policy.where, "no-wildcard-action", f"allows {action!r}")
+                yield Finding(service, policy.where, "no-wildcard-action", f"allows {action!r}")
         if task_role:
             allowed = (*(declared_actions or ()), *granted) if declared_actions is not None or granted else None
             yield from _beyond(service, policy.where, [a for a in actions if isinstance(a, str)], exec_on, allowed)
@@ -274,7 +275,7 @@ def _outside_grants(
     exec_on: bool,
     permitted: tuple[str, ...],
     grants: tuple[tuple[str, tuple[str, ...]], ...],
-) -> Iterator[Violation]:
+) -> Iterator[Finding]:
     """An action only a grant allows (not the exec channel, not a declared permission), on any resource but one
     granted that action: a statement by hand naming another resource, or ``*``."""
     granted = tuple(action for _, actions in grants for action in actions)
@@ -292,10 +293,10 @@ def _outside_grants(
             for resource in as_list(statement.get("Resource")) or ["(no Resource)"]:
                 match = GRANTED_ARN.match(resource) if isinstance(resource, str) else None
                 if match is None or match["address"] not in on:
-                    yield Violation(service, where, "least-privilege", f"task role allows {action} on {resource}, beyond its grants")
+                    yield Finding(service, where, "least-privilege", f"task role allows {action} on {resource}, beyond its grants")
 
 
-def _beyond(service: str, where: str, actions: list[str], exec_on: bool, declared: tuple[str, ...] | None) -> Iterator[Violation]:
+def _beyond(service: str, where: str, actions: list[str], exec_on: bool, declared: tuple[str, ...] | None) -> Iterator[Finding]:
     """Task-role actions outside the exec channel (when exec is on) and the declared permissions."""
     if declared is None and not exec_on:
         return  # no declaration and no exec: only wildcards are checked (callers-only mode, as before)
@@ -308,22 +309,22 @@ def _beyond(service: str, where: str, actions: list[str], exec_on: bool, declare
     else:
         scope = "the ssmmessages channel actions" if exec_on else "its declared permissions (none)"
     rule = "exec-least-privilege" if exec_on else "least-privilege"
-    yield Violation(service, where, rule, f"task role allows {', '.join(extra)} beyond {scope}")
+    yield Finding(service, where, rule, f"task role allows {', '.join(extra)} beyond {scope}")
 
 
-def check_trust(config: Config, service: str, role: Address) -> Iterator[Violation]:
+def check_trust(config: Config, service: str, role: Address) -> Iterator[Finding]:
     """Who may assume a role the tasks use: only ECS tasks (``ecs-tasks.amazonaws.com``, ``sts:AssumeRole``), narrowed
     at most by ``aws:SourceAccount``/``aws:SourceArn``; anyone else who may assume it acts with the tasks' permissions."""
     where = f"{role}.assume_role_policy"
     policy = document(config, role.stack, config.body(role).get("assume_role_policy"))
     if isinstance(policy, Unknown):
-        yield Violation(service, where, TRUST, f"cannot prove who may assume it: {policy}")
+        yield Finding(service, where, TRUST, f"cannot prove who may assume it: {policy}")
         return
     statements = policy.get("Statement")
     for statement in statements if isinstance(statements, list) else [statements]:
         problem = _trust_problem(statement)
         if problem is not None:
-            yield Violation(service, where, TRUST, f"{problem} (only {TASKS} may assume a task's role)")
+            yield Finding(service, where, TRUST, f"{problem} (only {TASKS} may assume a task's role)")
 
 
 def _trust_problem(statement: Any) -> str | None:

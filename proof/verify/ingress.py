@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from proof.findings import Finding
+
 from .config import Config
-from .model import Address, Unknown, Violation, as_list, blocks
+from .model import Address, Unknown, as_list, blocks
 from .services import Ecs, Model
 from .values import port, present, truth
 
@@ -22,51 +24,51 @@ RULE = "ingress-callers-only"
 CIDR_FIELDS = ("cidr_ipv4", "cidr_ipv6", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_id", "prefix_list_ids")
 
 
-def check_identity(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def check_identity(model: Model, ecs: Ecs) -> Iterator[Finding]:
     where = str(ecs.address)
     if not ecs.name_known:
-        yield Violation(ecs.name, where, "declared-services-only", "cannot prove: its name is computed")
+        yield Finding(ecs.name, where, "declared-services-only", "cannot prove: its name is computed")
     elif model.full and model.declared(ecs.name) is None:
-        yield Violation(
+        yield Finding(
             ecs.name, where, "declared-services-only", "an ECS service the declaration does not have; cannot prove who reaches it"
         )
     if isinstance(ecs.task, Unknown) or ecs.task.type != "aws_ecs_task_definition":
-        yield Violation(ecs.name, where, "task-definition", f"cannot prove: its task definition cannot be traced ({ecs.task})")
+        yield Finding(ecs.name, where, "task-definition", f"cannot prove: its task definition cannot be traced ({ecs.task})")
     else:
         for other in model.by_task.get(ecs.task, []):
             if other.address != ecs.address:
-                yield Violation(
+                yield Finding(
                     ecs.name, str(other.address), "task-definition", f"its task definition {ecs.task} is also run by service '{other.name}'"
                 )
     declared = model.declared(ecs.name)
     if isinstance(ecs.container_ports, Unknown):
-        yield Violation(ecs.name, where, "service-connect-only", f"cannot prove which ports it serves: {ecs.container_ports}")
+        yield Finding(ecs.name, where, "service-connect-only", f"cannot prove which ports it serves: {ecs.container_ports}")
     if isinstance(ecs.sc_enabled, Unknown):
-        yield Violation(ecs.name, where, "service-connect-only", f"cannot prove: service_connect_configuration.enabled: {ecs.sc_enabled}")
+        yield Finding(ecs.name, where, "service-connect-only", f"cannot prove: service_connect_configuration.enabled: {ecs.sc_enabled}")
     elif not ecs.sc_served and (
         (isinstance(ecs.container_ports, list) and ecs.container_ports) or (declared is not None and declared.server)
     ):
         ports = ecs.container_ports if isinstance(ecs.container_ports, list) else []
-        yield Violation(ecs.name, where, "service-connect-only", f"serves container ports {ports} but is not a Service Connect server")
+        yield Finding(ecs.name, where, "service-connect-only", f"serves container ports {ports} but is not a Service Connect server")
     if isinstance(ecs.sc_ports, Unknown):
-        yield Violation(ecs.name, where, "service-connect-only", f"cannot prove: {ecs.sc_ports}")
+        yield Finding(ecs.name, where, "service-connect-only", f"cannot prove: {ecs.sc_ports}")
 
 
-def check_ingress(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def check_ingress(model: Model, ecs: Ecs) -> Iterator[Finding]:
     ports = ecs.sc_ports if ecs.sc_served else ecs.container_ports
     for group in ecs.groups:
         if isinstance(group, Unknown):
-            yield Violation(ecs.name, str(ecs.address), RULE, f"cannot prove: a security group cannot be traced ({group})")
+            yield Finding(ecs.name, str(ecs.address), RULE, f"cannot prove: a security group cannot be traced ({group})")
             continue
         for where, stack, rule in ingress_rules(model.config, group):
             yield from _check_rule(model, ecs, group, where, stack, rule, ports)
     for address, where in untargeted_rules(model.config):
-        yield Violation(
+        yield Finding(
             ecs.name, address, RULE, f"cannot prove: its target security group {where} cannot be traced; it may open this service"
         )
 
 
-def check_group_members(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def check_group_members(model: Model, ecs: Ecs) -> Iterator[Finding]:
     """Nothing but ECS services joins a service's own group: a member of it is reached as that service is and
     reaches whatever admits it. An ECS service in another's group is judged as a caller (``_check_source``)."""
     for group in ecs.groups:
@@ -74,10 +76,10 @@ def check_group_members(model: Model, ecs: Ecs) -> Iterator[Violation]:
             continue
         for member in model.members.get(group, []):
             if member not in model.by_address:
-                yield Violation(ecs.name, str(member), RULE, f"it joins {group}, this service's security group")
+                yield Finding(ecs.name, str(member), RULE, f"it joins {group}, this service's security group")
     for member, detail in model.untraced:
         if member.type != "aws_ecs_service":  # an ECS service in any group is judged as a caller where it is admitted
-            yield Violation(
+            yield Finding(
                 ecs.name, str(member), RULE, f"cannot prove: it is placed in security group {detail}, which may be this service's"
             )
 
@@ -138,19 +140,19 @@ def _untargeted_rules(config: Config) -> Iterator[tuple[str, str]]:
 
 def _check_rule(
     model: Model, ecs: Ecs, group: Address, where: str, stack: str, rule: dict[str, Any] | Unknown, ports: set[int] | list[int] | Unknown
-) -> Iterator[Violation]:
+) -> Iterator[Finding]:
     config = model.config
     if isinstance(rule, Unknown):
-        yield Violation(ecs.name, where, RULE, f"cannot prove: {rule}")
+        yield Finding(ecs.name, where, RULE, f"cannot prove: {rule}")
         return
     for name in CIDR_FIELDS:
         for value in present(rule.get(name)):
-            yield Violation(ecs.name, where, RULE, f"ingress from {name} {value} (only callers' security groups may reach it)")
+            yield Finding(ecs.name, where, RULE, f"ingress from {name} {value} (only callers' security groups may reach it)")
     itself = truth(config.value(stack, rule.get("self")))
     if itself is True:
-        yield Violation(ecs.name, where, RULE, "ingress from its own security group (self)")
+        yield Finding(ecs.name, where, RULE, "ingress from its own security group (self)")
     elif isinstance(itself, Unknown):
-        yield Violation(ecs.name, where, RULE, f"cannot prove: self {itself}")
+        yield Finding(ecs.name, where, RULE, f"cannot prove: self {itself}")
     for source in present(rule["_sources"]):
         yield from _check_source(model, ecs, group, where, stack, source)
     routed = _entry_ports(model, ecs, stack, rule)
@@ -169,35 +171,35 @@ def _entry_ports(model: Model, ecs: Ecs, stack: str, rule: dict[str, Any]) -> se
     return ports or None
 
 
-def _check_source(model: Model, ecs: Ecs, group: Address, where: str, stack: str, source: Any) -> Iterator[Violation]:
+def _check_source(model: Model, ecs: Ecs, group: Address, where: str, stack: str, source: Any) -> Iterator[Finding]:
     if isinstance(source, str) and source in model.existing_entry_groups:
         entry = model.existing_entry_groups[source]
         if not entry.reaches(ecs.name):
-            yield Violation(
+            yield Finding(
                 ecs.name, where, RULE, f"ingress from {source}, the load balancer group of entry '{entry.name}', which does not route to it"
             )
         return
     admitted = model.config.group(stack, source)
     if isinstance(admitted, Unknown):
-        yield Violation(ecs.name, where, RULE, f"cannot prove: ingress from {source}: {admitted}")
+        yield Finding(ecs.name, where, RULE, f"cannot prove: ingress from {source}: {admitted}")
         return
     if admitted in ecs.groups:
-        yield Violation(ecs.name, where, RULE, "ingress from its own security group (self)")
+        yield Finding(ecs.name, where, RULE, "ingress from its own security group (self)")
         return
     members = model.members.get(admitted, [])
     problems = [(m, _member_problem(model, ecs, m)) for m in members]
     if not any(problem is None for _, problem in problems):
         reasons = sorted({f"{m}: {p}" for m, p in problems if p != "not a declared caller"})
         suffix = f" ({'; '.join(reasons)})" if reasons else ""
-        yield Violation(ecs.name, where, RULE, f"ingress from {admitted}, which is not the security group of a declared caller{suffix}")
+        yield Finding(ecs.name, where, RULE, f"ingress from {admitted}, which is not the security group of a declared caller{suffix}")
         return
     for member, problem in problems:
         if problem is not None:
-            yield Violation(
+            yield Finding(
                 ecs.name, where, RULE, f"ingress from {admitted} admits {member} ({problem}), which is not a task of a declared caller"
             )
     for member, detail in model.untraced:
-        yield Violation(ecs.name, str(member), RULE, f"cannot prove: it is placed in security group {detail}, which may be {admitted}")
+        yield Finding(ecs.name, str(member), RULE, f"cannot prove: it is placed in security group {detail}, which may be {admitted}")
 
 
 def _member_problem(model: Model, server: Ecs, member: Address) -> str | None:
@@ -211,12 +213,12 @@ def _member_problem(model: Model, server: Ecs, member: Address) -> str | None:
 
 def _check_ports(
     config: Config, ecs: Ecs, where: str, stack: str, rule: dict[str, Any], ports: set[int] | list[int] | Unknown, routed: bool = False
-) -> Iterator[Violation]:
+) -> Iterator[Finding]:
     protocol = config.value(stack, rule.get("ip_protocol", rule.get("protocol", "")))
     low, high = config.value(stack, rule.get("from_port")), config.value(stack, rule.get("to_port"))
     if isinstance(protocol, Unknown) or isinstance(port(low), Unknown) or isinstance(port(high), Unknown):
         raw = f"{rule.get('ip_protocol', rule.get('protocol'))} {rule.get('from_port')}-{rule.get('to_port')}"
-        yield Violation(ecs.name, where, RULE, f"cannot prove which ports it opens: {raw} is computed")
+        yield Finding(ecs.name, where, RULE, f"cannot prove which ports it opens: {raw} is computed")
         return
     if isinstance(ports, Unknown):
         return  # reported once by check_identity
@@ -224,14 +226,14 @@ def _check_ports(
     text = str(number) if isinstance(number, int) else str(protocol).lower()
     if text not in ("tcp", "6") or port(low) != port(high) or port(low) not in ports:
         allowed = "the ports its entries route to" if routed else "its Service Connect ingress ports"
-        yield Violation(ecs.name, where, RULE, f"opens {text or '?'} {low}-{high}; only tcp on {sorted(ports)} ({allowed})")
+        yield Finding(ecs.name, where, RULE, f"opens {text or '?'} {low}-{high}; only tcp on {sorted(ports)} ({allowed})")
 
 
-def check_modules(model: Model, ecs: Ecs) -> Iterator[Violation]:
+def check_modules(model: Model, ecs: Ecs) -> Iterator[Finding]:
     """Module calls in configuration input: their resources are invisible here (a plan shows them)."""
     for stack in sorted(model.config.stacks):
         for name in sorted(model.config.section(stack, "module")):
-            yield Violation(
+            yield Finding(
                 ecs.name,
                 f"{stack}:module.{name}",
                 "reads-everything",

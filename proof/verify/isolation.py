@@ -23,11 +23,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from proof.findings import Finding
 from topology.accounts import named_arns, service_ids
 from topology.resolved import ResolvedEnvironment
 
 from .config import Config
-from .model import Violation
 
 RULE = "environment-isolation"
 ARN_TOKEN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:(?P<region>[a-z0-9-]*):(?P<account>[0-9]{12}|aws|\*|):[^\s\"',\]\[}{]*")
@@ -100,15 +100,15 @@ def _account_of(value: str) -> str | None:
     return match["account"] if match is not None else None
 
 
-def check_isolation(config: Config, home: Home) -> list[Violation]:
+def check_isolation(config: Config, home: Home) -> list[Finding]:
     """Every value of the configuration that names another place than ``home``, one finding per resource and value."""
-    found: set[Violation] = set()
+    found: set[Finding] = set()
     for stack in sorted(config.stacks):
         for where, text in _strings(config, stack):
-            found.update(Violation("*", where, RULE, detail) for detail in _problems(text, home))
+            found.update(Finding("*", where, RULE, detail) for detail in _problems(text, home))
         for where, region in _provider_regions(config, stack):
             if region != home.region:
-                found.add(Violation("*", where, RULE, f"the AWS provider is in region {region}; {home.name} is in {home.region}"))
+                found.add(Finding("*", where, RULE, f"the AWS provider is in region {region}; {home.name} is in {home.region}"))
     return sorted(found)
 
 

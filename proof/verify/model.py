@@ -1,4 +1,4 @@
-"""Values the checker passes around: addresses, findings, and what it could not resolve.
+"""Values the checker passes around: addresses and what it could not resolve (its findings are ``proof.findings``).
 
 ``Unknown`` is the checker's fail-closed currency: every lookup that cannot be
 proven returns one (with the reason) instead of ``None``, so a caller cannot
@@ -35,17 +35,6 @@ class Unknown:
 
     def __str__(self) -> str:
         return self.reason
-
-
-@dataclass(frozen=True, order=True)
-class Violation:
-    service: str
-    resource: str
-    rule: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"service '{self.service}': {self.resource}: {self.rule}: {self.detail}"
 
 
 class CheckerError(Exception):

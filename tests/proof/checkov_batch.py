@@ -39,7 +39,7 @@ def scan_each(outdirs: Mapping[str, Path]) -> dict[str, scan.ScanResult]:
     return {
         name: scan.ScanResult(
             passed=sum(owner == name for owner, _ in passed),
-            findings=sorted((scan._finding(check, path) for (owner, path), check in failed if owner == name), key=str),
+            failures=sorted((scan._failure(check, path) for (owner, path), check in failed if owner == name), key=str),
             parsing_errors=sum(path.split("/", 1)[0] == name for path in unreadable),
         )
         for name in outdirs

@@ -66,7 +66,7 @@ def _planned(
 
 
 def _found(stacks: Stacks, source: str = "plan") -> set[tuple[str, str]]:
-    return {(v.rule, v.detail) for v in verify(Config(stacks, source=source), declared_callers("article"))}
+    return {(v.kind, v.detail) for v in verify(Config(stacks, source=source), declared_callers("article"))}
 
 
 def test_private_subnets_are_proven_outright(existing: Synth) -> None:

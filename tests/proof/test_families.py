@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from examples import chain, storefront
-from proof.verify import Config, Violation, declared_callers, from_topology, verify
+from proof.findings import Finding
+from proof.verify import Config, declared_callers, from_topology, verify
 from topology import Settings
 
 from ..conftest import Synthesizer
@@ -55,7 +56,7 @@ def _lines(stacks: Stacks, declared: Any) -> list[str]:
     return [str(v) for v in verify(Config(stacks), declared)]
 
 
-def _findings(stacks: Stacks, declared: Any) -> list[Violation]:
+def _findings(stacks: Stacks, declared: Any) -> list[Finding]:
     return verify(Config(stacks), declared)
 
 
@@ -185,13 +186,13 @@ def test_an_endpoint_group_association_with_the_servers_group_fails(article_synt
         "ecr",
         {"vpc_endpoint_id": "vpce-0123456789abcdef0", "security_group_id": _group(stacks, SERVER)},
     )
-    assert {(v.service, v.resource) for v in _findings(stacks, declared_callers("article"))} == {(SERVER, association)}
+    assert {(v.subject, v.resource) for v in _findings(stacks, declared_callers("article"))} == {(SERVER, association)}
 
 
 def test_an_endpoint_in_the_servers_group_fails(article_synth: Synth) -> None:
     stacks = _stacks(article_synth)
     endpoint = _endpoint(stacks, [_group(stacks, SERVER)])
-    assert [(v.service, v.resource, v.rule) for v in _findings(stacks, declared_callers("article"))] == [
+    assert [(v.subject, v.resource, v.kind) for v in _findings(stacks, declared_callers("article"))] == [
         (SERVER, endpoint, "ingress-callers-only")
     ]
 
@@ -224,13 +225,13 @@ def test_an_endpoint_whose_group_a_server_admits_fails(article_synth: Synth) -> 
 def test_a_lattice_endpoint_is_not_an_own_group_endpoint(article_synth: Synth) -> None:
     stacks = _stacks(article_synth)
     endpoint = _endpoint(stacks, [_endpoint_group(stacks, [])], kind="ServiceNetwork")
-    assert {(v.resource, v.rule) for v in _findings(stacks, declared_callers("article"))} == {(endpoint, "known-types-only")}
+    assert {(v.resource, v.kind) for v in _findings(stacks, declared_callers("article"))} == {(endpoint, "known-types-only")}
 
 
 def test_an_interface_in_an_untraceable_group_fails(article_synth: Synth) -> None:
     stacks = _stacks(article_synth)
     eni = _add(stacks, "services", "aws_network_interface", "spare", {"subnet_id": "subnet-1", "security_groups": ["${var.group}"]})
-    assert {(v.service, v.resource) for v in _findings(stacks, declared_callers("article"))} == {(SERVER, eni), (CLIENT, eni)}
+    assert {(v.subject, v.resource) for v in _findings(stacks, declared_callers("article"))} == {(SERVER, eni), (CLIENT, eni)}
 
 
 def _instance(stacks: Stacks, groups: list[str], **extra: Any) -> str:
@@ -263,7 +264,7 @@ def test_an_instance_without_a_role_in_its_own_group_passes(article_synth: Synth
 def test_an_instance_with_a_role_or_groups_from_elsewhere_fails(article_synth: Synth, extra: dict[str, Any], argument: str) -> None:
     stacks = _stacks(article_synth)
     instance = _instance(stacks, [_endpoint_group(stacks, [])], **extra)
-    assert {(v.resource, v.rule, v.detail.rsplit("(", 1)[-1]) for v in _findings(stacks, declared_callers("article"))} == {
+    assert {(v.resource, v.kind, v.detail.rsplit("(", 1)[-1]) for v in _findings(stacks, declared_callers("article"))} == {
         (instance, "known-types-only", f"{argument})")
     }
 
@@ -272,8 +273,8 @@ def test_an_instance_in_a_callers_group_fails(article_synth: Synth) -> None:
     stacks = _stacks(article_synth)
     instance = _instance(stacks, [_group(stacks, CLIENT)])
     findings = _findings(stacks, declared_callers("article"))
-    assert {(v.service, v.resource) for v in findings if v.resource == instance} == {(CLIENT, instance)}  # it joins the client's group
-    assert any(v.service == SERVER and f"admits {instance} (an aws_instance" in v.detail for v in findings), (
+    assert {(v.subject, v.resource) for v in findings if v.resource == instance} == {(CLIENT, instance)}  # it joins the client's group
+    assert any(v.subject == SERVER and f"admits {instance} (an aws_instance" in v.detail for v in findings), (
         findings
     )  # the server admits it
 
@@ -351,7 +352,7 @@ def test_a_task_subnet_without_its_own_association_is_judged_by_the_main_table(a
     assert _lines(stacks, declared_callers("article")) == []
     stacks["network"]["resource"]["aws_main_route_table_association"]["main"]["route_table_id"] = "${aws_route_table.public_rt.id}"
     findings = _findings(stacks, declared_callers("article"))
-    assert {(v.service, v.resource, v.rule) for v in findings} == {
+    assert {(v.subject, v.resource, v.kind) for v in findings} == {
         (name, "network:aws_route.public_default", "private-subnets") for name in (SERVER, CLIENT)
     }
     assert all("network:aws_subnet.private_0 routes 0.0.0.0/0 to an internet gateway" in v.detail for v in findings)
@@ -495,4 +496,4 @@ def test_random_neighbours_keep_the_verdict_and_a_random_twin_breaks_it(seed: in
     assert _lines(stacks, declared) == [], f"seed {seed}"
     resource, service = _harmful(stacks, rng, services, seed % HARMFUL_KINDS)  # each twin on at least two seeds
     findings = _findings(stacks, declared)
-    assert any(v.resource == resource and (service is None or v.service == service) for v in findings), (seed, resource, findings)
+    assert any(v.resource == resource and (service is None or v.subject == service) for v in findings), (seed, resource, findings)

@@ -57,7 +57,7 @@ def _balancer(s: Stacks) -> str:
 
 
 def _findings(s: Stacks) -> set[tuple[str, str, str, str]]:
-    return {(v.service, v.resource, v.rule, v.detail) for v in verify(Config(s), declared_callers("storefront"))}
+    return {(v.subject, v.resource, v.kind, v.detail) for v in verify(Config(s), declared_callers("storefront"))}
 
 
 def test_the_rule_on_the_declared_https_listener_passes(storefront: Synth) -> None:

@@ -12,7 +12,8 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from proof.live.check import judge
+from proof.findings import Finding
+from proof.live.check import LINE, judge
 from proof.live.cli import report, summary
 from proof.live.read import read
 from topology import Port, Service, Settings, Topology
@@ -174,7 +175,7 @@ def _stubbed(public_ip: str | None = None) -> tuple[list[str], list[str]]:
     account = read(lambda name: clients[name][0], CLUSTER, "ServiceConnectNS")
     for _, stubber in clients.values():
         stubber.assert_no_pending_responses()
-    return [str(f) for f in judge(TOPOLOGY, Settings(), account)], called
+    return [f.line(LINE) for f in judge(TOPOLOGY, Settings(), account)], called
 
 
 def test_a_public_ip_on_a_task_is_violated() -> None:
@@ -200,13 +201,13 @@ def test_the_policy_lists_exactly_the_calls_made() -> None:
 
 
 def test_summary_and_json() -> None:
-    from proof.live.check import Finding
-
-    found = [Finding("proven", "api", "x"), Finding("missing", "web", "y")]
+    found = [Finding("api", "", "proven", "x"), Finding("web", "", "missing", "y")]
     assert (
         summary("acme.shop dev", found) == "live check of acme.shop dev: FAILED: 1 proven, 0 violated, 0 undeclared, 1 missing, 0 different"
     )
     assert report("t", found)["counts"]["missing"] == 1 and report("t", found)["ok"] is False
+    assert report("t", found)["findings"][1] == {"kind": "missing", "service": "web", "text": "y"}  # the keys of before
+    assert [f.line(LINE) for f in found] == ["proven: api: x", "missing: web: y"]
     assert summary("t", found[:1]).startswith("live check of t: ok")
 
 
@@ -222,7 +223,7 @@ def test_an_undeclared_discovery_name_and_missing_services() -> None:
     from proof.live.read import Account
 
     account = Account(cluster=CLUSTER, instances={"api": [], "legacy": [{"Id": "10.0.0.9"}]})
-    lines = [str(f) for f in judge(TOPOLOGY, Settings(), account)]
+    lines = [f.line(LINE) for f in judge(TOPOLOGY, Settings(), account)]
     assert "undeclared: legacy: Cloud Map service legacy in namespace ServiceConnectNS (10.0.0.9): no declared port has that name" in lines
     assert f"missing: api: declared, but no active ECS service of that name in cluster {CLUSTER}" in lines
     assert not any(line.startswith("undeclared: api:") for line in lines)

@@ -63,7 +63,7 @@ def test_checkov_is_clean_apart_from_justified_skips(example: str, scans: dict[s
 
 def test_no_skip_is_stale(scans: dict[str, scan.ScanResult]) -> None:
     """A skip no example's finding needs any more is stale: the list must shrink with the findings."""
-    found = {finding.check_id for example in sorted(EXAMPLES) for finding in scans[example].findings}
+    found = {finding.check_id for example in sorted(EXAMPLES) for finding in scans[example].failures}
     assert found, "the examples have skipped findings, so this can see a stale skip"
     assert [check for check in scan.skips() if check not in found] == []
 
@@ -76,7 +76,7 @@ def test_every_skip_has_a_reason() -> None:
 
 def test_checkov_catches_an_unencrypted_short_lived_log_group(plain_log_group: Path, scans: dict[str, scan.ScanResult]) -> None:
     alone = scan.scan(plain_log_group)
-    found = {(f.check_id, f.resource) for f in alone.findings}
+    found = {(f.check_id, f.resource) for f in alone.failures}
     assert {("CKV_AWS_158", "resource.plain"), ("CKV_AWS_338", "resource.plain")} <= found
     assert scan.judge(alone, scan.skips())  # and the judgement reports it
     assert scans["plain-log-group"] == alone  # scanned beside the others: the same checks passed, the same findings and paths
@@ -162,29 +162,30 @@ def test_the_closing_count_does_not_call_a_skipped_finding_failed(scans: dict[st
     result = scans["plain-log-group"]
     problems = scan.judge(result, scan.skips())
     failed = [line for line in problems if line.startswith("failed: ")]
-    assert failed and len(result.findings) > len(failed)  # some findings skipped by reason, some not
+    assert failed and len(result.failures) > len(failed)  # some findings skipped by reason, some not
     assert scan.summary(result, []).startswith(
-        f"checkov: {result.passed} passed, {len(failed)} failed, {len(result.findings) - len(failed)} skipped ("
+        f"checkov: {result.passed} passed, {len(failed)} failed, {len(result.failures) - len(failed)} skipped ("
     )
 
 
 def test_ckv_aws_260_is_skipped_only_on_rules_that_name_a_source_group() -> None:
     """Issue 35: the project-wide skip hid an entry open to 0.0.0.0/0 on port 80."""
     group_rule = {"check_id": "CKV_AWS_260", "resource": "aws_vpc_security_group_ingress_rule.a", "check_name": "port 80"}
-    named = scan._finding(
+    named = scan._failure(
         {**group_rule, "code_block": [[3, '"referenced_security_group_id": "${aws_security_group.x.id}",']]}, "/stacks/s/cdk.tf.json"
     )
-    open_rule = scan._finding({**group_rule, "code_block": [[3, '"cidr_ipv4": "0.0.0.0/0",']]}, "/stacks/s/cdk.tf.json")
-    redirect = scan._finding(
+    open_rule = scan._failure({**group_rule, "code_block": [[3, '"cidr_ipv4": "0.0.0.0/0",']]}, "/stacks/s/cdk.tf.json")
+    redirect = scan._failure(
         {**group_rule, "code_block": [[4, '"description": "Entry shop: HTTP 80 from 0.0.0.0/0 (redirect to HTTPS only)",']]}, "/s"
     )
-    result = scan.ScanResult(passed=0, findings=[named, open_rule, redirect], parsing_errors=0)
+    result = scan.ScanResult(passed=0, failures=[named, open_rule, redirect], parsing_errors=0)
     assert scan.unskipped(result, scan.skips(), []) == [open_rule]
 
 
 def test_what_to_do_names_every_failed_check_once_and_nothing_when_none_failed() -> None:
     failed = [
-        scan.Finding(check_id=c, resource=r, file="f", name="n") for c, r in (("CKV_AWS_91", "a"), ("CKV_AWS_2", "b"), ("CKV_AWS_91", "c"))
+        scan.CheckovFailure(check_id=c, resource=r, file="f", name="n")
+        for c, r in (("CKV_AWS_91", "a"), ("CKV_AWS_2", "b"), ("CKV_AWS_91", "c"))
     ]
     assert scan.what_to_do(failed) == (
         "what to do: change the declaration until CKV_AWS_2, CKV_AWS_91 pass(es), or accept each in the system module with "

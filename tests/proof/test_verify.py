@@ -40,11 +40,11 @@ def test_every_example_verifies(example: str, synthesize: Synthesizer) -> None:
     # (checked where ECS Exec is on; the task role may then hold the exec channel and session-audit actions only).
     derived = verify(config)
     if EXAMPLES[example].entries:  # without the declaration no load balancer is declared: fail closed
-        assert {"no-load-balancer", "front-door-declared", "ingress-callers-only"} <= {v.rule for v in derived}
-        derived = [v for v in derived if v.rule == "exec-least-privilege"]
+        assert {"no-load-balancer", "front-door-declared", "ingress-callers-only"} <= {v.kind for v in derived}
+        derived = [v for v in derived if v.kind == "exec-least-privilege"]
     with_exec = {s.name for s in EXAMPLES[example].services if s.enable_execute_command}
-    assert {v.service for v in derived} == {name for name, d in declared.items() if d.actions or d.grants} & with_exec
-    assert all(v.rule == "exec-least-privilege" for v in derived)
+    assert {v.subject for v in derived} == {name for name, d in declared.items() if d.actions or d.grants} & with_exec
+    assert all(v.kind == "exec-least-privilege" for v in derived)
 
 
 def test_application_permissions_are_accepted_only_as_declared(synthesize: Synthesizer) -> None:

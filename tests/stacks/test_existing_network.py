@@ -256,7 +256,7 @@ def test_checker_proves_existing_subnets_when_planned(vpc_only: Synth, capsys: p
 
     violations = verify(load([vpc_only.outdir]), declared_callers("article"))
     # The checker covers every ECS service (client and server), so each one's subnets are reported.
-    assert sorted((v.service, v.rule, v.detail.split(":")[0]) for v in violations) == [
+    assert sorted((v.subject, v.kind, v.detail.split(":")[0]) for v in violations) == [
         (service, PLANNED, f"existing subnet {subnet}") for service in ("client-nginx", "internal-nginx") for subnet in sorted(SUBNETS)
     ]
     assert main([str(vpc_only.outdir), "--example", "article"]) == 0  # passes by default, no flag
@@ -271,7 +271,7 @@ def _weakened(vpc_only: Synth, edit: Callable[[dict[str, Any]], None]) -> set[tu
 
     stacks = {name: json.loads(vpc_only.text(name)) for name in ("network", "services")}
     edit(stacks["network"]["data"])
-    return {(v.rule, v.detail) for v in verify(Config(stacks), declared_callers("article")) if v.rule == "private-subnets"}
+    return {(v.kind, v.detail) for v in verify(Config(stacks), declared_callers("article")) if v.kind == "private-subnets"}
 
 
 def _first(bodies: dict[str, Any], part: str) -> dict[str, Any]:
@@ -317,7 +317,7 @@ def test_checker_refuses_an_existing_subnet_without_plan_time_checks(vpc_only: S
     for body in stacks["network"]["data"]["aws_subnet"].values():
         body["lifecycle"]["postcondition"] = [c for c in body["lifecycle"]["postcondition"] if "map_public_ip" not in c["condition"]]
     violations = verify(Config(stacks), declared_callers("article"))
-    assert {(v.rule, v.detail) for v in violations} == {
+    assert {(v.kind, v.detail) for v in violations} == {
         ("private-subnets", f"existing subnet {subnet} is read without the plan-time checks that it is private") for subnet in SUBNETS
     }
 
