@@ -16,8 +16,8 @@ import argparse
 import subprocess
 
 from runner import cli, run
-from toolchain.errors import command
 from toolchain.paths import CDKTF, ROOT, lock_flags
+from topology.errors import CommandLine, command
 from topology.selection import add_arguments, select
 
 from .preflight import preflight
@@ -38,7 +38,7 @@ def diff(args: argparse.Namespace, target: AwsTarget) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = CommandLine(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("command", choices=["diff", "deploy", "destroy", "plan", "apply"])
     add_arguments(parser)
     parser.add_argument("--auto-approve", action="store_true", help="deploy/destroy without asking")

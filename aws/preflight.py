@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from toolchain.errors import UserError
 from toolchain.stackrun import say
+from topology.errors import UserError
 from topology.resolved import ResolvedEnvironment
 
 WHOAMI = Path(__file__).resolve().parent / "whoami.py"

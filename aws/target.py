@@ -16,9 +16,9 @@ from pathlib import Path
 
 from proof.protection import FIX, protected_in_state
 from runner.target import Target
-from toolchain.errors import UserError
 from toolchain.paths import ROOT, command_env, outdir
 from toolchain.stackrun import StackError
+from topology.errors import UserError
 from topology.resolved import ResolvedEnvironment
 from topology.selection import Selection
 

@@ -37,9 +37,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from toolchain.errors import UserError, command
 from toolchain.node import node, use_project_node
 from topology import Port, Service, Topology
+from topology.errors import CommandLine, UserError, command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,7 +119,7 @@ def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, float, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Synth benchmark")
+    parser = CommandLine(description="Synth benchmark")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--synth-hundred", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--synth", type=int, metavar="N", help=argparse.SUPPRESS)

@@ -22,10 +22,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from toolchain.errors import UserError, command
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import say
-from topology.errors import USER_ERROR
+from topology.errors import USER_ERROR, CommandLine, UserError, command
 from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
 
@@ -54,7 +53,7 @@ def run(command: list[str], home: Path, chosen: list[ResolvedEnvironment], *, re
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = CommandLine(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--home", type=Path, default=EMULATOR_HOME, help="the emulator home (as make deploy-local's EMULATOR_HOME)")
     parser.add_argument("--read-only", action="store_true", help="record nothing the command changes")
     add_arguments(parser)

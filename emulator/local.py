@@ -13,12 +13,11 @@ identically next time. ``--target aws`` (plan, apply) is the older spelling of `
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from aws.target import AwsTarget
 from runner import cli
-from toolchain.errors import command
+from topology.errors import CommandLine, command
 from topology.selection import add_arguments
 
 from .target import EmulatorTarget
@@ -28,7 +27,7 @@ EMULATOR_HOME = ROOT / "build" / "emulator"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = CommandLine(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("command", choices=["deploy", "plan", "destroy", "apply"])
     parser.add_argument("--target", choices=["emulator", "aws"], default="emulator", help="plan/apply: where to plan or apply")
     parser.add_argument("--home", type=Path, default=EMULATOR_HOME, help="emulator runs: cdktf.out/, state/, recording")

@@ -33,8 +33,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from proof.known_gaps import KNOWN_GAPS
-from toolchain.errors import UserError
 from toolchain.processes import stop
+from topology.errors import UserError
 
 from .variables import CERTIFICATES, FORK_SERVER, OWNER
 

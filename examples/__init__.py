@@ -11,8 +11,8 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from toolchain.errors import UserError
 from topology import Topology
+from topology.errors import UserError
 
 
 def discover() -> tuple[str, ...]:

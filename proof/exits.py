@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from toolchain.errors import USER_ERROR, UserError
+from topology.errors import USER_ERROR, UserError
 
 EXIT_PROVEN = 0
 EXIT_VIOLATIONS = 1

@@ -20,7 +20,6 @@ request; ``main`` exits 1 when a blocking finding exists.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterator
@@ -35,7 +34,7 @@ from proof.verify.declaration import from_topology
 from proof.verify.exposure import WIDENING_TYPES, check_front_doors
 from proof.verify.load import stacks_from_plan
 from proof.verify.services import Model
-from toolchain.errors import command
+from topology.errors import CommandLine, command
 from topology.selection import select
 
 WATCHED_REPLACEMENTS = ("aws_ecs_service", "aws_ecs_task_definition")
@@ -613,7 +612,7 @@ def _emulator_gaps() -> frozenset[tuple[str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandLine(description=__doc__.splitlines()[0])
     parser.add_argument("plans", nargs="+", type=Path, help="terraform show -json output, one per stack (<stack>.json)")
     parser.add_argument("-o", "--output", type=Path, help="write the Markdown here as well as to stdout")
     parser.add_argument("--emulator", action="store_true", help="the plans are against the local emulator: mark its known gaps")

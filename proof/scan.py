@@ -12,7 +12,6 @@ and each is printed with its reason.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -22,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolchain.errors import UserError, command
 from topology.entry import REDIRECT_ONLY
-from topology.errors import USER_ERROR
+from topology.errors import USER_ERROR, CommandLine, UserError, command
 from topology.system import SelectionError
 
 HERE = Path(__file__).resolve().parent / "checkov"
@@ -193,7 +191,7 @@ def declared_lines(declared: list[DeclaredSkips]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandLine(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", nargs="?", default="cdktf.out", type=Path)
     parser.add_argument("--system", help="the system module whose declared skips (Settings/Environment.checkov_skips) apply")
     parser.add_argument("--env", help="its environment")

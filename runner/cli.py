@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from toolchain import reviewed
-from toolchain.errors import OK, USER_ERROR, UserError
 from toolchain.processes import interrupt_on_sigterm, interrupted
 from toolchain.stackrun import format_outputs
+from topology.errors import OK, USER_ERROR, UserError
 from topology.selection import Selection, select
 
 from . import run

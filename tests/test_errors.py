@@ -1,6 +1,6 @@
-"""No library module raises ``SystemExit``: library code raises ``toolchain.errors.UserError`` (one line), and only
+"""No library module raises ``SystemExit``: library code raises ``topology.errors.UserError`` (one line), and only
 a command line's entry (``if __name__ == "__main__":``, a ``__main__.py``) ends the process, through
-``toolchain.errors.command``."""
+``topology.errors.command``."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.errors import USER_ERROR, UserError, command
+from topology.errors import USER_ERROR, UserError, command
 
 from .test_layout import _modules
 
 ROOT = Path(__file__).resolve().parent.parent
-ENTRY_HOOKS = {("importers.ecspresso.cli", "error"), ("emulator.serve", "")}
-"""argparse's ``ArgumentParser.error`` must end the process (argparse's contract): it is part of the command line.
-emulator/serve.py is the moto process's own start (run as a script, or imported once by the fork server): its moto
+ENTRY_HOOKS = {("emulator.serve", "")}
+"""emulator/serve.py is the moto process's own start (run as a script, or imported once by the fork server): its moto
 version guard must stop that process before any patch is applied, so it ends it at import, in one line."""
 
 

@@ -14,8 +14,8 @@ from proof.exits import EXIT_CHECKER, EXIT_PROVEN, EXIT_VIOLATIONS, concluded
 from runner import cli
 from runner.target import Target
 from toolchain import reviewed
-from toolchain.errors import CHANGES, FAILED, OK, USER_ERROR, UserError, command
 from topology import TopologyError
+from topology.errors import CHANGES, FAILED, OK, USER_ERROR, CommandLine, UserError, command
 from topology.selection import Selection, select
 from topology.system import SelectionError
 
@@ -38,7 +38,7 @@ def test_a_user_error_and_a_bad_command_line_exit_1_and_help_exits_0(capsys: pyt
         raise UserError("no such thing")
 
     def parsed(argv: list[str]) -> int:
-        parser = argparse.ArgumentParser()
+        parser = CommandLine()
         parser.add_argument("--known")
         parser.parse_args(argv)
         return OK
@@ -46,7 +46,7 @@ def test_a_user_error_and_a_bad_command_line_exit_1_and_help_exits_0(capsys: pyt
     assert command(broken) == USER_ERROR
     assert capsys.readouterr().err == "error: no such thing\n"
     assert command(lambda: parsed(["--unknown"])) == USER_ERROR
-    assert "unrecognized arguments: --unknown" in capsys.readouterr().err
+    assert capsys.readouterr().err == "error: unrecognized arguments: --unknown (see --help)\n"  # one line, no usage block
     with pytest.raises(SystemExit) as helped:
         command(lambda: parsed(["--help"]))
     assert helped.value.code == 0
@@ -138,8 +138,49 @@ def test_a_proofs_own_failure_is_3_and_a_user_error_1(capsys: pytest.CaptureFixt
         concluded("verify", buggy, {}, traceback=True)
 
 
-@pytest.mark.parametrize("module", ["emulator.local", "aws.commands", "proof.verify", "proof.live", "writers.hcl"])
+COMMANDS = {
+    "aws.commands": "aws.commands",
+    "benchmarks.bench": "benchmarks.bench",
+    "emulator.exec": "emulator.exec",
+    "emulator.local": "emulator.local",
+    "importers.ecspresso.cli": "importers.ecspresso",
+    "proof.live.cli": "proof.live",
+    "proof.plan_review": "proof.plan_review",
+    "proof.scan": "proof.scan",
+    "proof.verify.cli": "proof.verify",
+    "proof.verify.typegen": "proof.verify.typegen",
+    "toolchain.tf_mirror": "toolchain.tf_mirror",
+    "toolchain.validate": "toolchain.validate",
+    "topology.selection": "topology.selection",
+    "writers.diagram": "writers.diagram",
+    "writers.hcl": "writers.hcl",
+    "writers.own_resources": "writers.own_resources",
+    "writers.reference": "writers.reference",
+}
+"""Each module that parses a command line, and the command (``python -m``) that runs it."""
+
+
+def _parsers() -> set[str]:
+    """The product modules that build an argument parser, and those that build argparse's own (they must not)."""
+    from tests.test_layout import _modules
+
+    found = set()
+    for name, path in _modules(ROOT).items():
+        text = path.read_text(encoding="utf-8")
+        if "ArgumentParser(" in text.replace("class CommandLine(argparse.ArgumentParser)", ""):
+            found.add(f"{name} (argparse.ArgumentParser: use topology.errors.CommandLine)")
+        if "CommandLine(" in text and name != "topology.errors":
+            found.add(name)
+    return found
+
+
+def test_every_command_line_parses_with_the_one_parser_and_is_tested_below() -> None:
+    assert _parsers() == set(COMMANDS)
+
+
+@pytest.mark.parametrize("module", sorted({*COMMANDS.values(), "tools.selection", "tools.hcl"}))
 def test_a_bad_command_line_exits_1_from_every_command(module: str) -> None:
     done = subprocess.run([sys.executable, "-m", module, "--no-such-flag"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == USER_ERROR, done.stderr
-    assert "Traceback" not in done.stderr and "error:" in done.stderr
+    assert done.stderr.startswith("error: ") and done.stderr.endswith(" (see --help)\n"), done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr  # one line: no usage block, no traceback

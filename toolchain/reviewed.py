@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import CHANGES as CHANGES  # the verdict of a plan with changes, none blocking
-from .errors import FAILED, OK, UserError
+from topology.errors import CHANGES as CHANGES  # the verdict of a plan with changes, none blocking
+from topology.errors import FAILED, OK, UserError
 
 NO_CHANGES = OK
 BLOCKED = FAILED

@@ -25,7 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from .errors import UserError
+from topology.errors import UserError
+
 from .processes import private_folder, stop, tied
 from .provider_proxy import ProviderProxy, answers_folder, local_state_file, needed_by
 

@@ -13,7 +13,6 @@ plugin cache, so ``terraform init`` downloads from the registry as usual.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import UserError, command
+from topology.errors import CommandLine, UserError, command
 
 PROVIDER = ("hashicorp", "aws")
 SKIP = {"/proc", "/sys", "/dev", "/run"}
@@ -97,7 +96,7 @@ def cli_config(mirror: Path | None, cache_dir: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandLine(description=__doc__.splitlines()[0])
     parser.add_argument("output", type=Path, help="CLI config file to write (in an ignored build folder)")
     parser.add_argument("--version", default="5.100.0", help="hashicorp/aws version the mirror must hold")
     args = parser.parse_args(argv)

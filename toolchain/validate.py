@@ -13,13 +13,13 @@ at the first stack that does not init or validate, with Terraform's own message,
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from .errors import command
+from topology.errors import CommandLine, command
+
 from .processes import interrupt_on_sigterm, interrupted
 from .stackrun import one_provider
 
@@ -53,7 +53,7 @@ def validate(outdir: Path, stacks: list[str], env: dict[str, str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m toolchain.validate", description=__doc__.split("\n", 1)[0])
+    parser = CommandLine(prog="python -m toolchain.validate", description=__doc__.split("\n", 1)[0])
     parser.add_argument("outdir", type=Path, help="the synthesized output (cdktf.out)")
     parser.add_argument("stacks", nargs="+", help="the stacks to validate, in order")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Alias kept so that `python -m tools.diagram` keeps working: the module is now ``writers.diagram``."""
 
-from toolchain.errors import command
+from topology.errors import command
 from writers.diagram import main
 
 if __name__ == "__main__":

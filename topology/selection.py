@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from topology.env import ENV_VARIABLE, SYSTEM_VARIABLE
-from topology.errors import USER_ERROR
+from topology.errors import OK, CommandLine, command
 from topology.resolved import ResolvedEnvironment
 from topology.system import DEFAULT_SYSTEM, SelectionError, System, deployments, environment_problems, load_system
 
@@ -64,17 +63,13 @@ def select(system: str | None = None, env: str | None = None, environ: Mapping[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Print what the current selection acts on.")
+    parser = CommandLine(description="Print what the current selection acts on.")
     parser.add_argument("what", choices=["stacks"])
     add_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        print(" ".join(select(args.system, args.env).stacks))
-    except SelectionError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return USER_ERROR
-    return 0
+    print(" ".join(select(args.system, args.env).stacks))
+    return OK
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))  # a bad argument or an unknown system: one line, exit 1

@@ -13,19 +13,17 @@ system package is needed and the SVG is byte-stable.
 
 from __future__ import annotations
 
-import argparse
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 from examples import NAMES
-from toolchain.errors import UserError, command
 from toolchain.node import node as node_executable
 from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order
 from topology.endpoints import endpoint
 from topology.entry_rules import routed_port
-from topology.errors import USER_ERROR
+from topology.errors import USER_ERROR, CommandLine, UserError, command
 from topology.selection import select
 from topology.system import SelectionError
 
@@ -349,7 +347,7 @@ def _shown(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Draw a system (default: every example into docs/diagrams/)")
+    parser = CommandLine(description="Draw a system (default: every example into docs/diagrams/)")
     parser.add_argument("--check", action="store_true", help="fail if a committed diagram is out of date")
     parser.add_argument("--system", help="draw this system module instead of the examples (e.g. acme.shop)")
     parser.add_argument("--env", help="with --system: only this environment")

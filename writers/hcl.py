@@ -34,7 +34,6 @@ silently dropped.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import posixpath
@@ -49,8 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from toolchain import tf_mirror
-from toolchain.errors import command
-from topology.errors import USER_ERROR
+from topology.errors import USER_ERROR, CommandLine, command
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_CACHE = ROOT / "build" / "hcl-schema"
@@ -582,7 +580,7 @@ def _remove_stale(out_dir: Path, *, keep: set[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = CommandLine(description=__doc__.splitlines()[0])
     parser.add_argument("synth_dir", nargs="?", type=Path, default=Path("cdktf.out"), help="a synthesized cdktf.out/ (make synth)")
     parser.add_argument("out_dir", nargs="?", type=Path, default=Path("hcl"), help="where hcl/<stack>/ go")
     parser.add_argument(

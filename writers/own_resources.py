@@ -9,10 +9,10 @@ it differs from the code, so the page cannot promise actions the task role does 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from topology.errors import CommandLine, command
 from topology.extras import ACCESS, TERRAFORM_TYPE
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "own-resources.md"
@@ -39,7 +39,7 @@ def render(page: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Rewrite the generated grants table of docs/own-resources.md.")
+    parser = CommandLine(description="Rewrite the generated grants table of docs/own-resources.md.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed table differs from the code")
     args = parser.parse_args(argv)
     current = PAGE.read_text(encoding="utf-8")
@@ -54,4 +54,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -12,7 +12,6 @@ and fails on a field without a docstring, so nothing is left unexplained.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import dataclasses
 import inspect
@@ -25,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import topology
+from topology.errors import CommandLine, command
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "reference.md"
@@ -136,7 +136,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the declaration reference from the code.")
+    parser = CommandLine(description="Write the declaration reference from the code.")
     parser.add_argument("output", nargs="?", type=Path, default=OUTPUT)
     parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from the code")
     args = parser.parse_args(argv)
@@ -153,4 +153,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command(main))

@@ -3,10 +3,12 @@
 import os
 import sys
 
+from topology.errors import command
+
 from .cli import main
 
 try:
-    code = main()
+    code = command(main)
     sys.stdout.flush()
 except BrokenPipeError:  # the report piped into `head`: not an error of the import
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -7,10 +7,9 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NoReturn
 
 from topology import AdoptedService, Adoption, ExistingNetwork, Service, Settings, Topology, validate
-from topology.errors import USER_ERROR
+from topology.errors import USER_ERROR, CommandLine
 
 from .convert import CARRY_SECRETS, Collector, Draft, Edge, ImportNote, import_service, infer_calls
 from .gotemplate import Use, Values
@@ -26,12 +25,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        print(f"error: {message} (see --help)", file=sys.stderr)
-        raise SystemExit(USER_ERROR)
-
-
 def _pairs(items: list[str], flag: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
@@ -43,7 +36,7 @@ def _pairs(items: list[str], flag: str) -> dict[str, str]:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="python -m importers.ecspresso", description=(__package__ or "").split(".")[-1])
+    parser = CommandLine(prog="python -m importers.ecspresso", description=(__package__ or "").split(".")[-1])
     parser.add_argument("configs", nargs="+", type=Path, metavar="CONFIG", help="ecspresso config files (one service each)")
     parser.add_argument("--out", required=True, type=Path, help="the module to write, like systems/legacy.py")
     parser.add_argument("--ext-str", action="append", default=[], metavar="NAME=VALUE", help="Jsonnet external variable")

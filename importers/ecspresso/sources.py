@@ -23,6 +23,8 @@ from typing import Any
 import _gojsonnet
 import yaml
 
+from topology.errors import UserError
+
 from .gotemplate import Rendered, TemplateSyntaxError, Use, Values, has_template, render
 
 PathKey = tuple[str | int, ...]
@@ -41,8 +43,8 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-class InputError(Exception):
-    """Bad or unreadable input: one line for the user, exit 2, nothing written."""
+class InputError(UserError):
+    """Bad or unreadable input: one line for the user, exit 1, nothing written."""
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ check's own failure (the account could not be read). Always one line, never a tr
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any
 
 from proof.exits import concluded
 from proof.findings import Finding
+from topology.errors import CommandLine
 from topology.resolved import ResolvedEnvironment
 from topology.selection import add_arguments, select
 
@@ -67,7 +67,7 @@ def report(where: str, findings: list[Finding]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None, clients: ClientFactory | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = CommandLine(description=(__doc__ or "").splitlines()[0])
     add_arguments(parser)
     parser.add_argument("--json", action="store_true", help="a machine-readable report on stdout")
     args = parser.parse_args(argv)

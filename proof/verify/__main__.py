@@ -1,6 +1,6 @@
 """``python -m proof.verify``: see ``proof.verify.cli``."""
 
-from toolchain.errors import command
+from topology.errors import command
 
 from .cli import main
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from proof.exits import concluded
 from proof.findings import Finding
+from topology.errors import CommandLine
 
 from .beside import Placement, place
 from .config import Config
@@ -75,7 +76,7 @@ def declarations(args: argparse.Namespace) -> Selection:
 
 
 def parser() -> argparse.ArgumentParser:
-    result = argparse.ArgumentParser(description="Prove that internal services are reachable only by their declared callers.")
+    result = CommandLine(description="Prove that internal services are reachable only by their declared callers.")
     result.add_argument(
         "inputs", nargs="*", type=Path, help="cdktf.out, stack folders, plan JSON files or folders of them (default: cdktf.out)"
     )

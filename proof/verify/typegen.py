@@ -22,7 +22,6 @@ Type names that run something (``invocation``, ``execution``, ``command``,
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -31,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from toolchain.errors import UserError, command
+from topology.errors import CommandLine, UserError, command
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 VERSION = "5.100.0"
@@ -258,7 +257,7 @@ def render(classified: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Classify the pinned AWS provider's types from its schema.")
+    parser = CommandLine(description="Classify the pinned AWS provider's types from its schema.")
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed types.json is not what the schema gives")
     args = parser.parse_args(argv)
     text = render(classify(provider_schema()))

@@ -28,8 +28,7 @@ from aws import commands
 from aws import target as aws_target
 from examples import production
 from runner import run
-from toolchain.errors import command
-from topology.errors import USER_ERROR
+from topology.errors import USER_ERROR, command
 
 from ..deployments import Deploy, local_command, request_lines
 from .test_local_e2e import _first
