@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from toolchain.processes import last_line
 from toolchain.stackrun import say
 from topology.errors import UserError
 from topology.resolved import ResolvedEnvironment
@@ -34,7 +35,7 @@ class PreflightError(UserError):
 def whoami(region: str, env: dict[str, str]) -> dict[str, str]:
     done = subprocess.run([sys.executable, str(WHOAMI), region], env=env, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
-        raise PreflightError(f"asking AWS STS who the caller is failed: {done.stderr.strip().splitlines()[-1:]}")
+        raise PreflightError(f"asking AWS STS who the caller is failed: {last_line(done.stderr)}")
     answer: dict[str, str] = json.loads(done.stdout)
     return answer
 

@@ -52,6 +52,7 @@ import subprocess
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from toolchain.processes import last_line
 from topology import Entry, NetworkSettings
 from topology.patterns import ARN
 from topology.resolved import ResolvedEnvironment
@@ -233,7 +234,7 @@ def _client(action: str, items: list[StandIn], endpoint: str) -> list[str]:
         timeout=300,
     )
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        last = last_line(done.stderr)
         raise EmulatorError(f"creating stand-ins failed: {last}" if action == "create" else f"removing stand-ins failed: {last}")
     statuses: list[str] = json.loads(done.stdout or "[]")
     return statuses

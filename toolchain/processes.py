@@ -28,6 +28,12 @@ from typing import Protocol
 GRACE_SECONDS = 10.0
 
 
+def last_line(stderr: str, default: str = "no output") -> str:
+    """The line of a failed process's output that says why (its last one, where every tool puts its error), for the
+    one line a command prints; ``default`` when it printed nothing."""
+    return (stderr.strip().splitlines() or [default])[-1]
+
+
 class Stoppable(Protocol):
     """What ``stop`` needs of a process: ``subprocess.Popen``, or a server forked elsewhere (``emulator.server.Forked``)."""
 

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from toolchain import tf_mirror
+from toolchain.processes import last_line
 from topology.errors import USER_ERROR, CommandLine, command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,9 +130,7 @@ def _terraform(args: list[str], cwd: Path, env: dict[str, str]) -> str:
         raise HclError("terraform is not on PATH: install Terraform >= 1.10 (make hcl needs it for the provider schema and fmt)")
     done = subprocess.run(["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise HclError(
-            f"terraform {' '.join(args)} failed: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}"
-        )
+        raise HclError(f"terraform {' '.join(args)} failed: {last_line(done.stderr, f'exit status {done.returncode}')}")
     return done.stdout
 
 

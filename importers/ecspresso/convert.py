@@ -419,13 +419,21 @@ def _or(value: int | None, ecs_default: int) -> int:
     return ecs_default if value is None else value
 
 
+def _awslogs(logs: Any) -> Any:
+    """The group of a plain ``awslogs`` log configuration (the app's or the Service Connect proxy's: the only kind the
+    project derives its own for), ``"?"`` when it names none; ``MISSING`` for any other configuration."""
+    if isinstance(logs, dict) and logs.get("logDriver") == "awslogs" and set(logs) <= {"logDriver", "options"}:
+        return (logs.get("options") or {}).get("awslogs-group", "?")
+    return MISSING
+
+
 def _logs(draft: Draft, task: Source, base: PathKey, out: Collector) -> None:
     logs = task.get(*base, "logConfiguration")
     if logs is MISSING:
         return
     path = (*base, "logConfiguration")
-    if isinstance(logs, dict) and logs.get("logDriver") == "awslogs" and set(logs) <= {"logDriver", "options"}:
-        group = (logs.get("options") or {}).get("awslogs-group", "?")
+    group = _awslogs(logs)
+    if group is not MISSING:
         draft.note_running("log_group", group)
         out.add(
             draft.name,
@@ -605,11 +613,10 @@ def _service_connect(draft: Draft, svc: Source, out: Collector) -> None:
             ("serviceConnectConfiguration", "namespace"),
             f"{_show(namespace)}: name the namespace in Settings.network.namespace by hand",
         )
-    logs = config.get("logConfiguration")
-    if isinstance(logs, dict) and logs.get("logDriver") == "awslogs" and set(logs) <= {"logDriver", "options"}:
+    group = _awslogs(config.get("logConfiguration"))
+    if group is not MISSING:
         draft.proxy_logs = True
         out.take(draft.name, svc, "serviceConnectConfiguration", "logConfiguration", "logDriver")
-        group = (logs.get("options") or {}).get("awslogs-group", "?")
         draft.note_running("proxy_log_group", group)
         out.add(
             draft.name,

@@ -9,6 +9,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from toolchain.processes import last_line
+
 from .model import CheckerError
 
 SCRIPT = Path(__file__).with_name("hcl2json.js")
@@ -32,7 +34,7 @@ def _run(files: list[dict[str, str]]) -> list[dict[str, Any] | str]:
         raise CheckerError("reading .tf files needs node (the cdktf CLI's runtime): not found on PATH")
     done = subprocess.run([node, str(SCRIPT)], input=json.dumps(files), capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise CheckerError(f"the HCL parser failed: {(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+        raise CheckerError(f"the HCL parser failed: {last_line(done.stderr)}")
     results = json.loads(done.stdout)
     return [
         item["body"] if "body" in item else str(item.get("error")).removeprefix("parse config: [").removesuffix("]") for item in results

@@ -30,6 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from toolchain.processes import last_line
 from topology.errors import CommandLine, UserError, command
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
@@ -239,8 +240,7 @@ def provider_schema() -> dict[str, Any]:
 def _terraform(args: list[str], folder: str, env: dict[str, str]) -> str:
     done = subprocess.run(["terraform", *args], cwd=folder, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise UserError(f"typegen: terraform {args[0]} failed: {last}")
+        raise UserError(f"typegen: terraform {args[0]} failed: {last_line(done.stderr)}")
     return done.stdout
 
 

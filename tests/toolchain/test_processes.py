@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from toolchain.processes import _prefix, alive, private_folder, sweep
+from toolchain.processes import _prefix, alive, last_line, private_folder, sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -133,3 +133,8 @@ def test_the_folder_of_a_killed_command_is_swept_by_the_next(tmp_path: Path) -> 
         (folder / "proxy.sock").write_text("", encoding="utf-8")
     sweep(tmp_path, "provider")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (in_use, other_purpose, other_host, unrelated))
+
+
+def test_a_failed_process_is_told_by_its_last_line() -> None:
+    assert last_line("Initializing...\nError: no such bucket\n\n") == "Error: no such bucket"
+    assert last_line("  \n") == "no output" and last_line("", "exit status 1") == "exit status 1"
