@@ -343,20 +343,23 @@ def _redeploy(stack: str, change: dict[str, Any]) -> Finding | None:
     """Why the plan redeploys a service, by its real cause: a new call, a server's changed endpoint, a new revision."""
     details = change["change"]
     before, after, unknown = details.get("before") or {}, details.get("after") or {}, details.get("after_unknown") or {}
-    reasons = []
-    if unknown.get("task_definition") or before.get("task_definition") != after.get("task_definition"):
-        reasons.append("new task definition revision")
+    revised = unknown.get("task_definition") or before.get("task_definition") != after.get("task_definition")
+    reasons = [*(["new task definition revision"] if revised else []), *_trigger_reasons(before, after, unknown)]
+    name = after.get("name", change["address"])
+    return Finding(stack, name, "redeploy", f"{name}: {'; '.join(reasons)}") if reasons else None
+
+
+def _trigger_reasons(before: dict[str, Any], after: dict[str, Any], unknown: dict[str, Any]) -> list[str]:
+    """What a change of ``triggers`` (one per server a caller calls) says: a new call, a server's changed endpoint,
+    or, when neither can be named, that its servers' Service Connect settings changed."""
     old, new = before.get("triggers") or {}, after.get("triggers") or {}
     added = sorted(set(new) - set(old))
     changed = sorted(key for key in set(old) & set(new) if old[key] != new[key])
-    if added:
-        reasons.append(f"a new call ({', '.join(_server(key) for key in added)})")
-    if changed:
-        reasons.append(f"a changed server endpoint ({', '.join(_server(key) for key in changed)})")
-    if not added and not changed and (unknown.get("triggers") or set(old) - set(new)):
+    reasons = [f"a new call ({', '.join(map(_server, added))})"] if added else []
+    reasons += [f"a changed server endpoint ({', '.join(map(_server, changed))})"] if changed else []
+    if not reasons and (unknown.get("triggers") or set(old) - set(new)):
         reasons.append("its servers' Service Connect settings changed (triggers)")
-    name = after.get("name", change["address"])
-    return Finding(stack, name, "redeploy", f"{name}: {'; '.join(reasons)}") if reasons else None
+    return reasons
 
 
 def _server(trigger: str) -> str:
