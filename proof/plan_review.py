@@ -28,12 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from proof.findings import Finding
+from proof.known_gaps import KNOWN_GAPS
 from proof.protection import protected_deletions
 from proof.verify.config import Config
 from proof.verify.declaration import from_topology
-from proof.verify.exposure import WIDENING_TYPES, check_front_doors
+from proof.verify.exposure import WIDENING_TYPES, check_front_doors, check_placement
 from proof.verify.load import stacks_from_plan
+from proof.verify.reach import reach
 from proof.verify.services import Model
+from topology import call_edges
 from topology.errors import CommandLine, command
 from topology.selection import select
 
@@ -58,8 +61,6 @@ class DeclaredReach:
     @classmethod
     def calls(cls, topology: Any) -> DeclaredReach:
         """Every (server, caller) pair of the topology's ``calls``."""
-        from topology import call_edges
-
         return cls({(server, caller): f"declared: {caller} calls {server}" for caller, server in call_edges(topology)})
 
     @classmethod
@@ -218,10 +219,6 @@ def _plan_address(where: str) -> str:
 def reach_findings(stack: str, data: dict[str, Any], declared: DeclaredReach = NOTHING_DECLARED) -> list[Finding]:
     """New sources of connections to a service (``blocking``, or ``declared`` when the declaration explains them),
     and port moves of existing ones (``reach-change``)."""
-    from proof.verify.config import Config
-    from proof.verify.load import stacks_from_plan
-    from proof.verify.reach import reach
-    from proof.verify.services import Model
 
     before = reach(Model(Config(*stacks_from_plan(stack, data, prior=True), source="plan"), None))
     after = reach(Model(Config(*stacks_from_plan(stack, data), source="plan"), None))
@@ -280,8 +277,6 @@ def _system(plans: dict[str, dict[str, Any]], *, prior: bool) -> Config:
 def add_route_findings(reviews: list[StackReview], plans: dict[str, dict[str, Any]]) -> None:
     """Routes cross stacks (subnets and routes in one, services in the other): with every stack's plan, a route
     from a service's subnet to an internet gateway that the plan adds is a blocking finding of the stack it is in."""
-    from proof.verify.exposure import check_placement
-    from proof.verify.services import Model
 
     def routes(prior: bool) -> set[tuple[str, str, str]]:
         model = Model(_system(plans, prior=prior), None)
@@ -608,12 +603,6 @@ def markdown(reviews: list[StackReview], warnings: list[str] | None = None, *, l
     return "\n".join(lines) + "\n"
 
 
-def _emulator_gaps() -> frozenset[tuple[str, str]]:
-    from .known_gaps import KNOWN_GAPS
-
-    return KNOWN_GAPS
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = CommandLine(description=__doc__.splitlines()[0])
     parser.add_argument("plans", nargs="+", type=Path, help="terraform show -json output, one per stack (<stack>.json)")
@@ -623,7 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", help="its environment")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON (kind, stack, address, message) instead")
     args = parser.parse_args(argv)
-    gaps = _emulator_gaps() if args.emulator else frozenset()
+    gaps = KNOWN_GAPS if args.emulator else frozenset()
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in args.plans}
     declared = DeclaredReach.of(select(args.system, args.env).one().topology, plans) if args.system else NOTHING_DECLARED
     reviews = [review(stack, data, gaps=gaps, declared=declared) for stack, data in plans.items()]
