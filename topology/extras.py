@@ -1,7 +1,7 @@
 """The team's own resources beside its services, and the access a service is granted to them.
 
-A system declares its queue, topic, bucket or table in ``Topology.resources`` and a service says what it may do
-to one with ``Service.grants``::
+A system declares its queue, topic, bucket, table, secret or parameter in ``Topology.resources`` and a service
+says what it may do to one with ``Service.grants``::
 
     orders = Queue(name="orders")
     receipts = Bucket(name="receipts")
@@ -14,6 +14,12 @@ The project writes the resource in the services stack (construct path ``own_<nam
 each grant one IAM statement on that service's task role: exactly the grant's actions, on that resource's ARN only
 (``ACCESS`` below). The proof (proof/verify/iam.py) treats those statements as declared and reports any task-role
 statement that uses a grant's actions on a resource that service was not granted.
+
+A ``Guarded`` resource (a database, a cache: anything behind a security group of its own) is granted the same way,
+``grants=(orders_db.connect,)``: not an IAM statement but one ingress rule on its group admitting exactly that
+service's group on its port, and the service's egress rule to it (stacks/extras.py). The grant sits on the service,
+like every other access it has, so one place says everything a service may reach; the proof
+(proof/verify/guarded.py) finds any other rule on that group.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-ResourceKind = Literal["queue", "topic", "bucket", "table"]
-Access = Literal["send", "receive", "publish", "read", "write"]
+from .patterns import SECURITY_GROUP_ID
+
+ResourceKind = Literal["queue", "topic", "bucket", "table", "secret", "parameter", "guarded"]
+Access = Literal["send", "receive", "publish", "read", "write", "connect"]
 
 ACCESS: dict[tuple[ResourceKind, Access], tuple[str, ...]] = {
     ("queue", "send"): ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"),
@@ -40,14 +48,24 @@ ACCESS: dict[tuple[ResourceKind, Access], tuple[str, ...]] = {
     ("bucket", "write"): ("s3:AbortMultipartUpload", "s3:DeleteObject", "s3:PutObject"),
     ("table", "read"): ("dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"),
     ("table", "write"): ("dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+    ("secret", "read"): ("secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"),
+    ("parameter", "read"): ("ssm:GetParameter", "ssm:GetParameters"),
 }
-"""The IAM actions of each grant, by resource kind and access: what the task role's statement allows, and nothing else."""
+"""The IAM actions of each grant, by resource kind and access: what the task role's statement allows, and nothing else.
+A secret and a SecureString parameter are encrypted with their AWS-managed keys (``aws/secretsmanager``,
+``aws/ssm``), whose key policies let the account's principals decrypt through that service: no ``kms:Decrypt``."""
+
+NETWORK_ACCESS: tuple[tuple[ResourceKind, Access], ...] = (("guarded", "connect"),)
+"""Grants that are a security group rule, not an IAM statement (``Guarded``: its port, from the service's group)."""
 
 TERRAFORM_TYPE: dict[ResourceKind, str] = {
     "queue": "aws_sqs_queue",
     "topic": "aws_sns_topic",
     "bucket": "aws_s3_bucket",
     "table": "aws_dynamodb_table",
+    "secret": "aws_secretsmanager_secret",
+    "parameter": "aws_ssm_parameter",
+    "guarded": "aws_security_group",
 }
 """The Terraform resource each kind is written as (stacks/extras.py)."""
 
@@ -65,7 +83,8 @@ class OwnResource:
     name: str
     """Its name in the declaration, unique among the resources; the AWS name is ``<project>-<name>``."""
     kind: ResourceKind
-    """``queue`` (SQS), ``topic`` (SNS), ``bucket`` (S3) or ``table`` (DynamoDB); ``Queue(name=...)`` and the others set it."""
+    """``queue`` (SQS), ``topic`` (SNS), ``bucket`` (S3), ``table`` (DynamoDB), ``secret`` (Secrets Manager),
+    ``parameter`` (SSM) or ``guarded`` (a security group); ``Queue(name=...)`` and the others set it."""
 
     @property
     def construct_id(self) -> str:
@@ -97,13 +116,39 @@ class OwnResource:
 
     @property
     def read(self) -> Grant:
-        """Read a bucket's objects (and list them), or a table's items."""
+        """Read a bucket's objects (and list them), a table's items, a secret's or a parameter's value."""
         return self.grant("read")
 
     @property
     def write(self) -> Grant:
         """Write and delete a bucket's objects, or a table's items."""
         return self.grant("write")
+
+    @property
+    def connect(self) -> Grant:
+        """Open TCP connections to a guarded resource on its port."""
+        return self.grant("connect")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Guarded(OwnResource):
+    """A resource behind a security group of its own (an RDS database, an ElastiCache cluster ...), which the team
+    writes itself and puts in that group; grant ``.connect``.
+
+    The project writes the group (``own_<name>``, in the environment's VPC, no inline rules) and, per grant, one
+    ingress rule admitting that service's group on ``port``. With ``group_id``, the group exists already: the
+    project writes only the rules, on it."""
+
+    port: int
+    """The TCP port the resource listens on (5432 for PostgreSQL, 6379 for Redis ...), 1-65535."""
+    group_id: str | None = None
+    """An existing security group to write the rules on, like ``sg-0123456789abcdef0``; unset: the project writes one."""
+    kind: ResourceKind = "guarded"
+
+    @property
+    def address(self) -> str:
+        """``aws_security_group.own_<name>``, or the named group's ID: where the proof finds its rules."""
+        return self.group_id if self.group_id is not None else super().address
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +162,13 @@ class Grant:
 
     @property
     def actions(self) -> tuple[str, ...]:
+        """The IAM actions on the task role; none for a ``connect`` (a security group rule)."""
         return ACCESS.get((self.resource.kind, self.access), ())
+
+    @property
+    def exists(self) -> bool:
+        """Whether the resource's kind has this access (``orders.publish`` on a queue has not)."""
+        return (self.resource.kind, self.access) in (*ACCESS, *NETWORK_ACCESS)
 
     @property
     def sid(self) -> str:
@@ -146,13 +197,30 @@ def Table(*, name: str) -> OwnResource:
     return OwnResource(name=name, kind="table")
 
 
+def StoredSecret(*, name: str) -> OwnResource:
+    """A Secrets Manager secret (the AWS-managed key), written without a value: the team puts one
+    (``aws secretsmanager put-secret-value``); grant ``.read``."""
+    return OwnResource(name=name, kind="secret")
+
+
+def Parameter(*, name: str) -> OwnResource:
+    """An SSM SecureString parameter (the AWS-managed key ``aws/ssm``), written with a placeholder the project then
+    leaves alone: the team puts the value (``aws ssm put-parameter --overwrite``); grant ``.read``."""
+    return OwnResource(name=name, kind="parameter")
+
+
+def accesses(kind: ResourceKind) -> tuple[Access, ...]:
+    """What a kind can grant, in the order the grants table lists them."""
+    return tuple(access for of, access in (*ACCESS, *NETWORK_ACCESS) if of == kind)
+
+
 def resource_problems(resources: tuple[OwnResource, ...]) -> Iterator[str]:
-    """One line per bad resource declaration: its name, its kind, a name used twice."""
+    """One line per bad resource declaration: its name, its kind, a name used twice, a guarded one's port and group."""
     seen: set[str] = set()
     for index, resource in enumerate(resources):
         where = f"resources[{index}]"
         if not isinstance(resource, OwnResource):
-            yield f"{where}: must be Queue(...), Topic(...), Bucket(...) or Table(...), got {type(resource).__name__}"
+            yield f"{where}: must be Queue(...), Topic(...), Bucket(...), Table(...), StoredSecret(...), Parameter(...) or Guarded(...), got {type(resource).__name__}"
             continue
         if not isinstance(resource.name, str) or not NAME.match(resource.name):
             yield f"{where}: name: {resource.name!r} must be {NAME_RULE}"
@@ -161,6 +229,17 @@ def resource_problems(resources: tuple[OwnResource, ...]) -> Iterator[str]:
         seen.add(resource.name)
         if resource.kind not in TERRAFORM_TYPE:
             yield f"{where}: kind: {resource.kind!r} is not one of {', '.join(TERRAFORM_TYPE)}"
+        elif (resource.kind == "guarded") != isinstance(resource, Guarded):
+            yield f"{where}: kind: a guarded resource is declared as Guarded(name=..., port=...), not with kind {resource.kind!r}"
+        if isinstance(resource, Guarded):
+            yield from _guarded_problems(f"{where} ({resource.name!r})", resource)
+
+
+def _guarded_problems(where: str, resource: Guarded) -> Iterator[str]:
+    if isinstance(resource.port, bool) or not isinstance(resource.port, int) or not 1 <= resource.port <= 65535:
+        yield f"{where}: port: {resource.port!r} must be a TCP port, 1-65535"
+    if resource.group_id is not None and (not isinstance(resource.group_id, str) or not SECURITY_GROUP_ID.match(resource.group_id)):
+        yield f"{where}: group_id: {resource.group_id!r} must be a security group ID like 'sg-0123456789abcdef0'"
 
 
 def grant_problems(service: str, grants: tuple[Grant, ...], resources: tuple[OwnResource, ...]) -> Iterator[str]:
@@ -173,8 +252,8 @@ def grant_problems(service: str, grants: tuple[Grant, ...], resources: tuple[Own
         if grant.resource not in resources:
             declared = ", ".join(r.name for r in resources if isinstance(r, OwnResource)) or "none"
             yield f"{where}: {grant.resource.name!r} is not in Topology.resources (declared: {declared})"
-        elif not grant.actions:
-            allowed = ", ".join(access for kind, access in ACCESS if kind == grant.resource.kind)
+        elif not grant.exists:
+            allowed = ", ".join(accesses(grant.resource.kind))
             yield f"{where}: a {grant.resource.kind} grants {allowed}, not {grant.access!r}"
     if len(set(grants)) != len(grants):
         yield f"service {service!r}: grants: a grant is listed twice"

@@ -68,7 +68,13 @@ def test_a_grant_gives_exactly_its_actions_on_that_resource_only(ledger_synth: S
         },
     ]
     api = _policy(ledger_synth, "api")["Statement"]
-    assert [s["Sid"] for s in api] == ["GrantQueueOrdersSend", "GrantBucketReceiptsWriteObjects"]
+    assert [s["Sid"] for s in api] == ["GrantQueueOrdersSend", "GrantBucketReceiptsWriteObjects", "GrantSecretPaymentKeyRead"]
+    assert api[2] == {
+        "Sid": "GrantSecretPaymentKeyRead",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        "Resource": "${aws_secretsmanager_secret.own_payment-key.arn}",
+    }
     assert "sqs:ReceiveMessage" not in {a for s in api for a in s["Action"]}
 
 
