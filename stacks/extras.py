@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from topology.extras import OBJECT_ACTIONS, TERRAFORM_TYPE, Grant, Guarded, OwnResource
+from topology.extras import TERRAFORM_TYPE, Grant, Guarded, OwnResource, on_objects
 
 from .iam import policy_document
 from .raw import RawBlocks, RawResource
@@ -195,12 +195,12 @@ def grant_statements(grants: tuple[Grant, ...], own: dict[str, OwnResourceHandle
         if not grant.actions:
             continue  # a guarded resource's connect: a security group rule (guarded_resources), no statement
         arn, sid = own[grant.resource.name].arn, grant.sid
-        on_objects = [action for action in grant.actions if grant.resource.kind == "bucket" and action in OBJECT_ACTIONS]
-        on_resource = [action for action in grant.actions if action not in on_objects]
+        objects = [action for action in grant.actions if grant.resource.kind == "bucket" and on_objects(action)]
+        on_resource = [action for action in grant.actions if action not in objects]
         if on_resource:
             statements.append({"Sid": sid, "Effect": "Allow", "Action": on_resource, "Resource": arn})
-        if on_objects:
-            statements.append({"Sid": f"{sid}Objects", "Effect": "Allow", "Action": on_objects, "Resource": f"{arn}/*"})
+        if objects:
+            statements.append({"Sid": f"{sid}Objects", "Effect": "Allow", "Action": objects, "Resource": f"{arn}/*"})
     return statements
 
 

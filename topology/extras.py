@@ -32,7 +32,7 @@ from typing import Literal
 from .patterns import SECURITY_GROUP_ID
 
 ResourceKind = Literal["queue", "topic", "bucket", "table", "secret", "parameter", "guarded"]
-Access = Literal["send", "receive", "publish", "read", "write", "connect"]
+Access = Literal["send", "receive", "publish", "read", "write", "connect", "allow"]
 
 ACCESS: dict[tuple[ResourceKind, Access], tuple[str, ...]] = {
     ("queue", "send"): ("sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"),
@@ -72,6 +72,24 @@ TERRAFORM_TYPE: dict[ResourceKind, str] = {
 OBJECT_ACTIONS = frozenset({"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"})
 """S3 actions on objects: their statement names the bucket's objects (``<arn>/*``), the others the bucket."""
 
+IAM_SERVICE: dict[ResourceKind, str] = {
+    "queue": "sqs",
+    "topic": "sns",
+    "bucket": "s3",
+    "table": "dynamodb",
+    "secret": "secretsmanager",
+    "parameter": "ssm",
+}
+"""The IAM service prefix of each kind a statement can name: what ``.allow(...)`` may list."""
+
+
+def on_objects(action: str) -> bool:
+    """Whether an S3 action acts on objects (``<arn>/*``): the grants' own, and any ``s3:...Object...`` or
+    ``s3:ListMultipartUploadParts`` a hand-written grant lists; every other S3 action acts on the bucket."""
+    name = action.removeprefix("s3:")
+    return action in OBJECT_ACTIONS or (action.startswith("s3:") and ("Object" in name or name == "ListMultipartUploadParts"))
+
+
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 NAME_RULE = "1-40 lowercase letters, digits or '-', starting with a letter"
 
@@ -98,6 +116,11 @@ class OwnResource:
 
     def grant(self, access: Access) -> Grant:
         return Grant(resource=self, access=access)
+
+    def allow(self, *actions: str) -> Grant:
+        """A statement by hand: exactly these IAM actions (of this kind's service, no wildcards) on this resource's
+        ARN only, for an access the table lacks, like ``orders.allow("sqs:PurgeQueue")``."""
+        return Grant(resource=self, access="allow", allowed=actions)
 
     @property
     def send(self) -> Grant:
@@ -158,22 +181,27 @@ class Grant:
     resource: OwnResource
     """The resource, one of ``Topology.resources``."""
     access: Access
-    """``send``, ``receive`` (a queue), ``publish`` (a topic), ``read``, ``write`` (a bucket or a table)."""
+    """``send``, ``receive`` (a queue), ``publish`` (a topic), ``read``, ``write`` (a bucket or a table), ``connect``
+    (a guarded resource), ``allow`` (the actions listed by hand: ``orders.allow(...)``)."""
+    allowed: tuple[str, ...] = ()
+    """An ``allow`` grant's actions, as listed."""
 
     @property
     def actions(self) -> tuple[str, ...]:
         """The IAM actions on the task role; none for a ``connect`` (a security group rule)."""
-        return ACCESS.get((self.resource.kind, self.access), ())
+        return self.allowed if self.access == "allow" else ACCESS.get((self.resource.kind, self.access), ())
 
     @property
     def exists(self) -> bool:
         """Whether the resource's kind has this access (``orders.publish`` on a queue has not)."""
+        if self.access == "allow":
+            return self.resource.kind in IAM_SERVICE
         return (self.resource.kind, self.access) in (*ACCESS, *NETWORK_ACCESS)
 
     @property
     def sid(self) -> str:
         """Its statement ID, like ``GrantQueueOrdersSend`` (IAM allows letters and digits only)."""
-        words = [self.resource.kind, *re.split(r"[^A-Za-z0-9]+", self.resource.name), self.access]
+        words = [self.resource.kind, *re.split(r"[^A-Za-z0-9]+", self.resource.name), "byHand" if self.access == "allow" else self.access]
         return "Grant" + "".join(word[:1].upper() + word[1:] for word in words if word)
 
 
@@ -253,7 +281,32 @@ def grant_problems(service: str, grants: tuple[Grant, ...], resources: tuple[Own
             declared = ", ".join(r.name for r in resources if isinstance(r, OwnResource)) or "none"
             yield f"{where}: {grant.resource.name!r} is not in Topology.resources (declared: {declared})"
         elif not grant.exists:
-            allowed = ", ".join(accesses(grant.resource.kind))
+            allowed = ", ".join(accesses(grant.resource.kind)) + (", allow(...)" if grant.resource.kind in IAM_SERVICE else "")
             yield f"{where}: a {grant.resource.kind} grants {allowed}, not {grant.access!r}"
+        elif grant.access == "allow":
+            yield from _allow_problems(where, grant)
     if len(set(grants)) != len(grants):
         yield f"service {service!r}: grants: a grant is listed twice"
+    allows = [grant.resource.name for grant in grants if isinstance(grant, Grant) and grant.access == "allow"]
+    for name in sorted({name for name in allows if allows.count(name) > 1}):
+        yield f"service {service!r}: grants: {name}.allow(...) is listed more than once (list its actions in one)"
+
+
+def _allow_problems(where: str, grant: Grant) -> Iterator[str]:
+    prefix = IAM_SERVICE[grant.resource.kind]
+    if not grant.allowed:
+        yield f"{where}: {grant.resource.name}.allow() lists no action"
+    for action in grant.allowed:
+        if not isinstance(action, str) or not re.fullmatch(rf"{prefix}:[A-Za-z0-9]+", action):
+            yield f"{where}: {grant.resource.name}.allow: {action!r} must be one {prefix}: action, like '{prefix}:{EXAMPLE_ACTION[prefix]}' (no wildcard)"
+
+
+EXAMPLE_ACTION = {
+    "sqs": "PurgeQueue",
+    "sns": "GetTopicAttributes",
+    "s3": "GetObjectTagging",
+    "dynamodb": "ConditionCheckItem",
+    "secretsmanager": "ListSecretVersionIds",
+    "ssm": "GetParameterHistory",
+}
+"""An action of each service, for the one-line error."""

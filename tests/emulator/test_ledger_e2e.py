@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from examples import ledger
-from topology.extras import ACCESS, OBJECT_ACTIONS
+from topology.extras import on_objects
 
 from ..deployments import Deploy, Deployed
 
@@ -50,8 +50,8 @@ def test_each_task_role_gets_exactly_its_grants_on_the_deployed_arns(deployment:
         expected = []
         for grant in service.grants:
             arn = applied[grant.resource.address]["arn"]
-            actions = ACCESS[(grant.resource.kind, grant.access)]
-            objects = tuple(a for a in actions if grant.resource.kind == "bucket" and a in OBJECT_ACTIONS)
+            actions = grant.actions
+            objects = tuple(a for a in actions if grant.resource.kind == "bucket" and on_objects(a))
             rest = tuple(a for a in actions if a not in objects)
             expected += [(tuple(sorted(part)), where) for part, where in ((rest, arn), (objects, f"{arn}/*")) if part]
         assert got == sorted(expected), service.name
