@@ -162,11 +162,14 @@ class Guarded(OwnResource):
     ingress rule admitting that service's group on ``port``. With ``group_id``, the group exists already: the
     project writes only the rules, on it."""
 
+    name: str
+    """Its name in the declaration, unique among the resources; the group's name is ``<project>-<name>``."""
     port: int
     """The TCP port the resource listens on (5432 for PostgreSQL, 6379 for Redis ...), 1-65535."""
     group_id: str | None = None
     """An existing security group to write the rules on, like ``sg-0123456789abcdef0``; unset: the project writes one."""
     kind: ResourceKind = "guarded"
+    """Always ``guarded``."""
 
     @property
     def address(self) -> str:
