@@ -7,6 +7,17 @@ declarations reach a resource through ``ServicesStack.own[<name>]`` (an ``OwnRes
 as Terraform expressions, and its construct (``handle.resource.node``) once the tree is materialized
 (stacks/tree.py), for an ``add_override`` or a cross-stack reference from a stack of the team's own.
 
+A guarded resource (``Guarded``: a database the team writes itself) gets its security group here (``own_<name>``,
+in the environment's VPC, no inline rules, unless the team names an existing one) and, per ``.connect`` grant, one
+ingress rule on it from that service's group on its port (``own_<name>_from_<service>``) and the service's egress
+rule to it (``<service>_sg/to_own_<name>``); ``ServicesStack.guarded[<name>].group_id`` is what the team puts its
+database in.
+
+A secret is written without a value and a parameter with a placeholder it then ignores: the value is the team's,
+put outside Terraform, so it never enters the state. Both use their AWS-managed keys (no ``kms_key_id``): the key
+policies of ``aws/secretsmanager`` and ``aws/ssm`` let the account's principals decrypt through that service, so a
+grant needs no ``kms:Decrypt`` and there is no key policy to prove.
+
 A bucket comes with its ACLs off (owner-enforced), its public access blocked, versioning and a lifecycle rule.
 What is not written, and why: DynamoDB's ``server_side_encryption`` (tables are encrypted at rest by default, and
 the argument can name a key policy the proof does not read, so it would be a finding for no path); a customer key,
@@ -19,10 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from topology.extras import OBJECT_ACTIONS, TERRAFORM_TYPE, Grant, OwnResource
+from topology.extras import TERRAFORM_TYPE, Grant, Guarded, OwnResource, on_objects
 
 from .iam import policy_document
 from .raw import RawBlocks, RawResource
+from .security import ServiceSecurityGroup
 
 PUBLIC_ACCESS_BLOCK = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 BUCKET_LIFECYCLE = {
@@ -34,8 +46,10 @@ BUCKET_LIFECYCLE = {
 }
 """Versions replaced or deleted are kept 90 days (a mistaken overwrite can be undone), unfinished uploads 7."""
 
-NAME_ATTRIBUTE = {"queue": "name", "topic": "name", "bucket": "bucket", "table": "name"}
+NAME_ATTRIBUTE = {"queue": "name", "topic": "name", "bucket": "bucket", "table": "name", "secret": "name", "parameter": "name"}
 """The attribute holding each kind's AWS name."""
+PARAMETER_PLACEHOLDER = "set-me"
+"""A new parameter's value until the team puts its own: SSM requires one, and the project never sets it again."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +74,76 @@ class OwnResourceHandle:
         return self.resource.ref(attribute)
 
 
+@dataclass(frozen=True)
+class GuardedHandle:
+    """A declared guarded resource as the team's own code references it: the group to put its database in."""
+
+    declaration: Guarded
+    group: RawResource | None
+    """The security group the project writes (``aws_security_group.own_<name>``); None when the team named one."""
+    ingress: dict[str, RawResource]
+    """The ingress rule admitting each granted service, by service name."""
+
+    @property
+    def group_id(self) -> str:
+        """The group's ID: ``${aws_security_group.own_<name>.id}``, or the named ``sg-...``."""
+        return self.group.ref("id") if self.group is not None else str(self.declaration.group_id)
+
+    @property
+    def port(self) -> int:
+        return self.declaration.port
+
+
 def own_resources(raw: RawBlocks, resources: tuple[OwnResource, ...], *, project: str) -> dict[str, OwnResourceHandle]:
-    """Write every declared resource; the handles by declared name."""
-    return {resource.name: OwnResourceHandle(resource, _write(raw, resource, f"{project}-{resource.name}")) for resource in resources}
+    """Write every declared resource but the guarded ones (``guarded_resources``); the handles by declared name."""
+    return {
+        resource.name: OwnResourceHandle(resource, _write(raw, resource, f"{project}-{resource.name}"))
+        for resource in resources
+        if not isinstance(resource, Guarded)
+    }
+
+
+def guarded_resources(
+    raw: RawBlocks, resources: tuple[OwnResource, ...], *, project: str, vpc_id: str, groups: dict[str, ServiceSecurityGroup]
+) -> dict[str, GuardedHandle]:
+    """Each guarded resource's group (unless named) and, per service granted ``.connect``, its two rules."""
+    handles: dict[str, GuardedHandle] = {}
+    for resource in resources:
+        if not isinstance(resource, Guarded):
+            continue
+        group = None
+        if resource.group_id is None:
+            name = f"{project}-{resource.name}"
+            body = {
+                "name": name,
+                "description": f"{resource.name}: ingress only from the services granted {resource.name}.connect",
+                "vpc_id": vpc_id,
+                "revoke_rules_on_delete": True,
+                "tags": {"Name": name},
+            }
+            group = raw.resource([resource.construct_id], "aws_security_group", body)
+        handle = handles[resource.name] = GuardedHandle(resource, group, {})
+        for service, service_group in groups.items():
+            if resource.connect in service_group.service.grants:
+                handle.ingress[service] = _admit(raw, handle, service_group)
+    return handles
+
+
+def _admit(raw: RawBlocks, guarded: GuardedHandle, service: ServiceSecurityGroup) -> RawResource:
+    """The ingress rule on the guarded group from exactly ``service``'s group on its port, and the service's egress to it."""
+    name, port = guarded.declaration.name, guarded.port
+    rule = {"description": f"{service.service.name} -> {name}:{port}", "ip_protocol": "tcp", "from_port": port, "to_port": port}
+    ingress = raw.resource(
+        [f"{guarded.declaration.construct_id}_from_{service.service.name}"],
+        "aws_vpc_security_group_ingress_rule",
+        {"security_group_id": guarded.group_id, "referenced_security_group_id": service.group_id, **rule},
+    )
+    raw.resource(
+        [service.construct_id, f"to_{guarded.declaration.construct_id}"],
+        "aws_vpc_security_group_egress_rule",
+        {"security_group_id": service.group_id, "referenced_security_group_id": guarded.group_id, **rule},
+    )
+    return ingress
 
 
 def _write(raw: RawBlocks, resource: OwnResource, name: str) -> RawResource:
@@ -79,6 +160,18 @@ def _write(raw: RawBlocks, resource: OwnResource, name: str) -> RawResource:
             "hash_key": "id",
             "attribute": [{"name": "id", "type": "S"}],
             "point_in_time_recovery": {"enabled": True},
+        }
+        return raw.resource([component], kind, body)
+    if resource.kind == "secret":
+        description = "Written by hand (put-secret-value); read by the services granted it"
+        return raw.resource([component], kind, {"name": name, "description": description})
+    if resource.kind == "parameter":
+        body = {
+            "name": name,
+            "type": "SecureString",
+            "value": PARAMETER_PLACEHOLDER,
+            "description": "Written by hand (put-parameter --overwrite); read by the services granted it",
+            "lifecycle": {"ignore_changes": ["value"]},
         }
         return raw.resource([component], kind, body)
     bucket = raw.resource([component], kind, {"bucket": name})
@@ -99,13 +192,15 @@ def grant_statements(grants: tuple[Grant, ...], own: dict[str, OwnResourceHandle
     in a statement of their own, its bucket actions (``s3:ListBucket``) the bucket."""
     statements: list[dict[str, object]] = []
     for grant in grants:
+        if not grant.actions:
+            continue  # a guarded resource's connect: a security group rule (guarded_resources), no statement
         arn, sid = own[grant.resource.name].arn, grant.sid
-        on_objects = [action for action in grant.actions if grant.resource.kind == "bucket" and action in OBJECT_ACTIONS]
-        on_resource = [action for action in grant.actions if action not in on_objects]
+        objects = [action for action in grant.actions if grant.resource.kind == "bucket" and on_objects(action)]
+        on_resource = [action for action in grant.actions if action not in objects]
         if on_resource:
             statements.append({"Sid": sid, "Effect": "Allow", "Action": on_resource, "Resource": arn})
-        if on_objects:
-            statements.append({"Sid": f"{sid}Objects", "Effect": "Allow", "Action": on_objects, "Resource": f"{arn}/*"})
+        if objects:
+            statements.append({"Sid": f"{sid}Objects", "Effect": "Allow", "Action": objects, "Resource": f"{arn}/*"})
     return statements
 
 

@@ -15,7 +15,7 @@ from topology.endpoints import endpoint, resolved_environment
 from .autoscaling import ServiceAutoscaling
 from .common import configure_stack
 from .entry import EntryPoint, vpc_identity
-from .extras import OwnResourceHandle, grant_policy, own_resources
+from .extras import GuardedHandle, OwnResourceHandle, grant_policy, guarded_resources, own_resources
 from .iam import AccountContext, ExecAudit, ServiceRoles
 from .logs import ServiceLogs
 from .network import NetworkStack
@@ -48,6 +48,8 @@ class ServicesStack(TerraformStack):
     entries: list[EntryPoint]
     own: dict[str, OwnResourceHandle]
     """The team's own resources (``Topology.resources``) by name: typed handles for other declarations (stacks/extras.py)."""
+    guarded: dict[str, GuardedHandle]
+    """The guarded resources by name: each one's security group (``.group_id``), for the database the team writes."""
 
     def __init__(self, scope: Construct, stack_id: str, *, topology: Topology, settings: Settings, network: NetworkStack) -> None:
         super().__init__(scope, stack_id)
@@ -87,6 +89,7 @@ class ServicesStack(TerraformStack):
             self.security_groups[server].allow_call(self.security_groups[caller])
         self.entries = [self._entry(entry, topology, settings, network) for entry in topology.entries]
         self.own = own_resources(raw, topology.resources, project=settings.project)
+        self.guarded = guarded_resources(raw, topology.resources, project=settings.project, vpc_id=vpc_id, groups=self.security_groups)
         for name in deploy_order(topology):
             service = topology.service(name)
             logs = ServiceLogs(
@@ -108,7 +111,7 @@ class ServicesStack(TerraformStack):
                 adopted=adopted[name],
                 exec_audit=exec_audit if service.enable_execute_command else None,
             )
-            if service.grants:
+            if any(grant.actions for grant in service.grants):
                 roles.policies.append(grant_policy(raw, name, roles.task_role, service.grants, self.own))
             self.logs[name], self.roles[name] = logs, roles
             image = raw.variable(

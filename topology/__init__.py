@@ -2,7 +2,7 @@
 
 from .endpoints import endpoint_host
 from .entry import DEFAULT_TLS_POLICY, EVERYONE, Entry, ExistingLoadBalancer, Listener, Route
-from .extras import Bucket, Grant, OwnResource, Queue, Table, Topic
+from .extras import Bucket, Grant, Guarded, OwnResource, Parameter, Queue, StoredSecret, Table, Topic
 from .graph import call_edges, callers_by_server, callers_of, deploy_order, find_cycle
 from .model import (
     DEFAULT_IMAGE,
@@ -55,10 +55,12 @@ __all__ = [
     "ExistingLoadBalancer",
     "ExistingNetwork",
     "Grant",
+    "Guarded",
     "HealthCheck",
     "Listener",
     "NetworkSettings",
     "OwnResource",
+    "Parameter",
     "Permission",
     "Port",
     "Queue",
@@ -71,6 +73,7 @@ __all__ = [
     "Settings",
     "Sizing",
     "Skip",
+    "StoredSecret",
     "Table",
     "Tls",
     "Topic",

@@ -305,7 +305,8 @@ class Service:
     ECS service, scaler), beside the system's; its tasks get them through ``propagate_tags``."""
     grants: tuple[Grant, ...] = ()
     """Access to the team's own resources (``Topology.resources``), like ``(orders.send, receipts.read)``: one
-    least-privilege statement each on the task role (topology/extras.py)."""
+    least-privilege statement each on the task role; a guarded resource's ``.connect``, one rule on its security
+    group (topology/extras.py)."""
 
     @property
     def is_server(self) -> bool:
@@ -325,8 +326,9 @@ class Topology:
     entries: tuple[Entry, ...] = ()
     """Front doors (load balancers) that route to edge services; none: nothing is reachable from outside."""
     resources: tuple[OwnResource, ...] = ()
-    """The team's own queues, topics, buckets and tables (``Queue(name=...)``, ...; topology/extras.py), written in
-    the services stack; services reach them through ``Service.grants``."""
+    """The team's own queues, topics, buckets, tables, secrets, parameters and guarded resources
+    (``Queue(name=...)``, ``Guarded(name=..., port=...)``, ...; topology/extras.py), written in the services stack;
+    services reach them through ``Service.grants``."""
 
     def service(self, name: str) -> Service:
         for service in self.services:

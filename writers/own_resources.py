@@ -13,21 +13,32 @@ import sys
 from pathlib import Path
 
 from topology.errors import CommandLine, command
-from topology.extras import ACCESS, TERRAFORM_TYPE
+from topology.extras import ACCESS, NETWORK_ACCESS, TERRAFORM_TYPE
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "own-resources.md"
 BEGIN = "<!-- generated: grants (writers/own_resources.py; `make docs`) -->"
 END = "<!-- end generated -->"
-CLASS = {"queue": "Queue", "topic": "Topic", "bucket": "Bucket", "table": "Table"}
+CLASS = {
+    "queue": "Queue",
+    "topic": "Topic",
+    "bucket": "Bucket",
+    "table": "Table",
+    "secret": "StoredSecret",
+    "parameter": "Parameter",
+    "guarded": "Guarded",
+}
 """The declaration's name of each kind (``topology.extras``)."""
 
 
 def grants_table() -> str:
-    """One row per grant, in ``ACCESS`` order."""
-    rows = ["| resource | grant | IAM actions |", "|---|---|---|"]
+    """One row per grant, in ``ACCESS`` order, then the grants that are security group rules."""
+    rows = ["| resource | grant | what the service gets |", "|---|---|---|"]
     for (kind, access), actions in ACCESS.items():
         listed = ", ".join(f"`{action}`" for action in actions)
         rows.append(f"| `{CLASS[kind]}` (`{TERRAFORM_TYPE[kind]}`) | `.{access}` | {listed} |")
+    for kind, access in NETWORK_ACCESS:
+        rule = "no IAM action: an ingress rule on its group from the service's group, TCP on its `port`, and the egress rule to it"
+        rows.append(f"| `{CLASS[kind]}` (`{TERRAFORM_TYPE[kind]}`) | `.{access}` | {rule} |")
     return "\n".join(rows)
 
 

@@ -8,6 +8,7 @@ from proof.findings import Finding
 
 from .config import Config
 from .exposure import check_front_doors, check_placement
+from .guarded import check_guarded
 from .iam import check_role, check_trust, untraceable_attachments
 from .ingress import check_group_members, check_identity, check_ingress, check_modules
 from .kinds import RULE as KINDS_RULE
@@ -75,6 +76,7 @@ def verify(config: Config, callers: Callers = None, accepted: Iterable[str] = ()
             found.update(check(model, ecs))
         found.update(Finding(ecs.name, item.where, KINDS_RULE, kind_detail(item, ecs.name)) for item in beyond)
     found.update(_missing(model))
+    found.update(check_guarded(model))
     return sorted(found)
 
 

@@ -9,11 +9,11 @@ before and after they exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from topology import Settings, Topology, callers_by_server
+from topology import Guarded, Settings, Topology, callers_by_server
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class Declared:
     """The entries (front doors) that route to this service: it is an edge service when there is one."""
     grants: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """(address of the team's own resource, the actions granted on it) per grant (topology/extras.py)."""
+    guards: tuple[DeclaredGuard, ...] = ()
+    """Every guarded resource of the system (the same on each service: the model reads them off any)."""
 
     @property
     def granted_actions(self) -> tuple[str, ...]:
@@ -55,6 +57,19 @@ class DeclaredEntry:
     def reaches(self, service: str) -> set[int]:
         """The container ports of ``service`` this entry routes to."""
         return {port for name, port, _, _ in self.routes if name == service}
+
+
+@dataclass(frozen=True)
+class DeclaredGuard:
+    """One guarded resource (``Guarded``): its group, its port, and the services granted ``.connect``."""
+
+    name: str
+    address: str
+    """``aws_security_group.own_<name>``, the group the project writes; or the team's ``sg-...``."""
+    group_id: str | None
+    """The team's existing group, when named: the rules on it are found by this ID."""
+    port: int
+    admitted: tuple[str, ...]
 
 
 Declaration = Mapping[str, Declared]
@@ -88,6 +103,7 @@ def load_topology(example: str) -> Topology:
 def from_topology(topology: Topology) -> dict[str, Declared]:
     callers = callers_by_server(topology)  # one pass over the calls, not one per service
     entries = _entries(topology)
+    guards = tuple(_guards(topology))
     return {
         service.name: Declared(
             callers=tuple(callers.get(service.name, ())),
@@ -95,10 +111,18 @@ def from_topology(topology: Topology) -> dict[str, Declared]:
             actions=tuple(_actions(getattr(service, "permissions", ()) or ())),
             server=service.is_server,
             entries=tuple(entry for entry in entries if entry.reaches(service.name)),
-            grants=tuple((grant.resource.address, grant.actions) for grant in getattr(service, "grants", ()) or ()),
+            grants=tuple((grant.resource.address, grant.actions) for grant in getattr(service, "grants", ()) or () if grant.actions),
+            guards=guards,
         )
         for service in topology.services
     }
+
+
+def _guards(topology: Topology) -> Iterator[DeclaredGuard]:
+    for resource in getattr(topology, "resources", ()):
+        if isinstance(resource, Guarded):
+            admitted = tuple(s.name for s in topology.services if resource.connect in getattr(s, "grants", ()))
+            yield DeclaredGuard(resource.name, resource.address, resource.group_id, resource.port, admitted)
 
 
 def _entries(topology: Topology) -> list[DeclaredEntry]:

@@ -62,7 +62,9 @@ def check_ingress(model: Model, ecs: Ecs) -> Iterator[Finding]:
             continue
         for where, stack, rule in ingress_rules(model.config, group):
             yield from _check_rule(model, ecs, group, where, stack, rule, ports)
-    for address, where in untargeted_rules(model.config):
+    for address, target, where in untargeted_rules(model.config):
+        if target in model.guarded_ids:
+            continue  # a declared guarded resource's own group: judged by ``guarded``
         yield Finding(
             ecs.name, address, RULE, f"cannot prove: its target security group {where} cannot be traced; it may open this service"
         )
@@ -123,19 +125,20 @@ def _rules_by_group(config: Config) -> dict[Address | Unknown, list[Rule]]:
     return found
 
 
-def untargeted_rules(config: Config) -> list[tuple[str, str]]:
-    """Ingress rules whose target group cannot be traced: each may open any service."""
+def untargeted_rules(config: Config) -> list[tuple[str, Any, str]]:
+    """Ingress rules whose target group cannot be traced, (address, the target as written, why): each may open any
+    service."""
     return config.indexed("reach.untargeted", lambda: list(_untargeted_rules(config)))
 
 
-def _untargeted_rules(config: Config) -> Iterator[tuple[str, str]]:
+def _untargeted_rules(config: Config) -> Iterator[tuple[str, Any, str]]:
     for rtype in ("aws_vpc_security_group_ingress_rule", "aws_security_group_rule"):
         for address, body in config.resources(rtype):
             if rtype == "aws_security_group_rule" and config.value(address.stack, body.get("type")) == "egress":
                 continue
             target = config.group(address.stack, body.get("security_group_id"))
             if isinstance(target, Unknown):
-                yield str(address), f"{body.get('security_group_id')} ({target})"
+                yield str(address), body.get("security_group_id"), f"{body.get('security_group_id')} ({target})"
 
 
 def _check_rule(

@@ -144,12 +144,17 @@ OWN_RESOURCES: dict[str, Unfollowed] = {
     "aws_dynamodb_table": dict.fromkeys(
         ("import_table", "replica", "restore_source_name", "restore_source_table_arn", "server_side_encryption")
     ),
+    "aws_secretsmanager_secret": dict.fromkeys(("policy", "replica")),
 }
 """The team's own resources (topology/extras.py), which ``iam`` reads through the grants on task roles; any
 argument that could open them (a resource policy, an ACL, a replica) is unfollowed, as is a separate policy
 resource (``aws_sqs_queue_policy``, ...), which is not modelled at all. The SNS feedback-role arguments name
 roles SNS assumes, not a path to a task, and stay unset in what the project writes. An own bucket is judged as
-any bucket (``DATA``), and its public access block as any (``NARROW_ONLY``)."""
+any bucket (``DATA``), and its public access block as any (``NARROW_ONLY``); an own parameter as any parameter
+(``DATA``: the pinned provider has no resource policy for one, so IAM alone decides who reads it). A secret's
+``policy`` (or an ``aws_secretsmanager_secret_policy``, not modelled) can open it to anyone, and a ``replica`` puts
+it in another region: both unfollowed. Its ``kms_key_id`` is not: a key's policy can only narrow who decrypts what
+IAM already lets read (the project writes none: the AWS-managed key)."""
 
 MODELLED: dict[str, Unfollowed] = {**ECS, **GROUPS, **NETWORK, **IAM, **FRONT_DOORS, **NARROW_ONLY, **OWN_GROUP, **DATA, **OWN_RESOURCES}
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import GROUP_TYPES, Config
-from .declaration import Declared, DeclaredEntry
+from .declaration import Declared, DeclaredEntry, DeclaredGuard
 from .hcl_values import json_template
 from .kinds import schema
 from .model import Address, Unknown, as_list, block, blocks
@@ -86,6 +86,11 @@ class Model:
         if self.full and callers is not None:
             self.entries = {e.name: e for d in callers.values() if isinstance(d, Declared) for e in d.entries}
         self.existing_entry_groups = {e.existing_group_id: e for e in self.entries.values() if e.existing_group_id}
+        self.guards: dict[str, DeclaredGuard] = {}
+        if self.full and callers is not None:
+            self.guards = {g.name: g for d in callers.values() if isinstance(d, Declared) for g in d.guards}
+        self.guarded_ids = {g.group_id for g in self.guards.values() if g.group_id is not None}
+        """The team's existing groups of guarded resources: a rule on one is judged by ``guarded``, not as untraced."""
         self.services = [self._ecs(a, b) for a, b in config.resources("aws_ecs_service")]
         self.by_address = {s.address: s for s in self.services}
         self.by_task: dict[Address | Unknown, list[Ecs]] = {}

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from examples import ledger
-from topology.extras import ACCESS, OBJECT_ACTIONS
+from topology.extras import on_objects
 
 from ..deployments import Deploy, Deployed
 
@@ -50,8 +50,8 @@ def test_each_task_role_gets_exactly_its_grants_on_the_deployed_arns(deployment:
         expected = []
         for grant in service.grants:
             arn = applied[grant.resource.address]["arn"]
-            actions = ACCESS[(grant.resource.kind, grant.access)]
-            objects = tuple(a for a in actions if grant.resource.kind == "bucket" and a in OBJECT_ACTIONS)
+            actions = grant.actions
+            objects = tuple(a for a in actions if grant.resource.kind == "bucket" and on_objects(a))
             rest = tuple(a for a in actions if a not in objects)
             expected += [(tuple(sorted(part)), where) for part, where in ((rest, arn), (objects, f"{arn}/*")) if part]
         assert got == sorted(expected), service.name
@@ -61,3 +61,34 @@ def test_each_task_role_gets_exactly_its_grants_on_the_deployed_arns(deployment:
 def _role(applied: dict[str, dict[str, Any]], service: str) -> str:
     """The logical name of ``service``'s task role in the state."""
     return next(a.split(".", 1)[1] for a, v in applied.items() if a.startswith("aws_iam_role.") and v["name"].endswith(f"-{service}-task"))
+
+
+def test_the_database_group_admits_exactly_worker_on_its_port(deployment: Deployed) -> None:
+    applied = _applied(deployment.home)
+    group = applied["aws_security_group.own_orders-db"]
+    worker = next(v for a, v in applied.items() if a.startswith("aws_security_group.worker_sg_group"))
+    assert (group["name"], group["vpc_id"], group["ingress"], group["egress"]) == ("ledger-orders-db", worker["vpc_id"], [], [])
+    on_db = {
+        a: v for a, v in applied.items() if a.startswith("aws_vpc_security_group_ingress_rule.") and v["security_group_id"] == group["id"]
+    }
+    assert list(on_db) == ["aws_vpc_security_group_ingress_rule.own_orders-db_from_worker"]
+    rule = on_db["aws_vpc_security_group_ingress_rule.own_orders-db_from_worker"]
+    assert (rule["referenced_security_group_id"], rule["ip_protocol"], rule["from_port"], rule["to_port"]) == (
+        worker["id"],
+        "tcp",
+        5432,
+        5432,
+    )
+    egress = [
+        v
+        for a, v in applied.items()
+        if a.startswith("aws_vpc_security_group_egress_rule.") and v["referenced_security_group_id"] == group["id"]
+    ]
+    assert [(e["security_group_id"], e["from_port"]) for e in egress] == [(worker["id"], 5432)]
+
+
+def test_the_secret_is_created_without_a_value(deployment: Deployed) -> None:
+    applied = _applied(deployment.home)
+    secret = applied["aws_secretsmanager_secret.own_payment-key"]
+    assert secret["arn"].startswith("arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:ledger-payment-key-"), secret["arn"]
+    assert not [a for a in applied if a.startswith("aws_secretsmanager_secret_version.")]

@@ -14,7 +14,7 @@ import pytest
 
 from examples import ledger
 from proof.verify import Config, from_topology, load, verify
-from topology import Bucket, Queue, Service, Settings, Topic, Topology, validate
+from topology import Bucket, Parameter, Queue, Service, Settings, StoredSecret, Topic, Topology, validate
 from topology.extras import ACCESS
 
 from ..conftest import Synthesizer
@@ -68,7 +68,13 @@ def test_a_grant_gives_exactly_its_actions_on_that_resource_only(ledger_synth: S
         },
     ]
     api = _policy(ledger_synth, "api")["Statement"]
-    assert [s["Sid"] for s in api] == ["GrantQueueOrdersSend", "GrantBucketReceiptsWriteObjects"]
+    assert [s["Sid"] for s in api] == ["GrantQueueOrdersSend", "GrantBucketReceiptsWriteObjects", "GrantSecretPaymentKeyRead"]
+    assert api[2] == {
+        "Sid": "GrantSecretPaymentKeyRead",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+        "Resource": "${aws_secretsmanager_secret.own_payment-key.arn}",
+    }
     assert "sqs:ReceiveMessage" not in {a for s in api for a in s["Action"]}
 
 
@@ -111,7 +117,7 @@ def test_declaration_mistakes_are_one_line_each() -> None:
     assert validate(topology, Settings()) == [
         "resources[1]: name: 'orders' is declared twice (resource names are unique)",
         "resources[2]: name: 'Bad_Name' must be 1-40 lowercase letters, digits or '-', starting with a letter",
-        "service 'api': grants[0]: a queue grants send, receive, not 'read'",
+        "service 'api': grants[0]: a queue grants send, receive, allow(...), not 'read'",
         "service 'api': grants[1]: 'stray' is not in Topology.resources (declared: orders, orders, Bad_Name)",
         "service 'api': grants: a grant is listed twice",
     ]
@@ -196,3 +202,95 @@ def test_a_bucket_block_only_narrows_and_a_public_acl_it_does_not_ignore_is_a_fi
     assert _findings(_config(ledger_synth, loosen(acl="public-read"))) == []  # ignored: ignore_public_acls is on
     found = _findings(_config(ledger_synth, loosen("ignore_public_acls", acl="public-read")))
     assert found and all("aws_s3_bucket_acl.open" in line for line in found), found
+
+
+def test_a_secret_and_a_parameter_are_written_without_their_values(synthesize: Synthesizer) -> None:
+    secret, parameter = StoredSecret(name="token"), Parameter(name="config")
+    topology = Topology(resources=(secret, parameter), services=(Service(name="reader", grants=(secret.read, parameter.read)),))
+    synth = synthesize(topology, SETTINGS)
+    resources = synth.stack("services")["resource"]
+    assert {k: v for k, v in resources["aws_secretsmanager_secret"]["own_token"].items() if k != "//"} == {
+        "name": "ledger-token",
+        "description": "Written by hand (put-secret-value); read by the services granted it",
+    }
+    written = {k: v for k, v in resources["aws_ssm_parameter"]["own_config"].items() if k != "//"}
+    assert written == {
+        "name": "ledger-config",
+        "type": "SecureString",
+        "value": "set-me",
+        "description": "Written by hand (put-parameter --overwrite); read by the services granted it",
+        "lifecycle": {"ignore_changes": ["value"]},
+    }
+    statements = _policy(synth, "reader")["Statement"]
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        (["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], "${aws_secretsmanager_secret.own_token.arn}"),
+        (["ssm:GetParameter", "ssm:GetParameters"], "${aws_ssm_parameter.own_config.arn}"),
+    ]
+    assert not [a for s in statements for a in s["Action"] if a.startswith("kms:")]  # the AWS-managed keys
+
+
+def test_the_proof_rejects_a_policy_on_the_secret(ledger_synth: Synth) -> None:
+    def open_secret(stack: dict[str, Any]) -> None:
+        stack["resource"]["aws_secretsmanager_secret_policy"] = {
+            "open": {"secret_arn": "${aws_secretsmanager_secret.own_payment-key.arn}", "policy": "{}"}
+        }
+        stack["resource"]["aws_secretsmanager_secret"]["own_payment-key"]["policy"] = "{}"
+
+    found = _findings(_config(ledger_synth, open_secret))
+    assert any("aws_secretsmanager_secret_policy.open: known-types-only" in line for line in found), found
+    assert any("aws_secretsmanager_secret.own_payment-key: known-types-only" in line and "(policy)" in line for line in found), found
+
+
+def test_the_proof_rejects_a_secret_read_on_another_secret(ledger_synth: Synth) -> None:
+    policy, _ = ledger_synth.by_path("services", "aws_iam_role_policy", "api_iam/grants_policy")
+
+    def widen(stack: dict[str, Any]) -> None:
+        body = stack["resource"]["aws_iam_role_policy"][policy]
+        document = json.loads(body["policy"])
+        other = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:other-AbCdEf"
+        document["Statement"].append({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": other})
+        body["policy"] = json.dumps(document)
+
+    assert _findings(_config(ledger_synth, widen)) == [
+        f"service 'api': services:aws_iam_role_policy.{policy}: least-privilege: task role allows secretsmanager:GetSecretValue on "
+        "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:other-AbCdEf, beyond its grants"
+    ]
+
+
+BY_HAND = Queue(name="orders")
+JANITOR = Topology(resources=(BY_HAND,), services=(Service(name="janitor", grants=(BY_HAND.allow("sqs:PurgeQueue"),)),))
+
+
+def test_a_statement_by_hand_is_exactly_its_actions_on_its_resource(synthesize: Synthesizer) -> None:
+    synth = synthesize(JANITOR, SETTINGS)
+    assert _policy(synth, "janitor")["Statement"] == [
+        {"Sid": "GrantQueueOrdersByHand", "Effect": "Allow", "Action": ["sqs:PurgeQueue"], "Resource": "${aws_sqs_queue.own_orders.arn}"}
+    ]
+    assert [str(v) for v in verify(load([synth.outdir]), from_topology(JANITOR))] == []
+
+
+def test_the_proof_holds_a_statement_by_hand_to_its_resource(synthesize: Synthesizer) -> None:
+    synth = synthesize(JANITOR, SETTINGS)
+    policy, _ = synth.by_path("services", "aws_iam_role_policy", "janitor_iam/grants_policy")
+    stacks = {name: copy.deepcopy(synth.stack(name)) for name in ("network", "services")}
+    body = stacks["services"]["resource"]["aws_iam_role_policy"][policy]
+    document = json.loads(body["policy"])
+    document["Statement"][0]["Resource"] = "*"
+    body["policy"] = json.dumps(document)
+    assert [str(v) for v in verify(Config(stacks), from_topology(JANITOR))] == [
+        f"service 'janitor': services:aws_iam_role_policy.{policy}: least-privilege: task role allows sqs:PurgeQueue on *, beyond its grants"
+    ]
+
+
+def test_a_statement_by_hand_names_its_own_services_actions_only() -> None:
+    orders = Queue(name="orders")
+    topology = Topology(
+        resources=(orders,),
+        services=(Service(name="api", grants=(orders.allow("s3:GetObject", "sqs:*"), orders.allow())),),
+    )
+    assert validate(topology, Settings()) == [
+        "service 'api': grants[0]: orders.allow: 's3:GetObject' must be one sqs: action, like 'sqs:PurgeQueue' (no wildcard)",
+        "service 'api': grants[0]: orders.allow: 'sqs:*' must be one sqs: action, like 'sqs:PurgeQueue' (no wildcard)",
+        "service 'api': grants[1]: orders.allow() lists no action",
+        "service 'api': grants: orders.allow(...) is listed more than once (list its actions in one)",
+    ]
