@@ -29,7 +29,7 @@ def diff(args: argparse.Namespace, target: AwsTarget) -> int:
     ready = run.prepare(select(args.system, args.env), target, None, args.var)  # a bad VARS is one line, before cdktf
     preflight(ready.deployment, ready.env)
     variables = [flag for item in args.var for flag in ("--var", item)]
-    for stack in ready.deployment.stacks:
+    for stack in ready.stacks:
         options = ["--skip-synth", "--output", str(target.outdir), *variables, *lock_flags(ready.env)]
         code = subprocess.run([str(CDKTF), "diff", stack, *options], env=ready.env, cwd=ROOT).returncode
         if code != 0:
