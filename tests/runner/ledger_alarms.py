@@ -13,6 +13,7 @@ from dataclasses import replace
 from stacks.app import Built
 
 # isort: split
+from cdktf import TerraformOutput
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 
 from examples import ledger
@@ -28,7 +29,7 @@ SETTINGS = replace(
 def alarms(built: Built) -> None:
     """Orders waiting on the queue for ten minutes: the worker is not keeping up."""
     stack = built.stack("alarms")
-    CloudwatchMetricAlarm(
+    alarm = CloudwatchMetricAlarm(
         stack,
         "orders_backlog",
         alarm_name=f"{built.settings.project}-orders-backlog",
@@ -41,6 +42,7 @@ def alarms(built: Built) -> None:
         threshold=100,
         comparison_operator="GreaterThanThreshold",
     )
+    TerraformOutput(stack, "orders_backlog_alarm", value=alarm.arn)
 
 
 STACKS = (alarms,)
