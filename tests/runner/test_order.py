@@ -4,6 +4,9 @@ manifest says: after ``services`` when it reads it, before when ``services`` dep
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,11 @@ from proof.verify.load import load
 from runner.order import deploy_order, ordered
 from toolchain.stackrun import StackError
 from topology import Environment, Service, Settings, Topology, TopologyError
+from topology.env import ENV_VARIABLE, SYSTEM_VARIABLE
+from topology.errors import USER_ERROR
 from topology.system import SelectionError, System, deployments, load_system
 
+ROOT = Path(__file__).resolve().parents[2]
 PAIR = ("network", "services")
 TOPOLOGY = Topology(services=(Service(name="web"),))
 
@@ -136,3 +142,23 @@ def test_the_test_system_declares_its_stack(tmp_path: Path) -> None:
     """tests.runner.ledger_alarms (deployed by test_own_stack_e2e.py) makes ``alarms`` after ``services``."""
     system = load_system("tests.runner.ledger_alarms")
     assert deploy_order(_synth(system, tmp_path), PAIR) == ("network", "services", "alarms")
+
+
+def test_main_prints_the_one_line_and_exits_1(tmp_path: Path) -> None:
+    """What ``make synth`` shows for a failing STACKS function: one line, no traceback, nothing synthesized."""
+    (tmp_path / "broken_stacks.py").write_text(
+        "from topology import Service, Topology\n"
+        "TOPOLOGY = Topology(services=(Service(name='web'),))\n"
+        "def alarms(built):\n"
+        "    built.stack('network')\n"
+        "STACKS = (alarms,)\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), SYSTEM_VARIABLE: "broken_stacks", "CDKTF_OUTDIR": str(tmp_path / "out")}
+    env.pop(ENV_VARIABLE, None)
+    done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == USER_ERROR
+    assert done.stderr.splitlines() == [
+        "error: system 'broken_stacks': STACKS[0] (alarms): stack name 'network' is one of the pair's (network, services); choose another"
+    ]
+    assert not (tmp_path / "out" / "manifest.json").exists()
