@@ -133,7 +133,7 @@ validate: synth ## terraform init + validate on the selected stacks
 # The stack runner's command line for a target (runner/): the emulator's (its home) or an AWS account's.
 RUNNER = $(if $(filter aws,$(1)),aws.commands,emulator.local --home $(EMULATOR_HOME))
 
-deploy-local: setup ## Deploy network then services to a local AWS emulator (moto), no account needed
+deploy-local: setup ## Deploy network, services and your own stacks (in dependency order) to a local AWS emulator (moto), no account needed
 	$(PY) -m emulator.local deploy --home $(EMULATOR_HOME) $(VAR_FLAGS)
 
 plan: setup ## Saved plans + JSON + build/plan/review.md against the emulator (TARGET=aws for AWS); exit 1 on a blocking finding
@@ -147,16 +147,16 @@ ci-plan: setup ## Saved plans + review.md + manifest.json (hashes, reviewed tree
 ci-apply: setup ## Apply exactly the reviewed saved plans in PLANDIR; refuses (one line, nothing applied) on a changed plan or tree
 	$(PY) -m $(call RUNNER,$(or $(TARGET),aws)) apply --plandir $(PLANDIR)
 
-destroy-local: setup ## Destroy services then network in the local emulator, and forget it
+destroy-local: setup ## Destroy the stacks in reverse order in the local emulator, and forget it
 	$(PY) -m emulator.local destroy --home $(EMULATOR_HOME)
 
 diff: setup ## cdktf diff of the selected stacks (asks AWS STS for the caller first)
 	$(PY) -m aws.commands diff $(VAR_FLAGS)
 
-deploy: setup ## Apply network then services of the selection, asked for by Terraform (needs AWS credentials)
+deploy: setup ## Apply the selection's stacks in dependency order (network, services, your own), asked for by Terraform (needs AWS credentials)
 	$(PY) -m aws.commands deploy $(VAR_FLAGS)
 
-destroy: setup ## Destroy services then network, asked for by Terraform; says so when there is nothing to destroy
+destroy: setup ## Destroy the selection's stacks in reverse order, asked for by Terraform; says so when there is nothing to destroy
 	$(PY) -m aws.commands destroy
 
 import-ecspresso: setup ## Import ecspresso configs as a module: CONFIG="a.yml [b.yml]" OUT=systems/x.py [ARGS="--ext-str K=V --env K=V"]

@@ -3,7 +3,8 @@
 ``python main.py`` (what ``make synth`` and ``cdktf synth`` run) synthesizes the
 system named by ``INTERNAL_API_SYSTEM`` (a module name such as ``acme.shop``;
 the article, ``examples.article``, if unset). A system with environments gets
-``network-<env>`` + ``services-<env>`` for each of them; ``INTERNAL_API_ENV``,
+``network-<env>`` + ``services-<env>`` for each of them (and the stacks its ``STACKS`` functions make,
+``<name>-<env>``); ``INTERNAL_API_ENV``,
 when set, must name one of them, and only that pair is written (commands act on it). A bad declaration
 prints one line per problem and exits with status 1 (``topology.errors.USER_ERROR``) before anything is written
 to ``cdktf.out/``.
@@ -20,7 +21,7 @@ from topology import Settings, Topology, TopologyError, validate, warnings
 from topology.env import ENV_VARIABLE, SYSTEM_VARIABLE, for_this_run
 from topology.errors import USER_ERROR
 from topology.resolved import ResolvedEnvironment
-from topology.system import DEFAULT_SYSTEM, SelectionError, deployments, environment_problems, load_system
+from topology.system import DEFAULT_SYSTEM, SelectionError, System, deployments, environment_problems, load_system
 
 
 def _fail(lines: list[str]) -> None:
@@ -39,8 +40,11 @@ def problems(selected: list[ResolvedEnvironment], check: Callable[[Topology, Set
     return lines
 
 
-def synth(selected: list[ResolvedEnvironment], *, outdir: str | None = None, check_only: bool = False) -> None:
-    """Validate, then write ``outdir``; ``check_only`` stops after validating (``make synth`` runs it before clearing cdktf.out/)."""
+def synth(
+    selected: list[ResolvedEnvironment], *, outdir: str | None = None, check_only: bool = False, system: System | None = None
+) -> None:
+    """Validate, then write ``outdir``; ``check_only`` stops after validating (``make synth`` runs it before clearing cdktf.out/).
+    ``system``'s ``STACKS`` functions add the team's own constructs and stacks to every environment."""
     selected = [replace(d, settings=for_this_run(d.settings, os.environ)) for d in selected]
     found = problems(selected)
     if found:
@@ -51,7 +55,11 @@ def synth(selected: list[ResolvedEnvironment], *, outdir: str | None = None, che
         print(f"warning: {line}", file=sys.stderr)
     from stacks.app import build_deployments_app  # after validation: a bad declaration costs no provider load
 
-    build_deployments_app(selected, outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out")).synth()
+    try:
+        app = build_deployments_app(selected, outdir=outdir or os.environ.get("CDKTF_OUTDIR", "cdktf.out"), system=system)
+    except TopologyError as error:  # a STACKS function failed: one line, nothing written
+        _fail(error.lines)
+    app.synth()
 
 
 def run(topology: Topology, settings: Settings | None = None, *, outdir: str | None = None) -> None:
@@ -74,7 +82,7 @@ def main() -> None:
         selected = deployments(system, os.environ.get(ENV_VARIABLE) or None)
     except SelectionError as error:
         _fail([str(error)])
-    synth(selected, check_only="--check" in sys.argv[1:])
+    synth(selected, check_only="--check" in sys.argv[1:], system=system)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Commands against a real AWS account, each after asking AWS who the caller is (``aws.preflight``).
 
     python -m aws.commands diff    [--system M] [--env E]   # cdktf diff of the selected stacks
-    python -m aws.commands deploy  [--system M] [--env E]   # apply network then services (asks first, unless --auto-approve)
-    python -m aws.commands destroy [--system M] [--env E]   # destroy services then network (asks first, unless --auto-approve)
+    python -m aws.commands deploy  [--system M] [--env E]   # apply network, services, your own stacks, in order (asks first, unless --auto-approve)
+    python -m aws.commands destroy [--system M] [--env E]   # destroy them, the last first (asks first, unless --auto-approve)
     python -m aws.commands plan    [--system M] [--env E]   # saved plans + review.md + manifest (make plan/ci-plan TARGET=aws)
     python -m aws.commands apply   [--system M] [--env E]   # apply exactly the reviewed saved plans (make ci-apply)
 
@@ -29,7 +29,7 @@ def diff(args: argparse.Namespace, target: AwsTarget) -> int:
     ready = run.prepare(select(args.system, args.env), target, None, args.var)  # a bad VARS is one line, before cdktf
     preflight(ready.deployment, ready.env)
     variables = [flag for item in args.var for flag in ("--var", item)]
-    for stack in ready.deployment.stacks:
+    for stack in ready.stacks:
         options = ["--skip-synth", "--output", str(target.outdir), *variables, *lock_flags(ready.env)]
         code = subprocess.run([str(CDKTF), "diff", stack, *options], env=ready.env, cwd=ROOT).returncode
         if code != 0:

@@ -1,8 +1,8 @@
 """Deploy, plan and destroy the selected system against the local AWS emulator (or AWS, for ``plan --target aws``).
 
-    python -m emulator.local deploy  [--system M] [--env E] [--var N=V]  # synth; apply network then services; print outputs once
+    python -m emulator.local deploy  [--system M] [--env E] [--var N=V]  # synth; apply network, services, your own stacks in order; outputs once
     python -m emulator.local plan    [--system M] [--env E] [--var N=V]  # saved plan + JSON per stack, build/plan/review.md (exit 1 if blocking)
-    python -m emulator.local destroy [--system M] [--env E]   # destroy services then network; forget the account once empty
+    python -m emulator.local destroy [--system M] [--env E]   # destroy in reverse order; forget the account once empty
 
 The selection defaults to make's ``SYSTEM=``/``ENV=`` (``INTERNAL_API_SYSTEM``/``INTERNAL_API_ENV``), else the
 article. Every action runs through the stack runner (``runner.run``) on ``emulator.target.EmulatorTarget``

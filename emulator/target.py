@@ -80,26 +80,26 @@ class EmulatorTarget(Target):
         known.update(result)
         path.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
-    def nothing_to_destroy(self, deployment: ResolvedEnvironment) -> str | None:
+    def nothing_to_destroy(self, deployment: ResolvedEnvironment, stacks: tuple[str, ...]) -> str | None:
         state_dir = self.home / LOCAL_STATE_DIR
-        if any((state_dir / f"{stack}.tfstate").exists() for stack in deployment.stacks):
+        if any((state_dir / f"{stack}.tfstate").exists() for stack in stacks):
             return None
-        return f"nothing to destroy: no state for {', '.join(deployment.stacks)} in {shown(state_dir)}"
+        return f"nothing to destroy: no state for {', '.join(stacks)} in {shown(state_dir)}"
 
     def after_destroy(self, deployment: ResolvedEnvironment, env: dict[str, str]) -> None:
         for line in standins.remove(env["AWS_ENDPOINT_URL"], self._stand_in_record(deployment)):
             say(line)
 
-    def destroyed(self, deployment: ResolvedEnvironment) -> None:
+    def destroyed(self, deployment: ResolvedEnvironment, stacks: tuple[str, ...]) -> None:
         """The destroyed stacks' state files and outputs dropped; the account forgotten once nothing is deployed."""
         state_dir = self.home / LOCAL_STATE_DIR
-        for stack in deployment.stacks:
+        for stack in stacks:
             for leftover in (state_dir / f"{stack}.tfstate", state_dir / f"{stack}.tfstate.backup"):
                 leftover.unlink(missing_ok=True)
         path = self.home / "outputs.json"
         if path.exists():
             known = json.loads(path.read_text(encoding="utf-8"))
-            kept = {k: v for k, v in known.items() if k not in deployment.stacks}
+            kept = {k: v for k, v in known.items() if k not in stacks}
             path.write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         if not any(state_dir.glob("*.tfstate")):
             forget(self.home)

@@ -91,7 +91,7 @@ def exit_code(args: argparse.Namespace, verdict: int) -> int:
 def _print_outputs(selection: Selection, target: Target, result: run.Outputs) -> None:
     """Every output once: the entries' DNS names and curls as lines of their own, the rest as ``stack.name = value``."""
     deployment = selection.one()
-    entries = run.entry_lines(deployment, result.get(deployment.stacks[-1], {}), target.entry_note)
+    entries = run.entry_lines(deployment, result.get(deployment.services_stack, {}), target.entry_note)
     sys.stdout.write(format_outputs(run.without_entries(result, deployment) if entries else result))
     sys.stdout.write("".join(f"{line}\n" for line in entries))
 

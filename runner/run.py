@@ -1,8 +1,8 @@
 """The stack runner: every action on the selected stacks, in order, on any target (``runner.target``).
 
-Each action is the same sequence whatever the target: announce, synthesize, open the target's session,
-``terraform init`` each stack, then the stacks in order (network then services; destroy the other way),
-and the outputs read once at the end. ``deploy`` and ``destroy`` apply and destroy; ``plan`` saves a plan
+Each action is the same sequence whatever the target: synthesize, announce, open the target's session,
+``terraform init`` each stack, then the stacks in order (network, services and the team's own stacks as their
+dependencies say, ``runner.order``; destroy the other way), and the outputs read once at the end. ``deploy`` and ``destroy`` apply and destroy; ``plan`` saves a plan
 per stack, its JSON, ``review.md`` and the manifest the apply is bound to; ``apply_reviewed`` applies
 exactly those plans (``toolchain.reviewed``).
 """
@@ -34,6 +34,7 @@ from toolchain.stackrun import (
 from topology.resolved import ResolvedEnvironment
 from topology.selection import Selection
 
+from .order import deploy_order
 from .target import Target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,9 +58,9 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def _announce(selection: Selection, deployment: ResolvedEnvironment, verb: str) -> None:
+def _announce(selection: Selection, deployment: ResolvedEnvironment, verb: str, stacks: tuple[str, ...]) -> None:
     where = f", environment {deployment.environment}" if deployment.environment else ""
-    order = reversed(deployment.stacks) if verb == "destroying" else deployment.stacks
+    order = reversed(stacks) if verb == "destroying" else stacks
     say(f"{verb} system {selection.system.module}{where}: stacks {' then '.join(order)}")
 
 
@@ -95,40 +96,43 @@ def _run(args: list[str], stack_dir: Path, env: dict[str, str], *, label: str, a
 
 @dataclass(frozen=True)
 class Prepared:
-    """What every action starts from: the one environment, the environment variables, the synthesized stacks'
-    ``-var`` arguments per stack (a release) and the warnings about release variables no stack declares."""
+    """What every action starts from: the one environment, the environment variables, its synthesized stacks in
+    deploy order (``runner.order``), their ``-var`` arguments per stack (a release) and the warnings about release
+    variables no stack declares."""
 
     deployment: ResolvedEnvironment
     env: dict[str, str]
+    stacks: tuple[str, ...]
     var_args: dict[str, list[str]]
     warnings: list[str]
 
 
 def prepare(selection: Selection, target: Target, verb: str | None, variables: list[str] | None = None) -> Prepared:
-    """Announce ``verb`` (unless None), synthesize, and check ``variables`` (``NAME=VALUE``): one line for a bad one,
-    before the target is asked anything; each warning is said here too."""
+    """Synthesize, announce ``verb`` (unless None) with the stacks in order, and check ``variables`` (``NAME=VALUE``):
+    one line for a bad one, before the target is asked anything; each warning is said here too."""
     deployment = selection.one()
     env = target.environment(selection)
-    if verb is not None:
-        _announce(selection, deployment, verb)
     synth(target.outdir, env)
-    var_args = parse_variables(variables or [], target.outdir, deployment.stacks)
-    warnings = undeclared_release_variables(env, target.outdir, deployment.stacks)
+    stacks = deploy_order(target.outdir, deployment.stacks)
+    if verb is not None:
+        _announce(selection, deployment, verb, stacks)
+    var_args = parse_variables(variables or [], target.outdir, stacks)
+    warnings = undeclared_release_variables(env, target.outdir, stacks)
     for line in warnings:
         say(line)
-    return Prepared(deployment, env, var_args, warnings)
+    return Prepared(deployment, env, stacks, var_args, warnings)
 
 
 def deploy(selection: Selection, target: Target, variables: list[str] | None = None, *, approve: bool = True) -> Outputs:
     """Apply the selected environment's stacks in order; ``variables`` (``NAME=VALUE``) as ``-var`` (a release)."""
     ready = prepare(selection, target, "deploying", variables)
-    deployment, env, var_args = ready.deployment, ready.env, ready.var_args
+    deployment, env, var_args, stacks = ready.deployment, ready.env, ready.var_args, ready.stacks
     result: Outputs = {}
     with target.session(deployment, env, record=True) as session_env:
         target.before_deploy(deployment, session_env)
-        _init_all(target, session_env, deployment.stacks, target.logs)
-        with _commands_env(target, session_env, deployment.stacks) as run_env:
-            for stack in deployment.stacks:
+        _init_all(target, session_env, stacks, target.logs)
+        with _commands_env(target, session_env, stacks) as run_env:
+            for stack in stacks:
                 stack_dir = target.outdir / "stacks" / stack
                 _run(["terraform", "apply", *var_args[stack]], stack_dir, run_env, label=stack, approve=approve)
                 result[stack] = outputs(stack_dir, run_env)
@@ -139,22 +143,22 @@ def deploy(selection: Selection, target: Target, variables: list[str] | None = N
 def destroy(selection: Selection, target: Target, *, approve: bool = True) -> None:
     """Destroy the selected environment's stacks, the last first; says so when there is nothing to destroy."""
     ready = prepare(selection, target, "destroying")
-    deployment, env = ready.deployment, ready.env
-    nothing = target.nothing_to_destroy(deployment)
+    deployment, env, stacks = ready.deployment, ready.env, ready.stacks
+    nothing = target.nothing_to_destroy(deployment, stacks)
     if nothing:
         say(nothing)
         return
     with target.session(deployment, env, record=True) as session_env:
-        _init_all(target, session_env, deployment.stacks, target.logs)
-        if not any(resources_in_state(target.outdir / "stacks" / stack, session_env) for stack in deployment.stacks):
-            say(f"nothing to destroy: the state of {', '.join(deployment.stacks)} holds no resources")
+        _init_all(target, session_env, stacks, target.logs)
+        if not any(resources_in_state(target.outdir / "stacks" / stack, session_env) for stack in stacks):
+            say(f"nothing to destroy: the state of {', '.join(stacks)} holds no resources")
             return
         target.before_destroy(deployment, session_env)
-        with _commands_env(target, session_env, deployment.stacks) as run_env:
-            for stack in reversed(deployment.stacks):
+        with _commands_env(target, session_env, stacks) as run_env:
+            for stack in reversed(stacks):
                 _run(["terraform", "destroy"], target.outdir / "stacks" / stack, run_env, label=stack, approve=approve)
         target.after_destroy(deployment, session_env)
-    target.destroyed(deployment)
+    target.destroyed(deployment, stacks)
 
 
 # Provider errors that a precondition cannot pre-empt, put in words a person can act on. An existing
@@ -183,7 +187,8 @@ def plan_stacks(
     *,
     share_provider: bool = False,
 ) -> list[Path]:
-    """A saved plan and its JSON per stack; ``services`` before its ``network`` exists is skipped with a note.
+    """A saved plan and its JSON per stack; a stack that reads the outputs of one not yet applied (``services``
+    before its ``network`` exists) is skipped with a note.
 
     ``share_provider``: the stacks' commands talk to one provider process (``one_provider``); the emulator's
     plans do, AWS's start their own as Terraform always does.
@@ -212,8 +217,8 @@ def _plan_each(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[s
         )
         (plandir / f"{stack}.plan.txt").write_text(done.stdout + done.stderr, encoding="utf-8")
         if done.returncode != 0:
-            if stack.startswith("services") and planned and "Unable to find remote state" in done.stderr:
-                say(f"{stack}: not planned: it reads {planned[-1].stem}'s outputs, so that stack must be applied first")
+            if planned and "Unable to find remote state" in done.stderr:
+                say(f"{stack}: not planned: it reads the outputs of a stack before it, which must be applied first")
                 continue
             explained = "".join(f"{line}\n" for line in explain_plan_failure(done.stderr))
             raise StackError(f"{explained}terraform plan failed in {workdir}:\n{done.stderr[-3000:]}")
@@ -229,11 +234,11 @@ def _plan_each(outdir: Path, plandir: Path, env: dict[str, str], stacks: tuple[s
 def plan(selection: Selection, target: Target, plandir: Path, variables: list[str] | None = None) -> int:
     """Saved plans, their review and the manifest; the verdict (``toolchain.reviewed``: 0 none, 2 changes, 1 blocking)."""
     ready = prepare(selection, target, f"planning ({target.name})", variables)  # a bad VARS is one line before moto or AWS is asked
-    deployment, env, warnings = ready.deployment, ready.env, ready.warnings
+    deployment, env, warnings, stacks = ready.deployment, ready.env, ready.warnings, ready.stacks
     with target.session(deployment, env, record=False) as run_env:
-        planned = plan_stacks(target.outdir, plandir, run_env, deployment.stacks, variables, share_provider=target.share_provider)
-        read = _read_outputs(target.outdir, run_env, deployment.stacks)
-    reviewed.record(plandir, list(deployment.stacks), reviewed.git_tree(ROOT), read)
+        planned = plan_stacks(target.outdir, plandir, run_env, stacks, variables, share_provider=target.share_provider)
+        read = _read_outputs(target.outdir, run_env, stacks)
+    reviewed.record(plandir, list(stacks), reviewed.git_tree(ROOT), read)
     plans = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in planned}
     declared = DeclaredReach.of(deployment.topology, plans)  # a widening the declaration asks for is listed, not blocking
     reviews = [review(stack, data, gaps=target.gaps, declared=declared) for stack, data in plans.items()]
@@ -265,9 +270,9 @@ def apply_reviewed(selection: Selection, target: Target, plandir: Path) -> None:
     problem = reviewed.refusal(manifest, plandir, reviewed.git_tree(ROOT))
     if problem:
         raise reviewed.ReviewedPlanError(problem)
-    env = prepare(selection, target, f"applying the reviewed plans ({target.name})").env
-    with target.session(deployment, env, record=True) as run_env:
-        _apply_each(target.outdir, plandir, run_env, deployment.stacks, manifest)
+    ready = prepare(selection, target, f"applying the reviewed plans ({target.name})")
+    with target.session(deployment, ready.env, record=True) as run_env:
+        _apply_each(target.outdir, plandir, run_env, ready.stacks, manifest)
 
 
 STALE = re.compile(r"Saved plan is stale")

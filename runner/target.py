@@ -41,8 +41,9 @@ class Target(ABC):
         """The environment Terraform's commands run in while the target is up; ``record`` off for read-only work."""
         yield env
 
-    def nothing_to_destroy(self, deployment: ResolvedEnvironment) -> str | None:
-        """A line saying there is nothing to destroy, when the target can tell before its session starts."""
+    def nothing_to_destroy(self, deployment: ResolvedEnvironment, stacks: tuple[str, ...]) -> str | None:
+        """A line saying there is nothing to destroy in ``stacks`` (the environment's, synthesized), when the target
+        can tell before its session starts."""
         return None
 
     def before_deploy(self, deployment: ResolvedEnvironment, env: dict[str, str]) -> None:
@@ -61,6 +62,6 @@ class Target(ABC):
         """Inside the session, after the last destroy."""
         return None  # nothing, unless the target adds something
 
-    def destroyed(self, deployment: ResolvedEnvironment) -> None:
-        """After the session of a destroy that finished."""
+    def destroyed(self, deployment: ResolvedEnvironment, stacks: tuple[str, ...]) -> None:
+        """After the session of a destroy of ``stacks`` that finished."""
         return None  # nothing, unless the target adds something

@@ -13,6 +13,11 @@ and a front door's certificate, hosts, sources, WAF and logs (``EntryOverride``)
 the call graph and what the internet may reach stay the system's. Each environment gets
 its own pair of stacks (``network-<env>``, ``services-<env>``) and so its own
 state; a system without environments keeps ``network`` and ``services``.
+
+A system may also define ``STACKS``, a tuple of functions that add the team's own constructs: each is called
+once per environment with that environment's built stacks and their typed handles (``stacks.app.Built``), and
+may add to the services stack or make a stack of its own (``built.stack("alarms")``: ``alarms-<env>``), which
+every runner command deploys in dependency order beside the pair.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import ModuleType
@@ -108,6 +113,10 @@ class Environment:
     with its reason; added to ``Settings.checkov_skips``."""
 
 
+StackHook = Callable[..., object]
+"""A function of ``STACKS``: it receives one environment's ``stacks.app.Built`` (typed there: this folder has no cdktf)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class System:
     """What a system module declares."""
@@ -116,6 +125,8 @@ class System:
     topology: Topology
     settings: Settings
     environments: tuple[Environment, ...] = ()
+    stacks: tuple[StackHook, ...] = ()
+    """The module's ``STACKS``: functions called once per environment to add the team's own constructs and stacks."""
 
     def environment_names(self) -> list[str]:
         return [environment.name for environment in self.environments]
@@ -138,7 +149,10 @@ def load_system(module_name: str) -> System:
     environments = getattr(module, "ENVIRONMENTS", ())
     if not isinstance(environments, (tuple, list)) or not all(isinstance(e, Environment) for e in environments):
         raise SelectionError(f"system {module_name!r}: ENVIRONMENTS must be a tuple of Environment(...)")
-    return System(module=module_name, topology=topology, settings=settings, environments=tuple(environments))
+    hooks = getattr(module, "STACKS", ())
+    if not isinstance(hooks, (tuple, list)) or not all(callable(hook) for hook in hooks):
+        raise SelectionError(f"system {module_name!r}: STACKS must be a tuple of functions, each taking one environment's Built")
+    return System(module=module_name, topology=topology, settings=settings, environments=tuple(environments), stacks=tuple(hooks))
 
 
 def _import(module_name: str) -> ModuleType:
@@ -152,9 +166,9 @@ def _import(module_name: str) -> ModuleType:
                 f"system {module_name!r}: no such module on the import path "
                 "(put it under the project root, e.g. acme/shop.py for 'acme.shop', or add its folder to PYTHONPATH)"
             ) from None
-        raise SelectionError(f"system {module_name!r}: importing it failed: {_one_line(error)}") from None
+        raise SelectionError(f"system {module_name!r}: importing it failed: {one_line(error)}") from None
     except Exception as error:  # the user's module raised: say where, in one line
-        raise SelectionError(f"system {module_name!r}: importing it failed: {_one_line(error)}") from None
+        raise SelectionError(f"system {module_name!r}: importing it failed: {one_line(error)}") from None
 
 
 def _importable_path(filename: str) -> str:
@@ -168,7 +182,8 @@ def _importable_path(filename: str) -> str:
     return path.name
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
+    """What the user's code raised, in one line: the error and where (its file, as imported, and line)."""
     if isinstance(error, SyntaxError) and error.filename:  # raised by the compiler: its frames are importlib's, not the user's
         column = f", column {error.offset}" if error.offset else ""
         return f"{type(error).__name__}: {error.msg} ({_importable_path(error.filename)}, line {error.lineno}{column})"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from examples import NAMES
 from toolchain.node import node as node_executable
-from topology import Egress, Entry, Service, Settings, Topology, call_edges, callers_of, deploy_order
+from topology import Egress, Entry, OwnResource, Service, Settings, Topology, call_edges, callers_of, deploy_order
 from topology.endpoints import endpoint
 from topology.entry_rules import routed_port
 from topology.errors import USER_ERROR, CommandLine, UserError, command
@@ -97,6 +97,30 @@ def direct_egress(topology: Topology) -> list[tuple[str, str, str, str]]:
                 node = "egress_" + re.sub(r"[^A-Za-z0-9_]", "_", f"{service.name}_{rule.name}")
                 found.append((service.name, node, f"{target} ({rule.name})", _ports(rule)))
     return found
+
+
+KIND_NAMES = {"queue": "SQS queue", "topic": "SNS topic", "bucket": "S3 bucket", "table": "DynamoDB table"}
+"""How a kind of own resource is drawn; a kind not listed here is drawn with its own name (``secret db-password``)."""
+OWN_LABEL = "own resources (services stack)"
+
+
+def _own_id(resource: OwnResource) -> str:
+    return "own_" + re.sub(r"[^A-Za-z0-9_]", "_", resource.name)
+
+
+def own_label(resource: OwnResource) -> str:
+    """``SQS queue orders``: the kind, as AWS names it where known, and the declared name."""
+    return f"{KIND_NAMES.get(resource.kind, resource.kind)} {resource.name}"
+
+
+def grant_edges(topology: Topology) -> list[tuple[str, str, str]]:
+    """``(service, resource node id, access)`` per grant, in declaration order: who may do what to which resource."""
+    return [
+        (service.name, _own_id(grant.resource), grant.access)
+        for service in topology.services
+        for grant in service.grants
+        if grant.resource in topology.resources
+    ]
 
 
 def _service_label(service: Service) -> str:
@@ -194,9 +218,12 @@ def mermaid(topology: Topology, settings: Settings) -> str:
             "        end",
         ]
     lines += ["      end", "    end", "  end"]
+    if topology.resources:
+        lines += [f'  subgraph own["{OWN_LABEL}"]', *(f'    {_own_id(r)}[("{own_label(r)}")]' for r in topology.resources), "  end"]
     for caller, server in call_edges(topology):
         label = " ".join(_endpoint(topology.service(server), net.namespace))
         lines.append(f'  {_id(caller)} -- "{label}" --> {_id(server)}')
+    lines += [f'  {_id(name)} -- "{access}" --> {node}' for name, node, access in grant_edges(topology)]
     for name, node, target, ports in direct_egress(topology):
         lines += [f'  {node}["{target}"]', f'  {_id(name)} -- "{ports}" --> {node}']
     for entry in topology.entries:
@@ -270,8 +297,17 @@ def dot(topology: Topology, settings: Settings) -> str:
         ]
     anchor = _id(topology.services[0].name) if topology.services else "nat"
     lines += ["  }", "  }", "  }"]
+    if topology.resources:
+        lines += [
+            f"  subgraph cluster_own {{ label={label(OWN_LABEL)}; style=dashed; margin=12;",
+            *(f'    {_own_id(r)} [label={centred(own_label(r))}, shape=cylinder, fillcolor="#fce4ec"];' for r in topology.resources),
+            f"    {{ rank=same; {' '.join(f'{_own_id(r)};' for r in topology.resources)} }}",  # one column beside the services
+            "  }",
+        ]
     for caller, server in call_edges(topology):  # the endpoint is in the server's box: edge labels overrun clusters
         lines.append(f"  {_id(caller)} -> {_id(server)};")
+    for name, node, access in grant_edges(topology):
+        lines.append(f'  {_id(name)} -> {node} [label={centred(access)}, color="#ad1457", fontcolor="#ad1457", constraint=false];')
     for name, node, target, ports in direct_egress(topology):
         lines += [
             f'  {node} [label={centred(target)}, shape=cylinder, fillcolor="#eeeeee"];',
