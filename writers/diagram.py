@@ -99,8 +99,16 @@ def direct_egress(topology: Topology) -> list[tuple[str, str, str, str]]:
     return found
 
 
-KIND_NAMES = {"queue": "SQS queue", "topic": "SNS topic", "bucket": "S3 bucket", "table": "DynamoDB table"}
-"""How a kind of own resource is drawn; a kind not listed here is drawn with its own name (``secret db-password``)."""
+KIND_NAMES = {
+    "queue": "SQS queue",
+    "topic": "SNS topic",
+    "bucket": "S3 bucket",
+    "table": "DynamoDB table",
+    "secret": "secret",
+    "parameter": "SSM parameter",
+    "guarded": "security group of",
+}
+"""How a kind of own resource is drawn; a kind not listed here is drawn with its own name (``cache sessions``)."""
 OWN_LABEL = "own resources (services stack)"
 
 

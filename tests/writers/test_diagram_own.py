@@ -8,7 +8,15 @@ from examples import ledger
 from topology import OwnResource, Service, Settings, Topology
 from writers import diagram
 
-GRANTS = [("api", "send", "orders"), ("api", "write", "receipts"), ("worker", "receive", "orders"), ("worker", "read", "receipts")]
+GRANTS = [
+    ("api", "send", "orders"),
+    ("api", "write", "receipts"),
+    ("api", "read", "payment_key"),
+    ("worker", "receive", "orders"),
+    ("worker", "read", "receipts"),
+    ("worker", "connect", "orders_db"),
+]
+"""examples/ledger.py's grants, by service (the node IDs spell a dash as an underscore)."""
 
 
 def test_each_grant_is_an_arrow_from_the_service_labelled_with_its_access() -> None:
@@ -27,9 +35,9 @@ def test_the_svg_source_draws_the_same_arrows() -> None:
 
 
 def test_a_kind_the_writer_does_not_know_is_drawn_with_its_kind_name() -> None:
-    secret = OwnResource(name="db-password", kind="secret")  # type: ignore[arg-type]  # a kind added later
-    topology = Topology(resources=(secret,), services=(Service(name="web"),))
-    assert '    own_db_password[("secret db-password")]' in diagram.mermaid(topology, Settings())
+    cache = OwnResource(name="sessions", kind="cache")  # type: ignore[arg-type]  # a kind added later
+    topology = Topology(resources=(cache,), services=(Service(name="web"),))
+    assert '    own_sessions[("cache sessions")]' in diagram.mermaid(topology, Settings())
 
 
 def test_without_resources_nothing_is_drawn_for_them() -> None:
