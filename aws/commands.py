@@ -26,8 +26,9 @@ from .target import AwsTarget
 
 def diff(args: argparse.Namespace, target: AwsTarget) -> int:
     """``cdktf diff`` of each selected stack (it takes one stack: a second one is silently ignored)."""
-    ready = run.prepare(select(args.system, args.env), target, None, args.var)  # a bad VARS is one line, before cdktf
-    preflight(ready.deployment, ready.env)
+    selection = select(args.system, args.env)
+    preflight(selection.one(), target.environment(selection))  # before the synth: no credentials stops at once
+    ready = run.prepare(selection, target, None, args.var)  # a bad VARS is one line, before cdktf
     variables = [flag for item in args.var for flag in ("--var", item)]
     for stack in ready.stacks:
         options = ["--skip-synth", "--output", str(target.outdir), *variables, *lock_flags(ready.env)]
