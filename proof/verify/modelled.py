@@ -131,10 +131,15 @@ DATA: dict[str, Unfollowed] = {
     "aws_ssm_parameter": {},
     "aws_s3_bucket": {"acl": PRIVATE_ACLS, "grant": None, "policy": None, "website": None, "replication_configuration": None},
     "aws_s3_bucket_acl": {"acl": PRIVATE_ACLS, "access_control_policy": None},
+    "aws_cloudwatch_metric_alarm": {},
+    "aws_cloudwatch_composite_alarm": {},
+    "aws_cloudwatch_dashboard": {},
 }
 """Data, not membership: a parameter holds a value (its ``allowed_pattern`` is a regular expression, not an
-address range), a bucket holds objects. Neither is a network path; a bucket's grants and policy (which could let
-someone else write what the tasks read) are findings unless its ACL is private or ignored."""
+address range), a bucket holds objects, an alarm or a dashboard reads metrics. None is a network path; a bucket's
+grants and policy (which could let someone else write what the tasks read) are findings unless its ACL is private or
+ignored. An alarm's actions are ARNs: of a topic or a scaling policy, each judged as itself where it is declared, or
+EC2's stop, terminate, reboot and recover, which take capacity away and open nothing."""
 
 OWN_RESOURCES: dict[str, Unfollowed] = {
     "aws_sqs_queue": dict.fromkeys(

@@ -358,3 +358,20 @@ def test_a_task_definition_outside_awsvpc_is_a_finding(mode: str | None, argumen
         f"service '{s}': services:aws_ecs_task_definition.{name}: known-types-only: cannot prove: aws_ecs_task_definition can change who reaches {s} ({argument})"
         for s in (CLIENT, SERVER)
     ]
+
+
+def test_an_alarm_that_notifies_a_topic_opens_nothing(article_synth: Synth) -> None:
+    """An alarm reads metrics and its actions are ARNs (a topic here): no path, so no finding (a stack of your own
+    with one was rejected). A type the proof cannot model beside it is still one."""
+    stacks = _stacks(article_synth)
+    alarm = {
+        "alarm_name": "backlog",
+        "comparison_operator": "GreaterThanThreshold",
+        "evaluation_periods": 2,
+        "alarm_actions": ["arn:aws:sns:ap-northeast-1:123456789012:oncall"],
+        "insufficient_data_actions": ["arn:aws:sns:ap-northeast-1:123456789012:oncall"],
+    }
+    stacks["services"]["resource"]["aws_cloudwatch_metric_alarm"] = {"backlog": alarm}
+    assert verify(Config(stacks), declared_callers("article")) == []
+    stacks["services"]["resource"]["aws_lambda_function"] = {"probe": {"function_name": "x"}}
+    assert verify(Config(stacks), declared_callers("article")) != []
