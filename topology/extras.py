@@ -94,6 +94,11 @@ NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 NAME_RULE = "1-40 lowercase letters, digits or '-', starting with a letter"
 
 
+OWN_PREFIX = "own_"
+"""How an own resource's logical ID starts (``own_<name>``): the HCL writer keeps such names as they are, since
+the grants and the proof name the resource by its address."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class OwnResource:
     """A resource of the team's own, declared beside the services; ``kind`` says which (use the classes below)."""
@@ -107,7 +112,7 @@ class OwnResource:
     @property
     def construct_id(self) -> str:
         """Its construct below the services stack, ``own_<name>``: also its Terraform logical ID."""
-        return f"own_{self.name}"
+        return f"{OWN_PREFIX}{self.name}"
 
     @property
     def address(self) -> str:

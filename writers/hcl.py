@@ -50,6 +50,7 @@ from typing import Any
 from toolchain import tf_mirror
 from toolchain.processes import last_line
 from topology.errors import USER_ERROR, CommandLine, command
+from topology.extras import OWN_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_CACHE = ROOT / "build" / "hcl-schema"
@@ -178,7 +179,7 @@ def plan_names(stack: Mapping[str, Any], producers: Mapping[str, Names]) -> Name
             if mode == "data" and rtype == "terraform_remote_state":
                 _name_remote_states(names, blocks, producers)
                 continue
-            wanted = {old: readable(old) for old in blocks}
+            wanted = {old: old if old.startswith(OWN_PREFIX) else readable(old) for old in blocks}
             for old, new in wanted.items():
                 clash = [o for o, n in wanted.items() if n == new] != [old] or not IDENTIFIER.match(new)
                 names.resources[(mode, rtype, old)] = old if clash else new
