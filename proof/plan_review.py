@@ -150,31 +150,9 @@ class StackReview:
         return self.lines(*BLOCKING)
 
     @property
-    def running_blocking(self) -> list[str]:
-        return self.lines("running-service")
-
-    @property
     def declared(self) -> list[str]:
         """Widenings the declaration asks for (a new call): listed, not blocking."""
         return self.lines("declared")
-
-    @property
-    def reach_changes(self) -> list[str]:
-        """Same callers, other ports: a change to read, not a widening."""
-        return self.lines("reach-change")
-
-    @property
-    def images(self) -> list[str]:
-        """``service: old → new`` for each container whose image the plan changes."""
-        return self.lines("image")
-
-    @property
-    def redeploys(self) -> list[str]:
-        return self.lines("redeploy")
-
-    @property
-    def replacements(self) -> list[str]:
-        return self.lines("replacement")
 
 
 def _kind(actions: list[str]) -> str | None:
@@ -462,7 +440,7 @@ def running_services_line(reviews: list[StackReview]) -> str | None:
     running = sorted({name for r in reviews for name in r.running_services})
     if not running:
         return None
-    hit = [line for r in reviews for line in r.running_blocking]
+    hit = [line for r in reviews for line in r.lines("running-service")]
     if hit:
         return f"**BLOCKING: the plan replaces or destroys {len(hit)} running ECS service(s).**"
     named = ", ".join(running) if len(running) <= 20 else f"{len(running)} services"  # a line, even for 1,000 services

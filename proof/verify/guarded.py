@@ -19,10 +19,10 @@ from proof.findings import Finding
 
 from .config import Config
 from .declaration import DeclaredGuard
-from .ingress import CIDR_FIELDS, Rule, ingress_rules
+from .ingress import Rule, ingress_rules, not_by_group
 from .model import Unknown, as_list
 from .services import Model
-from .values import port, present, truth
+from .values import port, present
 
 RULE = "guarded-admits-granted-only"
 INGRESS_TYPES = (
@@ -59,21 +59,14 @@ def _rules_on_literal(config: Config, group_id: str) -> Iterator[Rule]:
 
 
 def _check_rule(model: Model, guard: DeclaredGuard, where: str, stack: str, rule: dict[str, Any] | Unknown) -> Iterator[Finding]:
-    config, only = model.config, f"only the services granted {guard.name}.connect may reach it"
+    only = f"only the services granted {guard.name}.connect may reach it"
     if isinstance(rule, Unknown):
         yield Finding(guard.name, where, RULE, f"cannot prove: {rule}")
         return
-    for name in CIDR_FIELDS:
-        for value in present(rule.get(name)):
-            yield Finding(guard.name, where, RULE, f"ingress from {name} {value} ({only})")
-    itself = truth(config.value(stack, rule.get("self")))
-    if itself is True:
-        yield Finding(guard.name, where, RULE, f"ingress from its own security group (self; {only})")
-    elif isinstance(itself, Unknown):
-        yield Finding(guard.name, where, RULE, f"cannot prove: self {itself}")
+    yield from not_by_group(model.config, Finding(guard.name, where, RULE, ""), stack, rule, only, self_note=f"self; {only}")
     for source in present(rule["_sources"]):
         yield from _check_source(model, guard, where, stack, source)
-    yield from _check_port(config, guard, where, stack, rule)
+    yield from _check_port(model.config, guard, where, stack, rule)
 
 
 def _check_source(model: Model, guard: DeclaredGuard, where: str, stack: str, source: Any) -> Iterator[Finding]:

@@ -11,6 +11,7 @@ namespace, no rule admits an address range, and nothing from outside has a path 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from proof.findings import Finding
@@ -141,25 +142,32 @@ def _untargeted_rules(config: Config) -> Iterator[tuple[str, Any, str]]:
                 yield str(address), body.get("security_group_id"), f"{body.get('security_group_id')} ({target})"
 
 
+def not_by_group(config: Config, at: Finding, stack: str, rule: dict[str, Any], only: str, *, self_note: str) -> Iterator[Finding]:
+    """What an ingress ``rule`` admits other than by a source group: an address range or prefix list (``only`` says
+    who may reach the group instead), or the group itself (``self``). ``at`` is the finding's subject, resource and
+    rule, shared by this check (a service's group) and ``guarded`` (a declared resource's group)."""
+    for name in CIDR_FIELDS:
+        for value in present(rule.get(name)):
+            yield replace(at, detail=f"ingress from {name} {value} ({only})")
+    itself = truth(config.value(stack, rule.get("self")))
+    if itself is True:
+        yield replace(at, detail=f"ingress from its own security group ({self_note})")
+    elif isinstance(itself, Unknown):
+        yield replace(at, detail=f"cannot prove: self {itself}")
+
+
 def _check_rule(
     model: Model, ecs: Ecs, group: Address, where: str, stack: str, rule: dict[str, Any] | Unknown, ports: set[int] | list[int] | Unknown
 ) -> Iterator[Finding]:
-    config = model.config
     if isinstance(rule, Unknown):
         yield Finding(ecs.name, where, RULE, f"cannot prove: {rule}")
         return
-    for name in CIDR_FIELDS:
-        for value in present(rule.get(name)):
-            yield Finding(ecs.name, where, RULE, f"ingress from {name} {value} (only callers' security groups may reach it)")
-    itself = truth(config.value(stack, rule.get("self")))
-    if itself is True:
-        yield Finding(ecs.name, where, RULE, "ingress from its own security group (self)")
-    elif isinstance(itself, Unknown):
-        yield Finding(ecs.name, where, RULE, f"cannot prove: self {itself}")
+    only = "only callers' security groups may reach it"
+    yield from not_by_group(model.config, Finding(ecs.name, where, RULE, ""), stack, rule, only, self_note="self")
     for source in present(rule["_sources"]):
         yield from _check_source(model, ecs, group, where, stack, source)
     routed = _entry_ports(model, ecs, stack, rule)
-    yield from _check_ports(config, ecs, where, stack, rule, ports if routed is None else routed, routed is not None)
+    yield from _check_ports(model.config, ecs, where, stack, rule, ports if routed is None else routed, routed is not None)
 
 
 def _entry_ports(model: Model, ecs: Ecs, stack: str, rule: dict[str, Any]) -> set[int] | None:

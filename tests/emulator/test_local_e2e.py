@@ -115,11 +115,15 @@ def test_port_change_redeploys_the_client(
     moved = replace(INTERNAL, ports=(replace(INTERNAL.ports[0], container_port=8080),))
     topology = Topology(services=(moved, article.TOPOLOGY.service("client-nginx")))
     services = _plan_variant(article_deployed.home, replayed, _synth_variant(synthesize, topology, tmp_path), tmp_path)
-    assert any(line.startswith("client-nginx: ") and "a changed server endpoint (internal-nginx)" in line for line in services.redeploys)
-    assert any("(internal-api-internal-nginx)" in line for line in services.replacements)  # new task definition revision
+    assert any(
+        line.startswith("client-nginx: ") and "a changed server endpoint (internal-nginx)" in line for line in services.lines("redeploy")
+    )
+    assert any("(internal-api-internal-nginx)" in line for line in services.lines("replacement"))  # new task definition revision
     assert not any("client-nginx" in line for line in services.blocking)  # same caller, other port: a change
     # One rule, one line: old port -> new port (issue 20: not "now tcp/8080" and "removed tcp/80" for the same rule).
-    assert any(line.startswith("client-nginx -> internal-nginx: port change, tcp/80 -> tcp/8080 (`") for line in services.reach_changes)
+    assert any(
+        line.startswith("client-nginx -> internal-nginx: port change, tcp/80 -> tcp/8080 (`") for line in services.lines("reach-change")
+    )
 
 
 def test_a_new_caller_is_a_blocking_finding(

@@ -179,7 +179,7 @@ def test_a_port_change_for_an_existing_caller_is_a_change_not_a_finding() -> Non
     result = review("services", plan)
     assert result.blocking == []
     # Issue 20: one rule, one line (it said "now tcp/8080 (rule); removed tcp/80 (rule)").
-    assert result.reach_changes == [f"client-nginx -> internal-nginx: port change, tcp/80 -> tcp/8080 (`{RULE}`)"]
+    assert result.lines("reach-change") == [f"client-nginx -> internal-nginx: port change, tcp/80 -> tcp/8080 (`{RULE}`)"]
 
 
 def test_every_changed_resource_is_listed_and_emulator_gaps_are_marked() -> None:

@@ -77,7 +77,7 @@ def test_an_image_release_shows_old_and_new_and_why_the_service_redeploys() -> N
     assert "- services: client-nginx: new task definition revision" in text
     assert f"> - services: `{CLIENT_TASK}` (replace)" in text  # the warning block names the replaced revision
     assert text.index("[!WARNING]") < text.index("### Images (old → new)")
-    assert Finding("services", "internal-api-client-nginx/client-nginx", "image", reviews[0].images[0]) in findings(reviews)
+    assert Finding("services", "internal-api-client-nginx/client-nginx", "image", reviews[0].lines("image")[0]) in findings(reviews)
     assert verdict(reviews) == reviewed.CHANGES
     _valid_markdown(text)
 
