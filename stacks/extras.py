@@ -34,7 +34,7 @@ from topology.extras import TERRAFORM_TYPE, Grant, Guarded, OwnResource, on_obje
 
 from .iam import policy_document
 from .raw import RawBlocks, RawResource
-from .security import ServiceSecurityGroup
+from .security import ServiceSecurityGroup, tcp_between
 
 PUBLIC_ACCESS_BLOCK = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
 BUCKET_LIFECYCLE = {
@@ -131,19 +131,16 @@ def guarded_resources(
 
 def _admit(raw: RawBlocks, guarded: GuardedHandle, service: ServiceSecurityGroup) -> RawResource:
     """The ingress rule on the guarded group from exactly ``service``'s group on its port, and the service's egress to it."""
-    name, port = guarded.declaration.name, guarded.port
-    rule = {"description": f"{service.service.name} -> {name}:{port}", "ip_protocol": "tcp", "from_port": port, "to_port": port}
-    ingress = raw.resource(
-        [f"{guarded.declaration.construct_id}_from_{service.service.name}"],
-        "aws_vpc_security_group_ingress_rule",
-        {"security_group_id": guarded.group_id, "referenced_security_group_id": service.group_id, **rule},
+    name, port, own = guarded.declaration.name, guarded.port, guarded.declaration.construct_id
+    return tcp_between(
+        raw,
+        guarded.group_id,
+        service.group_id,
+        port,
+        f"{service.service.name} -> {name}:{port}",
+        ingress_path=[f"{own}_from_{service.service.name}"],
+        egress_path=[service.construct_id, f"to_{own}"],
     )
-    raw.resource(
-        [service.construct_id, f"to_{guarded.declaration.construct_id}"],
-        "aws_vpc_security_group_egress_rule",
-        {"security_group_id": service.group_id, "referenced_security_group_id": guarded.group_id, **rule},
-    )
-    return ingress
 
 
 def _write(raw: RawBlocks, resource: OwnResource, name: str) -> RawResource:

@@ -73,32 +73,35 @@ class ServiceSecurityGroup:
         for port in self.service.ports:
             rule_id = f"{caller.service.name}_{port.name}"
             description = f"Service Connect {caller.service.name} -> {self.service.name}:{port.name}"
-            ingress = self.raw.resource(
-                [self.construct_id, f"from_{rule_id}"],
-                "aws_vpc_security_group_ingress_rule",
-                {
-                    "security_group_id": self.group_id,
-                    "referenced_security_group_id": caller.group_id,
-                    "description": description,
-                    "ip_protocol": "tcp",
-                    "from_port": port.ingress_port,
-                    "to_port": port.ingress_port,
-                },
+            ingress = tcp_between(
+                self.raw,
+                self.group_id,
+                caller.group_id,
+                port.ingress_port,
+                description,
+                ingress_path=[self.construct_id, f"from_{rule_id}"],
+                egress_path=[caller.construct_id, f"to_{self.service.name}_{port.name}"],
             )
             existing_rule = adopted_rules.get(f"{caller.service.name}:{port.name}") or (
                 adopted_rules.get(caller.service.name) if len(self.service.ports) == 1 else None
             )
             if existing_rule:
                 ingress.import_from(existing_rule)  # the running rule already admits this caller
-            self.raw.resource(
-                [caller.construct_id, f"to_{self.service.name}_{port.name}"],
-                "aws_vpc_security_group_egress_rule",
-                {
-                    "security_group_id": caller.group_id,
-                    "referenced_security_group_id": self.group_id,
-                    "description": description,
-                    "ip_protocol": "tcp",
-                    "from_port": port.ingress_port,
-                    "to_port": port.ingress_port,
-                },
-            )
+
+
+def tcp_between(
+    raw: RawBlocks, server: str, caller: str, port: int, description: str, *, ingress_path: list[str], egress_path: list[str]
+) -> RawResource:
+    """The ingress rule on the ``server`` group from exactly the ``caller`` group on one TCP port, and the caller's
+    egress to it: the one shape of every opening the project writes between two groups (a call, a guarded resource's
+    grant). Returns the ingress rule (an adoption imports the running one into it)."""
+    rule = {"description": description, "ip_protocol": "tcp", "from_port": port, "to_port": port}
+    ingress = raw.resource(
+        ingress_path,
+        "aws_vpc_security_group_ingress_rule",
+        {"security_group_id": server, "referenced_security_group_id": caller, **rule},
+    )
+    raw.resource(
+        egress_path, "aws_vpc_security_group_egress_rule", {"security_group_id": caller, "referenced_security_group_id": server, **rule}
+    )
+    return ingress
