@@ -1,6 +1,7 @@
 """The HCL of ``make hcl`` deploys the same thing as the JSON: compare the two states, not the two texts.
 
-For the article and the ledger (its own queue, bucket and table, and their grants): the synthesized JSON stacks (network, then
+For the ledger (its own queue, bucket and table, and their grants; it has every resource type the article has, which a
+test below keeps true, so the article's apply would add only time): the synthesized JSON stacks (network, then
 services) as ``make deploy-local`` applied them into one emulated account (the session's
 shared deployment, tests/deployments.py: the same apply the local end-to-end tests read),
 and the HCL stacks written by writers/hcl.py applied into another with plain
@@ -22,13 +23,17 @@ import pytest
 
 from emulator.server import KNOWN_GAPS, Emulator, pointed
 from toolchain.stackrun import one_provider
+from topology import Settings
 from writers import hcl
 
+from ..conftest import EXAMPLES, Synthesizer
 from ..deployments import Deploy
 
 pytestmark = [pytest.mark.slow, pytest.mark.deploys]  # the emulator and terraform: `make test-fast` leaves it out
 
 REGION = "ap-northeast-1"
+EXAMPLE = "examples.ledger"
+"""The system applied both ways: a superset of the article's resource types (``test_the_example_has_every_type_the_article_has``)."""
 
 
 def _terraform(args: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -143,11 +148,21 @@ def _translate(value: Any, pairs: dict[str, str]) -> Any:
     return value
 
 
-@pytest.mark.parametrize("example", ["article", "ledger"])
-def test_hcl_and_json_deploy_the_same_resources(
-    example: str, deployed: Deploy, aws_provider_schema: dict[str, Any], tmp_path: Path
-) -> None:
-    json_home = deployed(f"examples.{example}").copy(tmp_path / "json")  # the adoption below applies over its state
+def _types(synthesize: Synthesizer, example: str) -> set[tuple[str, str]]:
+    """Every (block, type) of an example's stacks: ``("resource", "aws_lb")``, ``("data", ...)``."""
+    synth = synthesize(EXAMPLES[example], Settings())
+    stacks = [synth.stack(s) for s in ("network", "services")]
+    return {(block, rtype) for stack in stacks for block in ("resource", "data") for rtype in stack.get(block, {})}
+
+
+def test_the_example_has_every_type_the_article_has(synthesize: Synthesizer) -> None:
+    article, example = _types(synthesize, "article"), _types(synthesize, EXAMPLE.removeprefix("examples."))
+    assert ("resource", "aws_ecs_service") in article
+    assert article - example == set(), "apply the article both ways again, or give the example what it lacks"
+
+
+def test_hcl_and_json_deploy_the_same_resources(deployed: Deploy, aws_provider_schema: dict[str, Any], tmp_path: Path) -> None:
+    json_home = deployed(EXAMPLE).copy(tmp_path / "json")  # the adoption below applies over its state
     hcl_home = tmp_path / "hcl"
     converted = hcl.convert(json_home / "cdktf.out", hcl_home / "hcl")
     assert converted.stacks == ("network", "services")
